@@ -1,0 +1,66 @@
+// Package app wires Fiber to the views and the database: configuration, the
+// route table, handlers, middleware and the mail worker.
+package app
+
+import (
+	"crypto/cipher"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+)
+
+// App is the application: its settings, its database and its collaborators.
+// Handlers are its methods.
+type App struct {
+	cfg     Config
+	db      *bun.DB
+	log     *slog.Logger
+	now     func() time.Time
+	fiber   *fiber.App
+	states  stateSigner
+	sealer  cipher.AEAD
+	mailer  Sender
+	mailbox *DevMailbox // development only; nil in production
+	wake    chan struct{}
+	hashing chan struct{} // bounds concurrent password hashes
+	copOnce sync.Once
+	cop     *http.CrossOriginProtection
+}
+
+// New builds the app. mailer delivers the outbox; when it is a *DevMailbox
+// the mailbox is also served at /_dev/mail.
+func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
+	a := &App{
+		cfg:     cfg,
+		db:      bdb,
+		log:     log,
+		now:     time.Now,
+		states:  stateSigner{key: deriveKey(cfg.SecretKey, "request-state"), ttl: cfg.StateTTL},
+		sealer:  newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
+		mailer:  mailer,
+		wake:    make(chan struct{}, 1),
+		hashing: make(chan struct{}, maxConcurrentHashes),
+	}
+	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
+		a.mailbox = box
+	}
+	a.fiber = fiber.New(fiber.Config{
+		AppName:               "aikagi",
+		BodyLimit:             maxBodyBytes,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          15 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		ErrorHandler:          a.handleError,
+		DisableStartupMessage: true,
+		CaseSensitive:         true,
+	})
+	a.routes()
+	return a
+}
+
+// Handler exposes the Fiber app, for serving and for tests.
+func (a *App) Handler() *fiber.App { return a.fiber }

@@ -1,0 +1,226 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+	"aikagi/views"
+)
+
+// Env is what a command gets from the process.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+func (e Env) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// open loads the settings and opens the migrated database.
+func (e Env) open(ctx context.Context, log *slog.Logger) (Config, *bun.DB, error) {
+	cfg, err := LoadConfig(e.Getenv, RandomKey)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	bdb, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	applied, err := db.Migrate(ctx, bdb)
+	if err != nil {
+		bdb.Close()
+		return Config{}, nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "applied", applied)
+	}
+	return cfg, bdb, nil
+}
+
+// Serve runs the web server and the mail worker until ctx ends, then
+// finishes the requests in flight and hands unsent mail back to the outbox.
+func Serve(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := env.logger()
+	cfg, bdb, err := env.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+
+	var mailer Sender
+	if cfg.ResendAPIKey != "" {
+		if mailer, err = NewResendSender(cfg.ResendAPIKey, ""); err != nil {
+			return err
+		}
+	} else {
+		mailer = NewDevMailbox()
+		log.Warn("no RESEND_API_KEY: mail goes to the development mailbox", "url", cfg.URL("/_dev/mail", nil))
+	}
+	if cfg.SecretGenerated {
+		log.Warn("no SECRET_KEY: using a random key for this run; forms and queued mail from earlier runs will not verify")
+	}
+	a := New(cfg, bdb, log, mailer)
+
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		a.RunOutbox(workerCtx)
+	}()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		stopWorker()
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "database", db.Dialect(bdb), "env", map[bool]string{true: "production", false: "development"}[cfg.Production])
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- a.fiber.Listener(ln) }()
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		err = a.fiber.ShutdownWithTimeout(20 * time.Second)
+	}
+	stopWorker()
+	<-workerDone
+	log.Info("stopped")
+	return err
+}
+
+// Migrate applies pending migrations and exits.
+func Migrate(ctx context.Context, env Env, args []string) error {
+	log := env.logger()
+	_, bdb, err := env.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	fmt.Fprintln(env.Stdout, "database is up to date")
+	return nil
+}
+
+// AccountCommand runs "account create" and "account list".
+func AccountCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return errors.New("account: use \"account create\" or \"account list\"")
+	}
+	switch args[0] {
+	case "create":
+		return createAccount(ctx, env, args[1:])
+	case "list":
+		return listAccounts(ctx, env, args[1:])
+	}
+	return fmt.Errorf("account: unknown sub-command %q (use create or list)", args[0])
+}
+
+func createAccount(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	loginID := fs.String("login-id", "", "login ID (required)")
+	email := fs.String("email", "", "registered e-mail address (required)")
+	store := fs.String("store", "", "store name (required)")
+	locale := fs.String("locale", "ja", "language of the account's mail: ja or en")
+	password := fs.String("password", "", "initial password (visible in shell history; prefer --password-stdin)")
+	fromStdin := fs.Bool("password-stdin", false, "read the initial password from the first line of standard input")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	id, addr := normalizeLoginID(*loginID), normalizeEmail(*email)
+	en := views.T(views.En)
+	if p := validateLoginID(id); p != "" {
+		return fmt.Errorf("--login-id: %s", en.Problem(p))
+	}
+	if p := validateEmail(addr); p != "" {
+		return fmt.Errorf("--email: %s", en.Problem(p))
+	}
+	if strings.TrimSpace(*store) == "" {
+		return errors.New("--store: give the store name")
+	}
+	if _, ok := views.ParseLang(*locale); !ok {
+		return errors.New("--locale: use ja or en")
+	}
+	pw := *password
+	if *fromStdin {
+		line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("--password-stdin: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	log := env.logger()
+	cfg, bdb, err := env.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	if len([]rune(pw)) < cfg.PasswordMinLength {
+		return fmt.Errorf("password: use at least %d characters (--password-stdin or --password)", cfg.PasswordMinLength)
+	}
+	acct := &db.Account{LoginID: id, Email: addr, StoreName: strings.TrimSpace(*store), Locale: *locale, PasswordHash: hashArgon2id(pw)}
+	now := time.Now()
+	err = bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.CreateAccount(ctx, tx, acct, now); err != nil {
+			return err
+		}
+		return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditAccountCreated, AccountID: &acct.ID, LoginID: acct.LoginID, Detail: "cli"}, now)
+	})
+	if errors.Is(err, db.ErrLoginIDTaken) {
+		return fmt.Errorf("account create: login ID %q already exists", id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created account %d: %s <%s> %s (%s)\n", acct.ID, acct.LoginID, acct.Email, acct.StoreName, acct.Locale)
+	return nil
+}
+
+func listAccounts(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("account list", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, bdb, err := env.open(ctx, env.logger())
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	accounts, err := db.ListAccounts(ctx, bdb)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tLOGIN ID\tEMAIL\tSTORE\tLOCALE\tCREATED")
+	for _, a := range accounts {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.LoginID, a.Email, a.StoreName, a.Locale, a.CreatedAt.Format(time.RFC3339))
+	}
+	return w.Flush()
+}
+
+// OSEnv is the process's own environment.
+func OSEnv() Env {
+	return Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+}

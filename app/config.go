@@ -1,0 +1,177 @@
+package app
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting, parsed once from the environment.
+type Config struct {
+	Addr              string
+	BaseURL           *url.URL
+	DatabaseURL       string
+	SecretKey         []byte
+	SecretGenerated   bool // development only: no SECRET_KEY was set
+	Production        bool
+	ResendAPIKey      string
+	MailFrom          *mail.Address
+	SiteName          string
+	FrameAncestors    []string
+	TrustedProxies    []netip.Prefix
+	TokenTTL          time.Duration
+	StateTTL          time.Duration
+	PasswordMinLength int
+}
+
+// LoadConfig reads the settings through getenv (os.Getenv in production).
+// In development a missing SECRET_KEY is replaced by a random one; in
+// production unsafe settings are refused with a message saying what to set.
+func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	cfg := Config{
+		Addr:         get("ADDR", ":8080"),
+		DatabaseURL:  get("DATABASE_URL", "sqlite:aikagi.db"),
+		ResendAPIKey: get("RESEND_API_KEY", ""),
+		SiteName:     get("SITE_NAME", "加盟店管理サイト"),
+	}
+
+	switch env := get("APP_ENV", "development"); env {
+	case "development":
+	case "production":
+		cfg.Production = true
+	default:
+		errs = append(errs, fmt.Errorf("APP_ENV=%q: use development or production", env))
+	}
+
+	base, err := url.Parse(strings.TrimSuffix(get("BASE_URL", "http://localhost:8080"), "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		errs = append(errs, fmt.Errorf("BASE_URL=%q: use an absolute URL such as https://reset.example.com", getenv("BASE_URL")))
+	} else {
+		cfg.BaseURL = base
+	}
+
+	from, err := mail.ParseAddress(get("MAIL_FROM", "加盟店管理サイト <no-reply@example.com>"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("MAIL_FROM: %v (use \"Name <address@example.com>\")", err))
+	} else {
+		cfg.MailFrom = from
+	}
+
+	cfg.FrameAncestors, err = parseOrigins(get("FRAME_ANCESTORS", ""))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.TrustedProxies, err = parsePrefixes(get("TRUSTED_PROXIES", ""))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	cfg.TokenTTL = parseDuration(get("TOKEN_TTL", "30m"), "TOKEN_TTL", time.Minute, 7*24*time.Hour, &errs)
+	cfg.StateTTL = parseDuration(get("FORM_TTL", "30m"), "FORM_TTL", time.Minute, 24*time.Hour, &errs)
+
+	cfg.PasswordMinLength, err = strconv.Atoi(get("PASSWORD_MIN_LENGTH", "12"))
+	if err != nil || cfg.PasswordMinLength < 8 || cfg.PasswordMinLength > 64 {
+		errs = append(errs, fmt.Errorf("PASSWORD_MIN_LENGTH=%q: use a number from 8 to 64", getenv("PASSWORD_MIN_LENGTH")))
+	}
+
+	if secret := getenv("SECRET_KEY"); secret != "" {
+		cfg.SecretKey, err = hex.DecodeString(secret)
+		if err != nil || len(cfg.SecretKey) < 32 {
+			errs = append(errs, errors.New("SECRET_KEY: use at least 32 random bytes as hex (openssl rand -hex 32)"))
+		}
+	} else if !cfg.Production {
+		cfg.SecretKey, cfg.SecretGenerated = randomKey(), true
+	}
+
+	if cfg.Production {
+		if len(cfg.SecretKey) == 0 {
+			errs = append(errs, errors.New("production needs SECRET_KEY (openssl rand -hex 32)"))
+		}
+		if cfg.ResendAPIKey == "" {
+			errs = append(errs, errors.New("production needs RESEND_API_KEY: the development mailbox is not served in production"))
+		}
+		if cfg.BaseURL != nil && cfg.BaseURL.Scheme != "https" {
+			errs = append(errs, errors.New("production needs an https:// BASE_URL"))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+// HTTPS reports whether the app is served over HTTPS (judged by BASE_URL,
+// since TLS usually ends at a proxy in front of it).
+func (c Config) HTTPS() bool { return c.BaseURL.Scheme == "https" }
+
+// Origin is the scheme://host[:port] of BASE_URL.
+func (c Config) Origin() string { return c.BaseURL.Scheme + "://" + c.BaseURL.Host }
+
+// URL joins path (and an optional query) to BASE_URL.
+func (c Config) URL(path string, query url.Values) string {
+	u := *c.BaseURL
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+}
+
+func parseOrigins(s string) ([]string, error) {
+	var origins []string
+	for _, item := range splitList(s) {
+		u, err := url.Parse(item)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return nil, fmt.Errorf("FRAME_ANCESTORS: %q is not an origin such as https://help.example.com", item)
+		}
+		origins = append(origins, u.Scheme+"://"+strings.ToLower(u.Host))
+	}
+	return origins, nil
+}
+
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	for _, item := range splitList(s) {
+		if p, err := netip.ParsePrefix(item); err == nil {
+			prefixes = append(prefixes, p.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP nor a CIDR", item)
+		}
+		prefixes = append(prefixes, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+	}
+	return prefixes, nil
+}
+
+func parseDuration(s, name string, min, max time.Duration, errs *[]error) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < min || d > max {
+		*errs = append(*errs, fmt.Errorf("%s=%q: use a duration from %v to %v, such as 30m", name, s, min, max))
+	}
+	return d
+}
+
+// mailFrom is MAIL_FROM as a From header in plain UTF-8; the mail provider
+// encodes it.
+func (c Config) mailFrom() string {
+	if c.MailFrom.Name == "" {
+		return c.MailFrom.Address
+	}
+	return fmt.Sprintf("%s <%s>", c.MailFrom.Name, c.MailFrom.Address)
+}

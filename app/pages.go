@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"aikagi/assets"
+	"aikagi/views"
+)
+
+// serveAsset serves an embedded file by its content-hashed name; the name
+// changes with the content, so it may be cached for a year.
+func (a *App) serveAsset(c *fiber.Ctx) error {
+	asset, ok := assets.Lookup(c.Params("name"))
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderContentType, asset.ContentType)
+	return c.Send(asset.Body)
+}
+
+// healthz says the process is alive.
+func (a *App) healthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok\n")
+}
+
+// readyz says the database answers.
+func (a *App) readyz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := a.db.PingContext(ctx); err != nil {
+		a.log.Warn("readyz: database unreachable", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable\n")
+	}
+	return c.SendString("ok\n")
+}
+
+// home sends visitors to step 1 until the admin site's pages exist.
+func (a *App) home(c *fiber.Ctx) error {
+	return c.Redirect(views.T(a.lang(c)).Href(views.PathRequest), fiber.StatusSeeOther)
+}

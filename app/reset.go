@@ -1,0 +1,89 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+	"aikagi/views"
+)
+
+// PathReset is where the link in the mail leads.
+const PathReset = "/password-resetting/reset"
+
+// requestReset does the database work of step 3: when loginID and email
+// match an account, one transaction revokes its older tokens, stores the new
+// token's hash, queues the mail and writes the audit event. Either way the
+// same lookup and an audit write happen, and the token is generated, so both
+// paths cost about the same.
+func (a *App) requestReset(ctx context.Context, loginID, email string, who client) error {
+	now := a.now()
+	token, hash := newResetToken()
+	queued := false
+	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		acct, err := db.FindAccountForReset(ctx, tx, loginID, email)
+		if err != nil {
+			return err
+		}
+		event := &db.AuditEvent{Kind: db.AuditResetUnmatched, LoginID: loginID, IP: who.IP, UserAgent: who.UserAgent}
+		if acct == nil {
+			return db.RecordAudit(ctx, tx, event, now)
+		}
+		tok, err := db.CreateResetToken(ctx, tx, acct.ID, hash, now, a.cfg.TokenTTL, who.IP)
+		if err != nil {
+			return err
+		}
+		lang, _ := views.ParseLang(acct.Locale)
+		mail := views.ResetMail{
+			Lang:      lang,
+			SiteName:  a.cfg.SiteName,
+			StoreName: acct.StoreName,
+			URL:       a.cfg.URL(PathReset, url.Values{"token": {token}}),
+			ExpiresAt: tok.ExpiresAt,
+		}
+		var html bytes.Buffer
+		if err := views.ResetMailHTML(mail).Render(ctx, &html); err != nil {
+			return fmt.Errorf("render reset mail: %w", err)
+		}
+		if err := a.enqueue(ctx, tx, mailKindReset, acct, Message{
+			To:      acct.Email,
+			Subject: mail.Subject(),
+			Text:    views.ResetMailPlain(mail),
+			HTML:    html.String(),
+		}); err != nil {
+			return err
+		}
+		event.Kind, event.AccountID = db.AuditResetRequested, &acct.ID
+		queued = true
+		return db.RecordAudit(ctx, tx, event, now)
+	})
+	if err != nil {
+		return fmt.Errorf("request reset: %w", err)
+	}
+	if queued {
+		a.wakeOutbox()
+	}
+	return nil
+}
+
+// enqueue seals m and writes it to the outbox in tx.
+func (a *App) enqueue(ctx context.Context, tx bun.IDB, kind string, acct *db.Account, m Message) error {
+	m.From = a.cfg.mailFrom()
+	plain, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode mail: %w", err)
+	}
+	id := newOutboxID()
+	return db.EnqueueMail(ctx, tx, &db.OutboxMail{
+		ID:        id,
+		Kind:      kind,
+		AccountID: &acct.ID,
+		ToAddr:    m.To,
+		Payload:   a.seal(id, plain),
+	}, a.now())
+}

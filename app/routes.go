@@ -1,0 +1,32 @@
+package app
+
+import "aikagi/views"
+
+// routes is the sitemap of the app, top to bottom.
+func (a *App) routes() {
+	r := a.fiber
+	r.Use(a.requestLog, a.securityHeaders, a.refuseCrossSite)
+
+	// Static files under content-hashed names.
+	r.Get("/assets/:name", a.serveAsset)
+
+	// Operations.
+	r.Get("/healthz", a.healthz)
+	r.Get("/readyz", a.readyz)
+
+	// The request journey (steps 1–3): may be framed by the help center,
+	// keeps no session and sets no cookie.
+	r.Get(views.PathRequest, a.allowFraming, a.showRequestForm)
+	r.Post(views.PathRequest, a.allowFraming, a.editRequest) // 「修正する」
+	r.Post(views.PathConfirm, a.allowFraming, a.confirmRequest)
+	r.Post(views.PathSend, a.allowFraming, a.sendResetMail)
+
+	// The development mailbox, never in production.
+	if a.mailbox != nil {
+		r.Get("/_dev/mail", a.listDevMail)
+		r.Get("/_dev/mail/:id<int>", a.showDevMail)
+		r.Get("/_dev/mail/:id<int>/html", a.showDevMailHTML)
+	}
+
+	r.Get("/", a.home)
+}

@@ -1,0 +1,131 @@
+package app
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// deriveKey gives each use of SECRET_KEY its own key, so a value signed for
+// one purpose is never accepted for another.
+func deriveKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("aikagi/" + purpose))
+	return m.Sum(nil)
+}
+
+// RandomKey returns 32 random bytes.
+func RandomKey() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// newResetToken returns a 256-bit token for the mail and the SHA-256 hash
+// that is all the database keeps of it.
+func newResetToken() (token string, hash []byte) {
+	token = base64.RawURLEncoding.EncodeToString(RandomKey())
+	return token, hashResetToken(token)
+}
+
+func hashResetToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// requestState is what steps 1–3 carry between requests instead of a
+// session: the normalised values and when they were confirmed.
+type requestState struct {
+	LoginID  string `json:"l"`
+	Email    string `json:"e"`
+	IssuedAt int64  `json:"t"`
+}
+
+var (
+	errStateTampered = errors.New("state: signature or encoding invalid")
+	errStateExpired  = errors.New("state: expired")
+)
+
+// stateSigner signs requestState into a hidden field and checks it back.
+type stateSigner struct {
+	key []byte
+	ttl time.Duration
+}
+
+func (s stateSigner) sign(v requestState) string {
+	payload, _ := json.Marshal(v)
+	enc := base64.RawURLEncoding.EncodeToString(payload)
+	return enc + "." + base64.RawURLEncoding.EncodeToString(s.mac(enc))
+}
+
+func (s stateSigner) mac(payload string) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+// verify returns the state when the signature holds. A state older than the
+// TTL (or issued in the future) comes back with errStateExpired: its values
+// are genuine and may refill the form, but must not be acted on.
+func (s stateSigner) verify(field string, now time.Time) (requestState, error) {
+	var v requestState
+	enc, sig, ok := strings.Cut(field, ".")
+	if !ok || len(field) > 4096 {
+		return v, errStateTampered
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || subtle.ConstantTimeCompare(got, s.mac(enc)) != 1 {
+		return v, errStateTampered
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil || json.Unmarshal(payload, &v) != nil {
+		return requestState{}, errStateTampered
+	}
+	issued := time.Unix(v.IssuedAt, 0)
+	if now.Sub(issued) > s.ttl || issued.Sub(now) > time.Minute {
+		return v, errStateExpired
+	}
+	return v, nil
+}
+
+// newSealer returns the AEAD that seals outbox payloads at rest.
+func newSealer(key []byte) cipher.AEAD {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		panic(fmt.Sprintf("sealer: %v", err)) // key is always 32 bytes
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(fmt.Sprintf("sealer: %v", err))
+	}
+	return aead
+}
+
+// seal encrypts plaintext, bound to id so a payload cannot be moved to
+// another row.
+func (a *App) seal(id string, plaintext []byte) []byte {
+	nonce := make([]byte, a.sealer.NonceSize())
+	_, _ = rand.Read(nonce)
+	return a.sealer.Seal(nonce, nonce, plaintext, []byte(id))
+}
+
+func (a *App) unseal(id string, sealed []byte) ([]byte, error) {
+	n := a.sealer.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("unseal: payload too short")
+	}
+	plain, err := a.sealer.Open(nil, sealed[:n], sealed[n:], []byte(id))
+	if err != nil {
+		return nil, fmt.Errorf("unseal: %w (was SECRET_KEY changed?)", err)
+	}
+	return plain, nil
+}

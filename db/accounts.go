@@ -1,0 +1,61 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// ErrLoginIDTaken is returned when an account with the same login ID exists.
+var ErrLoginIDTaken = errors.New("db: login ID already exists")
+
+// CreateAccount inserts a, filling its ID and times.
+func CreateAccount(ctx context.Context, idb bun.IDB, a *Account, now time.Time) error {
+	a.CreatedAt, a.UpdatedAt = Stamp(now), Stamp(now)
+	a.EmailKey = strings.ToLower(a.Email)
+	if _, err := idb.NewInsert().Model(a).Returning("id").Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return ErrLoginIDTaken
+		}
+		return fmt.Errorf("db: create account: %w", err)
+	}
+	return nil
+}
+
+// ListAccounts returns every account ordered by login ID.
+func ListAccounts(ctx context.Context, idb bun.IDB) ([]Account, error) {
+	var accounts []Account
+	if err := idb.NewSelect().Model(&accounts).Order("login_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("db: list accounts: %w", err)
+	}
+	return accounts, nil
+}
+
+// FindAccountForReset returns the account whose login ID is loginID and whose
+// e-mail matches email case-insensitively, or nil when there is none.
+func FindAccountForReset(ctx context.Context, idb bun.IDB, loginID, email string) (*Account, error) {
+	var a Account
+	err := idb.NewSelect().Model(&a).
+		Where("login_id = ?", loginID).
+		Where("email_key = ?", strings.ToLower(email)).
+		Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: find account for reset: %w", err)
+	}
+	return &a, nil
+}
+
+// isUniqueViolation recognises both drivers' unique-constraint errors.
+func isUniqueViolation(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || // SQLite
+		strings.Contains(msg, "SQLSTATE=23505") // PostgreSQL (pgdriver)
+}

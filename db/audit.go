@@ -1,0 +1,40 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Audit event kinds.
+const (
+	AuditResetRequested = "reset_requested"       // a request matched an account; token and mail queued
+	AuditResetUnmatched = "reset_request_nomatch" // a request matched no account
+	AuditMailSent       = "mail_sent"
+	AuditMailDead       = "mail_dead"
+	AuditAccountCreated = "account_created"
+)
+
+// RecordAudit appends e to the audit trail.
+func RecordAudit(ctx context.Context, idb bun.IDB, e *AuditEvent, now time.Time) error {
+	e.At = Stamp(now)
+	if _, err := idb.NewInsert().Model(e).Exec(ctx); err != nil {
+		return fmt.Errorf("db: record audit %s: %w", e.Kind, err)
+	}
+	return nil
+}
+
+// ListAudit returns the newest events first, optionally for one login ID.
+func ListAudit(ctx context.Context, idb bun.IDB, loginID string, limit int) ([]AuditEvent, error) {
+	var events []AuditEvent
+	q := idb.NewSelect().Model(&events).OrderExpr("at DESC, id DESC").Limit(limit)
+	if loginID != "" {
+		q = q.Where("login_id = ?", loginID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("db: list audit: %w", err)
+	}
+	return events, nil
+}

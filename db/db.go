@@ -1,0 +1,130 @@
+// Package db holds the bun models, the queries and the embedded SQL migrations.
+// SQLite is the zero-setup default; a postgres:// URL selects PostgreSQL.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	"github.com/uptrace/bun/migrate"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver, no cgo
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// Open connects to the database named by url: "postgres://…" or
+// "postgresql://…" for PostgreSQL, "sqlite:PATH" (or a bare path) for SQLite.
+// The SQLite file is created when missing.
+func Open(url string) (*bun.DB, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url)))
+		sqldb.SetMaxOpenConns(20)
+		sqldb.SetMaxIdleConns(20)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		return bun.NewDB(sqldb, pgdialect.New()), nil
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
+	if path == "" {
+		return nil, errors.New("db: empty SQLite path in DATABASE_URL")
+	}
+	// WAL lets readers run beside the one writer; immediate transactions take
+	// the write lock up front so busy_timeout applies instead of a mid-
+	// transaction SQLITE_BUSY.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite: %w", err)
+	}
+	sqldb.SetMaxOpenConns(4)
+	return bun.NewDB(sqldb, sqlitedialect.New()), nil
+}
+
+// IsPostgres reports whether db talks to PostgreSQL.
+func IsPostgres(db bun.IDB) bool {
+	return db.Dialect().Name() == dialect.PG
+}
+
+// Migrate applies the pending migrations of db's dialect. Several instances
+// may start at once: the migrator's lock makes the others wait their turn.
+func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
+	dir := "migrations/sqlite"
+	if IsPostgres(db) {
+		dir = "migrations/postgres"
+	}
+	sub, err := fs.Sub(migrationFiles, dir)
+	if err != nil {
+		return nil, fmt.Errorf("db: migrations: %w", err)
+	}
+	migrations := migrate.NewMigrations()
+	if err := migrations.Discover(sub); err != nil {
+		return nil, fmt.Errorf("db: discover migrations: %w", err)
+	}
+	m := migrate.NewMigrator(db, migrations, migrate.WithMarkAppliedOnSuccess(true))
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("db: init migrations: %w", err)
+	}
+	if err := lockMigrations(ctx, m); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if uerr := m.Unlock(context.WithoutCancel(ctx)); uerr != nil && err == nil {
+			err = fmt.Errorf("db: unlock migrations: %w", uerr)
+		}
+	}()
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: migrate: %w", err)
+	}
+	for _, mig := range group.Migrations {
+		applied = append(applied, mig.Name)
+	}
+	return applied, nil
+}
+
+// lockMigrations retries the migrator's table lock for a while, because a
+// second instance starting beside the first finds it held.
+func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := m.Lock(ctx)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("db: lock migrations: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Stamp returns t as the database stores it: UTC, whole seconds. Every time
+// written or compared goes through it so SQLite's text comparison of
+// timestamps stays correct.
+func Stamp(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Second)
+}
+
+// Dialect names db's database, for logs.
+func Dialect(db bun.IDB) string {
+	if IsPostgres(db) {
+		return "postgres"
+	}
+	return "sqlite"
+}

@@ -1,0 +1,80 @@
+package db
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Account is a merchant's login to the admin site.
+type Account struct {
+	bun.BaseModel `bun:"table:accounts"`
+
+	ID                int64      `bun:"id,pk,autoincrement"`
+	LoginID           string     `bun:"login_id"`
+	Email             string     `bun:"email"`
+	EmailKey          string     `bun:"email_key"` // lower-cased email, for matching
+	StoreName         string     `bun:"store_name"`
+	Locale            string     `bun:"locale"`
+	PasswordHash      string     `bun:"password_hash"`
+	CreatedAt         time.Time  `bun:"created_at"`
+	UpdatedAt         time.Time  `bun:"updated_at"`
+	PasswordChangedAt *time.Time `bun:"password_changed_at"`
+}
+
+// ResetToken is a password-reset link. Only the SHA-256 of the token is kept.
+type ResetToken struct {
+	bun.BaseModel `bun:"table:reset_tokens"`
+
+	ID          int64      `bun:"id,pk,autoincrement"`
+	AccountID   int64      `bun:"account_id"`
+	TokenHash   []byte     `bun:"token_hash"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	ExpiresAt   time.Time  `bun:"expires_at"`
+	UsedAt      *time.Time `bun:"used_at"`
+	RevokedAt   *time.Time `bun:"revoked_at"`
+	RequestedIP string     `bun:"requested_ip"`
+}
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxSending = "sending"
+	OutboxSent    = "sent"
+	OutboxDead    = "dead"
+)
+
+// OutboxMail is a mail waiting for (or done with) delivery. Payload holds the
+// rendered message sealed with the app's key, because a reset mail carries a
+// live token; it is cleared once the mail is sent.
+type OutboxMail struct {
+	bun.BaseModel `bun:"table:outbox"`
+
+	ID            string     `bun:"id,pk"`
+	Kind          string     `bun:"kind"`
+	AccountID     *int64     `bun:"account_id"`
+	ToAddr        string     `bun:"to_addr"`
+	Payload       []byte     `bun:"payload"`
+	Status        string     `bun:"status"`
+	Attempts      int        `bun:"attempts"`
+	NextAttemptAt time.Time  `bun:"next_attempt_at"`
+	LockedUntil   *time.Time `bun:"locked_until"`
+	LastError     string     `bun:"last_error"`
+	ProviderID    string     `bun:"provider_id"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	SentAt        *time.Time `bun:"sent_at"`
+}
+
+// AuditEvent records who did what, from where.
+type AuditEvent struct {
+	bun.BaseModel `bun:"table:audit_events"`
+
+	ID        int64     `bun:"id,pk,autoincrement"`
+	At        time.Time `bun:"at"`
+	Kind      string    `bun:"kind"`
+	AccountID *int64    `bun:"account_id"`
+	LoginID   string    `bun:"login_id"`
+	IP        string    `bun:"ip"`
+	UserAgent string    `bun:"user_agent"`
+	Detail    string    `bun:"detail"`
+}

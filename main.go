@@ -1,0 +1,54 @@
+// Command aikagi serves the self-service password reset of the merchant
+// admin site, and administers it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"aikagi/app"
+)
+
+const usage = `usage: aikagi [command]
+
+commands:
+  serve             serve the web app and the mail worker (the default)
+  migrate           apply database migrations and exit
+  account create    add an account: --login-id --email --store [--locale ja|en] --password-stdin
+  account list      list accounts
+
+Settings come from environment variables; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cmd, args := "serve", os.Args[1:]
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	env := app.OSEnv()
+	var err error
+	switch cmd {
+	case "serve":
+		err = app.Serve(ctx, env, args)
+	case "migrate":
+		err = app.Migrate(ctx, env, args)
+	case "account":
+		err = app.AccountCommand(ctx, env, args)
+	case "help", "-h", "-help", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "aikagi: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "aikagi:", err)
+		os.Exit(1)
+	}
+}

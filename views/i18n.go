@@ -1,0 +1,300 @@
+package views
+
+import (
+	"fmt"
+	"golang.org/x/text/language"
+	"time"
+)
+
+// Lang is a UI language. Japanese is the default; English is the second.
+type Lang string
+
+const (
+	Ja Lang = "ja"
+	En Lang = "en"
+)
+
+// Langs lists the supported languages, default first.
+var Langs = []Lang{Ja, En}
+
+// ParseLang returns the language named by s, and whether it is supported.
+func ParseLang(s string) (Lang, bool) {
+	switch Lang(s) {
+	case Ja, En:
+		return Lang(s), true
+	}
+	return Ja, false
+}
+
+// Other is the language a page offers to switch to.
+func (l Lang) Other() Lang {
+	if l == En {
+		return Ja
+	}
+	return En
+}
+
+// Problem names something wrong with the input or the request; Text.Problem
+// says it in the page's language.
+type Problem string
+
+const (
+	LoginIDRequired  Problem = "login_id_required"
+	LoginIDTooLong   Problem = "login_id_too_long"
+	LoginIDInvalid   Problem = "login_id_invalid"
+	EmailRequired    Problem = "email_required"
+	EmailTooLong     Problem = "email_too_long"
+	EmailInvalid     Problem = "email_invalid"
+	FormExpired      Problem = "form_expired"
+	FormTampered     Problem = "form_tampered"
+	BadForm          Problem = "bad_form"
+	BodyTooLarge     Problem = "body_too_large"
+	UnsupportedMedia Problem = "unsupported_media"
+	NotFound         Problem = "not_found"
+	MethodNotAllowed Problem = "method_not_allowed"
+	CrossSite        Problem = "cross_site"
+	TooManyRequests  Problem = "too_many_requests"
+	ServerError      Problem = "server_error"
+)
+
+// Text is every string of the UI in one language. Fields are checked by the
+// compiler; problems are looked up by Problem.
+type Text struct {
+	Lang           Lang
+	LangName       string // this language's own name, for the switcher
+	SkipToContent  string
+	Steps          [3]string
+	StepOf         func(n int) string
+	ErrorSummary   string
+	RequestTitle   string
+	RequestIntro   string
+	LoginID        string
+	LoginIDHint    string
+	Email          string
+	EmailHint      string
+	Confirm        string
+	ConfirmTitle   string
+	ConfirmIntro   string
+	Edit           string
+	Send           string
+	SentTitle      string
+	SentLead       string
+	SentExpiry     func(ttl time.Duration) string
+	SentCheckSpam  string
+	SentFilter     func(from string) string
+	SentNoMail     string
+	ToLogin        string
+	BackToStart    string
+	ErrorTitle     string
+	Sending        string
+	Required       string
+	problems       map[Problem]string
+	problemTitles  map[Problem]string
+	ResetMail      ResetMailText
+	DevMailboxName string
+}
+
+// ResetMailText is the wording of the reset-link mail.
+type ResetMailText struct {
+	Subject  func(site string) string
+	Greeting func(store string) string
+	Lead     func(site string) string
+	Button   string
+	Expiry   func(at string) string
+	OneTime  string
+	NotYou   string
+	Footer   func(site string) string
+	Format   func(t time.Time) string
+}
+
+// Problem says p in this language.
+func (t *Text) Problem(p Problem) string {
+	if s, ok := t.problems[p]; ok {
+		return s
+	}
+	return t.problems[ServerError]
+}
+
+// ProblemTitle is the heading of an error page about p.
+func (t *Text) ProblemTitle(p Problem) string {
+	if s, ok := t.problemTitles[p]; ok {
+		return s
+	}
+	return t.ErrorTitle
+}
+
+// T returns the text of l.
+func T(l Lang) *Text {
+	if l == En {
+		return &en
+	}
+	return &ja
+}
+
+var jst = time.FixedZone("JST", 9*60*60)
+
+var ja = Text{
+	Lang:          Ja,
+	LangName:      "日本語",
+	SkipToContent: "本文へ移動",
+	Steps:         [3]string{"入力", "確認", "完了"},
+	StepOf:        func(n int) string { return fmt.Sprintf("全3ステップ中 %d", n) },
+	ErrorSummary:  "入力内容を確認してください",
+	RequestTitle:  "パスワード再設定依頼",
+	RequestIntro:  "管理サイトに登録しているログインIDとメールアドレスを入力し、「確認する」を押してください。パスワード再設定用のURLをメールでお送りします。",
+	LoginID:       "ログインID",
+	LoginIDHint:   "管理サイトへのログインに使うIDです。",
+	Email:         "登録メールアドレス",
+	EmailHint:     "管理サイトに登録しているメールアドレスを入力してください。",
+	Confirm:       "確認する",
+	ConfirmTitle:  "入力内容の確認",
+	ConfirmIntro:  "以下の内容でよろしければ「送信する」を押してください。",
+	Edit:          "修正する",
+	Send:          "送信する",
+	SentTitle:     "メール送信完了",
+	SentLead:      "入力されたログインIDとメールアドレスが登録内容と一致した場合、登録メールアドレス宛てにパスワード再設定用URLを記載したメールをお送りしました。メール本文の指示にしたがって、パスワードを再設定してください。",
+	SentExpiry: func(ttl time.Duration) string {
+		return fmt.Sprintf("URLの有効期限はメール送信から%d分です。期限が切れた場合は、もう一度最初から手続きしてください。", int(ttl.Minutes()))
+	},
+	SentCheckSpam: "数分たってもメールが届かない場合は、迷惑メールフォルダをご確認ください。",
+	SentFilter: func(from string) string {
+		return fmt.Sprintf("ドメイン指定受信などの受信設定をしている場合は、「%s」からのメールを受信できるように設定してください。", from)
+	},
+	SentNoMail:     "それでも届かない場合は、入力したログインIDとメールアドレスが登録内容と異なる可能性があります。",
+	ToLogin:        "ログイン画面へ",
+	BackToStart:    "パスワード再設定依頼に戻る",
+	ErrorTitle:     "エラーが発生しました",
+	Sending:        "送信中…",
+	Required:       "必須",
+	DevMailboxName: "開発用メールボックス",
+	problems: map[Problem]string{
+		LoginIDRequired:  "ログインIDを入力してください。",
+		LoginIDTooLong:   "ログインIDは64文字以内で入力してください。",
+		LoginIDInvalid:   "ログインIDに空白や改行は使えません。ログインIDだけを入力してください。",
+		EmailRequired:    "登録メールアドレスを入力してください。",
+		EmailTooLong:     "登録メールアドレスは254文字以内で入力してください。",
+		EmailInvalid:     "登録メールアドレスを「name@example.com」の形で入力してください。",
+		FormExpired:      "確認画面を開いてから時間が経ったため、送信できませんでした。入力内容を確かめて、もう一度「確認する」を押してください。",
+		FormTampered:     "フォームの内容を確認できませんでした。お手数ですが、最初から入力し直してください。",
+		BadForm:          "送信された内容を読み取れませんでした。お手数ですが、最初から入力し直してください。",
+		BodyTooLarge:     "送信された内容が大きすぎます。入力内容を短くして、もう一度お試しください。",
+		UnsupportedMedia: "この形式の送信は受け付けていません。画面のフォームから送信してください。",
+		NotFound:         "お探しのページは見つかりませんでした。URLをご確認ください。",
+		MethodNotAllowed: "この操作はこのページでは行えません。画面のボタンから操作してください。",
+		CrossSite:        "別のサイトからの送信は受け付けていません。このページのフォームから送信してください。",
+		TooManyRequests:  "短い時間に多くの操作が行われました。しばらく待ってから、もう一度お試しください。",
+		ServerError:      "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。",
+	},
+	problemTitles: map[Problem]string{
+		NotFound:         "ページが見つかりません",
+		FormExpired:      "有効期限が切れました",
+		TooManyRequests:  "しばらくお待ちください",
+		MethodNotAllowed: "この操作はできません",
+	},
+	ResetMail: ResetMailText{
+		Subject:  func(site string) string { return "【" + site + "】パスワード再設定のご案内" },
+		Greeting: func(store string) string { return store + " ご担当者様" },
+		Lead: func(site string) string {
+			return site + "のパスワード再設定のご依頼を受け付けました。下記のURLを開き、新しいパスワードを設定してください。"
+		},
+		Button:  "パスワードを再設定する",
+		Expiry:  func(at string) string { return "このURLの有効期限は " + at + " までです。" },
+		OneTime: "URLは一度だけ使えます。期限が切れた場合は、もう一度パスワード再設定依頼からお手続きください。",
+		NotYou:  "このメールに心当たりがない場合は、何もせずこのメールを削除してください。パスワードは変更されません。",
+		Footer: func(site string) string {
+			return "このメールは" + site + "から送信専用のアドレスでお送りしています。ご返信いただいてもお答えできません。"
+		},
+		Format: func(t time.Time) string { return t.In(jst).Format("2006年1月2日 15:04") + "(日本時間)" },
+	},
+}
+
+var en = Text{
+	Lang:          En,
+	LangName:      "English",
+	SkipToContent: "Skip to content",
+	Steps:         [3]string{"Enter", "Check", "Done"},
+	StepOf:        func(n int) string { return fmt.Sprintf("Step %d of 3", n) },
+	ErrorSummary:  "Please check your entries",
+	RequestTitle:  "Request a password reset",
+	RequestIntro:  "Enter the login ID and e-mail address registered for the admin site, then press “Confirm”. We will e-mail you a link to set a new password.",
+	LoginID:       "Login ID",
+	LoginIDHint:   "The ID you use to log in to the admin site.",
+	Email:         "Registered e-mail address",
+	EmailHint:     "The e-mail address registered for the admin site.",
+	Confirm:       "Confirm",
+	ConfirmTitle:  "Check your entries",
+	ConfirmIntro:  "If everything below is correct, press “Send”.",
+	Edit:          "Edit",
+	Send:          "Send",
+	SentTitle:     "E-mail sent",
+	SentLead:      "If the login ID and e-mail address you entered match our records, we have sent a mail with a password reset link to the registered address. Follow the instructions in the mail to set a new password.",
+	SentExpiry: func(ttl time.Duration) string {
+		return fmt.Sprintf("The link works for %d minutes after the mail was sent. If it expires, please start again from the beginning.", int(ttl.Minutes()))
+	},
+	SentCheckSpam: "If the mail has not arrived after a few minutes, check your spam folder.",
+	SentFilter: func(from string) string {
+		return fmt.Sprintf("If your mailbox only accepts mail from certain domains, allow mail from “%s”.", from)
+	},
+	SentNoMail:     "If it still does not arrive, the login ID or e-mail address you entered may differ from our records.",
+	ToLogin:        "Go to the login page",
+	BackToStart:    "Back to the reset request",
+	ErrorTitle:     "Something went wrong",
+	Sending:        "Sending…",
+	Required:       "Required",
+	DevMailboxName: "Development mailbox",
+	problems: map[Problem]string{
+		LoginIDRequired:  "Enter your login ID.",
+		LoginIDTooLong:   "Enter a login ID of 64 characters or fewer.",
+		LoginIDInvalid:   "A login ID cannot contain spaces or line breaks. Enter the login ID only.",
+		EmailRequired:    "Enter your registered e-mail address.",
+		EmailTooLong:     "Enter an e-mail address of 254 characters or fewer.",
+		EmailInvalid:     "Enter the e-mail address in the form name@example.com.",
+		FormExpired:      "Too much time passed since the check page was opened, so nothing was sent. Check your entries and press “Confirm” again.",
+		FormTampered:     "We could not verify the form. Please start again from the beginning.",
+		BadForm:          "We could not read what was sent. Please start again from the beginning.",
+		BodyTooLarge:     "What was sent is too large. Shorten your entries and try again.",
+		UnsupportedMedia: "This kind of submission is not accepted. Please use the form on the page.",
+		NotFound:         "We could not find that page. Please check the URL.",
+		MethodNotAllowed: "That action is not available on this page. Please use the buttons on the page.",
+		CrossSite:        "Submissions from other sites are not accepted. Please use the form on this page.",
+		TooManyRequests:  "Too many attempts in a short time. Please wait a while and try again.",
+		ServerError:      "A temporary problem occurred. Please wait a while and try again.",
+	},
+	problemTitles: map[Problem]string{
+		NotFound:         "Page not found",
+		FormExpired:      "The page has expired",
+		TooManyRequests:  "Please wait a moment",
+		MethodNotAllowed: "Action not available",
+	},
+	ResetMail: ResetMailText{
+		Subject:  func(site string) string { return "[" + site + "] Reset your password" },
+		Greeting: func(store string) string { return "Dear " + store + "," },
+		Lead: func(site string) string {
+			return "We received a request to reset your " + site + " password. Open the link below and set a new password."
+		},
+		Button:  "Reset my password",
+		Expiry:  func(at string) string { return "The link works until " + at + "." },
+		OneTime: "The link works only once. If it has expired, please request a new one from the password reset page.",
+		NotYou:  "If you did not ask for this, ignore and delete this mail. Your password will not change.",
+		Footer: func(site string) string {
+			return "This mail was sent by " + site + " from an address that does not receive replies."
+		},
+		Format: func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+	},
+}
+
+var langMatcher = language.NewMatcher([]language.Tag{language.Japanese, language.English})
+
+// MatchAcceptLanguage picks the best supported language for an
+// Accept-Language header, Japanese when nothing fits.
+func MatchAcceptLanguage(header string) Lang {
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil || len(tags) == 0 {
+		return Ja
+	}
+	_, index, confidence := langMatcher.Match(tags...)
+	if confidence == language.No {
+		return Ja
+	}
+	return Langs[index]
+}
