@@ -1,0 +1,36 @@
+# make test installs what the tests need, regenerates the committed
+# generated files (CI fails when they were stale), and runs every test,
+# PostgreSQL included.
+SHELL := /bin/bash
+GO_PACKAGES := ./...
+
+.PHONY: test deps generate check-generated lint gotest run
+
+test: deps check-generated lint gotest
+
+# Node packages build the CSS and provide htmx; Go modules come through
+# the module proxy on first use.
+deps:
+	@command -v npm >/dev/null || { echo "make: npm (Node.js) is needed to build the CSS" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	go mod download
+
+generate:
+	go generate ./...
+
+# check-generated regenerates templ code, CSS and vendored htmx; in CI a
+# difference from the committed files fails the run.
+check-generated: generate
+	@if [ "$${CI:-}" = "true" ]; then \
+		git status --porcelain -- views assets | grep . && { echo "make: generated files are stale; run make generate and commit" >&2; exit 1; } || true; \
+	fi
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	go vet $(GO_PACKAGES)
+
+gotest:
+	.ci/with-postgres go test -race -count=1 $(GO_PACKAGES)
+
+run:
+	go run .

@@ -1,0 +1,88 @@
+// Package dbtest opens migrated databases for tests: a fresh SQLite file,
+// and a fresh PostgreSQL database on the server named by TEST_DATABASE_URL.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+)
+
+// Dialects are the databases every store test runs against.
+var Dialects = []string{"sqlite", "postgres"}
+
+// Open returns a migrated, empty database of the given dialect, removed when
+// the test ends. Without TEST_DATABASE_URL the PostgreSQL case is skipped,
+// unless CI=true, where it fails: CI must never pass by skipping.
+func Open(t testing.TB, dialect string) *bun.DB {
+	t.Helper()
+	var dsn string
+	switch dialect {
+	case "sqlite":
+		dsn = "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+	case "postgres":
+		dsn = freshPostgres(t)
+	default:
+		t.Fatalf("dbtest: unknown dialect %q", dialect)
+	}
+	bdb, err := db.Open(dsn)
+	if err != nil {
+		t.Fatalf("dbtest: open %s: %v", dialect, err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	if _, err := db.Migrate(context.Background(), bdb); err != nil {
+		t.Fatalf("dbtest: migrate %s: %v", dialect, err)
+	}
+	return bdb
+}
+
+// freshPostgres creates a database of its own for the test on the server of
+// TEST_DATABASE_URL and drops it afterwards.
+func freshPostgres(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("dbtest: TEST_DATABASE_URL is not set but CI=true: PostgreSQL tests must run in CI (use make test)")
+		}
+		t.Skip("dbtest: TEST_DATABASE_URL not set; run make test to include PostgreSQL")
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("dbtest: TEST_DATABASE_URL: %v", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "aikagi_test_" + hex.EncodeToString(b)
+
+	adminDB, err := db.Open(admin)
+	if err != nil {
+		t.Fatalf("dbtest: open admin database: %v", err)
+	}
+	defer adminDB.Close()
+	ctx := context.Background()
+	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		adminDB, err := db.Open(admin)
+		if err != nil {
+			t.Errorf("dbtest: reopen admin database: %v", err)
+			return
+		}
+		defer adminDB.Close()
+		if _, err := adminDB.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("dbtest: drop database: %v", err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
