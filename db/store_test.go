@@ -57,7 +57,7 @@ func TestAccounts(t *testing.T) {
 			found          bool
 		}{
 			{"taro-01", "Taro..Yamada@docomo.ne.jp", true},
-			{"taro-01", "taro..yamada@DOCOMO.ne.jp", true}, // e-mail matched case-insensitively
+			{"taro-01", "taro..yamada@DOCOMO.ne.jp", true},  // e-mail matched case-insensitively
 			{"TARO-01", "Taro..Yamada@docomo.ne.jp", false}, // login ID is exact
 			{"taro-01", "taro.yamada@docomo.ne.jp", false},
 			{"hanako", "Taro..Yamada@docomo.ne.jp", false},
