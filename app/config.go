@@ -28,6 +28,9 @@ type Config struct {
 	TokenTTL          time.Duration
 	StateTTL          time.Duration
 	PasswordMinLength int
+	SessionTTL        time.Duration
+	LockoutThreshold  int           // failed logins that pause a login ID
+	LockoutWindow     time.Duration // within this long
 }
 
 // LoadConfig reads the settings through getenv (os.Getenv in production).
@@ -84,6 +87,13 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	cfg.PasswordMinLength, err = strconv.Atoi(get("PASSWORD_MIN_LENGTH", "12"))
 	if err != nil || cfg.PasswordMinLength < 8 || cfg.PasswordMinLength > 64 {
 		errs = append(errs, fmt.Errorf("PASSWORD_MIN_LENGTH=%q: use a number from 8 to 64", getenv("PASSWORD_MIN_LENGTH")))
+	}
+
+	cfg.SessionTTL = parseDuration(get("SESSION_TTL", "12h"), "SESSION_TTL", time.Minute, 30*24*time.Hour, &errs)
+	cfg.LockoutWindow = parseDuration(get("LOGIN_LOCKOUT_WINDOW", "15m"), "LOGIN_LOCKOUT_WINDOW", time.Minute, 24*time.Hour, &errs)
+	cfg.LockoutThreshold, err = strconv.Atoi(get("LOGIN_LOCKOUT_THRESHOLD", "10"))
+	if err != nil || cfg.LockoutThreshold < 3 || cfg.LockoutThreshold > 1000 {
+		errs = append(errs, fmt.Errorf("LOGIN_LOCKOUT_THRESHOLD=%q: use a number from 3 to 1000", getenv("LOGIN_LOCKOUT_THRESHOLD")))
 	}
 
 	if secret := getenv("SECRET_KEY"); secret != "" {
@@ -174,4 +184,13 @@ func (c Config) mailFrom() string {
 		return c.MailFrom.Address
 	}
 	return fmt.Sprintf("%s <%s>", c.MailFrom.Name, c.MailFrom.Address)
+}
+
+// cookieName adds the __Host- prefix over HTTPS, which makes browsers insist
+// on Secure, Path=/ and no Domain.
+func (c Config) cookieName(name string) string {
+	if c.HTTPS() {
+		return "__Host-" + name
+	}
+	return name
 }

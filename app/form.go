@@ -17,9 +17,10 @@ import (
 const maxBodyBytes = 16 << 10
 
 // parseForm reads a urlencoded body strictly: the content type must be a
-// form, the body valid UTF-8, and each named field present exactly once.
-// Anything else is refused with a 4xx before it can change anything.
-func parseForm(c *fiber.Ctx, fields ...string) (map[string]string, error) {
+// form, the body valid UTF-8, and each required field present exactly once.
+// Anything else is refused with a 4xx before it can change anything. Other
+// fields sent once are returned too; repeated ones are left out.
+func parseForm(c *fiber.Ctx, required ...string) (map[string]string, error) {
 	mediaType, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || mediaType != fiber.MIMEApplicationForm {
 		return nil, problem(fiber.StatusUnsupportedMediaType, views.UnsupportedMedia, errors.New("form: content type"))
@@ -31,16 +32,21 @@ func parseForm(c *fiber.Ctx, fields ...string) (map[string]string, error) {
 	if err != nil {
 		return nil, problem(fiber.StatusBadRequest, views.BadForm, err)
 	}
-	out := make(map[string]string, len(fields))
-	for _, name := range fields {
-		vs := values[name]
-		if len(vs) != 1 {
+	for _, name := range required {
+		if len(values[name]) != 1 {
 			return nil, problem(fiber.StatusBadRequest, views.BadForm, errors.New("form: missing or repeated field "+name))
 		}
-		if !utf8.ValidString(vs[0]) {
-			return nil, problem(fiber.StatusBadRequest, views.BadForm, errors.New("form: invalid UTF-8 in "+name))
+	}
+	out := make(map[string]string, len(values))
+	for name, vs := range values {
+		for _, v := range vs {
+			if !utf8.ValidString(name) || !utf8.ValidString(v) {
+				return nil, problem(fiber.StatusBadRequest, views.BadForm, errors.New("form: invalid UTF-8"))
+			}
 		}
-		out[name] = vs[0]
+		if len(vs) == 1 {
+			out[name] = vs[0]
+		}
 	}
 	return out, nil
 }

@@ -13,7 +13,8 @@ import (
 
 // Mail kinds, as stored in the outbox.
 const (
-	mailKindReset = "reset_link"
+	mailKindReset           = "reset_link"
+	mailKindPasswordChanged = "password_changed"
 )
 
 const (

@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"aikagi/assets"
-	"aikagi/views"
 )
 
 // serveAsset serves an embedded file by its content-hashed name; the name
@@ -38,9 +37,4 @@ func (a *App) readyz(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable\n")
 	}
 	return c.SendString("ok\n")
-}
-
-// home sends visitors to step 1 until the admin site's pages exist.
-func (a *App) home(c *fiber.Ctx) error {
-	return c.Redirect(views.T(a.lang(c)).Href(views.PathRequest), fiber.StatusSeeOther)
 }

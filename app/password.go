@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // argon2id parameters recommended by OWASP's Password Storage Cheat Sheet:
@@ -78,3 +80,49 @@ func (a *App) acquireHashSlot(ctx context.Context) error {
 }
 
 func (a *App) releaseHashSlot() { <-a.hashing }
+
+// verifyPassword checks password against a stored hash: argon2id, or bcrypt
+// imported from the former admin site, which upgrade reports should be
+// replaced by argon2id now that the password is known.
+func (a *App) verifyPassword(ctx context.Context, encoded, password string) (ok, upgrade bool, err error) {
+	if err := a.acquireHashSlot(ctx); err != nil {
+		return false, false, err
+	}
+	defer a.releaseHashSlot()
+	switch {
+	case strings.HasPrefix(encoded, "$argon2id$"):
+		ok, err = verifyArgon2id(encoded, password)
+		return ok, false, err
+	case isBcrypt(encoded):
+		err = bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
+		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			return false, false, nil
+		}
+		if err != nil {
+			return false, false, fmt.Errorf("password: bcrypt: %w", err)
+		}
+		return true, true, nil
+	}
+	return false, false, errors.New("password: unknown hash format")
+}
+
+func isBcrypt(encoded string) bool {
+	if !strings.HasPrefix(encoded, "$2a$") && !strings.HasPrefix(encoded, "$2b$") && !strings.HasPrefix(encoded, "$2y$") {
+		return false
+	}
+	_, err := bcrypt.Cost([]byte(encoded))
+	return err == nil
+}
+
+// validStoredHash reports whether an imported hash is one we can verify.
+func validStoredHash(encoded string) bool {
+	if isBcrypt(encoded) {
+		return true
+	}
+	_, err := verifyArgon2id(encoded, "")
+	return err == nil
+}
+
+// dummyHash is verified when a login ID does not exist, so that an unknown
+// ID takes as long to refuse as a wrong password.
+var dummyHash = sync.OnceValue(func() string { return hashArgon2id(randomString(16)) })

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/a-h/templ"
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
 	"aikagi/views"
 )
-
-// PathReset is where the link in the mail leads.
-const PathReset = "/password-resetting/reset"
 
 // requestReset does the database work of step 3: when loginID and email
 // match an account, one transaction revokes its older tokens, stores the new
@@ -43,19 +41,11 @@ func (a *App) requestReset(ctx context.Context, loginID, email string, who clien
 			Lang:      lang,
 			SiteName:  a.cfg.SiteName,
 			StoreName: acct.StoreName,
-			URL:       a.cfg.URL(PathReset, url.Values{"token": {token}}),
+			URL:       a.cfg.URL(views.PathReset, url.Values{"token": {token}}),
 			ExpiresAt: tok.ExpiresAt,
 		}
-		var html bytes.Buffer
-		if err := views.ResetMailHTML(mail).Render(ctx, &html); err != nil {
-			return fmt.Errorf("render reset mail: %w", err)
-		}
-		if err := a.enqueue(ctx, tx, mailKindReset, acct, Message{
-			To:      acct.Email,
-			Subject: mail.Subject(),
-			Text:    views.ResetMailPlain(mail),
-			HTML:    html.String(),
-		}); err != nil {
+		if err := a.enqueueRendered(ctx, tx, mailKindReset, acct, mail.Subject(),
+			views.ResetMailPlain(mail), views.ResetMailHTML(mail)); err != nil {
 			return err
 		}
 		event.Kind, event.AccountID = db.AuditResetRequested, &acct.ID
@@ -71,9 +61,14 @@ func (a *App) requestReset(ctx context.Context, loginID, email string, who clien
 	return nil
 }
 
-// enqueue seals m and writes it to the outbox in tx.
-func (a *App) enqueue(ctx context.Context, tx bun.IDB, kind string, acct *db.Account, m Message) error {
-	m.From = a.cfg.mailFrom()
+// enqueueRendered renders a mail for acct's registered address, seals it
+// and writes it to the outbox in tx.
+func (a *App) enqueueRendered(ctx context.Context, tx bun.IDB, kind string, acct *db.Account, subject, text string, html templ.Component) error {
+	var buf bytes.Buffer
+	if err := html.Render(ctx, &buf); err != nil {
+		return fmt.Errorf("render %s mail: %w", kind, err)
+	}
+	m := Message{From: a.cfg.mailFrom(), To: acct.Email, Subject: subject, Text: text, HTML: buf.String()}
 	plain, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encode mail: %w", err)

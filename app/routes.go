@@ -21,12 +21,20 @@ func (a *App) routes() {
 	r.Post(views.PathConfirm, a.allowFraming, a.confirmRequest)
 	r.Post(views.PathSend, a.allowFraming, a.sendResetMail)
 
+	// The link in the mail (steps 5 and 6): top level only, never framed.
+	r.Get(views.PathReset, a.showNewPasswordForm)
+	r.Post(views.PathReset, a.completeReset)
+
+	// Enough of the admin site to prove the new password works.
+	r.Get(views.PathLogin, a.showLogin)
+	r.Post(views.PathLogin, a.login)
+	r.Post(views.PathLogout, a.logout)
+	r.Get(views.PathHome, a.home)
+
 	// The development mailbox, never in production.
 	if a.mailbox != nil {
 		r.Get("/_dev/mail", a.listDevMail)
 		r.Get("/_dev/mail/:id<int>", a.showDevMail)
 		r.Get("/_dev/mail/:id<int>/html", a.showDevMailHTML)
 	}
-
-	r.Get("/", a.home)
 }

@@ -59,3 +59,41 @@ func isUniqueViolation(err error) bool {
 	return strings.Contains(msg, "UNIQUE constraint failed") || // SQLite
 		strings.Contains(msg, "SQLSTATE=23505") // PostgreSQL (pgdriver)
 }
+
+// FindAccountByLoginID returns the account with that login ID, or nil.
+func FindAccountByLoginID(ctx context.Context, idb bun.IDB, loginID string) (*Account, error) {
+	return findAccount(ctx, idb, "login_id = ?", loginID)
+}
+
+// GetAccount returns the account with that ID, or nil.
+func GetAccount(ctx context.Context, idb bun.IDB, id int64) (*Account, error) {
+	return findAccount(ctx, idb, "id = ?", id)
+}
+
+func findAccount(ctx context.Context, idb bun.IDB, where string, arg any) (*Account, error) {
+	var a Account
+	err := idb.NewSelect().Model(&a).Where(where, arg).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: find account: %w", err)
+	}
+	return &a, nil
+}
+
+// SetPassword stores a new password hash. changed says whether the merchant
+// changed the password (a reset), rather than the hash being upgraded.
+func SetPassword(ctx context.Context, idb bun.IDB, accountID int64, hash string, now time.Time, changed bool) error {
+	q := idb.NewUpdate().Model((*Account)(nil)).
+		Set("password_hash = ?", hash).
+		Set("updated_at = ?", Stamp(now)).
+		Where("id = ?", accountID)
+	if changed {
+		q = q.Set("password_changed_at = ?", Stamp(now))
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("db: set password: %w", err)
+	}
+	return nil
+}

@@ -78,3 +78,26 @@ type AuditEvent struct {
 	UserAgent string    `bun:"user_agent"`
 	Detail    string    `bun:"detail"`
 }
+
+// Session is a logged-in browser of the admin site. Only the SHA-256 of the
+// cookie value is stored.
+type Session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	IDHash    []byte    `bun:"id_hash,pk"`
+	AccountID int64     `bun:"account_id"`
+	CreatedAt time.Time `bun:"created_at"`
+	ExpiresAt time.Time `bun:"expires_at"`
+	IP        string    `bun:"ip"`
+	UserAgent string    `bun:"user_agent"`
+}
+
+// LoginFailure is one failed login for a login ID as typed.
+type LoginFailure struct {
+	bun.BaseModel `bun:"table:login_failures"`
+
+	ID      int64     `bun:"id,pk,autoincrement"`
+	LoginID string    `bun:"login_id"`
+	At      time.Time `bun:"at"`
+	IP      string    `bun:"ip"`
+}

@@ -55,6 +55,23 @@ const (
 	CrossSite        Problem = "cross_site"
 	TooManyRequests  Problem = "too_many_requests"
 	ServerError      Problem = "server_error"
+
+	LinkInvalid        Problem = "link_invalid"
+	LinkExpired        Problem = "link_expired"
+	LinkUsed           Problem = "link_used"
+	LinkRevoked        Problem = "link_revoked"
+	LinkNeedsCookie    Problem = "link_needs_cookie"
+	PasswordRequired   Problem = "password_required"
+	PasswordTooShort   Problem = "password_too_short" // message has a %d for the minimum
+	PasswordTooLong    Problem = "password_too_long"
+	PasswordMismatch   Problem = "password_mismatch"
+	PasswordCommon     Problem = "password_common"
+	PasswordHasLoginID Problem = "password_has_login_id"
+	PasswordHasEmail   Problem = "password_has_email"
+	PasswordHasStore   Problem = "password_has_store"
+	LoginFailed        Problem = "login_failed"
+	LoginLocked        Problem = "login_locked"
+	LoginRequired      Problem = "login_required"
 )
 
 // Text is every string of the UI in one language. Fields are checked by the
@@ -92,6 +109,38 @@ type Text struct {
 	problemTitles  map[Problem]string
 	ResetMail      ResetMailText
 	DevMailboxName string
+
+	NewPasswordTitle      string
+	NewPasswordIntro      string
+	Password              string
+	PasswordHint          func(min int) string
+	PasswordConfirm       string
+	ShowPassword          string
+	HidePassword          string
+	ChangePassword        string
+	PasswordFeedbackShort string // %d: characters still missing; used by the page script
+	PasswordFeedbackOK    string
+	DoneTitle             string
+	DoneLead              string
+	LoginTitle            string
+	LoginButton           string
+	LoginPassword         string
+	ForgotPassword        string
+	LockedHelp            string
+	HomeTitle             string
+	HomeLead              func(store string) string
+	Logout                string
+	ChangedMail           ChangedMailText
+}
+
+// ChangedMailText is the wording of the "password changed" notice.
+type ChangedMailText struct {
+	Subject  func(site string) string
+	Lead     func(site string) string
+	When     string
+	From     string
+	NotYou   string
+	LoginURL string
 }
 
 // ResetMailText is the wording of the reset-link mail.
@@ -160,36 +209,88 @@ var ja = Text{
 	SentFilter: func(from string) string {
 		return fmt.Sprintf("ドメイン指定受信などの受信設定をしている場合は、「%s」からのメールを受信できるように設定してください。", from)
 	},
-	SentNoMail:     "それでも届かない場合は、入力したログインIDとメールアドレスが登録内容と異なる可能性があります。",
-	ToLogin:        "ログイン画面へ",
-	BackToStart:    "パスワード再設定依頼に戻る",
-	ErrorTitle:     "エラーが発生しました",
-	Sending:        "送信中…",
-	Required:       "必須",
-	DevMailboxName: "開発用メールボックス",
+	SentNoMail:       "それでも届かない場合は、入力したログインIDとメールアドレスが登録内容と異なる可能性があります。",
+	ToLogin:          "ログイン画面へ",
+	BackToStart:      "パスワード再設定依頼に戻る",
+	ErrorTitle:       "エラーが発生しました",
+	Sending:          "送信中…",
+	Required:         "必須",
+	DevMailboxName:   "開発用メールボックス",
+	NewPasswordTitle: "新しいパスワードの設定",
+	NewPasswordIntro: "新しいパスワードを2回入力し、「パスワードを変更する」を押してください。",
+	Password:         "新しいパスワード",
+	PasswordHint: func(min int) string {
+		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むものは使えません。", min)
+	},
+	PasswordConfirm:       "新しいパスワード(確認)",
+	ShowPassword:          "パスワードを表示する",
+	HidePassword:          "パスワードを隠す",
+	ChangePassword:        "パスワードを変更する",
+	PasswordFeedbackShort: "あと%d文字必要です",
+	PasswordFeedbackOK:    "長さは十分です",
+	DoneTitle:             "パスワード再設定完了",
+	DoneLead:              "新しいパスワードを設定しました。ほかの端末でのログインはすべて終了しています。新しいパスワードでログインしてください。",
+	LoginTitle:            "ログイン",
+	LoginButton:           "ログイン",
+	LoginPassword:         "パスワード",
+	ForgotPassword:        "パスワードをお忘れの方",
+	LockedHelp:            "パスワードを再設定すると、すぐにログインできるようになります。",
+	HomeTitle:             "ホーム",
+	HomeLead:              func(store string) string { return store + " としてログインしています。" },
+	Logout:                "ログアウト",
+	ChangedMail: ChangedMailText{
+		Subject:  func(site string) string { return "【" + site + "】パスワードが変更されました" },
+		Lead:     func(site string) string { return site + "のパスワードが変更されました。" },
+		When:     "変更日時",
+		From:     "操作元IPアドレス",
+		NotYou:   "この変更に心当たりがない場合は、第三者に不正に変更された可能性があります。すぐに下記のURLからパスワードを再設定し、サポート窓口にご連絡ください。",
+		LoginURL: "ログインはこちら",
+	},
 	problems: map[Problem]string{
-		LoginIDRequired:  "ログインIDを入力してください。",
-		LoginIDTooLong:   "ログインIDは64文字以内で入力してください。",
-		LoginIDInvalid:   "ログインIDに空白や改行は使えません。ログインIDだけを入力してください。",
-		EmailRequired:    "登録メールアドレスを入力してください。",
-		EmailTooLong:     "登録メールアドレスは254文字以内で入力してください。",
-		EmailInvalid:     "登録メールアドレスを「name@example.com」の形で入力してください。",
-		FormExpired:      "確認画面を開いてから時間が経ったため、送信できませんでした。入力内容を確かめて、もう一度「確認する」を押してください。",
-		FormTampered:     "フォームの内容を確認できませんでした。お手数ですが、最初から入力し直してください。",
-		BadForm:          "送信された内容を読み取れませんでした。お手数ですが、最初から入力し直してください。",
-		BodyTooLarge:     "送信された内容が大きすぎます。入力内容を短くして、もう一度お試しください。",
-		UnsupportedMedia: "この形式の送信は受け付けていません。画面のフォームから送信してください。",
-		NotFound:         "お探しのページは見つかりませんでした。URLをご確認ください。",
-		MethodNotAllowed: "この操作はこのページでは行えません。画面のボタンから操作してください。",
-		CrossSite:        "別のサイトからの送信は受け付けていません。このページのフォームから送信してください。",
-		TooManyRequests:  "短い時間に多くの操作が行われました。しばらく待ってから、もう一度お試しください。",
-		ServerError:      "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。",
+		LoginIDRequired:    "ログインIDを入力してください。",
+		LoginIDTooLong:     "ログインIDは64文字以内で入力してください。",
+		LoginIDInvalid:     "ログインIDに空白や改行は使えません。ログインIDだけを入力してください。",
+		EmailRequired:      "登録メールアドレスを入力してください。",
+		EmailTooLong:       "登録メールアドレスは254文字以内で入力してください。",
+		EmailInvalid:       "登録メールアドレスを「name@example.com」の形で入力してください。",
+		FormExpired:        "確認画面を開いてから時間が経ったため、送信できませんでした。入力内容を確かめて、もう一度「確認する」を押してください。",
+		FormTampered:       "フォームの内容を確認できませんでした。お手数ですが、最初から入力し直してください。",
+		BadForm:            "送信された内容を読み取れませんでした。お手数ですが、最初から入力し直してください。",
+		BodyTooLarge:       "送信された内容が大きすぎます。入力内容を短くして、もう一度お試しください。",
+		UnsupportedMedia:   "この形式の送信は受け付けていません。画面のフォームから送信してください。",
+		NotFound:           "お探しのページは見つかりませんでした。URLをご確認ください。",
+		MethodNotAllowed:   "この操作はこのページでは行えません。画面のボタンから操作してください。",
+		CrossSite:          "別のサイトからの送信は受け付けていません。このページのフォームから送信してください。",
+		TooManyRequests:    "短い時間に多くの操作が行われました。しばらく待ってから、もう一度お試しください。",
+		ServerError:        "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。",
+		LinkInvalid:        "このURLは無効です。メールに記載されたURLを、途中で切れていないかご確認のうえ開いてください。",
+		LinkExpired:        "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。",
+		LinkUsed:           "このURLはすでに使用され、パスワードは変更済みです。新しいパスワードでログインしてください。再設定が必要な場合は、もう一度依頼してください。",
+		LinkRevoked:        "このURLは、より新しい依頼またはパスワード変更によって無効になりました。最新のメールのURLを開くか、もう一度依頼してください。",
+		LinkNeedsCookie:    "このページを開くにはCookieが必要です。ブラウザのCookieを有効にして、メールのURLをもう一度開いてください。",
+		PasswordRequired:   "新しいパスワードを入力してください。",
+		PasswordTooShort:   "新しいパスワードは%d文字以上にしてください。単語をいくつかつなげると覚えやすくなります。",
+		PasswordTooLong:    "新しいパスワードは256文字以内にしてください。",
+		PasswordMismatch:   "確認用のパスワードが一致しません。同じパスワードをもう一度入力してください。",
+		PasswordCommon:     "このパスワードはよく使われていて推測されやすいため使えません。別のパスワードにしてください。",
+		PasswordHasLoginID: "ログインIDを含むパスワードは使えません。ログインIDを含まないものにしてください。",
+		PasswordHasEmail:   "メールアドレスを含むパスワードは使えません。メールアドレスの@より前の部分を含まないものにしてください。",
+		PasswordHasStore:   "店舗名を含むパスワードは使えません。店舗名を含まないものにしてください。",
+		LoginFailed:        "ログインIDまたはパスワードが正しくありません。",
+		LoginLocked:        "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。しばらく待つか、パスワードを再設定してください。",
+		LoginRequired:      "ログインしてください。",
 	},
 	problemTitles: map[Problem]string{
 		NotFound:         "ページが見つかりません",
 		FormExpired:      "有効期限が切れました",
 		TooManyRequests:  "しばらくお待ちください",
 		MethodNotAllowed: "この操作はできません",
+		LinkInvalid:      "URLが無効です",
+		LinkExpired:      "URLの有効期限切れ",
+		LinkUsed:         "URLは使用済みです",
+		LinkRevoked:      "URLは無効になりました",
+		LinkNeedsCookie:  "Cookieを有効にしてください",
+		LoginLocked:      "ログインを制限しています",
 	},
 	ResetMail: ResetMailText{
 		Subject:  func(site string) string { return "【" + site + "】パスワード再設定のご案内" },
@@ -235,36 +336,88 @@ var en = Text{
 	SentFilter: func(from string) string {
 		return fmt.Sprintf("If your mailbox only accepts mail from certain domains, allow mail from “%s”.", from)
 	},
-	SentNoMail:     "If it still does not arrive, the login ID or e-mail address you entered may differ from our records.",
-	ToLogin:        "Go to the login page",
-	BackToStart:    "Back to the reset request",
-	ErrorTitle:     "Something went wrong",
-	Sending:        "Sending…",
-	Required:       "Required",
-	DevMailboxName: "Development mailbox",
+	SentNoMail:       "If it still does not arrive, the login ID or e-mail address you entered may differ from our records.",
+	ToLogin:          "Go to the login page",
+	BackToStart:      "Back to the reset request",
+	ErrorTitle:       "Something went wrong",
+	Sending:          "Sending…",
+	Required:         "Required",
+	DevMailboxName:   "Development mailbox",
+	NewPasswordTitle: "Set a new password",
+	NewPasswordIntro: "Enter your new password twice and press “Change password”.",
+	Password:         "New password",
+	PasswordHint: func(min int) string {
+		return fmt.Sprintf("At least %d characters; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords and passwords containing your login ID, e-mail address or store name are refused.", min)
+	},
+	PasswordConfirm:       "New password (again)",
+	ShowPassword:          "Show password",
+	HidePassword:          "Hide password",
+	ChangePassword:        "Change password",
+	PasswordFeedbackShort: "%d more characters needed",
+	PasswordFeedbackOK:    "Long enough",
+	DoneTitle:             "Password changed",
+	DoneLead:              "Your new password is set, and you have been logged out everywhere else. Log in with the new password.",
+	LoginTitle:            "Log in",
+	LoginButton:           "Log in",
+	LoginPassword:         "Password",
+	ForgotPassword:        "Forgot your password?",
+	LockedHelp:            "Resetting your password lets you log in again right away.",
+	HomeTitle:             "Home",
+	HomeLead:              func(store string) string { return "You are logged in as " + store + "." },
+	Logout:                "Log out",
+	ChangedMail: ChangedMailText{
+		Subject:  func(site string) string { return "[" + site + "] Your password was changed" },
+		Lead:     func(site string) string { return "The password of your " + site + " account was changed." },
+		When:     "When",
+		From:     "From IP address",
+		NotYou:   "If you did not do this, someone else may have changed it. Reset your password at once with the link below and contact support.",
+		LoginURL: "Log in",
+	},
 	problems: map[Problem]string{
-		LoginIDRequired:  "Enter your login ID.",
-		LoginIDTooLong:   "Enter a login ID of 64 characters or fewer.",
-		LoginIDInvalid:   "A login ID cannot contain spaces or line breaks. Enter the login ID only.",
-		EmailRequired:    "Enter your registered e-mail address.",
-		EmailTooLong:     "Enter an e-mail address of 254 characters or fewer.",
-		EmailInvalid:     "Enter the e-mail address in the form name@example.com.",
-		FormExpired:      "Too much time passed since the check page was opened, so nothing was sent. Check your entries and press “Confirm” again.",
-		FormTampered:     "We could not verify the form. Please start again from the beginning.",
-		BadForm:          "We could not read what was sent. Please start again from the beginning.",
-		BodyTooLarge:     "What was sent is too large. Shorten your entries and try again.",
-		UnsupportedMedia: "This kind of submission is not accepted. Please use the form on the page.",
-		NotFound:         "We could not find that page. Please check the URL.",
-		MethodNotAllowed: "That action is not available on this page. Please use the buttons on the page.",
-		CrossSite:        "Submissions from other sites are not accepted. Please use the form on this page.",
-		TooManyRequests:  "Too many attempts in a short time. Please wait a while and try again.",
-		ServerError:      "A temporary problem occurred. Please wait a while and try again.",
+		LoginIDRequired:    "Enter your login ID.",
+		LoginIDTooLong:     "Enter a login ID of 64 characters or fewer.",
+		LoginIDInvalid:     "A login ID cannot contain spaces or line breaks. Enter the login ID only.",
+		EmailRequired:      "Enter your registered e-mail address.",
+		EmailTooLong:       "Enter an e-mail address of 254 characters or fewer.",
+		EmailInvalid:       "Enter the e-mail address in the form name@example.com.",
+		FormExpired:        "Too much time passed since the check page was opened, so nothing was sent. Check your entries and press “Confirm” again.",
+		FormTampered:       "We could not verify the form. Please start again from the beginning.",
+		BadForm:            "We could not read what was sent. Please start again from the beginning.",
+		BodyTooLarge:       "What was sent is too large. Shorten your entries and try again.",
+		UnsupportedMedia:   "This kind of submission is not accepted. Please use the form on the page.",
+		NotFound:           "We could not find that page. Please check the URL.",
+		MethodNotAllowed:   "That action is not available on this page. Please use the buttons on the page.",
+		CrossSite:          "Submissions from other sites are not accepted. Please use the form on this page.",
+		TooManyRequests:    "Too many attempts in a short time. Please wait a while and try again.",
+		ServerError:        "A temporary problem occurred. Please wait a while and try again.",
+		LinkInvalid:        "This link is not valid. Open the link in the mail again, and check that it was not cut off.",
+		LinkExpired:        "This link has expired. Please request a new one from the password reset page.",
+		LinkUsed:           "This link has already been used and the password was changed. Log in with the new password, or request a new link if you need one.",
+		LinkRevoked:        "This link was replaced by a newer request or a password change. Open the link in the newest mail, or request a new one.",
+		LinkNeedsCookie:    "This page needs cookies. Allow cookies in your browser and open the link in the mail again.",
+		PasswordRequired:   "Enter a new password.",
+		PasswordTooShort:   "Use at least %d characters. Several words in a row are easy to remember.",
+		PasswordTooLong:    "Use 256 characters or fewer.",
+		PasswordMismatch:   "The two passwords differ. Enter the same password again.",
+		PasswordCommon:     "This password is common and easy to guess. Choose another one.",
+		PasswordHasLoginID: "The password must not contain your login ID.",
+		PasswordHasEmail:   "The password must not contain your e-mail address (the part before @).",
+		PasswordHasStore:   "The password must not contain your store name.",
+		LoginFailed:        "The login ID or password is not correct.",
+		LoginLocked:        "After repeated failures, logging in with this login ID is paused for a while. Wait, or reset your password.",
+		LoginRequired:      "Please log in.",
 	},
 	problemTitles: map[Problem]string{
 		NotFound:         "Page not found",
 		FormExpired:      "The page has expired",
 		TooManyRequests:  "Please wait a moment",
 		MethodNotAllowed: "Action not available",
+		LinkInvalid:      "Link not valid",
+		LinkExpired:      "Link expired",
+		LinkUsed:         "Link already used",
+		LinkRevoked:      "Link replaced",
+		LinkNeedsCookie:  "Please allow cookies",
+		LoginLocked:      "Login paused",
 	},
 	ResetMail: ResetMailText{
 		Subject:  func(site string) string { return "[" + site + "] Reset your password" },

@@ -211,7 +211,7 @@ func ResetMailHTML(m ResetMail) templ.Component {
 	})
 }
 
-// ResetMailText is the plain-text part, with the same content.
+// ResetMailPlain is the plain-text part, with the same content.
 func ResetMailPlain(m ResetMail) string {
 	t := m.text()
 	return strings.Join([]string{

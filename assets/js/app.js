@@ -1,18 +1,50 @@
-// Moves focus to the new step after htmx swaps it in, so screen-reader and
-// keyboard users land on what changed: the error summary when there is one,
-// otherwise the step's heading. Nothing is focused on first load, which
-// matters inside the help center's iframe.
+// Small enhancements of our own; every page works without them.
 (function () {
   "use strict";
+
+  // After htmx swaps a step into #flow, move focus to what changed: the
+  // error summary when there is one, otherwise the step's heading. Nothing is
+  // focused on first load, which matters inside the help center's iframe.
   document.addEventListener("htmx:afterSettle", function (event) {
     var flow = document.getElementById("flow");
-    if (!flow || !flow.contains(event.detail.elt) && event.detail.elt !== flow) {
+    if (!flow || (!flow.contains(event.detail.elt) && event.detail.elt !== flow)) {
       return;
     }
     var target = flow.querySelector("#error-summary") || flow.querySelector("h1");
     if (target) {
       target.setAttribute("tabindex", "-1");
-      target.focus({ preventScroll: false });
+      target.focus();
     }
+  });
+
+  // Show/hide the new password in place. Without JavaScript the same button
+  // asks the server to show the form again with the passwords visible.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-reveal-toggle]");
+    if (!button) {
+      return;
+    }
+    event.preventDefault();
+    var show = button.getAttribute("aria-pressed") !== "true";
+    button.form.querySelectorAll("[data-password]").forEach(function (input) {
+      input.type = show ? "text" : "password";
+    });
+    button.setAttribute("aria-pressed", String(show));
+    button.textContent = show ? button.dataset.labelHide : button.dataset.labelShow;
+  });
+
+  // Live length feedback while typing; the server still decides.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-min-length]")) {
+      return;
+    }
+    var out = document.getElementById("password-feedback");
+    if (!out) {
+      return;
+    }
+    var missing = Number(input.dataset.minLength) - Array.from(input.value).length;
+    out.textContent = input.value === "" ? "" :
+      missing > 0 ? out.dataset.msgShort.replace("%d", String(missing)) : out.dataset.msgOk;
   });
 })();

@@ -1,0 +1,160 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+	"aikagi/views"
+)
+
+const sessionCookie = "aikagi_session"
+
+// showLogin is the admin site's login page.
+func (a *App) showLogin(c *fiber.Ctx) error {
+	t := views.T(a.lang(c))
+	return a.render(c, fiber.StatusOK, t.LoginTitle, views.LoginFormView(views.LoginForm{T: t}))
+}
+
+// login checks the ID and password. Unknown IDs are refused with the same
+// message after the same work (a dummy hash), and failures are counted by
+// the ID as typed, so neither the answer, its timing nor the lockout tells
+// whether an ID exists.
+func (a *App) login(c *fiber.Ctx) error {
+	form, err := parseForm(c, "login_id", "password")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	t := views.T(a.lang(c))
+	loginID, password := normalizeLoginID(form["login_id"]), form["password"]
+	who := a.client(c)
+	now := a.now()
+	view := views.LoginForm{T: t, LoginID: loginID}
+	audit := &db.AuditEvent{LoginID: loginID, IP: who.IP, UserAgent: who.UserAgent}
+
+	failures, err := db.CountLoginFailures(ctx, a.db, loginID, now.Add(-a.cfg.LockoutWindow))
+	if err != nil {
+		return err
+	}
+	if failures >= a.cfg.LockoutThreshold {
+		audit.Kind = db.AuditLoginLocked
+		if err := db.RecordAudit(ctx, a.db, audit, now); err != nil {
+			return err
+		}
+		view.Problem = views.LoginLocked
+		return a.render(c, fiber.StatusTooManyRequests, t.LoginTitle, views.LoginFormView(view))
+	}
+
+	acct, err := db.FindAccountByLoginID(ctx, a.db, loginID)
+	if err != nil {
+		return err
+	}
+	hash := dummyHash()
+	if acct != nil {
+		hash = acct.PasswordHash
+		audit.AccountID = &acct.ID
+	}
+	ok, upgrade, err := a.verifyPassword(ctx, hash, password)
+	if err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	if !ok || acct == nil || validateLoginID(loginID) != "" {
+		audit.Kind = db.AuditLoginFailed
+		err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := db.RecordLoginFailure(ctx, tx, loginID, who.IP, now); err != nil {
+				return err
+			}
+			return db.RecordAudit(ctx, tx, audit, now)
+		})
+		if err != nil {
+			return err
+		}
+		view.Problem = views.LoginFailed
+		return a.render(c, fiber.StatusUnauthorized, t.LoginTitle, views.LoginFormView(view))
+	}
+
+	var newHash string
+	if upgrade {
+		if newHash, err = a.hashPassword(ctx, password); err != nil {
+			return fmt.Errorf("login: rehash: %w", err)
+		}
+	}
+	sessionID, sessionHash := newResetToken() // same shape: 256 random bits, stored hashed
+	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if newHash != "" {
+			if err := db.SetPassword(ctx, tx, acct.ID, newHash, now, false); err != nil {
+				return err
+			}
+			rehashed := *audit
+			rehashed.Kind = db.AuditPasswordRehashed
+			if err := db.RecordAudit(ctx, tx, &rehashed, now); err != nil {
+				return err
+			}
+		}
+		if err := db.CreateSession(ctx, tx, &db.Session{IDHash: sessionHash, AccountID: acct.ID, IP: who.IP, UserAgent: who.UserAgent}, now, a.cfg.SessionTTL); err != nil {
+			return err
+		}
+		if err := db.ClearLoginFailures(ctx, tx, loginID); err != nil {
+			return err
+		}
+		audit.Kind = db.AuditLoginSucceeded
+		return db.RecordAudit(ctx, tx, audit, now)
+	})
+	if err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	a.setSessionCookie(c, sessionID, now.Add(a.cfg.SessionTTL))
+	return c.Redirect(t.Href(views.PathHome), fiber.StatusSeeOther)
+}
+
+// home shows the store name of the logged-in account.
+func (a *App) home(c *fiber.Ctx) error {
+	t := views.T(a.lang(c))
+	acct, err := a.sessionAccount(c)
+	if err != nil {
+		return err
+	}
+	if acct == nil {
+		return c.Redirect(t.Href(views.PathLogin), fiber.StatusSeeOther)
+	}
+	return a.render(c, fiber.StatusOK, t.HomeTitle, views.HomeView(t, acct.StoreName))
+}
+
+// logout ends the session.
+func (a *App) logout(c *fiber.Ctx) error {
+	t := views.T(a.lang(c))
+	if id := c.Cookies(a.cfg.cookieName(sessionCookie)); id != "" {
+		if acct, err := a.sessionAccount(c); err == nil && acct != nil {
+			who := a.client(c)
+			if err := db.RecordAudit(c.UserContext(), a.db, &db.AuditEvent{Kind: db.AuditLogout, AccountID: &acct.ID, LoginID: acct.LoginID, IP: who.IP, UserAgent: who.UserAgent}, a.now()); err != nil {
+				return err
+			}
+		}
+		if err := db.DeleteSession(c.UserContext(), a.db, hashResetToken(id)); err != nil {
+			return err
+		}
+	}
+	a.setSessionCookie(c, "", time.Unix(0, 0))
+	return c.Redirect(t.Href(views.PathLogin), fiber.StatusSeeOther)
+}
+
+// sessionAccount is the account logged in with this request's cookie, or nil.
+func (a *App) sessionAccount(c *fiber.Ctx) (*db.Account, error) {
+	id := c.Cookies(a.cfg.cookieName(sessionCookie))
+	if id == "" {
+		return nil, nil
+	}
+	return db.FindSessionAccount(c.UserContext(), a.db, hashResetToken(id), a.now())
+}
+
+func (a *App) setSessionCookie(c *fiber.Ctx, value string, expires time.Time) {
+	c.Cookie(&fiber.Cookie{
+		Name: a.cfg.cookieName(sessionCookie), Value: value, Path: "/", Expires: expires,
+		HTTPOnly: true, Secure: a.cfg.HTTPS(), SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}

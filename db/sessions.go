@@ -1,0 +1,81 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// CreateSession stores a session by the hash of its cookie value.
+func CreateSession(ctx context.Context, idb bun.IDB, s *Session, now time.Time, ttl time.Duration) error {
+	s.CreatedAt, s.ExpiresAt = Stamp(now), Stamp(now.Add(ttl))
+	if _, err := idb.NewInsert().Model(s).Exec(ctx); err != nil {
+		return fmt.Errorf("db: create session: %w", err)
+	}
+	return nil
+}
+
+// FindSessionAccount returns the account of an unexpired session, or nil.
+func FindSessionAccount(ctx context.Context, idb bun.IDB, idHash []byte, now time.Time) (*Account, error) {
+	var a Account
+	err := idb.NewSelect().Model(&a).
+		Join("JOIN sessions AS s ON s.account_id = account.id").
+		Where("s.id_hash = ?", idHash).
+		Where("s.expires_at > ?", Stamp(now)).
+		Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: find session: %w", err)
+	}
+	return &a, nil
+}
+
+// DeleteSession ends one session.
+func DeleteSession(ctx context.Context, idb bun.IDB, idHash []byte) error {
+	if _, err := idb.NewDelete().Model((*Session)(nil)).Where("id_hash = ?", idHash).Exec(ctx); err != nil {
+		return fmt.Errorf("db: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteAccountSessions ends every session of the account.
+func DeleteAccountSessions(ctx context.Context, idb bun.IDB, accountID int64) error {
+	if _, err := idb.NewDelete().Model((*Session)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
+		return fmt.Errorf("db: delete account sessions: %w", err)
+	}
+	return nil
+}
+
+// RecordLoginFailure notes a failed login for loginID as typed.
+func RecordLoginFailure(ctx context.Context, idb bun.IDB, loginID, ip string, now time.Time) error {
+	if _, err := idb.NewInsert().Model(&LoginFailure{LoginID: loginID, IP: ip, At: Stamp(now)}).Exec(ctx); err != nil {
+		return fmt.Errorf("db: record login failure: %w", err)
+	}
+	return nil
+}
+
+// CountLoginFailures counts the failures for loginID since since.
+func CountLoginFailures(ctx context.Context, idb bun.IDB, loginID string, since time.Time) (int, error) {
+	n, err := idb.NewSelect().Model((*LoginFailure)(nil)).
+		Where("login_id = ?", loginID).
+		Where("at > ?", Stamp(since)).
+		Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: count login failures: %w", err)
+	}
+	return n, nil
+}
+
+// ClearLoginFailures lifts a lockout.
+func ClearLoginFailures(ctx context.Context, idb bun.IDB, loginID string) error {
+	if _, err := idb.NewDelete().Model((*LoginFailure)(nil)).Where("login_id = ?", loginID).Exec(ctx); err != nil {
+		return fmt.Errorf("db: clear login failures: %w", err)
+	}
+	return nil
+}
