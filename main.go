@@ -19,6 +19,7 @@ commands:
   migrate           apply database migrations and exit
   account create    add an account: --login-id --email --store [--locale ja|en] --password-stdin
   account list      list accounts
+  account import F  import accounts from a CSV file (login_id,email,store_name,locale,password_hash)
 
 Settings come from environment variables; see README.md.
 `

@@ -122,18 +122,20 @@ func Migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// AccountCommand runs "account create" and "account list".
+// AccountCommand runs "account create", "account list" and "account import".
 func AccountCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("account: use \"account create\" or \"account list\"")
+		return errors.New("account: use \"account create\", \"account list\" or \"account import\"")
 	}
 	switch args[0] {
 	case "create":
 		return createAccount(ctx, env, args[1:])
 	case "list":
 		return listAccounts(ctx, env, args[1:])
+	case "import":
+		return importAccounts(ctx, env, args[1:])
 	}
-	return fmt.Errorf("account: unknown sub-command %q (use create or list)", args[0])
+	return fmt.Errorf("account: unknown sub-command %q (use create, list or import)", args[0])
 }
 
 func createAccount(ctx context.Context, env Env, args []string) error {

@@ -43,31 +43,47 @@ func hashArgon2id(password string) string {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
-// verifyArgon2id checks password against a PHC string.
-func verifyArgon2id(encoded, password string) (bool, error) {
+// argon2Hash is a parsed argon2id PHC string.
+type argon2Hash struct {
+	memory, time uint32
+	threads      uint8
+	salt, key    []byte
+}
+
+// parseArgon2id reads a PHC string, refusing parameters that would make a
+// single verification absurdly expensive.
+func parseArgon2id(encoded string) (argon2Hash, error) {
+	var h argon2Hash
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errors.New("password: not an argon2id hash")
+		return h, errors.New("password: not an argon2id hash")
 	}
 	var version int
-	var memory, time uint32
-	var threads uint8
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errors.New("password: unsupported argon2 version")
+		return h, errors.New("password: unsupported argon2 version")
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &time, &threads); err != nil {
-		return false, errors.New("password: bad argon2 parameters")
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &h.memory, &h.time, &h.threads); err != nil ||
+		h.memory < 8 || h.memory > 1<<20 || h.time < 1 || h.time > 20 || h.threads < 1 {
+		return h, errors.New("password: bad argon2 parameters")
 	}
-	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	var err error
+	if h.salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil || len(h.salt) < 8 {
+		return h, errors.New("password: bad salt")
+	}
+	if h.key, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil || len(h.key) < 16 {
+		return h, errors.New("password: bad hash")
+	}
+	return h, nil
+}
+
+// verifyArgon2id checks password against a PHC string.
+func verifyArgon2id(encoded, password string) (bool, error) {
+	h, err := parseArgon2id(encoded)
 	if err != nil {
-		return false, errors.New("password: bad salt")
+		return false, err
 	}
-	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil {
-		return false, errors.New("password: bad hash")
-	}
-	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	got := argon2.IDKey([]byte(password), h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
+	return subtle.ConstantTimeCompare(got, h.key) == 1, nil
 }
 
 func (a *App) acquireHashSlot(ctx context.Context) error {
@@ -119,7 +135,7 @@ func validStoredHash(encoded string) bool {
 	if isBcrypt(encoded) {
 		return true
 	}
-	_, err := verifyArgon2id(encoded, "")
+	_, err := parseArgon2id(encoded)
 	return err == nil
 }
 
