@@ -20,6 +20,7 @@ commands:
   account create    add an account: --login-id --email --store [--locale ja|en] --password-stdin
   account list      list accounts
   account import F  import accounts from a CSV file (login_id,email,store_name,locale,password_hash)
+  audit list        show the audit trail, newest first: [--login-id ID] [--limit N]
 
 Settings come from environment variables; see README.md.
 `
@@ -41,6 +42,8 @@ func main() {
 		err = app.Migrate(ctx, env, args)
 	case "account":
 		err = app.AccountCommand(ctx, env, args)
+	case "audit":
+		err = app.AuditCommand(ctx, env, args)
 	case "help", "-h", "-help", "--help":
 		fmt.Print(usage)
 		return

@@ -226,3 +226,50 @@ func listAccounts(ctx context.Context, env Env, args []string) error {
 func OSEnv() Env {
 	return Env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 }
+
+// AuditCommand runs "audit list [--login-id ID] [--limit N]".
+func AuditCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "list" {
+		return errors.New("audit: use \"audit list [--login-id ID] [--limit N]\"")
+	}
+	fs := flag.NewFlagSet("audit list", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	loginID := fs.String("login-id", "", "only events of this login ID")
+	limit := fs.Int("limit", 100, "at most this many events, newest first")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	_, bdb, err := env.open(ctx, env.logger())
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	events, err := db.ListAudit(ctx, bdb, normalizeLoginID(*loginID), *limit)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TIME\tEVENT\tLOGIN ID\tACCOUNT\tIP\tUSER AGENT\tDETAIL")
+	for _, e := range events {
+		account := "-"
+		if e.AccountID != nil {
+			account = fmt.Sprint(*e.AccountID)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Kind, dash(e.LoginID), account, dash(e.IP), dash(truncate(e.UserAgent, 40)), dash(e.Detail))
+	}
+	return w.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -35,12 +35,14 @@ func RecordAudit(ctx context.Context, idb bun.IDB, e *AuditEvent, now time.Time)
 	return nil
 }
 
-// ListAudit returns the newest events first, optionally for one login ID.
+// ListAudit returns the newest events first, optionally for one login ID:
+// the events recorded with it as typed and those of its account (such as
+// mail sent).
 func ListAudit(ctx context.Context, idb bun.IDB, loginID string, limit int) ([]AuditEvent, error) {
 	var events []AuditEvent
 	q := idb.NewSelect().Model(&events).OrderExpr("at DESC, id DESC").Limit(limit)
 	if loginID != "" {
-		q = q.Where("login_id = ?", loginID)
+		q = q.Where("login_id = ? OR account_id IN (SELECT id FROM accounts WHERE login_id = ?)", loginID, loginID)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: list audit: %w", err)
