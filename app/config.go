@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +61,7 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	}
 
 	base, err := url.Parse(strings.TrimSuffix(get("BASE_URL", "http://localhost:8080"), "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" || base.User != nil {
 		errs = append(errs, fmt.Errorf("BASE_URL=%q: use an absolute URL such as https://reset.example.com", getenv("BASE_URL")))
 	} else {
 		cfg.BaseURL = base
@@ -96,7 +97,7 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 		errs = append(errs, fmt.Errorf("LOGIN_LOCKOUT_THRESHOLD=%q: use a number from 3 to 1000", getenv("LOGIN_LOCKOUT_THRESHOLD")))
 	}
 
-	if secret := getenv("SECRET_KEY"); secret != "" {
+	if secret := get("SECRET_KEY", ""); secret != "" {
 		cfg.SecretKey, err = hex.DecodeString(secret)
 		if err != nil || len(cfg.SecretKey) < 32 {
 			errs = append(errs, errors.New("SECRET_KEY: use at least 32 random bytes as hex (openssl rand -hex 32)"))
@@ -145,13 +146,17 @@ func parseOrigins(s string) ([]string, error) {
 	var origins []string
 	for _, item := range splitList(s) {
 		u, err := url.Parse(item)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !originHost.MatchString(u.Host) || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 			return nil, fmt.Errorf("FRAME_ANCESTORS: %q is not an origin such as https://help.example.com", item)
 		}
 		origins = append(origins, u.Scheme+"://"+strings.ToLower(u.Host))
 	}
 	return origins, nil
 }
+
+// originHost is a host[:port] as a CSP source may name it, optionally with
+// a leading wildcard label; nothing that could end the directive.
+var originHost = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`)
 
 func parsePrefixes(s string) ([]netip.Prefix, error) {
 	var prefixes []netip.Prefix

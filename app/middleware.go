@@ -98,12 +98,17 @@ func contentSecurityPolicy(nonce, frameAncestors string) string {
 }
 
 // nonce returns this response's CSP nonce, setting the headers first when
-// no middleware ran (Fiber reports oversized bodies before routing).
+// no middleware ran (Fiber reports oversized bodies before routing); a step
+// of the request journey then stays framable, so the help center shows the
+// error page rather than a blocked frame.
 func (a *App) nonce(c *fiber.Ctx) string {
 	if n, ok := c.Locals(localNonce).(string); ok {
 		return n
 	}
 	a.setSecurityHeaders(c)
+	if framablePaths[c.Path()] {
+		_ = a.allowFraming(c) // only sets the header; there is no next handler
+	}
 	return c.Locals(localNonce).(string)
 }
 
@@ -145,7 +150,13 @@ func (a *App) clientIP(c *fiber.Ctx) netip.Addr {
 	if !a.trusted(peer) {
 		return peer
 	}
-	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	// A proxy may add its own X-Forwarded-For line rather than extend the
+	// client's, so read every line, in order.
+	var lines []string
+	for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		lines = append(lines, string(v))
+	}
+	hops := strings.Split(strings.Join(lines, ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {

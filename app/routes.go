@@ -2,6 +2,9 @@ package app
 
 import "aikagi/views"
 
+// framablePaths are the steps the help center may show in an iframe.
+var framablePaths = map[string]bool{views.PathRequest: true, views.PathConfirm: true, views.PathSend: true}
+
 // routes is the sitemap of the app, top to bottom.
 func (a *App) routes() {
 	r := a.fiber

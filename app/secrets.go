@@ -82,11 +82,11 @@ func (s stateSigner) verify(field string, now time.Time) (requestState, error) {
 	if !ok || len(field) > 4096 {
 		return v, errStateTampered
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := strictBase64.DecodeString(sig)
 	if err != nil || subtle.ConstantTimeCompare(got, s.mac(enc)) != 1 {
 		return v, errStateTampered
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(enc)
+	payload, err := strictBase64.DecodeString(enc)
 	if err != nil || json.Unmarshal(payload, &v) != nil {
 		return requestState{}, errStateTampered
 	}
@@ -129,3 +129,7 @@ func (a *App) unseal(id string, sealed []byte) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// strictBase64 refuses the non-canonical encodings (stray low bits in the
+// last character) that would let one signature be written several ways.
+var strictBase64 = base64.RawURLEncoding.Strict()

@@ -1,0 +1,247 @@
+package app
+
+import (
+	"bytes"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfigDefaults(t *testing.T) {
+	t.Parallel()
+	generated := bytes.Repeat([]byte{7}, 32)
+	cfg, err := LoadConfig(getenvFrom(nil), func() []byte { return generated })
+	if err != nil {
+		t.Fatalf("LoadConfig with nothing set: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Addr", cfg.Addr, ":8080"},
+		{"DatabaseURL", cfg.DatabaseURL, "sqlite:aikagi.db"},
+		{"BaseURL", cfg.BaseURL.String(), "http://localhost:8080"},
+		{"Production", cfg.Production, false},
+		{"ResendAPIKey", cfg.ResendAPIKey, ""},
+		{"MailFrom.Address", cfg.MailFrom.Address, "no-reply@example.com"},
+		{"MailFrom.Name", cfg.MailFrom.Name, "加盟店管理サイト"},
+		{"SiteName", cfg.SiteName, "加盟店管理サイト"},
+		{"FrameAncestors", len(cfg.FrameAncestors), 0},
+		{"TrustedProxies", len(cfg.TrustedProxies), 0},
+		{"TokenTTL", cfg.TokenTTL, 30 * time.Minute},
+		{"StateTTL", cfg.StateTTL, 30 * time.Minute},
+		{"PasswordMinLength", cfg.PasswordMinLength, 12},
+		{"SecretGenerated", cfg.SecretGenerated, true},
+		{"SecretKey is the generated one", bytes.Equal(cfg.SecretKey, generated), true},
+		{"HTTPS", cfg.HTTPS(), false},
+		{"Origin", cfg.Origin(), "http://localhost:8080"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestLoadConfigValues(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"ADDR":                ":9000",
+		"BASE_URL":            "https://reset.example.com/",
+		"DATABASE_URL":        "postgres://u@db/aikagi",
+		"SECRET_KEY":          testSecretHex,
+		"APP_ENV":             "production",
+		"RESEND_API_KEY":      " re_123 ",
+		"MAIL_FROM":           "Shop Support <support@example.com>",
+		"SITE_NAME":           "Shop Admin",
+		"FRAME_ANCESTORS":     "https://Help.Example.com, https://support.example.org/",
+		"TRUSTED_PROXIES":     "10.0.0.0/8 192.168.1.1,2001:db8::/32",
+		"TOKEN_TTL":           "15m",
+		"FORM_TTL":            "1h",
+		"PASSWORD_MIN_LENGTH": "15",
+	}
+	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	if cfg.Addr != ":9000" || cfg.DatabaseURL != "postgres://u@db/aikagi" || !cfg.Production || cfg.ResendAPIKey != "re_123" ||
+		cfg.SiteName != "Shop Admin" || cfg.TokenTTL != 15*time.Minute || cfg.StateTTL != time.Hour || cfg.PasswordMinLength != 15 {
+		t.Errorf("config = %+v", cfg)
+	}
+	if cfg.SecretGenerated || len(cfg.SecretKey) != 32 || cfg.SecretKey[31] != 0x1f {
+		t.Errorf("SECRET_KEY not decoded: %x (generated %v)", cfg.SecretKey, cfg.SecretGenerated)
+	}
+	if cfg.BaseURL.String() != "https://reset.example.com" || !cfg.HTTPS() || cfg.Origin() != "https://reset.example.com" {
+		t.Errorf("BASE_URL = %v, origin %s", cfg.BaseURL, cfg.Origin())
+	}
+	if got := cfg.URL("/password-resetting/reset", url.Values{"token": {"abc"}}); got != "https://reset.example.com/password-resetting/reset?token=abc" {
+		t.Errorf("URL = %q", got)
+	}
+	if got := cfg.mailFrom(); got != "Shop Support <support@example.com>" {
+		t.Errorf("mailFrom = %q", got)
+	}
+	if want := []string{"https://help.example.com", "https://support.example.org"}; !slices.Equal(cfg.FrameAncestors, want) {
+		t.Errorf("FrameAncestors = %q, want %q", cfg.FrameAncestors, want)
+	}
+	want := []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("192.168.1.1/32"),
+		netip.MustParsePrefix("2001:db8::/32"),
+	}
+	if !slices.Equal(cfg.TrustedProxies, want) {
+		t.Errorf("TrustedProxies = %v, want %v", cfg.TrustedProxies, want)
+	}
+}
+
+func TestLoadConfigBaseURLWithPath(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadConfig(getenvFrom(map[string]string{"BASE_URL": "https://www.example.com/support/", "SECRET_KEY": testSecretHex}), noRandomKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.URL("/password-resetting/reset", url.Values{"token": {"a b"}}); got != "https://www.example.com/support/password-resetting/reset?token=a+b" {
+		t.Errorf("URL = %q", got)
+	}
+	if got := cfg.Origin(); got != "https://www.example.com" {
+		t.Errorf("Origin = %q", got)
+	}
+}
+
+func TestLoadConfigLists(t *testing.T) {
+	t.Parallel()
+	for _, sep := range []string{",", " ", ", ", "\t", "\n", " , "} {
+		env := map[string]string{
+			"FRAME_ANCESTORS": "https://a.example.com" + sep + "http://localhost:3000",
+			"TRUSTED_PROXIES": "10.0.0.1" + sep + "172.16.0.0/12",
+		}
+		cfg, err := LoadConfig(getenvFrom(env), RandomKey)
+		if err != nil {
+			t.Errorf("separator %q: %v", sep, err)
+			continue
+		}
+		if want := []string{"https://a.example.com", "http://localhost:3000"}; !slices.Equal(cfg.FrameAncestors, want) {
+			t.Errorf("separator %q: FrameAncestors = %q", sep, cfg.FrameAncestors)
+		}
+		if want := []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("172.16.0.0/12")}; !slices.Equal(cfg.TrustedProxies, want) {
+			t.Errorf("separator %q: TrustedProxies = %v", sep, cfg.TrustedProxies)
+		}
+	}
+}
+
+// TestLoadConfigRefusesBadValues checks that every bad setting is refused
+// with a message naming the variable and what to use instead.
+func TestLoadConfigRefusesBadValues(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		env  map[string]string
+		want []string // each must appear in the error
+	}{
+		{"APP_ENV", map[string]string{"APP_ENV": "prod"}, []string{"APP_ENV", "development or production"}},
+		{"BASE_URL relative", map[string]string{"BASE_URL": "reset.example.com"}, []string{"BASE_URL", "https://"}},
+		{"BASE_URL ftp", map[string]string{"BASE_URL": "ftp://reset.example.com"}, []string{"BASE_URL"}},
+		{"MAIL_FROM", map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM"}},
+		{"FRAME_ANCESTORS path", map[string]string{"FRAME_ANCESTORS": "https://help.example.com/articles/1"}, []string{"FRAME_ANCESTORS", "origin"}},
+		{"FRAME_ANCESTORS no scheme", map[string]string{"FRAME_ANCESTORS": "help.example.com"}, []string{"FRAME_ANCESTORS"}},
+		{"FRAME_ANCESTORS wildcard", map[string]string{"FRAME_ANCESTORS": "*"}, []string{"FRAME_ANCESTORS"}},
+		{"FRAME_ANCESTORS query", map[string]string{"FRAME_ANCESTORS": "https://help.example.com?x=1"}, []string{"FRAME_ANCESTORS"}},
+		{"TRUSTED_PROXIES", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8 proxy.internal"}, []string{"TRUSTED_PROXIES", "proxy.internal"}},
+		{"TRUSTED_PROXIES bad CIDR", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"TRUSTED_PROXIES"}},
+		{"TOKEN_TTL unparsable", map[string]string{"TOKEN_TTL": "30"}, []string{"TOKEN_TTL", "30m"}},
+		{"TOKEN_TTL too short", map[string]string{"TOKEN_TTL": "10s"}, []string{"TOKEN_TTL"}},
+		{"TOKEN_TTL too long", map[string]string{"TOKEN_TTL": "720h"}, []string{"TOKEN_TTL"}},
+		{"FORM_TTL", map[string]string{"FORM_TTL": "-5m"}, []string{"FORM_TTL"}},
+		{"PASSWORD_MIN_LENGTH text", map[string]string{"PASSWORD_MIN_LENGTH": "twelve"}, []string{"PASSWORD_MIN_LENGTH", "8 to 64"}},
+		{"PASSWORD_MIN_LENGTH too small", map[string]string{"PASSWORD_MIN_LENGTH": "6"}, []string{"PASSWORD_MIN_LENGTH"}},
+		{"PASSWORD_MIN_LENGTH too big", map[string]string{"PASSWORD_MIN_LENGTH": "65"}, []string{"PASSWORD_MIN_LENGTH"}},
+		{"SECRET_KEY not hex", map[string]string{"SECRET_KEY": "correct horse battery staple"}, []string{"SECRET_KEY", "openssl rand -hex 32"}},
+		{"SECRET_KEY too short", map[string]string{"SECRET_KEY": strings.Repeat("ab", 31)}, []string{"SECRET_KEY", "32"}},
+		{"two problems at once", map[string]string{"TOKEN_TTL": "x", "PASSWORD_MIN_LENGTH": "x"}, []string{"TOKEN_TTL", "PASSWORD_MIN_LENGTH"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig(getenvFrom(tc.env), RandomKey)
+			if err == nil {
+				t.Fatalf("LoadConfig(%v) succeeded, want an error", tc.env)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadConfigProductionRefusesUnsafe checks that production mode refuses
+// to start without a secret, without a mail provider or over plain HTTP,
+// and says what to set.
+func TestLoadConfigProductionRefusesUnsafe(t *testing.T) {
+	t.Parallel()
+	safe := func() map[string]string {
+		return map[string]string{
+			"APP_ENV":        "production",
+			"SECRET_KEY":     testSecretHex,
+			"RESEND_API_KEY": "re_123",
+			"BASE_URL":       "https://reset.example.com",
+		}
+	}
+	if _, err := LoadConfig(getenvFrom(safe()), noRandomKey(t)); err != nil {
+		t.Fatalf("safe production settings refused: %v", err)
+	}
+	cases := []struct {
+		name   string
+		change func(map[string]string)
+		want   []string
+	}{
+		{"no SECRET_KEY", func(e map[string]string) { delete(e, "SECRET_KEY") }, []string{"SECRET_KEY", "openssl rand -hex 32"}},
+		{"no RESEND_API_KEY", func(e map[string]string) { delete(e, "RESEND_API_KEY") }, []string{"RESEND_API_KEY"}},
+		{"http BASE_URL", func(e map[string]string) { e["BASE_URL"] = "http://reset.example.com" }, []string{"https://", "BASE_URL"}},
+		{"default BASE_URL", func(e map[string]string) { delete(e, "BASE_URL") }, []string{"https://", "BASE_URL"}},
+		{"all three", func(e map[string]string) {
+			delete(e, "SECRET_KEY")
+			delete(e, "RESEND_API_KEY")
+			e["BASE_URL"] = "http://reset.example.com"
+		}, []string{"SECRET_KEY", "RESEND_API_KEY", "BASE_URL"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := safe()
+			tc.change(env)
+			randomUsed := false
+			_, err := LoadConfig(getenvFrom(env), func() []byte { randomUsed = true; return RandomKey() })
+			if err == nil {
+				t.Fatal("production started with unsafe settings")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if randomUsed {
+				t.Error("production generated a random SECRET_KEY")
+			}
+		})
+	}
+}
+
+// TestLoadConfigRejectsOriginsThatBreakTheCSP checks FRAME_ANCESTORS values
+// that would end the frame-ancestors directive and inject into the
+// Content-Security-Policy header.
+func TestLoadConfigRejectsOriginsThatBreakTheCSP(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{
+		"https://help.example.com;script-src",
+		"https://help.example.com;",
+		"https://help.example.com'",
+		`https://help.example.com"`,
+	} {
+		cfg, err := LoadConfig(getenvFrom(map[string]string{"FRAME_ANCESTORS": bad}), RandomKey)
+		if err == nil {
+			t.Errorf("FRAME_ANCESTORS=%q accepted as %q", bad, cfg.FrameAncestors)
+		}
+	}
+}

@@ -1,0 +1,445 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+	"aikagi/db/dbtest"
+)
+
+// testSecretHex is a fixed SECRET_KEY (32 bytes) so that signed values are
+// reproducible across apps in one test.
+const testSecretHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+// testStart is the test clock's time when an app is built:
+// 2026-11-25 10:00 in Japan.
+var testStart = time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
+
+// testEnv is the environment every test app starts from.
+func testEnv() map[string]string {
+	return map[string]string{
+		"SECRET_KEY": testSecretHex,
+		"BASE_URL":   "https://reset.example.test",
+		"MAIL_FROM":  "Shop Support <support@example.test>",
+		"SITE_NAME":  "テスト加盟店管理サイト",
+	}
+}
+
+// getenvFrom turns a map into a getenv function.
+func getenvFrom(env map[string]string) func(string) string {
+	return func(name string) string { return env[name] }
+}
+
+// noRandomKey fails the test if LoadConfig asks for a random key.
+func noRandomKey(t testing.TB) func() []byte {
+	return func() []byte {
+		t.Helper()
+		t.Error("LoadConfig generated a random key although SECRET_KEY was set")
+		return make([]byte, 32)
+	}
+}
+
+// newTestApp builds an app on a fresh migrated database of dialect, with
+// the development mailbox and a clock fixed at testStart.
+func newTestApp(t testing.TB, dialect string) *App {
+	t.Helper()
+	return newTestAppEnv(t, dialect, nil)
+}
+
+// newTestAppEnv is newTestApp with some environment variables added to (or,
+// when empty, removed from) testEnv.
+func newTestAppEnv(t testing.TB, dialect string, overrides map[string]string) *App {
+	t.Helper()
+	env := testEnv()
+	for k, v := range overrides {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
+		env[k] = v
+	}
+	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	bdb := dbtest.Open(t, dialect)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a := New(cfg, bdb, log, NewDevMailbox())
+	setClock(a, testStart)
+	return a
+}
+
+// setClock stops a's clock at at.
+func setClock(a *App, at time.Time) {
+	a.now = func() time.Time { return at }
+}
+
+// advanceClock moves a's stopped clock forward by d.
+func advanceClock(a *App, d time.Duration) {
+	setClock(a, a.now().Add(d))
+}
+
+// newAccount stores an account with the given login ID, e-mail and
+// locale ("ja" or "en").
+func newAccount(t testing.TB, a *App, loginID, email, locale string) *db.Account {
+	t.Helper()
+	acct := &db.Account{
+		LoginID:      loginID,
+		Email:        email,
+		StoreName:    "テスト商店 " + loginID,
+		Locale:       locale,
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+	}
+	if err := db.CreateAccount(context.Background(), a.db, acct, a.now()); err != nil {
+		t.Fatalf("create account %s: %v", loginID, err)
+	}
+	return acct
+}
+
+// response is a finished request, read in full.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Doc parses the body as HTML.
+func (r *response) Doc(t testing.TB) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatalf("parse HTML: %v\n%s", err, r.Body)
+	}
+	return doc
+}
+
+// reqOption changes a request before it is sent.
+type reqOption func(*http.Request)
+
+// asHTMX marks the request as htmx's.
+func asHTMX(r *http.Request) { r.Header.Set("HX-Request", "true") }
+
+// withHeader sets (or, with an empty value, removes) a request header.
+func withHeader(name, value string) reqOption {
+	return func(r *http.Request) {
+		if value == "" {
+			r.Header.Del(name)
+			return
+		}
+		r.Header.Set(name, value)
+	}
+}
+
+// send runs req through the app.
+func send(t testing.TB, a *App, req *http.Request, opts ...reqOption) *response {
+	t.Helper()
+	for _, opt := range opts {
+		opt(req)
+	}
+	res, err := a.Handler().Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", req.Method, req.URL, err)
+	}
+	return &response{Status: res.StatusCode, Header: res.Header, Body: body}
+}
+
+// get sends a GET request.
+func get(t testing.TB, a *App, target string, opts ...reqOption) *response {
+	t.Helper()
+	return send(t, a, httptest.NewRequest(http.MethodGet, target, nil), opts...)
+}
+
+// postRaw sends a POST with the given content type and body, as a browser
+// would from the app's own page (Sec-Fetch-Site: same-origin).
+func postRaw(t testing.TB, a *App, target, contentType, body string, opts ...reqOption) *response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return send(t, a, req, opts...)
+}
+
+// postForm sends form urlencoded, as a browser would from the app's page.
+func postForm(t testing.TB, a *App, target string, form url.Values, opts ...reqOption) *response {
+	t.Helper()
+	return postRaw(t, a, target, "application/x-www-form-urlencoded", form.Encode(), opts...)
+}
+
+// confirmState submits step 1 and returns the signed state of step 2.
+func confirmState(t testing.TB, a *App, loginID, email string) string {
+	t.Helper()
+	res := postForm(t, a, "/password-resetting/confirm", url.Values{"login_id": {loginID}, "email": {email}})
+	if res.Status != http.StatusOK {
+		t.Fatalf("confirm %q %q: status %d\n%s", loginID, email, res.Status, res.Body)
+	}
+	state, ok := res.Doc(t).Find(`form input[type=hidden][name=state]`).Attr("value")
+	if !ok || state == "" {
+		t.Fatalf("confirm %q %q: no state field\n%s", loginID, email, res.Body)
+	}
+	return state
+}
+
+// requestResetFlow runs steps 1–3 for loginID and email and returns step 3.
+func requestResetFlow(t testing.TB, a *App, loginID, email string, opts ...reqOption) *response {
+	t.Helper()
+	state := confirmState(t, a, loginID, email)
+	res := postForm(t, a, "/password-resetting/send", url.Values{"state": {state}}, opts...)
+	if res.Status != http.StatusOK {
+		t.Fatalf("send %q %q: status %d\n%s", loginID, email, res.Status, res.Body)
+	}
+	return res
+}
+
+// countRows counts the rows of table.
+func countRows(t testing.TB, bdb bun.IDB, table string) int {
+	t.Helper()
+	n, err := bdb.NewSelect().Table(table).Count(context.Background())
+	if err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// rowCounts counts the rows of every table a request may write.
+func rowCounts(t testing.TB, bdb bun.IDB) map[string]int {
+	t.Helper()
+	return map[string]int{
+		"reset_tokens": countRows(t, bdb, "reset_tokens"),
+		"outbox":       countRows(t, bdb, "outbox"),
+		"audit_events": countRows(t, bdb, "audit_events"),
+	}
+}
+
+// assertNothingWritten fails when reset_tokens, outbox or audit_events have
+// rows.
+func assertNothingWritten(t testing.TB, a *App) {
+	t.Helper()
+	for table, n := range rowCounts(t, a.db) {
+		if n != 0 {
+			t.Errorf("%s has %d rows, want none", table, n)
+		}
+	}
+}
+
+// auditKinds lists the audit event kinds, oldest first.
+func auditKinds(t testing.TB, bdb bun.IDB) []string {
+	t.Helper()
+	var kinds []string
+	if err := bdb.NewSelect().Table("audit_events").Column("kind").Order("id").Scan(context.Background(), &kinds); err != nil {
+		t.Fatalf("list audit kinds: %v", err)
+	}
+	return kinds
+}
+
+// tablesContaining reports which tables hold needle in any column, as text
+// or bytes.
+func tablesContaining(t testing.TB, bdb *bun.DB, needle string) []string {
+	t.Helper()
+	var found []string
+	for _, table := range []string{"accounts", "reset_tokens", "outbox", "audit_events"} {
+		rows, err := bdb.QueryContext(context.Background(), "SELECT * FROM "+table)
+		if err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			t.Fatalf("columns of %s: %v", table, err)
+		}
+		for rows.Next() {
+			vals := make([]sql.RawBytes, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("scan %s: %v", table, err)
+			}
+			for i, v := range vals {
+				if bytes.Contains(v, []byte(needle)) {
+					found = append(found, table+"."+cols[i])
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		rows.Close()
+	}
+	return found
+}
+
+// assertFragment checks an htmx response: no layout, a <title>, and the
+// screen's heading.
+func assertFragment(t testing.TB, res *response, h1 string) {
+	t.Helper()
+	doc := res.Doc(t)
+	if bytes.Contains(bytes.ToLower(res.Body), []byte("<html")) {
+		t.Errorf("htmx response contains <html>:\n%s", res.Body)
+	}
+	if doc.Find("#flow").Length() != 0 {
+		t.Errorf("htmx response contains #flow; it should be its content")
+	}
+	if doc.Find("title").Length() != 1 {
+		t.Errorf("htmx response has %d <title> elements, want 1", doc.Find("title").Length())
+	}
+	if got := strings.TrimSpace(doc.Find("h1").First().Text()); got != h1 {
+		t.Errorf("htmx response h1 = %q, want %q", got, h1)
+	}
+}
+
+// assertFullPage checks a full-page response: <html lang>, #flow, the
+// screen's heading inside #flow.
+func assertFullPage(t testing.TB, res *response, lang, h1 string) {
+	t.Helper()
+	doc := res.Doc(t)
+	if !bytes.Contains(res.Body, []byte("<html")) {
+		t.Fatalf("full page lacks <html>:\n%s", res.Body)
+	}
+	if got, _ := doc.Find("html").Attr("lang"); got != lang {
+		t.Errorf("html lang = %q, want %q", got, lang)
+	}
+	if doc.Find("#flow").Length() != 1 {
+		t.Errorf("full page has %d #flow, want 1", doc.Find("#flow").Length())
+	}
+	if got := strings.TrimSpace(doc.Find("#flow h1").First().Text()); got != h1 {
+		t.Errorf("#flow h1 = %q, want %q", got, h1)
+	}
+}
+
+// assertProblemPage checks a full error page: its status, language and
+// message.
+func assertProblemPage(t testing.TB, res *response, status int, lang, message string) {
+	t.Helper()
+	if res.Status != status {
+		t.Errorf("status = %d, want %d\n%s", res.Status, status, res.Body)
+	}
+	doc := res.Doc(t)
+	if got, _ := doc.Find("html").Attr("lang"); got != lang {
+		t.Errorf("html lang = %q, want %q", got, lang)
+	}
+	if got := strings.TrimSpace(doc.Find("#error-summary p").Text()); got != message {
+		t.Errorf("error message = %q, want %q", got, message)
+	}
+}
+
+// inputValue is the value attribute of the input #id.
+func inputValue(doc *goquery.Document, id string) string {
+	v, _ := doc.Find("input#" + id).Attr("value")
+	return v
+}
+
+var nonceAttr = regexp.MustCompile(`nonce="[^"]*"|'nonce-[^']*'`)
+
+// withoutNonces replaces every CSP nonce in s with a placeholder.
+func withoutNonces(s string) string {
+	return nonceAttr.ReplaceAllString(s, "NONCE")
+}
+
+// cspNonce extracts the nonce from a Content-Security-Policy header.
+func cspNonce(t testing.TB, csp string) string {
+	t.Helper()
+	m := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(csp)
+	if m == nil {
+		t.Fatalf("no nonce in CSP %q", csp)
+	}
+	return m[1]
+}
+
+// cspDirective returns the value of one directive of a CSP.
+func cspDirective(csp, name string) string {
+	for _, d := range strings.Split(csp, ";") {
+		d = strings.TrimSpace(d)
+		if v, ok := strings.CutPrefix(d, name+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// forEachDialect runs f once per database dialect.
+func forEachDialect(t *testing.T, f func(t *testing.T, dialect string)) {
+	for _, d := range dbtest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			f(t, d)
+		})
+	}
+}
+
+// describe shortens a body for failure messages.
+func describe(b []byte) string {
+	if len(b) > 2000 {
+		return fmt.Sprintf("%s… (%d bytes)", b[:2000], len(b))
+	}
+	return string(b)
+}
+
+// serve runs a on a real listener, for what app.Test cannot show (Fiber's
+// Test reports an oversized body as an error instead of a response), and
+// returns its base URL.
+func serve(t testing.TB, a *App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.Handler().Listener(ln)
+	}()
+	t.Cleanup(func() {
+		_ = a.Handler().Shutdown()
+		<-done
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// captureLog sends a's log to a buffer and returns it.
+func captureLog(a *App) *syncBuffer {
+	buf := &syncBuffer{}
+	a.log = slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return buf
+}

@@ -1,0 +1,159 @@
+package app
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"aikagi/views"
+)
+
+func TestNormalizeLoginID(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		in   string
+		want string
+		prob views.Problem
+	}{
+		{"plain", "taro01", "taro01", ""},
+		{"full-width letters and digits", "ｔａｒｏ０１", "taro01", ""},
+		{"full-width capitals", "ＴＡＲＯ", "TARO", ""},
+		{"full-width hyphen-minus", "shop－01", "shop-01", ""},
+		{"full-width space around", "\u3000taro01\u3000", "taro01", ""},
+		{"ASCII spaces, tab and newline around", " \ttaro01\r\n", "taro01", ""},
+		{"katakana prolonged sound mark", "shopー01", "shop-01", ""},
+		{"half-width prolonged sound mark", "shopｰ01", "shop-01", ""},
+		{"minus sign", "shop−01", "shop-01", ""},
+		{"hyphen", "shop‐01", "shop-01", ""},
+		{"horizontal bar", "shop―01", "shop-01", ""},
+		{"wave dash", "shop〜01", "shop-01", ""},
+		{"zero-width space around", "\u200btaro01\ufeff", "taro01", ""},
+		{"empty", "", "", views.LoginIDRequired},
+		{"only spaces", " \u3000 ", "", views.LoginIDRequired},
+		{"64 characters", strings.Repeat("あ", 64), strings.Repeat("あ", 64), ""},
+		{"65 characters", strings.Repeat("あ", 65), strings.Repeat("あ", 65), views.LoginIDTooLong},
+		{"65 full-width characters", strings.Repeat("ａ", 65), strings.Repeat("a", 65), views.LoginIDTooLong},
+		{"space inside", "taro 01", "taro 01", views.LoginIDInvalid},
+		{"full-width space inside", "taro\u300001", "taro 01", views.LoginIDInvalid},
+		{"zero-width space inside", "taro\u200b01", "taro\u200b01", views.LoginIDInvalid},
+		{"newline inside (pasted two lines)", "taro01\nhanako", "taro01\nhanako", views.LoginIDInvalid},
+		{"control character", "taro\x0001", "taro\x0001", views.LoginIDInvalid},
+		{"bidi override", "taro\u202e01", "taro\u202e01", views.LoginIDInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := normalizeLoginID(tc.in)
+			if got != tc.want {
+				t.Errorf("normalizeLoginID(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if p := validateLoginID(got); p != tc.prob {
+				t.Errorf("validateLoginID(%q) = %q, want %q", got, p, tc.prob)
+			}
+		})
+	}
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		in   string
+		want string
+		prob views.Problem
+	}{
+		{"plain", "taro@example.jp", "taro@example.jp", ""},
+		{"full-width at sign", "taro＠example.jp", "taro@example.jp", ""},
+		{"all full-width", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro@example.jp", ""},
+		{"full-width space around", "\u3000taro@example.jp\u3000", "taro@example.jp", ""},
+		{"zero-width space around", "\u200btaro@example.jp\u200b", "taro@example.jp", ""},
+		{"case kept", "Taro@Example.JP", "Taro@Example.JP", ""},
+		{"docomo double dot", "taro..yamada@docomo.ne.jp", "taro..yamada@docomo.ne.jp", ""},
+		{"ezweb dot before @", "taro.@ezweb.ne.jp", "taro.@ezweb.ne.jp", ""},
+		{"softbank leading dot", ".taro@softbank.ne.jp", ".taro@softbank.ne.jp", ""},
+		{"plus and hyphen", "taro+shop@mail-server.example.co.jp", "taro+shop@mail-server.example.co.jp", ""},
+		{"internationalised domain", "taro@例え.jp", "taro@例え.jp", ""},
+		{"dashes are not mapped in e-mail", "taroー@example.jp", "taroー@example.jp", ""},
+		{"empty", "", "", views.EmailRequired},
+		{"only spaces", "\u3000 ", "", views.EmailRequired},
+		{"254 bytes", strings.Repeat("a", 64) + "@" + longDomain(254-65), strings.Repeat("a", 64) + "@" + longDomain(254-65), ""},
+		{"255 bytes", strings.Repeat("a", 64) + "@" + longDomain(255-65), strings.Repeat("a", 64) + "@" + longDomain(255-65), views.EmailTooLong},
+		{"local part of 65 bytes", strings.Repeat("a", 65) + "@example.jp", strings.Repeat("a", 65) + "@example.jp", views.EmailInvalid},
+		{"missing @", "taro.example.jp", "taro.example.jp", views.EmailInvalid},
+		{"two @", "taro@shop@example.jp", "taro@shop@example.jp", views.EmailInvalid},
+		{"nothing before @", "@example.jp", "@example.jp", views.EmailInvalid},
+		{"nothing after @", "taro@", "taro@", views.EmailInvalid},
+		{"no dot in domain", "taro@localhost", "taro@localhost", views.EmailInvalid},
+		{"numeric top-level domain", "taro@192.168.0.1", "taro@192.168.0.1", views.EmailInvalid},
+		{"empty label", "taro@example..jp", "taro@example..jp", views.EmailInvalid},
+		{"trailing dot in domain", "taro@example.jp.", "taro@example.jp.", views.EmailInvalid},
+		{"label starts with hyphen", "taro@-example.jp", "taro@-example.jp", views.EmailInvalid},
+		{"underscore in domain", "taro@ex_ample.jp", "taro@ex_ample.jp", views.EmailInvalid},
+		{"space inside", "taro yamada@example.jp", "taro yamada@example.jp", views.EmailInvalid},
+		{"full-width space inside", "taro\u3000yamada@example.jp", "taro yamada@example.jp", views.EmailInvalid},
+		{"display name pasted", "Taro <taro@example.jp>", "Taro <taro@example.jp>", views.EmailInvalid},
+		{"comma-separated list", "taro@example.jp,hanako@example.jp", "taro@example.jp,hanako@example.jp", views.EmailInvalid},
+		{"zero-width space inside", "taro@exa\u200bmple.jp", "taro@exa\u200bmple.jp", views.EmailInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := normalizeEmail(tc.in)
+			if got != tc.want {
+				t.Errorf("normalizeEmail(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if p := validateEmail(got); p != tc.prob {
+				t.Errorf("validateEmail(%q) = %q, want %q", got, p, tc.prob)
+			}
+		})
+	}
+}
+
+// longDomain returns a valid domain of exactly n bytes (n ≥ 2): labels of
+// at most 60 bytes ending in a top-level "jp…".
+func longDomain(n int) string {
+	for tld := "jp"; len(tld) <= n; tld += "p" {
+		d := tld
+		for len(d) < n {
+			k := min(60, n-len(d)-1)
+			if k < 1 {
+				break
+			}
+			d = strings.Repeat("b", k) + "." + d
+		}
+		if len(d) == n && validDomain(d) {
+			return d
+		}
+	}
+	panic("longDomain: no domain of that length")
+}
+
+// TestNormalisedThroughHandler checks the table's key rows end to end: step
+// 2 shows the normalised values, and an invalid body is a 400 page.
+func TestNormalisedThroughHandler(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite")
+	cases := []struct {
+		loginID, email, wantLoginID, wantEmail string
+	}{
+		{"ｔａｒｏ０１", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "taro01", "taro@example.jp"},
+		{"shop〜01", "taro.@ezweb.ne.jp", "shop-01", "taro.@ezweb.ne.jp"},
+		{"\u3000shop―01\u200b", ".taro@softbank.ne.jp\u3000", "shop-01", ".taro@softbank.ne.jp"},
+	}
+	for _, tc := range cases {
+		res := postRaw(t, a, "/password-resetting/confirm", "application/x-www-form-urlencoded",
+			"login_id="+url.QueryEscape(tc.loginID)+"&email="+url.QueryEscape(tc.email))
+		if res.Status != 200 {
+			t.Errorf("%q %q: status %d", tc.loginID, tc.email, res.Status)
+			continue
+		}
+		doc := res.Doc(t)
+		if got := strings.TrimSpace(doc.Find("#confirm-login-id").Text()); got != tc.wantLoginID {
+			t.Errorf("#confirm-login-id = %q, want %q", got, tc.wantLoginID)
+		}
+		if got := strings.TrimSpace(doc.Find("#confirm-email").Text()); got != tc.wantEmail {
+			t.Errorf("#confirm-email = %q, want %q", got, tc.wantEmail)
+		}
+	}
+	res := postRaw(t, a, "/password-resetting/confirm", "application/x-www-form-urlencoded", "login_id=%FF&email=taro%40example.jp")
+	assertProblemPage(t, res, 400, "ja", "送信された内容を読み取れませんでした。お手数ですが、最初から入力し直してください。")
+}
