@@ -32,6 +32,8 @@ type Config struct {
 	SessionTTL        time.Duration
 	LockoutThreshold  int           // failed logins that pause a login ID
 	LockoutWindow     time.Duration // within this long
+	Limits            Limits
+	SendFloor         time.Duration // step 3 never answers sooner, whatever matched
 }
 
 // LoadConfig reads the settings through getenv (os.Getenv in production).
@@ -95,6 +97,28 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	cfg.LockoutThreshold, err = strconv.Atoi(get("LOGIN_LOCKOUT_THRESHOLD", "10"))
 	if err != nil || cfg.LockoutThreshold < 3 || cfg.LockoutThreshold > 1000 {
 		errs = append(errs, fmt.Errorf("LOGIN_LOCKOUT_THRESHOLD=%q: use a number from 3 to 1000", getenv("LOGIN_LOCKOUT_THRESHOLD")))
+	}
+
+	cfg.SendFloor = parseDuration(get("SEND_MIN_DURATION", "300ms"), "SEND_MIN_DURATION", 0, 5*time.Second, &errs)
+	cfg.Limits = defaultLimits()
+	for _, l := range []struct {
+		name  string
+		limit *Limit
+	}{
+		{"LIMIT_SENDS_PER_IP", &cfg.Limits.SendsPerIP},
+		{"LIMIT_MAILS_PER_ACCOUNT", &cfg.Limits.MailsPerAccount},
+		{"LIMIT_MAILS_GLOBAL", &cfg.Limits.MailsGlobal},
+		{"LIMIT_LINK_GUESSES_PER_IP", &cfg.Limits.LinkGuessesPerIP},
+		{"LIMIT_LOGINS_PER_IP", &cfg.Limits.LoginsPerIP},
+	} {
+		if v := get(l.name, ""); v != "" {
+			parsed, err := parseLimit(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%w", l.name, err))
+			} else {
+				*l.limit = parsed
+			}
+		}
 	}
 
 	if secret := get("SECRET_KEY", ""); secret != "" {

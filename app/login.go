@@ -37,11 +37,27 @@ func (a *App) login(c *fiber.Ctx) error {
 	view := views.LoginForm{T: t, LoginID: loginID}
 	audit := &db.AuditEvent{LoginID: loginID, IP: who.IP, UserAgent: who.UserAgent}
 
+	if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LoginsPerIP, "login:ip:"+who.IP); err != nil {
+		return err
+	} else if !ok {
+		return a.limited(ctx, who, "logins per IP")
+	}
+	// The attempt is recorded as a failure before the password is checked
+	// and counted with it, so concurrent guesses cannot all slip under the
+	// threshold; a success clears it again.
+	attempt, err := db.RecordLoginFailure(ctx, a.db, loginID, who.IP, now)
+	if err != nil {
+		return err
+	}
 	failures, err := db.CountLoginFailures(ctx, a.db, loginID, now.Add(-a.cfg.LockoutWindow))
 	if err != nil {
 		return err
 	}
-	if failures >= a.cfg.LockoutThreshold {
+	if failures > a.cfg.LockoutThreshold {
+		// A refused attempt does not extend the pause.
+		if err := db.DeleteLoginFailure(ctx, a.db, attempt); err != nil {
+			return err
+		}
 		audit.Kind = db.AuditLoginLocked
 		if err := db.RecordAudit(ctx, a.db, audit, now); err != nil {
 			return err
@@ -65,13 +81,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	}
 	if !ok || acct == nil || validateLoginID(loginID) != "" {
 		audit.Kind = db.AuditLoginFailed
-		err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			if err := db.RecordLoginFailure(ctx, tx, loginID, who.IP, now); err != nil {
-				return err
-			}
-			return db.RecordAudit(ctx, tx, audit, now)
-		})
-		if err != nil {
+		if err := db.RecordAudit(ctx, a.db, audit, now); err != nil {
 			return err
 		}
 		view.Problem = views.LoginFailed

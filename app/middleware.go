@@ -87,9 +87,13 @@ func (a *App) setSecurityHeaders(c *fiber.Ctx) {
 // allowFraming lets the origins in FRAME_ANCESTORS frame this page (steps
 // 1–3 of the request journey only).
 func (a *App) allowFraming(c *fiber.Ctx) error {
-	ancestors := append([]string{"'self'"}, a.cfg.FrameAncestors...)
-	c.Set("Content-Security-Policy", contentSecurityPolicy(a.nonce(c), strings.Join(ancestors, " ")))
+	a.setFramable(c, a.nonce(c))
 	return c.Next()
+}
+
+func (a *App) setFramable(c *fiber.Ctx, nonce string) {
+	ancestors := append([]string{"'self'"}, a.cfg.FrameAncestors...)
+	c.Set("Content-Security-Policy", contentSecurityPolicy(nonce, strings.Join(ancestors, " ")))
 }
 
 func contentSecurityPolicy(nonce, frameAncestors string) string {
@@ -106,10 +110,11 @@ func (a *App) nonce(c *fiber.Ctx) string {
 		return n
 	}
 	a.setSecurityHeaders(c)
+	nonce := c.Locals(localNonce).(string)
 	if framablePaths[c.Path()] {
-		_ = a.allowFraming(c) // only sets the header; there is no next handler
+		a.setFramable(c, nonce)
 	}
-	return c.Locals(localNonce).(string)
+	return nonce
 }
 
 // refuseCrossSite rejects state-changing requests that the browser says come

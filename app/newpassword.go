@@ -192,8 +192,16 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 		}
 		state = db.TokenUnknown
 	}
+	who := a.client(c)
 	status, prob := fiber.StatusNotFound, views.LinkInvalid
 	switch state {
+	case db.TokenUnknown:
+		// Guessing produces unknown links; a real one always opens.
+		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+who.IP); err != nil {
+			return nil, nil, err
+		} else if !ok {
+			return nil, nil, a.limited(ctx, who, "unknown links per IP")
+		}
 	case db.TokenExpired:
 		status, prob = fiber.StatusGone, views.LinkExpired
 	case db.TokenUsed:
@@ -205,7 +213,6 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 	if tok != nil {
 		event.AccountID = &tok.AccountID
 	}
-	who := a.client(c)
 	event.IP, event.UserAgent = who.IP, who.UserAgent
 	if err := db.RecordAudit(ctx, a.db, event, a.now()); err != nil {
 		return nil, nil, err

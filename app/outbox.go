@@ -22,6 +22,7 @@ const (
 	outboxLease       = 2 * time.Minute // a claim older than this is taken over
 	outboxPoll        = time.Second
 	outboxMaxAttempts = 8
+	sweepEvery        = 10 * time.Minute
 )
 
 // Message is one rendered mail.
@@ -61,9 +62,14 @@ func (a *App) wakeOutbox() {
 func (a *App) RunOutbox(ctx context.Context) {
 	ticker := time.NewTicker(outboxPoll)
 	defer ticker.Stop()
+	var lastSweep time.Time
 	for {
 		if _, err := a.deliverDue(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("outbox: deliver", "err", err)
+		}
+		if time.Since(lastSweep) > sweepEvery {
+			lastSweep = time.Now()
+			a.sweep(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -156,4 +162,16 @@ func retryDelay(attempt int) time.Duration {
 	d = min(d, 15*time.Minute)
 	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
 	return d + jitter
+}
+
+// sweep deletes what has expired: rate counters, sessions, and login
+// failures too old to count.
+func (a *App) sweep(ctx context.Context) {
+	now := a.now()
+	if _, err := db.DeleteExpiredCounters(ctx, a.db, now); err != nil {
+		a.log.Error("sweep: rate counters", "err", err)
+	}
+	if err := db.DeleteExpired(ctx, a.db, now, now.Add(-a.cfg.LockoutWindow)); err != nil {
+		a.log.Error("sweep", "err", err)
+	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -56,7 +57,8 @@ func (a *App) confirmRequest(c *fiber.Ctx) error {
 }
 
 // sendResetMail is step 3, メール送信完了. The response is the same whether
-// or not an account matched; only the database knows the difference.
+// or not an account matched, or its mail limit was reached, and it takes at
+// least SEND_MIN_DURATION either way; only the database knows the difference.
 func (a *App) sendResetMail(c *fiber.Ctx) error {
 	form, err := parseForm(c, "state")
 	if err != nil {
@@ -76,9 +78,16 @@ func (a *App) sendResetMail(c *fiber.Ctx) error {
 	if validateLoginID(st.LoginID) != "" || validateEmail(st.Email) != "" {
 		return problem(fiber.StatusBadRequest, views.FormTampered, errors.New("state: invalid values"))
 	}
-	if err := a.requestReset(c.UserContext(), st.LoginID, st.Email, a.client(c)); err != nil {
+	start, who := time.Now(), a.client(c)
+	if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+who.IP); err != nil {
+		return err
+	} else if !ok {
+		return a.limited(c.UserContext(), who, "sends per IP")
+	}
+	if err := a.requestReset(c.UserContext(), st.LoginID, st.Email, who); err != nil {
 		return err
 	}
+	padTo(c.UserContext(), start, a.cfg.SendFloor)
 	return a.render(c, fiber.StatusOK, t.SentTitle,
 		views.RequestSentView(views.RequestSent{T: t, From: a.cfg.MailFrom.Address, TTL: a.cfg.TokenTTL}))
 }

@@ -32,6 +32,22 @@ func (a *App) requestReset(ctx context.Context, loginID, email string, who clien
 		if acct == nil {
 			return db.RecordAudit(ctx, tx, event, now)
 		}
+		event.AccountID = &acct.ID
+		perAccount, err := a.hit(ctx, tx, a.cfg.Limits.MailsPerAccount, fmt.Sprint("mail:account:", acct.ID))
+		if err != nil {
+			return err
+		}
+		global, err := a.hit(ctx, tx, a.cfg.Limits.MailsGlobal, "mail:all")
+		if err != nil {
+			return err
+		}
+		if !perAccount || !global {
+			event.Kind, event.Detail = db.AuditResetLimited, map[bool]string{true: "mails in all", false: "mails per account"}[perAccount]
+			if !global {
+				a.log.Warn("reset mails over the global limit; requests are answered but not mailed", "limit", a.cfg.Limits.MailsGlobal.String())
+			}
+			return db.RecordAudit(ctx, tx, event, now)
+		}
 		tok, err := db.CreateResetToken(ctx, tx, acct.ID, hash, now, a.cfg.TokenTTL, who.IP)
 		if err != nil {
 			return err
@@ -48,7 +64,7 @@ func (a *App) requestReset(ctx context.Context, loginID, email string, who clien
 			views.ResetMailPlain(mail), views.ResetMailHTML(mail)); err != nil {
 			return err
 		}
-		event.Kind, event.AccountID = db.AuditResetRequested, &acct.ID
+		event.Kind = db.AuditResetRequested
 		queued = true
 		return db.RecordAudit(ctx, tx, event, now)
 	})

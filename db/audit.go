@@ -24,6 +24,8 @@ const (
 	AuditLoginLocked      = "login_locked"
 	AuditPasswordRehashed = "password_rehashed" // a bcrypt hash was upgraded to argon2id
 	AuditLogout           = "logout"
+	AuditResetLimited     = "reset_request_limited" // matched, but over a mail limit: answered, not mailed
+	AuditRateLimited      = "rate_limited"          // refused with 429 by a per-client limit
 )
 
 // RecordAudit appends e to the audit trail.

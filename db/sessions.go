@@ -52,10 +52,20 @@ func DeleteAccountSessions(ctx context.Context, idb bun.IDB, accountID int64) er
 	return nil
 }
 
-// RecordLoginFailure notes a failed login for loginID as typed.
-func RecordLoginFailure(ctx context.Context, idb bun.IDB, loginID, ip string, now time.Time) error {
-	if _, err := idb.NewInsert().Model(&LoginFailure{LoginID: loginID, IP: ip, At: Stamp(now)}).Exec(ctx); err != nil {
-		return fmt.Errorf("db: record login failure: %w", err)
+// RecordLoginFailure notes a failed login for loginID as typed and returns
+// its id.
+func RecordLoginFailure(ctx context.Context, idb bun.IDB, loginID, ip string, now time.Time) (int64, error) {
+	f := &LoginFailure{LoginID: loginID, IP: ip, At: Stamp(now)}
+	if _, err := idb.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
+		return 0, fmt.Errorf("db: record login failure: %w", err)
+	}
+	return f.ID, nil
+}
+
+// DeleteLoginFailure removes one recorded failure.
+func DeleteLoginFailure(ctx context.Context, idb bun.IDB, id int64) error {
+	if _, err := idb.NewDelete().Model((*LoginFailure)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("db: delete login failure: %w", err)
 	}
 	return nil
 }
@@ -76,6 +86,18 @@ func CountLoginFailures(ctx context.Context, idb bun.IDB, loginID string, since 
 func ClearLoginFailures(ctx context.Context, idb bun.IDB, loginID string) error {
 	if _, err := idb.NewDelete().Model((*LoginFailure)(nil)).Where("login_id = ?", loginID).Exec(ctx); err != nil {
 		return fmt.Errorf("db: clear login failures: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpired removes sessions that have expired and login failures
+// older than failuresBefore.
+func DeleteExpired(ctx context.Context, idb bun.IDB, now, failuresBefore time.Time) error {
+	if _, err := idb.NewDelete().Model((*Session)(nil)).Where("expires_at <= ?", Stamp(now)).Exec(ctx); err != nil {
+		return fmt.Errorf("db: delete expired sessions: %w", err)
+	}
+	if _, err := idb.NewDelete().Model((*LoginFailure)(nil)).Where("at <= ?", Stamp(failuresBefore)).Exec(ctx); err != nil {
+		return fmt.Errorf("db: delete old login failures: %w", err)
 	}
 	return nil
 }
