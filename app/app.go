@@ -57,6 +57,8 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 		ErrorHandler:          a.handleError,
 		DisableStartupMessage: true,
 		CaseSensitive:         true,
+		// No form of ours is multipart; parseForm refuses it with a 415.
+		DisablePreParseMultipartForm: true,
 	})
 	a.routes()
 	return a

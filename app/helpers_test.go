@@ -70,6 +70,13 @@ func newTestApp(t testing.TB, dialect string) *App {
 // when empty, removed from) testEnv.
 func newTestAppEnv(t testing.TB, dialect string, overrides map[string]string) *App {
 	t.Helper()
+	return newTestAppOn(t, dbtest.Fresh(t, dialect), overrides)
+}
+
+// newTestAppOn builds an app on the database at dsn; two apps on one dsn
+// play two instances sharing a database.
+func newTestAppOn(t testing.TB, dsn string, overrides map[string]string) *App {
+	t.Helper()
 	env := testEnv()
 	for k, v := range overrides {
 		if v == "" {
@@ -82,7 +89,7 @@ func newTestAppEnv(t testing.TB, dialect string, overrides map[string]string) *A
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
-	bdb := dbtest.Open(t, dialect)
+	bdb := dbtest.OpenDSN(t, dsn)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := New(cfg, bdb, log, NewDevMailbox())
 	setClock(a, testStart)

@@ -24,22 +24,34 @@ var Dialects = []string{"sqlite", "postgres"}
 // unless CI=true, where it fails: CI must never pass by skipping.
 func Open(t testing.TB, dialect string) *bun.DB {
 	t.Helper()
-	var dsn string
+	return OpenDSN(t, Fresh(t, dialect))
+}
+
+// Fresh returns the DATABASE_URL of a new, empty database of the dialect,
+// removed when the test ends; open it as often as needed to play several
+// instances.
+func Fresh(t testing.TB, dialect string) string {
+	t.Helper()
 	switch dialect {
 	case "sqlite":
-		dsn = "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
 	case "postgres":
-		dsn = freshPostgres(t)
-	default:
-		t.Fatalf("dbtest: unknown dialect %q", dialect)
+		return freshPostgres(t)
 	}
+	t.Fatalf("dbtest: unknown dialect %q", dialect)
+	return ""
+}
+
+// OpenDSN opens and migrates the database at dsn for the test.
+func OpenDSN(t testing.TB, dsn string) *bun.DB {
+	t.Helper()
 	bdb, err := db.Open(dsn)
 	if err != nil {
-		t.Fatalf("dbtest: open %s: %v", dialect, err)
+		t.Fatalf("dbtest: open %s: %v", dsn, err)
 	}
 	t.Cleanup(func() { bdb.Close() })
 	if _, err := db.Migrate(context.Background(), bdb); err != nil {
-		t.Fatalf("dbtest: migrate %s: %v", dialect, err)
+		t.Fatalf("dbtest: migrate %s: %v", dsn, err)
 	}
 	return bdb
 }

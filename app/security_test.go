@@ -1,0 +1,206 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"aikagi/db"
+	"aikagi/db/dbtest"
+	"aikagi/views"
+)
+
+// A fourth request for one account within the hour is answered exactly
+// like any other, but sends nothing and keeps the third link valid.
+func TestMailsPerAccountLimit(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		newAccount(t, a, "limit01", "limit@example.jp", "ja")
+		unmatched := requestResetFlow(t, a, "nobody", "nobody@example.jp")
+		for i := range 3 {
+			requestResetFlow(t, a, "limit01", "limit@example.jp")
+			advanceClock(a, time.Minute)
+			if n := countRows(t, a.db, "outbox"); n != i+1 {
+				t.Fatalf("after request %d: %d outbox rows", i+1, n)
+			}
+		}
+		tokensBefore := countRows(t, a.db, "reset_tokens")
+		limited := requestResetFlow(t, a, "limit01", "limit@example.jp")
+		if got, want := withoutNonces(string(limited.Body)), withoutNonces(string(unmatched.Body)); got != want {
+			t.Error("a limited request is answered differently from an unmatched one")
+		}
+		if limited.Status != unmatched.Status {
+			t.Errorf("status %d, unmatched %d", limited.Status, unmatched.Status)
+		}
+		if n := countRows(t, a.db, "outbox"); n != 3 {
+			t.Errorf("%d mails queued, want 3", n)
+		}
+		if n := countRows(t, a.db, "reset_tokens"); n != tokensBefore {
+			t.Errorf("a limited request created a token")
+		}
+		if !slices.Contains(auditKinds(t, a.db), db.AuditResetLimited) {
+			t.Errorf("no %s audit event: %v", db.AuditResetLimited, auditKinds(t, a.db))
+		}
+		// An hour later the account may ask again.
+		advanceClock(a, time.Hour)
+		requestResetFlow(t, a, "limit01", "limit@example.jp")
+		if n := countRows(t, a.db, "outbox"); n != 4 {
+			t.Errorf("after the window: %d mails, want 4", n)
+		}
+	})
+}
+
+// The per-IP limit on step 3 is shared by two instances on one database.
+func TestSendsPerIPSharedAcrossInstances(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		dsn := dbtest.Fresh(t, dialect)
+		env := map[string]string{"LIMIT_SENDS_PER_IP": "3/1h"}
+		one, two := newTestAppOn(t, dsn, env), newTestAppOn(t, dsn, env)
+		for i, a := range []*App{one, two, one} {
+			if res := postForm(t, a, "/password-resetting/send", url.Values{"state": {confirmState(t, a, "x", "x@example.jp")}}); res.Status != http.StatusOK {
+				t.Fatalf("send %d: status %d", i+1, res.Status)
+			}
+		}
+		for _, lang := range []string{"ja", "en"} {
+			res := postForm(t, two, "/password-resetting/send?lang="+lang, url.Values{"state": {confirmState(t, two, "x", "x@example.jp")}})
+			l, _ := views.ParseLang(lang)
+			assertProblemPage(t, res, http.StatusTooManyRequests, lang, views.T(l).Problem(views.TooManyRequests))
+		}
+		if !slices.Contains(auditKinds(t, one.db), db.AuditRateLimited) {
+			t.Errorf("no %s audit event", db.AuditRateLimited)
+		}
+	})
+}
+
+// Many unknown links from one IP are refused, yet a real link still opens.
+func TestLinkGuessingLimited(t *testing.T) {
+	a := newTestAppEnv(t, "sqlite", map[string]string{"LIMIT_LINK_GUESSES_PER_IP": "5/15m"})
+	acct := newAccount(t, a, "guess01", "guess@example.jp", "ja")
+	token, hash := newResetToken()
+	if _, err := db.CreateResetToken(context.Background(), a.db, acct.ID, hash, a.now(), 30*time.Minute, ""); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		guess, _ := newResetToken()
+		if res := get(t, a, "/password-resetting/reset?token="+guess); res.Status != http.StatusNotFound {
+			t.Fatalf("guess %d: status %d, want 404", i+1, res.Status)
+		}
+	}
+	guess, _ := newResetToken()
+	assertProblemPage(t, get(t, a, "/password-resetting/reset?token="+guess), http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(views.TooManyRequests))
+	if res := get(t, a, "/password-resetting/reset?token="+token); res.Status != http.StatusSeeOther {
+		t.Fatalf("the owner's link after the guesses: status %d, want 303", res.Status)
+	}
+}
+
+func TestLoginsPerIPLimited(t *testing.T) {
+	a := newTestAppEnv(t, "sqlite", map[string]string{"LIMIT_LOGINS_PER_IP": "4/15m"})
+	for i := range 4 {
+		res := postForm(t, a, "/login", url.Values{"login_id": {fmt.Sprint("user", i)}, "password": {"wrong password"}})
+		if res.Status != http.StatusUnauthorized {
+			t.Fatalf("login %d: status %d", i+1, res.Status)
+		}
+	}
+	res := postForm(t, a, "/login?lang=en", url.Values{"login_id": {"user9"}, "password": {"wrong password"}})
+	assertProblemPage(t, res, http.StatusTooManyRequests, "en", views.T(views.En).Problem(views.TooManyRequests))
+}
+
+// Step 3 takes as long for an existing account as for none: interleaved
+// requests, medians compared with the spread, so a busy machine does not
+// make the test flaky.
+func TestSendTimingDoesNotRevealAccounts(t *testing.T) {
+	a := newTestAppEnv(t, "sqlite", map[string]string{"SEND_MIN_DURATION": "60ms", "LIMIT_MAILS_PER_ACCOUNT": "1000/1h", "LIMIT_SENDS_PER_IP": "1000/1h"})
+	newAccount(t, a, "timing01", "timing@example.jp", "ja")
+	matchState := confirmState(t, a, "timing01", "timing@example.jp")
+	otherState := confirmState(t, a, "nobody01", "nobody@example.jp")
+	var match, other []time.Duration
+	timeSend := func(state string) time.Duration {
+		start := time.Now()
+		if res := postForm(t, a, "/password-resetting/send", url.Values{"state": {state}}); res.Status != http.StatusOK {
+			t.Fatalf("status %d", res.Status)
+		}
+		return time.Since(start)
+	}
+	for range 15 {
+		match = append(match, timeSend(matchState))
+		other = append(other, timeSend(otherState))
+	}
+	mm, om := median(match), median(other)
+	spread := max(iqr(match), iqr(other), 10*time.Millisecond)
+	if diff := (mm - om).Abs(); diff > spread {
+		t.Errorf("median %v for an account, %v for none: differ by %v, more than the spread %v", mm, om, diff, spread)
+	}
+	if min(slices.Min(match), slices.Min(other)) < 60*time.Millisecond {
+		t.Errorf("a response came before the floor: %v / %v", slices.Min(match), slices.Min(other))
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func iqr(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)*3/4] - s[len(s)/4]
+}
+
+// Markup typed into any field, or stored in an account, comes out as text
+// on every screen and in both parts of the mail.
+func TestMarkupIsInert(t *testing.T) {
+	const payload = `"><script>alert(1)</script><img src=x onerror=alert(1)>`
+	a := newTestApp(t, "sqlite")
+	acct := newAccount(t, a, "xss01", "xss@example.jp", "en")
+	if _, err := a.db.NewUpdate().Model(acct).Set("store_name = ?", "Shop "+payload).WherePK().Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	inert := func(name string, body []byte) {
+		t.Helper()
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+			if src, _ := s.Attr("src"); !strings.HasPrefix(src, "/assets/") {
+				t.Errorf("%s: injected script element: %s", name, s.Text())
+			}
+		})
+		if n := doc.Find("[onerror], img[src=x]").Length(); n > 0 {
+			t.Errorf("%s: %d injected elements", name, n)
+		}
+	}
+	for _, field := range []string{"login_id", "email"} {
+		form := url.Values{"login_id": {"xss01"}, "email": {"xss@example.jp"}}
+		form.Set(field, payload)
+		inert("step 1 with "+field, postForm(t, a, "/password-resetting/confirm", form).Body)
+	}
+	// A login ID without spaces passes validation and reaches step 2 and 3.
+	state := confirmState(t, a, `"><script>alert(1)</script>`, "xss@example.jp")
+	inert("step 2", postForm(t, a, "/password-resetting/confirm", url.Values{"login_id": {`"><script>alert(1)</script>`}, "email": {"xss@example.jp"}}).Body)
+	inert("step 3", postForm(t, a, "/password-resetting/send", url.Values{"state": {state}}).Body)
+	inert("login", postForm(t, a, "/login", url.Values{"login_id": {`"><script>alert(1)</script>`}, "password": {"x"}}).Body)
+
+	requestResetFlow(t, a, "xss01", "xss@example.jp")
+	if _, err := a.deliverDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mails := a.mailbox.Messages()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails", len(mails))
+	}
+	m, _ := a.mailbox.find(mails[0].ID)
+	inert("mail HTML", []byte(m.HTML))
+	if !strings.Contains(m.Text, "Shop "+payload) {
+		t.Errorf("the text part should carry the store name as typed (plain text is inert):\n%s", m.Text)
+	}
+	inert("dev mailbox page", get(t, a, fmt.Sprintf("/_dev/mail/%d", m.ID)).Body)
+}
