@@ -99,14 +99,16 @@ func parseAccountCSV(in io.Reader) ([]importRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			// A *csv.ParseError names its line; after a wrong field count
+			// the reader can go on, after a broken quote it cannot.
 			problems = append(problems, err.Error())
 			if errors.Is(err, csv.ErrFieldCount) {
 				continue
 			}
 			break
 		}
+		line, _ := r.FieldPos(0)
 		loginID, email := normalizeLoginID(record[0]), normalizeEmail(record[1])
 		store, locale, hash := strings.TrimSpace(record[2]), strings.TrimSpace(record[3]), strings.TrimSpace(record[4])
 		var bad []string

@@ -51,7 +51,8 @@ type argon2Hash struct {
 }
 
 // parseArgon2id reads a PHC string, refusing parameters that would make a
-// single verification absurdly expensive.
+// single verification expensive enough to defeat the bound on concurrent
+// hashing (over 64 MiB or 10 passes).
 func parseArgon2id(encoded string) (argon2Hash, error) {
 	var h argon2Hash
 	parts := strings.Split(encoded, "$")
@@ -63,7 +64,7 @@ func parseArgon2id(encoded string) (argon2Hash, error) {
 		return h, errors.New("password: unsupported argon2 version")
 	}
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &h.memory, &h.time, &h.threads); err != nil ||
-		h.memory < 8 || h.memory > 1<<20 || h.time < 1 || h.time > 20 || h.threads < 1 {
+		h.memory < 8 || h.memory > 64*1024 || h.time < 1 || h.time > 10 || h.threads < 1 || h.threads > 16 {
 		return h, errors.New("password: bad argon2 parameters")
 	}
 	var err error

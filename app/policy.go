@@ -43,7 +43,7 @@ func checkNewPassword(password, confirm string, minLength int, acct *db.Account)
 func passwordProblem(password string, minLength int, acct *db.Account) views.Problem {
 	n := utf8.RuneCountInString(password)
 	switch {
-	case password == "":
+	case strings.TrimSpace(password) == "":
 		return views.PasswordRequired
 	case n < minLength:
 		return views.PasswordTooShort

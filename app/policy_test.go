@@ -1,0 +1,179 @@
+package app
+
+import (
+	"maps"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"aikagi/db"
+	"aikagi/views"
+)
+
+// policyAccount is the account the policy cases are checked against.
+var policyAccount = &db.Account{
+	LoginID:   "shop2468",
+	Email:     "hanako.tanaka@docomo.ne.jp",
+	StoreName: "さくら珈琲店",
+	Locale:    "ja",
+}
+
+func TestPasswordProblem(t *testing.T) {
+	t.Parallel()
+	const min = 12
+	cases := []struct {
+		name     string
+		password string
+		want     views.Problem
+	}{
+		{"empty", "", views.PasswordRequired},
+		{"one short of the minimum", "violet-kumo", views.PasswordTooShort},
+		{"exactly the minimum", "violet-kumo7", ""},
+		{"64 characters", strings.Repeat("river", 12) + "tide", ""},
+		{"100 characters", strings.Repeat("mountain", 12) + "peak", ""},
+		{"256 characters", strings.Repeat("abcdefgh", 32), ""},
+		{"257 characters", strings.Repeat("abcdefgh", 32) + "i", views.PasswordTooLong},
+		{"far too long", strings.Repeat("long ", 1000), views.PasswordTooLong},
+		{"256 Japanese characters", strings.Repeat("あいうえおかきくけこ", 25) + "さしすせそた", ""},
+		{"257 Japanese characters", strings.Repeat("あいうえおかきくけこ", 25) + "さしすせそたち", views.PasswordTooLong},
+		{"minimum counted in characters, not bytes", "すもももももも", views.PasswordTooShort}, // 7 runes, 21 bytes
+		{"Japanese passphrase", "すもももももももものうち", ""},
+		{"Japanese passphrase with spaces", "ねこ が こたつ で まるく なる", ""},
+		{"emoji", "🐱🐶🐭🐹🐰🦊🐻🐼🐨🐯🦁🐮", ""},
+		{"eleven emoji", "🐱🐶🐭🐹🐰🦊🐻🐼🐨🐯🦁", views.PasswordTooShort},
+		{"no composition rules: lower case letters only", "correcthorsebatterystaple", ""},
+		{"blocklisted", "qwertyuiop12", views.PasswordCommon},
+		{"blocklisted keyboard walk", "1qaz2wsx3edc", views.PasswordCommon},
+		{"blocklisted, longer", "1qaz2wsx3edc4rfv", views.PasswordCommon},
+		{"blocklisted in upper case", "QWERTYUIOP12", views.PasswordCommon},
+		{"blocklisted in mixed case", "1QAZ2wsx3EDC", views.PasswordCommon},
+		{"blocklisted in full width", "ｑｗｅｒｔｙｕｉｏｐ１２", views.PasswordCommon},
+		{"blocklisted with a space", "qwerty uiop12", views.PasswordCommon},
+		{"contains the login ID", "my shop2468 password", views.PasswordHasLoginID},
+		{"is the login ID, padded", "shop2468shop2468", views.PasswordHasLoginID},
+		{"contains the login ID in upper case", "my SHOP2468 password", views.PasswordHasLoginID},
+		{"contains the login ID in full width", "my ｓｈｏｐ２４６８ password", views.PasswordHasLoginID},
+		{"contains the e-mail local part", "hanako.tanaka loves tea", views.PasswordHasEmail},
+		{"contains the e-mail local part in upper case", "HANAKO.TANAKA loves tea", views.PasswordHasEmail},
+		{"contains the store name", "さくら珈琲店のブレンドが好き", views.PasswordHasStore},
+		{"contains the store name with a space", "いつもの さくら 珈琲店 で", views.PasswordHasStore},
+		{"contains the domain only", "docomo.ne.jp is my carrier", ""},
+		{"contains part of the login ID", "shop246 is not my id", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := passwordProblem(tc.password, min, policyAccount); got != tc.want {
+				t.Errorf("passwordProblem(%q) = %q, want %q (%d characters)", tc.password, got, tc.want, utf8.RuneCountInString(tc.password))
+			}
+		})
+	}
+}
+
+func TestPasswordProblemIdentifierEdgeCases(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		acct     db.Account
+		password string
+		want     views.Problem
+	}{
+		{"half-width katakana store name", db.Account{LoginID: "kata01", Email: "k@example.jp", StoreName: "サクラコーヒー"}, "ｻｸﾗｺｰﾋｰでひとやすみ", views.PasswordHasStore},
+		{"full-width store name", db.Account{LoginID: "kata02", Email: "k@example.jp", StoreName: "ＡＢＣ Ｍａｒｔ"}, "shopping at abcmart daily", views.PasswordHasStore},
+		{"full-width login ID stored as typed", db.Account{LoginID: "ＴＡＲＯ９９", Email: "k@example.jp", StoreName: "x"}, "hello taro99 world", views.PasswordHasLoginID},
+		{"two-letter login ID is not held against the password", db.Account{LoginID: "ab", Email: "k@example.jp", StoreName: "x"}, "abstract painting club", ""},
+		{"two-letter e-mail local part is not held against the password", db.Account{LoginID: "shop9", Email: "jo@example.jp", StoreName: "x"}, "journey to the west", ""},
+		{"one-letter store name is not held against the password", db.Account{LoginID: "shop8", Email: "k@example.jp", StoreName: "金"}, "金曜日の夜は映画を見ます", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := passwordProblem(tc.password, 12, &tc.acct); got != tc.want {
+				t.Errorf("passwordProblem(%q) = %q, want %q", tc.password, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckNewPassword(t *testing.T) {
+	t.Parallel()
+	const good = "violet-kumo7 at dawn"
+	cases := []struct {
+		name              string
+		password, confirm string
+		want              map[string]views.Problem
+	}{
+		{"good and confirmed", good, good, map[string]views.Problem{}},
+		{"both empty", "", "", map[string]views.Problem{"password": views.PasswordRequired}},
+		{"confirmation empty", good, "", map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
+		{"confirmation differs", good, good + "!", map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
+		{"confirmation differs only in width", "ｖｉｏｌｅｔ-kumo7 at dawn", good, map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
+		{"confirmation differs only in case", good, strings.ToUpper(good), map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
+		{"confirmation differs only in surrounding space", good, " " + good, map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
+		{"short and not confirmed", "short", "shorter", map[string]views.Problem{"password": views.PasswordTooShort, "password_confirm": views.PasswordMismatch}},
+		{"common and confirmed", "qwertyuiop12", "qwertyuiop12", map[string]views.Problem{"password": views.PasswordCommon}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkNewPassword(tc.password, tc.confirm, 12, policyAccount); !maps.Equal(got, tc.want) {
+				t.Errorf("checkNewPassword(%q, %q) = %v, want %v", tc.password, tc.confirm, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestPasswordMinLengthFollowsSetting checks that the minimum is the one
+// passed in, not a constant.
+func TestPasswordMinLengthFollowsSetting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		min      int
+		password string
+		want     views.Problem
+	}{
+		{8, "kumo7sky", ""},
+		{8, "kumo7sk", views.PasswordTooShort},
+		{16, "violet-kumo7 sky", ""},
+		{16, "violet-kumo7 sk", views.PasswordTooShort},
+		{64, strings.Repeat("x", 63) + "y", ""},
+		{64, strings.Repeat("x", 62) + "y", views.PasswordTooShort},
+	} {
+		if got := passwordProblem(tc.password, tc.min, policyAccount); got != tc.want {
+			t.Errorf("min %d, %d characters: %q, want %q", tc.min, utf8.RuneCountInString(tc.password), got, tc.want)
+		}
+	}
+}
+
+// TestBlocklist checks the list of common passwords is a real one, and is
+// looked up case-insensitively.
+func TestBlocklist(t *testing.T) {
+	t.Parallel()
+	list := commonPasswords()
+	if len(list) < 10000 {
+		t.Errorf("blocklist has %d entries, want at least 10,000", len(list))
+	}
+	for _, p := range []string{"password", "123456", "qwertyuiop12", "1qaz2wsx3edc", "iloveyou"} {
+		if _, ok := list[p]; !ok {
+			t.Errorf("blocklist lacks %q", p)
+		}
+	}
+	for p := range list {
+		if p != strings.ToLower(p) {
+			t.Fatalf("blocklist entry %q is not lower case; lookups fold case", p)
+		}
+	}
+}
+
+// TestFold checks the comparison key: width, case and spaces folded away.
+func TestFold(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"ＡＢＣ　１２３":      "abc123",
+		"  Shop 2468 ": "shop2468",
+		"ｻｸﾗ":          "サクラ",
+		"さくら\t珈琲店":     "さくら珈琲店",
+		"":             "",
+	} {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
