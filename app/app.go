@@ -21,7 +21,8 @@ type App struct {
 	log     *slog.Logger
 	now     func() time.Time
 	fiber   *fiber.App
-	states  stateSigner
+	reset    *journey // the password reset request (steps 1–3)
+	reminder *journey // the login-ID reminder
 	sealer  cipher.AEAD
 	mailer  Sender
 	mailbox *DevMailbox // development only; nil in production
@@ -39,7 +40,6 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 		db:      bdb,
 		log:     log,
 		now:     time.Now,
-		states:  stateSigner{key: deriveKey(cfg.SecretKey, "request-state"), ttl: cfg.StateTTL},
 		sealer:  newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
 		mailer:  mailer,
 		wake:    make(chan struct{}, 1),
@@ -48,6 +48,8 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
 		a.mailbox = box
 	}
+	a.reset = a.newResetJourney()
+	a.reminder = a.newReminderJourney()
 	a.fiber = fiber.New(fiber.Config{
 		AppName:               "aikagi",
 		BodyLimit:             maxBodyBytes,

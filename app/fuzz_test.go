@@ -66,7 +66,7 @@ func FuzzFormHandlers(f *testing.F) {
 	routes := []string{"/password-resetting/regist", "/password-resetting/confirm", "/password-resetting/send", "/password-resetting/reset", "/login", "/logout"}
 	for i, body := range []string{
 		"", "login_id=fuzz01&email=fuzz%40example.jp", "login_id=%FF&email=x", "login_id=a&login_id=b&email=c",
-		"state=" + a.states.sign(requestState{LoginID: "fuzz01", Email: "fuzz@example.jp", IssuedAt: testStart.Unix()}),
+		"state=" + a.reset.states.sign(requestState{LoginID: "fuzz01", Email: "fuzz@example.jp", IssuedAt: testStart.Unix()}),
 		"state=garbage", "password=x&password_confirm=y", "%", "a=%zz", "login_id=" + strings.Repeat("ｱ", 500) + "&email=@",
 		"login_id=fuzz01&password=wrong",
 	} {

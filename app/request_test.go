@@ -288,7 +288,7 @@ func TestConfirmShowsNormalisedValues(t *testing.T) {
 				t.Errorf("#confirm-email = %q, want %q", got, tc.wantEmail)
 			}
 			state, _ := doc.Find("input[name=state]").Attr("value")
-			st, err := a.states.verify(state, a.now())
+			st, err := a.reset.states.verify(state, a.now())
 			if err != nil {
 				t.Fatalf("state does not verify: %v", err)
 			}
@@ -364,7 +364,7 @@ func tamperings(t *testing.T, state string) map[string]string {
 		t.Fatalf("state %q has no signature", state)
 	}
 	other := newTestAppEnv(t, "sqlite", map[string]string{"SECRET_KEY": strings.Repeat("ab", 32)})
-	forged := other.states.sign(requestState{LoginID: "taro01", Email: "taro@example.jp", IssuedAt: testStart.Unix()})
+	forged := other.reset.states.sign(requestState{LoginID: "taro01", Email: "taro@example.jp", IssuedAt: testStart.Unix()})
 	return map[string]string{
 		"signature flipped": payload + "." + flip(sig, len(sig)/2),
 		"payload flipped":   flip(payload, len(payload)/2) + "." + sig,
@@ -418,7 +418,7 @@ func TestStateWithInvalidValuesRefused(t *testing.T) {
 		{LoginID: "taro01", Email: "not an address"},
 	} {
 		st.IssuedAt = a.now().Unix()
-		res := postForm(t, a, "/password-resetting/send", url.Values{"state": {a.states.sign(st)}})
+		res := postForm(t, a, "/password-resetting/send", url.Values{"state": {a.reset.states.sign(st)}})
 		if res.Status != http.StatusBadRequest {
 			t.Errorf("%+v: status = %d, want 400", st, res.Status)
 		}

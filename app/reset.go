@@ -14,6 +14,18 @@ import (
 	"aikagi/views"
 )
 
+// newResetJourney is the password reset request of the help-center
+// article: login ID and e-mail address in, a reset link out.
+func (a *App) newResetJourney() *journey {
+	return a.newJourney(views.ResetJourney,
+		func(ctx context.Context, st requestState, who client) error {
+			return a.requestReset(ctx, st.LoginID, st.Email, who)
+		},
+		func(t *views.Text) (string, templ.Component) {
+			return t.SentTitle, views.RequestSentView(views.RequestSent{T: t, From: a.cfg.MailFrom.Address, TTL: a.cfg.TokenTTL})
+		})
+}
+
 // requestReset does the database work of step 3: when loginID and email
 // match an account, one transaction revokes its older tokens, stores the new
 // token's hash, queues the mail and writes the audit event. Either way the

@@ -3,7 +3,13 @@ package app
 import "aikagi/views"
 
 // framablePaths are the steps the help center may show in an iframe.
-var framablePaths = map[string]bool{views.PathRequest: true, views.PathConfirm: true, views.PathSend: true}
+var framablePaths = map[string]bool{}
+
+func init() {
+	for _, j := range []views.Journey{views.ResetJourney, views.ReminderJourney} {
+		framablePaths[j.Enter], framablePaths[j.Confirm], framablePaths[j.Send] = true, true, true
+	}
+}
 
 // routes is the sitemap of the app, top to bottom.
 func (a *App) routes() {
@@ -17,12 +23,14 @@ func (a *App) routes() {
 	r.Get("/healthz", a.healthz)
 	r.Get("/readyz", a.readyz)
 
-	// The request journey (steps 1–3): may be framed by the help center,
-	// keeps no session and sets no cookie.
-	r.Get(views.PathRequest, a.allowFraming, a.showRequestForm)
-	r.Post(views.PathRequest, a.allowFraming, a.editRequest) // 「修正する」
-	r.Post(views.PathConfirm, a.allowFraming, a.confirmRequest)
-	r.Post(views.PathSend, a.allowFraming, a.sendResetMail)
+	// The self-service journeys (steps 1–3): may be framed by the help
+	// center, keep no session and set no cookie.
+	for _, j := range []*journey{a.reset, a.reminder} {
+		r.Get(j.Enter, a.allowFraming, a.showForm(j))
+		r.Post(j.Enter, a.allowFraming, a.editForm(j)) // 「修正する」
+		r.Post(j.Confirm, a.allowFraming, a.confirmForm(j))
+		r.Post(j.Send, a.allowFraming, a.sendForm(j))
+	}
 
 	// The link in the mail (steps 5 and 6): top level only, never framed.
 	r.Get(views.PathReset, a.showNewPasswordForm)

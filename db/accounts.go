@@ -97,3 +97,14 @@ func SetPassword(ctx context.Context, idb bun.IDB, accountID int64, hash string,
 	}
 	return nil
 }
+
+// FindAccountsByEmail returns every account registered with email (compared
+// case-insensitively), oldest first.
+func FindAccountsByEmail(ctx context.Context, idb bun.IDB, email string) ([]Account, error) {
+	var accounts []Account
+	err := idb.NewSelect().Model(&accounts).Where("email_key = ?", strings.ToLower(email)).Order("id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: find accounts by email: %w", err)
+	}
+	return accounts, nil
+}

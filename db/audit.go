@@ -10,22 +10,25 @@ import (
 
 // Audit event kinds.
 const (
-	AuditResetRequested   = "reset_requested"       // a request matched an account; token and mail queued
-	AuditResetUnmatched   = "reset_request_nomatch" // a request matched no account
-	AuditMailSent         = "mail_sent"
-	AuditMailDead         = "mail_dead"
-	AuditAccountCreated   = "account_created"
-	AuditAccountImported  = "account_imported"
-	AuditTokenRefused     = "reset_token_refused" // an invalid, expired, used or revoked link was opened or submitted
-	AuditPasswordChanged  = "password_changed"    // a reset completed; the token was used
-	AuditPasswordRejected = "password_rejected"   // the new password failed the policy
-	AuditLoginSucceeded   = "login_succeeded"
-	AuditLoginFailed      = "login_failed"
-	AuditLoginLocked      = "login_locked"
-	AuditPasswordRehashed = "password_rehashed" // a bcrypt hash was upgraded to argon2id
-	AuditLogout           = "logout"
-	AuditResetLimited     = "reset_request_limited" // matched, but over a mail limit: answered, not mailed
-	AuditRateLimited      = "rate_limited"          // refused with 429 by a per-client limit
+	AuditResetRequested    = "reset_requested"       // a request matched an account; token and mail queued
+	AuditResetUnmatched    = "reset_request_nomatch" // a request matched no account
+	AuditMailSent          = "mail_sent"
+	AuditMailDead          = "mail_dead"
+	AuditAccountCreated    = "account_created"
+	AuditAccountImported   = "account_imported"
+	AuditTokenRefused      = "reset_token_refused" // an invalid, expired, used or revoked link was opened or submitted
+	AuditPasswordChanged   = "password_changed"    // a reset completed; the token was used
+	AuditPasswordRejected  = "password_rejected"   // the new password failed the policy
+	AuditLoginSucceeded    = "login_succeeded"
+	AuditLoginFailed       = "login_failed"
+	AuditLoginLocked       = "login_locked"
+	AuditPasswordRehashed  = "password_rehashed" // a bcrypt hash was upgraded to argon2id
+	AuditLogout            = "logout"
+	AuditResetLimited      = "reset_request_limited"       // matched, but over a mail limit: answered, not mailed
+	AuditRateLimited       = "rate_limited"                // refused with 429 by a per-client limit
+	AuditReminderRequested = "login_id_reminder_requested" // an address matched; the reminder mail is queued
+	AuditReminderUnmatched = "login_id_reminder_nomatch"
+	AuditReminderLimited   = "login_id_reminder_limited" // matched, but over a mail limit: answered, not mailed
 )
 
 // RecordAudit appends e to the audit trail.

@@ -131,6 +131,24 @@ type Text struct {
 	HomeLead              func(store string) string
 	Logout                string
 	ChangedMail           ChangedMailText
+
+	ForgotLoginID    string
+	ReminderTitle    string
+	ReminderIntro    string
+	ReminderSentLead string
+	ReminderNoMail   string
+	ReminderMail     ReminderMailText
+}
+
+// ReminderMailText is the wording of the login-ID reminder.
+type ReminderMailText struct {
+	Subject       func(site string) string
+	Lead          func(site string) string
+	LoginIDHeader string
+	StoreHeader   string
+	LoginURL      string
+	ResetURL      string
+	NotYou        string
 }
 
 // ChangedMailText is the wording of the "password changed" notice.
@@ -238,6 +256,22 @@ var ja = Text{
 	HomeTitle:             "ホーム",
 	HomeLead:              func(store string) string { return store + " としてログインしています。" },
 	Logout:                "ログアウト",
+	ForgotLoginID:         "ログインIDをお忘れの方",
+	ReminderTitle:         "ログインIDのお問い合わせ",
+	ReminderIntro:         "管理サイトに登録しているメールアドレスを入力し、「確認する」を押してください。そのアドレスで登録されているログインIDをメールでお知らせします。",
+	ReminderSentLead:      "入力されたメールアドレスが登録されている場合、そのアドレス宛てに、登録されているログインIDをお知らせするメールをお送りしました。",
+	ReminderNoMail:        "それでも届かない場合は、入力したメールアドレスが登録内容と異なる可能性があります。",
+	ReminderMail: ReminderMailText{
+		Subject: func(site string) string { return "【" + site + "】ログインIDのお知らせ" },
+		Lead: func(site string) string {
+			return "このメールアドレスで登録されている" + site + "のログインIDは次のとおりです。"
+		},
+		LoginIDHeader: "ログインID",
+		StoreHeader:   "店舗名",
+		LoginURL:      "ログインはこちら",
+		ResetURL:      "パスワードをお忘れの場合はこちら",
+		NotYou:        "このメールに心当たりがない場合は、何もせずこのメールを削除してください。アカウントは変更されていません。",
+	},
 	ChangedMail: ChangedMailText{
 		Subject:  func(site string) string { return "【" + site + "】パスワードが変更されました" },
 		Lead:     func(site string) string { return site + "のパスワードが変更されました。" },
@@ -365,6 +399,22 @@ var en = Text{
 	HomeTitle:             "Home",
 	HomeLead:              func(store string) string { return "You are logged in as " + store + "." },
 	Logout:                "Log out",
+	ForgotLoginID:         "Forgot your login ID?",
+	ReminderTitle:         "Look up your login ID",
+	ReminderIntro:         "Enter the e-mail address registered for the admin site, then press “Confirm”. We will e-mail you the login IDs registered with it.",
+	ReminderSentLead:      "If the e-mail address you entered is registered, we have sent it a mail listing the login IDs registered with it.",
+	ReminderNoMail:        "If it still does not arrive, the address you entered may differ from our records.",
+	ReminderMail: ReminderMailText{
+		Subject: func(site string) string { return "[" + site + "] Your login ID" },
+		Lead: func(site string) string {
+			return "These " + site + " login IDs are registered with this e-mail address:"
+		},
+		LoginIDHeader: "Login ID",
+		StoreHeader:   "Store",
+		LoginURL:      "Log in",
+		ResetURL:      "Forgot your password",
+		NotYou:        "If you did not ask for this, ignore and delete this mail. Nothing about your account has changed.",
+	},
 	ChangedMail: ChangedMailText{
 		Subject:  func(site string) string { return "[" + site + "] Your password was changed" },
 		Lead:     func(site string) string { return "The password of your " + site + " account was changed." },

@@ -1,0 +1,155 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"aikagi/views"
+)
+
+// journey is a self-service path of three steps (enter, confirm, sent)
+// that keeps no session: the confirmed values travel in a signed hidden
+// field. The handlers below serve every journey; a journey adds only what
+// differs: its fields, its step 3 work and its completion screen.
+type journey struct {
+	views.Journey
+	states stateSigner // keyed per journey, so one's state is refused by another
+	// deliver does step 3's database work. Whatever it finds, the response
+	// is the same; only the database (and the mailbox) know the difference.
+	deliver func(ctx context.Context, st requestState, who client) error
+	// sent is step 3's screen.
+	sent func(t *views.Text) (title string, screen templ.Component)
+}
+
+func (a *App) newJourney(j views.Journey, deliver func(context.Context, requestState, client) error, sent func(*views.Text) (string, templ.Component)) *journey {
+	return &journey{
+		Journey: j,
+		states:  stateSigner{key: deriveKey(a.cfg.SecretKey, "state/"+j.Name), ttl: a.cfg.StateTTL},
+		deliver: deliver,
+		sent:    sent,
+	}
+}
+
+// normalizers and validators apply to the form fields by name.
+var (
+	normalizers = map[string]func(string) string{"login_id": normalizeLoginID, "email": normalizeEmail}
+	validators  = map[string]func(string) views.Problem{"login_id": validateLoginID, "email": validateEmail}
+)
+
+func (st requestState) values() map[string]string {
+	return map[string]string{"login_id": st.LoginID, "email": st.Email}
+}
+
+func (j *journey) form(t *views.Text, st requestState) views.StepForm {
+	return views.StepForm{T: t, J: j.Journey, Values: st.values()}
+}
+
+// showForm is step 1.
+func (a *App) showForm(j *journey) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		t := views.T(a.lang(c))
+		return a.render(c, fiber.StatusOK, j.Title(t), views.StepFormView(j.form(t, requestState{})))
+	}
+}
+
+// editForm is 「修正する」: step 1 again, refilled from the signed state. An
+// expired state may still refill the form; only a forged one is refused.
+func (a *App) editForm(j *journey) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		form, err := parseForm(c, "state")
+		if err != nil {
+			return err
+		}
+		st, err := j.states.verify(form["state"], a.now())
+		if errors.Is(err, errStateTampered) {
+			return problem(fiber.StatusBadRequest, views.FormTampered, err)
+		}
+		t := views.T(a.lang(c))
+		return a.render(c, fiber.StatusOK, j.Title(t), views.StepFormView(j.form(t, st)))
+	}
+}
+
+// confirmForm is step 2, 入力内容の確認: normalise, validate, and either
+// show the form again with the errors (422) or the values to confirm.
+func (a *App) confirmForm(j *journey) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		form, err := parseForm(c, j.Fields...)
+		if err != nil {
+			return err
+		}
+		t := views.T(a.lang(c))
+		values, problems := map[string]string{}, map[string]views.Problem{}
+		for _, name := range j.Fields {
+			values[name] = normalizers[name](form[name])
+			if p := validators[name](values[name]); p != "" {
+				problems[name] = p
+			}
+		}
+		if len(problems) > 0 {
+			view := views.StepForm{T: t, J: j.Journey, Values: values, Errors: problems}
+			return a.render(c, fiber.StatusUnprocessableEntity, j.Title(t), views.StepFormView(view))
+		}
+		state := j.states.sign(requestState{LoginID: values["login_id"], Email: values["email"], IssuedAt: a.now().Unix()})
+		return a.render(c, fiber.StatusOK, t.ConfirmTitle,
+			views.StepConfirmView(views.StepConfirm{T: t, J: j.Journey, Values: values, State: state}))
+	}
+}
+
+// sendForm is step 3, メール送信完了. The response is the same whether or
+// not anything matched, or a mail limit was reached, and it takes at least
+// SEND_MIN_DURATION either way.
+func (a *App) sendForm(j *journey) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		form, err := parseForm(c, "state")
+		if err != nil {
+			return err
+		}
+		t := views.T(a.lang(c))
+		st, err := j.states.verify(form["state"], a.now())
+		switch {
+		case errors.Is(err, errStateTampered):
+			return problem(fiber.StatusBadRequest, views.FormTampered, err)
+		case errors.Is(err, errStateExpired):
+			view := j.form(t, st)
+			view.Notice = views.FormExpired
+			return a.render(c, fiber.StatusBadRequest, j.Title(t), views.StepFormView(view))
+		}
+		// The state was signed after validation; checking again costs
+		// nothing and keeps a key leak from turning into odd rows.
+		for _, name := range j.Fields {
+			if validators[name](st.values()[name]) != "" {
+				return problem(fiber.StatusBadRequest, views.FormTampered, errors.New("state: invalid values"))
+			}
+		}
+		start, who := time.Now(), a.client(c)
+		if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+who.IP); err != nil {
+			return err
+		} else if !ok {
+			return a.limited(c.UserContext(), who, "sends per IP")
+		}
+		if err := j.deliver(c.UserContext(), st, who); err != nil {
+			return err
+		}
+		padTo(c.UserContext(), start, a.cfg.SendFloor)
+		title, screen := j.sent(t)
+		return a.render(c, fiber.StatusOK, title, screen)
+	}
+}
+
+// client is who made a request, for the audit trail.
+type client struct {
+	IP        string
+	UserAgent string
+}
+
+func (a *App) client(c *fiber.Ctx) client {
+	ua := c.Get(fiber.HeaderUserAgent)
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	return client{IP: a.clientIP(c).String(), UserAgent: ua}
+}
