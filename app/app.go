@@ -6,30 +6,34 @@ import (
 	"crypto/cipher"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
+
+	"aikagi/assets"
 )
 
 // App is the application: its settings, its database and its collaborators.
 // Handlers are its methods.
 type App struct {
-	cfg     Config
-	db      *bun.DB
-	log     *slog.Logger
-	now     func() time.Time
-	fiber   *fiber.App
-	reset    *journey // the password reset request (steps 1–3)
-	reminder *journey // the login-ID reminder
-	sealer  cipher.AEAD
-	mailer  Sender
-	mailbox *DevMailbox // development only; nil in production
-	wake    chan struct{}
-	hashing chan struct{} // bounds concurrent password hashes
-	copOnce sync.Once
-	cop     *http.CrossOriginProtection
+	cfg         Config
+	db          *bun.DB
+	log         *slog.Logger
+	now         func() time.Time
+	fiber       *fiber.App
+	reset       *journey // the password reset request (steps 1–3)
+	reminder    *journey // the login-ID reminder
+	sealer      cipher.AEAD
+	mailer      Sender
+	mailbox     *DevMailbox // development only; nil in production
+	wake        chan struct{}
+	hashing     chan struct{} // bounds concurrent password hashes
+	embedScript string        // assets.EmbedScript with this app's origin
+	copOnce     sync.Once
+	cop         *http.CrossOriginProtection
 }
 
 // New builds the app. mailer delivers the outbox; when it is a *DevMailbox
@@ -48,6 +52,7 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
 		a.mailbox = box
 	}
+	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()
 	a.fiber = fiber.New(fiber.Config{

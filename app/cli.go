@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
@@ -98,11 +99,25 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.fiber.Listener(ln) }()
 
+	var demo *fiber.App
+	if !cfg.Production && cfg.DemoAddr != "off" {
+		if dln, err := net.Listen("tcp", cfg.DemoAddr); err != nil {
+			log.Warn("demo help center not started", "addr", cfg.DemoAddr, "err", err)
+		} else {
+			demo = DemoHelpCenter(cfg)
+			go func() { _ = demo.Listener(dln) }()
+			log.Info("demo help center (another site embedding steps 1–3)", "url", demoOrigin(cfg.DemoAddr)+"/")
+		}
+	}
+
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
 		log.Info("shutting down")
 		err = a.fiber.ShutdownWithTimeout(20 * time.Second)
+	}
+	if demo != nil {
+		_ = demo.ShutdownWithTimeout(time.Second)
 	}
 	stopWorker()
 	<-workerDone

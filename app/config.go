@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type Config struct {
 	TokenTTL          time.Duration
 	StateTTL          time.Duration
 	PasswordMinLength int
+	DemoAddr          string // development only: where the demo help center listens ("off" for none)
 	SessionTTL        time.Duration
 	LockoutThreshold  int           // failed logins that pause a login ID
 	LockoutWindow     time.Duration // within this long
@@ -79,6 +81,13 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	cfg.FrameAncestors, err = parseOrigins(get("FRAME_ANCESTORS", ""))
 	if err != nil {
 		errs = append(errs, err)
+	}
+	cfg.DemoAddr = get("DEMO_ADDR", "127.0.0.1:8081")
+	if !cfg.Production && cfg.DemoAddr != "off" {
+		// The demo help center must be allowed to frame the steps.
+		if origin := demoOrigin(cfg.DemoAddr); origin != "" && !slices.Contains(cfg.FrameAncestors, origin) {
+			cfg.FrameAncestors = append(cfg.FrameAncestors, origin)
+		}
 	}
 	cfg.TrustedProxies, err = parsePrefixes(get("TRUSTED_PROXIES", ""))
 	if err != nil {

@@ -29,7 +29,9 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"MailFrom.Address", cfg.MailFrom.Address, "no-reply@example.com"},
 		{"MailFrom.Name", cfg.MailFrom.Name, "加盟店管理サイト"},
 		{"SiteName", cfg.SiteName, "加盟店管理サイト"},
-		{"FrameAncestors", len(cfg.FrameAncestors), 0},
+		// Development allows the demo help center to frame the steps.
+		{"FrameAncestors", strings.Join(cfg.FrameAncestors, " "), "http://127.0.0.1:8081"},
+		{"DemoAddr", cfg.DemoAddr, "127.0.0.1:8081"},
 		{"TrustedProxies", len(cfg.TrustedProxies), 0},
 		{"TokenTTL", cfg.TokenTTL, 30 * time.Minute},
 		{"StateTTL", cfg.StateTTL, 30 * time.Minute},
@@ -116,6 +118,7 @@ func TestLoadConfigLists(t *testing.T) {
 		env := map[string]string{
 			"FRAME_ANCESTORS": "https://a.example.com" + sep + "http://localhost:3000",
 			"TRUSTED_PROXIES": "10.0.0.1" + sep + "172.16.0.0/12",
+			"DEMO_ADDR":       "off",
 		}
 		cfg, err := LoadConfig(getenvFrom(env), RandomKey)
 		if err != nil {
@@ -243,5 +246,28 @@ func TestLoadConfigRejectsOriginsThatBreakTheCSP(t *testing.T) {
 		if err == nil {
 			t.Errorf("FRAME_ANCESTORS=%q accepted as %q", bad, cfg.FrameAncestors)
 		}
+	}
+}
+
+// The demo help center's origin is allowed to frame the steps in
+// development only, and follows DEMO_ADDR.
+func TestDemoOriginAllowedInDevelopmentOnly(t *testing.T) {
+	t.Parallel()
+	dev, err := LoadConfig(getenvFrom(map[string]string{"DEMO_ADDR": ":9000", "FRAME_ANCESTORS": "https://help.example.com"}), RandomKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://help.example.com", "http://127.0.0.1:9000"}; !slices.Equal(dev.FrameAncestors, want) {
+		t.Errorf("development FrameAncestors = %q, want %q", dev.FrameAncestors, want)
+	}
+	prod, err := LoadConfig(getenvFrom(map[string]string{
+		"APP_ENV": "production", "SECRET_KEY": testSecretHex, "RESEND_API_KEY": "re_x",
+		"BASE_URL": "https://reset.example.com", "FRAME_ANCESTORS": "https://help.example.com",
+	}), RandomKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://help.example.com"}; !slices.Equal(prod.FrameAncestors, want) {
+		t.Errorf("production FrameAncestors = %q, want %q", prod.FrameAncestors, want)
 	}
 }

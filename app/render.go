@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -14,7 +15,7 @@ import (
 // render writes a screen: the fragment alone for an htmx request that is not
 // boosted (it replaces #flow), the full layout for anything else.
 func (a *App) render(c *fiber.Ctx, status int, title string, screen templ.Component) error {
-	page := views.Page{T: views.T(a.lang(c)), Title: title, SiteName: a.cfg.SiteName}
+	page := views.Page{T: views.T(a.lang(c)), Title: title, SiteName: a.cfg.SiteName, FrameOrigins: strings.Join(a.cfg.FrameAncestors, " ")}
 	ctx := templ.WithNonce(c.UserContext(), a.nonce(c))
 	var buf bytes.Buffer
 	var err error

@@ -16,8 +16,9 @@ func (a *App) routes() {
 	r := a.fiber
 	r.Use(a.requestLog, a.securityHeaders, a.refuseCrossSite)
 
-	// Static files under content-hashed names.
+	// Static files under content-hashed names, and the help center's script.
 	r.Get("/assets/:name", a.serveAsset)
+	r.Get("/embed.js", a.serveEmbedScript)
 
 	// Operations.
 	r.Get("/healthz", a.healthz)

@@ -13,8 +13,14 @@ import (
 	"strings"
 )
 
-//go:embed dist/app.css vendor/htmx.min.js js/*.js
+//go:embed dist/app.css vendor/htmx.min.js js/app.js
 var files embed.FS
+
+// EmbedScript is the parent-side script for the help center, with the
+// placeholder __AIKAGI_ORIGIN__ for the app's origin.
+//
+//go:embed js/embed.js
+var EmbedScript string
 
 // Asset is one embedded file.
 type Asset struct {

@@ -2,6 +2,35 @@
 (function () {
   "use strict";
 
+  // Inside the help center's iframe: drop our own header and footer, and
+  // tell the parent page our height whenever it changes, so the frame fits
+  // its content. The message goes to each allowed origin by name, never to
+  // any origin; the browser delivers it only to the one that is the parent.
+  var framed = window.parent !== window;
+  if (framed) {
+    document.documentElement.classList.add("is-framed");
+    var origins = (document.body.getAttribute("data-frame-origins") || "").split(" ").filter(Boolean);
+    var lastHeight = 0;
+    var postHeight = function () {
+      // The body's own height, not the document's, which never drops below
+      // the frame's current height and so could only grow.
+      var height = Math.ceil(document.body.getBoundingClientRect().height);
+      if (height === lastHeight) {
+        return;
+      }
+      lastHeight = height;
+      origins.forEach(function (origin) {
+        window.parent.postMessage({ type: "aikagi:height", height: height }, origin);
+      });
+    };
+    if (window.ResizeObserver) {
+      new ResizeObserver(postHeight).observe(document.body);
+    }
+    window.addEventListener("load", postHeight);
+    document.addEventListener("htmx:afterSettle", postHeight);
+    postHeight();
+  }
+
   // After htmx swaps a step into #flow, move focus to what changed: the
   // error summary when there is one, otherwise the step's heading. Nothing is
   // focused on first load, which matters inside the help center's iframe.

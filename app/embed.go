@@ -1,0 +1,48 @@
+package app
+
+import (
+	"net"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"aikagi/views"
+)
+
+// serveEmbedScript is the script help-center editors paste beside the
+// iframe. Other sites load it, so it is the one resource served to them.
+func (a *App) serveEmbedScript(c *fiber.Ctx) error {
+	c.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+	return c.SendString(a.embedScript)
+}
+
+// DemoHelpCenter is a stand-in for the help center, for development only:
+// an article on another origin that embeds steps 1–3 the way an editor
+// would, under a CSP of its own.
+func DemoHelpCenter(cfg Config) *fiber.App {
+	demo := fiber.New(fiber.Config{DisableStartupMessage: true})
+	appOrigin := cfg.Origin()
+	demo.Get("/", func(c *fiber.Ctx) error {
+		lang, _ := views.ParseLang(c.Query("lang"))
+		c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src "+appOrigin+"; frame-src "+appOrigin)
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		return views.DemoHelpCenter(views.T(lang), appOrigin).Render(c.UserContext(), c.Response().BodyWriter())
+	})
+	return demo
+}
+
+// demoOrigin is the origin the demo help center is served on: the IP form
+// of DEMO_ADDR, so that beside a BASE_URL on "localhost" it is another site,
+// as the real help center is.
+func demoOrigin(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" || strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
