@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 GO_PACKAGES := ./...
 
-.PHONY: test deps generate check-generated lint gotest run
+.PHONY: test deps generate check-generated lint gotest run bench lighthouse
 
 test: deps check-generated lint gotest
 
@@ -34,3 +34,13 @@ gotest:
 
 run:
 	go run .
+
+# bench measures throughput, latency and memory on this machine (load on
+# 127.0.0.1 only) and prints the figures kept in BENCHMARKS.md.
+bench:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	.ci/with-postgres go run ./bench $(BENCH_FLAGS)
+
+# lighthouse scores step 1 and the new-password page (mobile preset).
+lighthouse:
+	bench/lighthouse.sh

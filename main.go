@@ -20,7 +20,11 @@ commands:
   account create    add an account: --login-id --email --store [--locale ja|en] --password-stdin
   account list      list accounts
   account import F  import accounts from a CSV file (login_id,email,store_name,locale,password_hash)
+  account send-reset LOGIN_ID [--ttl 24h]
+                    queue a reset link to the account's registered address, for support staff
   audit list        show the audit trail, newest first: [--login-id ID] [--limit N]
+  outbox list       show queued and sent mail, newest first: [--status S] [--event E] [--problems] [--limit N]
+  outbox retry ID   queue a dead mail again
 
 Settings come from environment variables; see README.md.
 `
@@ -44,6 +48,8 @@ func main() {
 		err = app.AccountCommand(ctx, env, args)
 	case "audit":
 		err = app.AuditCommand(ctx, env, args)
+	case "outbox":
+		err = app.OutboxCommand(ctx, env, args)
 	case "help", "-h", "-help", "--help":
 		fmt.Print(usage)
 		return

@@ -19,21 +19,28 @@ import (
 // App is the application: its settings, its database and its collaborators.
 // Handlers are its methods.
 type App struct {
-	cfg         Config
-	db          *bun.DB
-	log         *slog.Logger
-	now         func() time.Time
-	fiber       *fiber.App
-	reset       *journey // the password reset request (steps 1–3)
-	reminder    *journey // the login-ID reminder
-	sealer      cipher.AEAD
-	mailer      Sender
-	mailbox     *DevMailbox // development only; nil in production
-	wake        chan struct{}
-	hashing     chan struct{} // bounds concurrent password hashes
-	embedScript string        // assets.EmbedScript with this app's origin
-	copOnce     sync.Once
-	cop         *http.CrossOriginProtection
+	cfg               Config
+	db                *bun.DB
+	log               *slog.Logger
+	now               func() time.Time
+	fiber             *fiber.App
+	reset             *journey // the password reset request (steps 1–3)
+	reminder          *journey // the login-ID reminder
+	sealer            cipher.AEAD
+	mailer            Sender
+	mailbox           *DevMailbox // development only; nil in production
+	wake              chan struct{}
+	hashing           chan struct{} // bounds concurrent password hashes
+	embedScript       string        // assets.EmbedScript with this app's origin
+	metrics           *metrics
+	pagesMu           sync.RWMutex
+	pages             map[string][][]byte // renderStatic's cache: pages split at the nonce
+	frameOrigins      string              // FRAME_ANCESTORS, space separated, for framed pages
+	framableAncestors string              // the frame-ancestors sources of steps 1–3
+	copOnce           sync.Once
+	cop               *http.CrossOriginProtection
+
+	worker outboxWorker // the mail worker's pause and pacing (outbox.go)
 }
 
 // New builds the app. mailer delivers the outbox; when it is a *DevMailbox
@@ -52,6 +59,10 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
 		a.mailbox = box
 	}
+	a.pages = map[string][][]byte{}
+	a.frameOrigins = strings.Join(cfg.FrameAncestors, " ")
+	a.framableAncestors = strings.TrimSpace("'self' " + a.frameOrigins)
+	a.metrics = newMetrics(bdb, func() time.Time { return a.now() })
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()

@@ -27,6 +27,14 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	Now    func() time.Time // nil: time.Now; tests share their app's clock
+}
+
+func (e Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 func (e Env) logger() *slog.Logger {
@@ -62,7 +70,9 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := env.logger()
+	logOut := newLogWriter(env.Stderr, 100*time.Millisecond)
+	defer logOut.Close()
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg, bdb, err := env.open(ctx, log)
 	if err != nil {
 		return err
@@ -71,8 +81,11 @@ func Serve(ctx context.Context, env Env, args []string) error {
 
 	var mailer Sender
 	if cfg.ResendAPIKey != "" {
-		if mailer, err = NewResendSender(cfg.ResendAPIKey, ""); err != nil {
+		if mailer, err = NewResendSender(cfg.ResendAPIKey, cfg.Resend.BaseURL, 0); err != nil {
 			return err
+		}
+		if cfg.Resend.WebhookSecret == "" {
+			log.Warn("no RESEND_WEBHOOK_SECRET: bounces and complaints are not recorded; see README.md, Mail through Resend")
 		}
 	} else {
 		mailer = NewDevMailbox()
@@ -140,7 +153,7 @@ func Migrate(ctx context.Context, env Env, args []string) error {
 // AccountCommand runs "account create", "account list" and "account import".
 func AccountCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("account: use \"account create\", \"account list\" or \"account import\"")
+		return errors.New("account: use \"account create\", \"account list\", \"account import\" or \"account send-reset\"")
 	}
 	switch args[0] {
 	case "create":
@@ -149,8 +162,10 @@ func AccountCommand(ctx context.Context, env Env, args []string) error {
 		return listAccounts(ctx, env, args[1:])
 	case "import":
 		return importAccounts(ctx, env, args[1:])
+	case "send-reset":
+		return sendResetCommand(ctx, env, args[1:]) // outboxcmd.go
 	}
-	return fmt.Errorf("account: unknown sub-command %q (use create, list or import)", args[0])
+	return fmt.Errorf("account: unknown sub-command %q (use create, list, import or send-reset)", args[0])
 }
 
 func createAccount(ctx context.Context, env Env, args []string) error {

@@ -23,10 +23,12 @@ type Config struct {
 	SecretGenerated   bool // development only: no SECRET_KEY was set
 	Production        bool
 	ResendAPIKey      string
+	Resend            ResendSettings // the rest of the Resend settings (see resend.go)
 	MailFrom          *mail.Address
 	SiteName          string
 	FrameAncestors    []string
 	TrustedProxies    []netip.Prefix
+	MetricsAllow      []netip.Prefix // besides loopback, who may read /metrics
 	TokenTTL          time.Duration
 	StateTTL          time.Duration
 	PasswordMinLength int
@@ -89,6 +91,9 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 			cfg.FrameAncestors = append(cfg.FrameAncestors, origin)
 		}
 	}
+	if cfg.MetricsAllow, err = parsePrefixes(get("METRICS_ALLOW", "")); err != nil {
+		errs = append(errs, fmt.Errorf("METRICS_ALLOW: %w", err))
+	}
 	cfg.TrustedProxies, err = parsePrefixes(get("TRUSTED_PROXIES", ""))
 	if err != nil {
 		errs = append(errs, err)
@@ -108,7 +113,9 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 		errs = append(errs, fmt.Errorf("LOGIN_LOCKOUT_THRESHOLD=%q: use a number from 3 to 1000", getenv("LOGIN_LOCKOUT_THRESHOLD")))
 	}
 
-	cfg.SendFloor = parseDuration(get("SEND_MIN_DURATION", "300ms"), "SEND_MIN_DURATION", 0, 5*time.Second, &errs)
+	cfg.Resend = parseResendSettings(get, &errs)
+
+	cfg.SendFloor = parseDuration(get("SEND_MIN_DURATION", "15ms"), "SEND_MIN_DURATION", 0, 5*time.Second, &errs)
 	cfg.Limits = defaultLimits()
 	for _, l := range []struct {
 		name  string

@@ -85,6 +85,7 @@ func padTo(ctx context.Context, start time.Time, floor time.Duration) {
 // limited refuses a request over a per-client limit with a polite 429 page,
 // and audits it. Only limits that do not depend on an account answer this way.
 func (a *App) limited(ctx context.Context, who client, name string) error {
+	a.metrics.rateLimited.WithLabelValues(name).Inc()
 	if err := db.RecordAudit(ctx, a.db, &db.AuditEvent{Kind: db.AuditRateLimited, IP: who.IP, UserAgent: who.UserAgent, Detail: name}, a.now()); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"aikagi/db"
@@ -18,12 +19,27 @@ const (
 )
 
 const (
-	outboxBatch       = 10
-	outboxLease       = 2 * time.Minute // a claim older than this is taken over
-	outboxPoll        = time.Second
-	outboxMaxAttempts = 8
-	sweepEvery        = 10 * time.Minute
+	outboxBatch = 10
+	// outboxLease is how long a claim holds; a claim older than this is
+	// taken over by another worker. A batch is handed back once half of it
+	// has passed (see deliverDue), and one call to the provider takes at most
+	// resendTimeout, so a live worker never sends on a claim it has lost.
+	outboxLease = 2 * time.Minute
+	outboxPoll  = time.Second
+	// outboxMaxAttempts tries span about 35 minutes with retryDelay: longer
+	// than a reset link lives by default, so a mail that dies had no chance.
+	outboxMaxAttempts = 10
+	// outboxShutdownGrace lets a send under way at shutdown finish.
+	outboxShutdownGrace = 10 * time.Second
+	// outboxRetention is how long a dead row keeps its sealed payload for
+	// "outbox retry" (a reset link's expiry ends it sooner).
+	outboxRetention = 7 * 24 * time.Hour
+	sweepEvery      = 10 * time.Minute
 )
+
+// providerRateKey counts the requests of every instance to the mail
+// provider in rate_counters.
+const providerRateKey = "provider:resend"
 
 // Message is one rendered mail.
 type Message struct {
@@ -40,11 +56,70 @@ type Sender interface {
 	Send(ctx context.Context, id string, m Message) (providerID string, err error)
 }
 
+// rateLimitedSender is a Sender whose provider limits requests per second
+// (Resend); the worker paces its calls under RESEND_RATE_LIMIT.
+type rateLimitedSender interface {
+	Sender
+	rateLimited()
+}
+
 // PermanentError marks a failure that retrying cannot fix.
 type PermanentError struct{ Err error }
 
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
+
+// RetryLaterError marks a failure that may pass: the provider was
+// unreachable, overloaded or rate limiting. After, when set, is how long the
+// provider asked us to wait (Retry-After); the worker then pauses too.
+type RetryLaterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryLaterError) Error() string { return e.Err.Error() }
+func (e *RetryLaterError) Unwrap() error { return e.Err }
+
+// outboxWorker is the worker's state outside the database: how long the
+// provider asked it to pause, and how it waits (tests swap in a fake
+// clock's sleep).
+type outboxWorker struct {
+	mu          sync.Mutex
+	pausedUntil time.Time
+	sleep       func(ctx context.Context, d time.Duration) error // nil: a real timer
+}
+
+func (w *outboxWorker) pause(until time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if until.After(w.pausedUntil) {
+		w.pausedUntil = until
+	}
+}
+
+func (w *outboxWorker) paused(now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return now.Before(w.pausedUntil)
+}
+
+// sleep waits d, or until ctx ends.
+func (a *App) sleep(ctx context.Context, d time.Duration) error {
+	if a.worker.sleep != nil {
+		return a.worker.sleep(ctx, d)
+	}
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // newOutboxID is random, so it also serves as the provider's idempotency key.
 func newOutboxID() string { return randomString(16) }
@@ -57,8 +132,15 @@ func (a *App) wakeOutbox() {
 	}
 }
 
-// RunOutbox delivers queued mail until ctx ends: at once when woken, and
-// every second for rows queued by other instances or due for a retry.
+// RunOutbox delivers queued mail until ctx ends: at once when this instance
+// queues a mail (wakeOutbox), and every second for rows queued by other
+// instances, due for a retry, or left behind by a worker that died.
+//
+// On PostgreSQL that one-second poll is the cross-instance path, on purpose
+// rather than LISTEN/NOTIFY: the instance that queues a mail is the one it
+// wakes, so NOTIFY would only hurry the rare row another instance retries,
+// at the price of a dedicated connection per instance and its reconnects;
+// the poll is one indexed query a second.
 func (a *App) RunOutbox(ctx context.Context) {
 	ticker := time.NewTicker(outboxPoll)
 	defer ticker.Stop()
@@ -67,7 +149,7 @@ func (a *App) RunOutbox(ctx context.Context) {
 		if _, err := a.deliverDue(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("outbox: deliver", "err", err)
 		}
-		if time.Since(lastSweep) > sweepEvery {
+		if time.Since(lastSweep) > sweepEvery && ctx.Err() == nil {
 			lastSweep = time.Now()
 			a.sweep(ctx)
 		}
@@ -80,25 +162,75 @@ func (a *App) RunOutbox(ctx context.Context) {
 	}
 }
 
-// deliverDue claims the due rows and tries each once. When ctx ends midway,
-// the rows not yet tried go back to the outbox for the next worker.
+// deliverDue sends what is due, a claimed batch at a time, each row once,
+// under the provider's rate limit. It stops early, handing the rows it has
+// not tried back to the outbox, when ctx ends, when the provider asks for a
+// pause, or when half of the batch's lease has passed.
 func (a *App) deliverDue(ctx context.Context) (sent int, err error) {
-	rows, err := db.ClaimDueMail(ctx, a.db, a.now(), outboxLease, outboxBatch)
-	if err != nil {
-		return 0, err
-	}
-	for _, row := range rows {
-		if ctx.Err() != nil {
-			if err := db.ReleaseMail(context.WithoutCancel(ctx), a.db, row.ID, a.now()); err != nil {
-				a.log.Error("outbox: hand back", "outbox_id", row.ID, "err", err)
-			}
-			continue
+	for ctx.Err() == nil && !a.worker.paused(a.now()) {
+		claimedAt := a.now()
+		rows, err := db.ClaimDueMail(ctx, a.db, claimedAt, outboxLease, outboxBatch)
+		if err != nil {
+			return sent, err
 		}
-		if a.deliver(ctx, row) {
-			sent++
+		for i, row := range rows {
+			if err := a.waitToSend(ctx); err != nil {
+				a.handBack(ctx, rows[i:])
+				if ctx.Err() != nil {
+					return sent, nil
+				}
+				return sent, err
+			}
+			if now := a.now(); ctx.Err() != nil || a.worker.paused(now) || now.Sub(claimedAt) > outboxLease/2 {
+				a.handBack(ctx, rows[i:])
+				return sent, nil
+			}
+			if a.deliver(ctx, row) {
+				sent++
+			}
+		}
+		if len(rows) < outboxBatch {
+			break
 		}
 	}
 	return sent, nil
+}
+
+// handBack returns claimed rows to the outbox uncounted.
+func (a *App) handBack(ctx context.Context, rows []db.OutboxMail) {
+	ctx = context.WithoutCancel(ctx)
+	for _, row := range rows {
+		if _, err := db.ReleaseMail(ctx, a.db, row.ID, row.Attempts, a.now()); err != nil {
+			a.log.Error("outbox: hand back", "outbox_id", row.ID, "err", err)
+		}
+	}
+	a.log.Info("outbox: handed back unsent mail", "count", len(rows))
+}
+
+// waitToSend blocks until this instance may make one more request to a
+// rate-limited provider. The count lives in rate_counters, so every instance
+// shares the limit; within a window the requests are spread evenly (the nth
+// of Max waits until (n-1)/Max of the window), so that the requests of two
+// windows never bunch at their border.
+func (a *App) waitToSend(ctx context.Context) error {
+	if _, ok := a.mailer.(rateLimitedSender); !ok {
+		return nil
+	}
+	l := a.cfg.Resend.RateLimit
+	for {
+		now := a.now()
+		n, err := db.CountHit(ctx, a.db, providerRateKey, now, l.Window)
+		if err != nil {
+			return fmt.Errorf("outbox: rate limit: %w", err)
+		}
+		start := db.Stamp(now).Truncate(l.Window)
+		if n <= l.Max {
+			return a.sleep(ctx, start.Add(l.Window*time.Duration(n-1)/time.Duration(l.Max)).Sub(now))
+		}
+		if err := a.sleep(ctx, start.Add(l.Window).Sub(now)); err != nil {
+			return err
+		}
+	}
 }
 
 // deliver sends one claimed row and records the outcome.
@@ -114,43 +246,100 @@ func (a *App) deliver(ctx context.Context, row db.OutboxMail) bool {
 		a.markFailed(rctx, row, &PermanentError{Err: err})
 		return false
 	}
-	providerID, err := a.mailer.Send(ctx, row.ID, m)
+	if row.ExpiresAt != nil && !a.now().Before(*row.ExpiresAt) {
+		a.markFailed(rctx, row, &PermanentError{Err: fmt.Errorf("outbox: the link expired at %s before the mail could be sent; nothing was sent", row.ExpiresAt.Format(time.RFC3339))})
+		return false
+	}
+	sendCtx, cancel := afterGrace(ctx, outboxShutdownGrace)
+	defer cancel()
+	providerID, err := a.mailer.Send(sendCtx, row.ID, m)
 	if err != nil {
-		if ctx.Err() != nil {
-			// Shutting down: hand it back uncounted.
-			if rerr := db.ReleaseMail(rctx, a.db, row.ID, a.now()); rerr != nil {
-				a.log.Error("outbox: hand back", "outbox_id", row.ID, "err", rerr)
-			}
+		if ctx.Err() != nil && sendCtx.Err() != nil {
+			// Cut short by shutdown: hand it back uncounted. The provider
+			// may have accepted it; the retry's idempotency key covers that.
+			a.handBack(ctx, []db.OutboxMail{row})
 			return false
 		}
 		a.markFailed(rctx, row, err)
 		return false
 	}
-	if err := db.MarkMailSent(rctx, a.db, row.ID, providerID, a.now()); err != nil {
-		a.log.Error("outbox: mark sent", "outbox_id", row.ID, "err", err)
+	ok, err := db.MarkMailSent(rctx, a.db, row.ID, row.Attempts, providerID, a.now())
+	if err != nil {
+		// The row stays claimed; when the lease runs out a worker sends it
+		// again with the same idempotency key, and the provider answers
+		// with this message instead of delivering a second one.
+		a.log.Error("outbox: mark sent", "outbox_id", row.ID, "provider_id", providerID, "err", err)
 		return false
 	}
+	if !ok {
+		a.log.Warn("outbox: sent, but the claim had passed to another worker; it keeps the row", "outbox_id", row.ID, "provider_id", providerID)
+		return false
+	}
+	a.metrics.mails.WithLabelValues(row.Kind, "sent").Inc()
 	if err := db.RecordAudit(rctx, a.db, &db.AuditEvent{Kind: db.AuditMailSent, AccountID: row.AccountID, Detail: row.Kind + " " + row.ID}, a.now()); err != nil {
 		a.log.Error("outbox: audit", "outbox_id", row.ID, "err", err)
 	}
-	a.log.Info("outbox: sent", "outbox_id", row.ID, "kind", row.Kind, "provider_id", providerID)
+	a.log.Info("outbox: sent", "outbox_id", row.ID, "kind", row.Kind, "provider_id", providerID, "attempt", row.Attempts)
 	return true
 }
 
+// afterGrace returns a context that ends grace after ctx does.
+func afterGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(grace, cancel)
+	})
+	return sctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// markFailed records a failed attempt: due again after the backoff (or the
+// provider's Retry-After, when longer), or dead when retrying cannot help or
+// the tries are used up.
 func (a *App) markFailed(ctx context.Context, row db.OutboxMail, err error) {
+	now := a.now()
 	var perm *PermanentError
 	dead := errors.As(err, &perm) || row.Attempts >= outboxMaxAttempts
-	next := a.now().Add(retryDelay(row.Attempts))
-	if merr := db.MarkMailFailed(ctx, a.db, row.ID, err.Error(), next, dead); merr != nil {
+	delay := retryDelay(row.Attempts)
+	var later *RetryLaterError
+	if errors.As(err, &later) && later.After > 0 {
+		// The provider asked everyone to wait: this row and the rest.
+		delay = max(delay, later.After)
+		a.worker.pause(now.Add(later.After))
+	}
+	next := now.Add(delay)
+	ok, merr := db.MarkMailFailed(ctx, a.db, row.ID, row.Attempts, err.Error(), next, dead, now)
+	if merr != nil {
 		a.log.Error("outbox: mark failed", "outbox_id", row.ID, "err", merr)
 		return
 	}
+	if !ok {
+		a.log.Warn("outbox: failed, but the claim had passed to another worker; it keeps the row", "outbox_id", row.ID, "err", err)
+		return
+	}
+	a.metrics.mails.WithLabelValues(row.Kind, map[bool]string{true: "dead", false: "retry"}[dead]).Inc()
 	if !dead {
 		a.log.Warn("outbox: will retry", "outbox_id", row.ID, "attempt", row.Attempts, "next_attempt_at", next, "err", err)
 		return
 	}
-	a.log.Error("outbox: gave up; the mail was not delivered", "outbox_id", row.ID, "kind", row.Kind, "attempts", row.Attempts, "err", err)
-	if aerr := db.RecordAudit(ctx, a.db, &db.AuditEvent{Kind: db.AuditMailDead, AccountID: row.AccountID, Detail: fmt.Sprintf("%s %s: %v", row.Kind, row.ID, err)}, a.now()); aerr != nil {
+	action := fmt.Sprintf("fix the cause named in err, then run: aikagi outbox retry %s", row.ID)
+	if row.Kind == mailKindReset {
+		action += " (or send a new link: aikagi account send-reset LOGIN_ID)"
+	}
+	a.log.Error("outbox: gave up; the mail was not delivered", "outbox_id", row.ID, "kind", row.Kind,
+		"account_id", row.AccountID, "attempts", row.Attempts, "err", err, "action", action)
+	if aerr := db.RecordAudit(ctx, a.db, &db.AuditEvent{Kind: db.AuditMailDead, AccountID: row.AccountID, Detail: fmt.Sprintf("%s %s: %v", row.Kind, row.ID, err)}, now); aerr != nil {
 		a.log.Error("outbox: audit", "outbox_id", row.ID, "err", aerr)
 	}
 }
@@ -164,8 +353,8 @@ func retryDelay(attempt int) time.Duration {
 	return d + jitter
 }
 
-// sweep deletes what has expired: rate counters, sessions, and login
-// failures too old to count.
+// sweep deletes what has expired: rate counters, sessions, login failures
+// too old to count, and the sealed payloads of dead mail nobody can retry.
 func (a *App) sweep(ctx context.Context) {
 	now := a.now()
 	if _, err := db.DeleteExpiredCounters(ctx, a.db, now); err != nil {
@@ -173,5 +362,8 @@ func (a *App) sweep(ctx context.Context) {
 	}
 	if err := db.DeleteExpired(ctx, a.db, now, now.Add(-a.cfg.LockoutWindow)); err != nil {
 		a.log.Error("sweep", "err", err)
+	}
+	if _, err := db.DropStalePayloads(ctx, a.db, now, now.Add(-outboxRetention)); err != nil {
+		a.log.Error("sweep: outbox payloads", "err", err)
 	}
 }

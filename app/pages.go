@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"aikagi/assets"
+	"aikagi/db"
 )
 
 // serveAsset serves an embedded file by its content-hashed name; the name
@@ -16,9 +17,14 @@ func (a *App) serveAsset(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
+	body, encoding := asset.Encoded(c.Get(fiber.HeaderAcceptEncoding))
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	c.Set(fiber.HeaderContentType, asset.ContentType)
-	return c.Send(asset.Body)
+	c.Vary(fiber.HeaderAcceptEncoding)
+	if encoding != "" {
+		c.Set(fiber.HeaderContentEncoding, encoding)
+	}
+	return c.Send(body)
 }
 
 // healthz says the process is alive.
@@ -27,7 +33,8 @@ func (a *App) healthz(c *fiber.Ctx) error {
 	return c.SendString("ok\n")
 }
 
-// readyz says the database answers.
+// readyz says the database answers and has every migration this binary
+// expects.
 func (a *App) readyz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
@@ -35,6 +42,11 @@ func (a *App) readyz(c *fiber.Ctx) error {
 	if err := a.db.PingContext(ctx); err != nil {
 		a.log.Warn("readyz: database unreachable", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable\n")
+	}
+	pending, err := db.PendingMigrations(ctx, a.db)
+	if err != nil || len(pending) > 0 {
+		a.log.Warn("readyz: migrations not current", "pending", pending, "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("database migrations pending\n")
 	}
 	return c.SendString("ok\n")
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -88,6 +89,8 @@ func verifyArgon2id(encoded, password string) (bool, error) {
 }
 
 func (a *App) acquireHashSlot(ctx context.Context) error {
+	start := time.Now()
+	defer func() { a.metrics.hashWait.Observe(time.Since(start).Seconds()) }()
 	select {
 	case a.hashing <- struct{}{}:
 		return nil

@@ -68,6 +68,7 @@ func (a *App) remindLoginIDs(ctx context.Context, email string, who client) erro
 		}
 		if !perAddress || !global {
 			event.Kind = db.AuditReminderLimited
+			a.metrics.rateLimited.WithLabelValues(map[bool]string{true: "mails in all", false: "mails per address"}[perAddress]).Inc()
 			return db.RecordAudit(ctx, tx, event, now)
 		}
 

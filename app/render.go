@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
+	"runtime/debug"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -12,11 +12,54 @@ import (
 	"aikagi/views"
 )
 
-// render writes a screen: the fragment alone for an htmx request that is not
-// boosted (it replaces #flow), the full layout for anything else.
+// render writes a screen, as a fragment or a full page (see renderBytes).
 func (a *App) render(c *fiber.Ctx, status int, title string, screen templ.Component) error {
-	page := views.Page{T: views.T(a.lang(c)), Title: title, SiteName: a.cfg.SiteName, FrameOrigins: strings.Join(a.cfg.FrameAncestors, " ")}
-	ctx := templ.WithNonce(c.UserContext(), a.nonce(c))
+	body, err := a.renderBytes(c, a.nonce(c), title, screen)
+	if err != nil {
+		return err
+	}
+	return a.send(c, status, body)
+}
+
+// renderStatic is render for a screen that depends on nothing but the
+// language and whether htmx asked: step 1. It is rendered once per key with
+// a placeholder nonce, which each response swaps for its own.
+func (a *App) renderStatic(c *fiber.Ctx, key, title string, screen func() templ.Component) error {
+	key = fmt.Sprintf("%s|%s|%t", key, a.lang(c), isHTMX(c))
+	a.pagesMu.RLock()
+	parts, ok := a.pages[key]
+	a.pagesMu.RUnlock()
+	if !ok {
+		body, err := a.renderBytes(c, noncePlaceholder, title, screen())
+		if err != nil {
+			return err
+		}
+		parts = bytes.Split(body, []byte(noncePlaceholder))
+		a.pagesMu.Lock()
+		a.pages[key] = parts
+		a.pagesMu.Unlock()
+	}
+	nonce := []byte(a.nonce(c))
+	a.setPageHeaders(c, fiber.StatusOK)
+	res := c.Response()
+	res.ResetBody()
+	res.AppendBody(parts[0]) // copies: the cached parts are shared
+	for _, part := range parts[1:] {
+		res.AppendBody(nonce)
+		res.AppendBody(part)
+	}
+	return nil
+}
+
+// noncePlaceholder stands for the nonce in cached pages; it needs no
+// escaping anywhere and cannot occur otherwise.
+const noncePlaceholder = "n0nc3Pl4c3h0ld3rXq7"
+
+// renderBytes renders the fragment alone for an htmx request that is not
+// boosted (it replaces #flow), the full layout for anything else.
+func (a *App) renderBytes(c *fiber.Ctx, nonce, title string, screen templ.Component) ([]byte, error) {
+	page := views.Page{T: views.T(a.lang(c)), Title: title, SiteName: a.cfg.SiteName, FrameOrigins: a.frameOrigins}
+	ctx := templ.WithNonce(c.UserContext(), nonce)
 	var buf bytes.Buffer
 	var err error
 	if isHTMX(c) {
@@ -27,12 +70,21 @@ func (a *App) render(c *fiber.Ctx, status int, title string, screen templ.Compon
 		err = views.Layout(page).Render(templ.WithChildren(ctx, screen), &buf)
 	}
 	if err != nil {
-		return fmt.Errorf("render %s: %w", title, err)
+		return nil, fmt.Errorf("render %s: %w", title, err)
 	}
+	return buf.Bytes(), nil
+}
+
+func (a *App) send(c *fiber.Ctx, status int, body []byte) error {
+	a.setPageHeaders(c, status)
+	return c.Send(body)
+}
+
+func (a *App) setPageHeaders(c *fiber.Ctx, status int) {
 	c.Vary("HX-Request")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Status(status).Send(buf.Bytes())
+	c.Status(status)
 }
 
 func isHTMX(c *fiber.Ctx) bool {
@@ -99,4 +151,15 @@ func problemForStatus(status int) views.Problem {
 		return views.BadForm
 	}
 	return views.ServerError
+}
+
+// recoverPanic turns a panic in a handler into a logged 500 page instead of
+// a dead process.
+func (a *App) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return c.Next()
 }

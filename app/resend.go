@@ -1,23 +1,98 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/resend/resend-go/v2"
 )
 
-// ResendSender delivers mail through Resend.
+// ResendSettings are the Resend settings besides RESEND_API_KEY.
+type ResendSettings struct {
+	BaseURL       string // RESEND_BASE_URL: the API's address, with a trailing slash; empty for Resend's own
+	WebhookSecret string // RESEND_WEBHOOK_SECRET: the signing secret of the webhook (whsec_…)
+	RateLimit     Limit  // RESEND_RATE_LIMIT: requests to Resend by all instances together
+}
+
+// parseResendSettings reads the Resend settings. resend-go also reads
+// RESEND_BASE_URL itself, but only once when the program starts; reading it
+// here validates it and lets tests point one app at a fake.
+func parseResendSettings(get func(name, def string) string, errs *[]error) ResendSettings {
+	var s ResendSettings
+	if v := get("RESEND_BASE_URL", ""); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			*errs = append(*errs, fmt.Errorf("RESEND_BASE_URL=%q: use an absolute URL such as https://api.resend.com/", v))
+		} else {
+			// The client resolves "emails" against it: keep a path prefix.
+			if !strings.HasSuffix(u.Path, "/") {
+				u.Path += "/"
+			}
+			s.BaseURL = u.String()
+		}
+	}
+	if v := get("RESEND_WEBHOOK_SECRET", ""); v != "" {
+		if key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(v, "whsec_")); err != nil || len(key) < 16 {
+			*errs = append(*errs, errors.New("RESEND_WEBHOOK_SECRET: use the signing secret Resend shows for the webhook (whsec_…)"))
+		} else {
+			s.WebhookSecret = v
+		}
+	}
+	s.RateLimit = Limit{Max: 2, Window: time.Second} // Resend's default per team
+	if v := get("RESEND_RATE_LIMIT", ""); v != "" {
+		if !strings.Contains(v, "/") {
+			v += "/1s"
+		}
+		l, err := parseLimit(v)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("RESEND_RATE_LIMIT=%w (a bare number counts per second)", err))
+		} else {
+			s.RateLimit = l
+		}
+	}
+	return s
+}
+
+// resendKeyLifetime is how long Resend remembers an idempotency key.
+const resendKeyLifetime = 24 * time.Hour
+
+// resendTimeout bounds one call to Resend. It stays well under outboxLease,
+// so a worker never sends with a claim that may have passed to another.
+const resendTimeout = 20 * time.Second
+
+// ResendSender delivers mail through Resend, one POST /emails per outbox
+// row with the row id as Idempotency-Key: a retry of a request whose answer
+// was lost returns the first answer instead of a second mail (Resend keeps
+// keys for resendKeyLifetime, far longer than the worker retries).
+//
+// It does not use the batch endpoint (POST /emails/batch). A batch carries
+// one idempotency key for all its mails, which protects a retry only if the
+// very same set of rows is sent again; our rows are claimed, fail and retry
+// one by one, on any instance, so only a key per row keeps "never twice".
+// Nor would a batch add capacity the app can use: LIMIT_MAILS_GLOBAL already
+// holds reset mails to about Resend's default of 2 requests per second.
 type ResendSender struct {
 	client *resend.Client
 }
 
 // NewResendSender returns a sender using apiKey. baseURL overrides Resend's
-// API address when not empty (a local fake in tests).
-func NewResendSender(apiKey, baseURL string) (*ResendSender, error) {
-	hc := &http.Client{Timeout: 20 * time.Second, Transport: statusRecorder{http.DefaultTransport}}
+// API address when not empty (a local fake in tests); timeout bounds each
+// call (resendTimeout when zero).
+func NewResendSender(apiKey, baseURL string, timeout time.Duration) (*ResendSender, error) {
+	if timeout <= 0 {
+		timeout = resendTimeout
+	}
+	hc := &http.Client{Timeout: timeout, Transport: responseRecorder{http.DefaultTransport}}
 	client := resend.NewCustomClient(hc, apiKey)
 	if baseURL != "" {
 		u, err := client.BaseURL.Parse(baseURL)
@@ -29,11 +104,15 @@ func NewResendSender(apiKey, baseURL string) (*ResendSender, error) {
 	return &ResendSender{client: client}, nil
 }
 
-// Send posts m with id as the idempotency key, so a retry after a lost
-// response is not delivered twice. A 4xx other than 429 is permanent.
+// rateLimited marks Resend as limiting requests per team.
+func (s *ResendSender) rateLimited() {}
+
+// Send posts m with id as the idempotency key. Its errors say whether a
+// retry may help: a *PermanentError for what Resend refused, a
+// *RetryLaterError (with Resend's Retry-After) for everything else.
 func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, error) {
-	var status int
-	ctx = context.WithValue(ctx, statusKey{}, &status)
+	info := &responseInfo{}
+	ctx = context.WithValue(ctx, responseInfoKey{}, info)
 	resp, err := s.client.Emails.SendWithOptions(ctx, &resend.SendEmailRequest{
 		From:    m.From,
 		To:      []string{m.To},
@@ -41,26 +120,104 @@ func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, 
 		Text:    m.Text,
 		Html:    m.HTML,
 	}, &resend.SendEmailOptions{IdempotencyKey: id})
+	if err == nil && resp.Id == "" {
+		err = errors.New("no message id in the response")
+	}
 	if err != nil {
-		err = fmt.Errorf("resend: HTTP %d: %w", status, err)
-		if status >= 400 && status < 500 && status != http.StatusTooManyRequests {
-			return "", &PermanentError{Err: err}
-		}
-		return "", err
+		return "", classifyResendError(err, info)
 	}
 	return resp.Id, nil
 }
 
-type statusKey struct{}
+// classifyResendError sorts a failed call into what retrying can and
+// cannot fix, and says what an operator should check.
+func classifyResendError(err error, info *responseInfo) error {
+	if info.status == 0 {
+		// Refused, reset, timed out: the mail may or may not have been
+		// accepted; the idempotency key makes the retry safe either way.
+		return &RetryLaterError{Err: fmt.Errorf("resend: %w", err)}
+	}
+	desc := fmt.Sprintf("resend: HTTP %d", info.status)
+	if info.name != "" {
+		desc += " " + info.name
+	}
+	err = fmt.Errorf("%s: %w", desc, err)
+	switch {
+	case info.status == http.StatusTooManyRequests, info.status >= 500:
+		return &RetryLaterError{Err: err, After: info.retryAfter}
+	case info.status == http.StatusConflict && info.name == "concurrent_idempotent_requests":
+		// An earlier attempt (one we gave up waiting for) is still being
+		// processed; asking again later returns its outcome.
+		return &RetryLaterError{Err: err}
+	case info.status < 300:
+		// Accepted, but the answer was unreadable: ask again for it.
+		return &RetryLaterError{Err: err}
+	case info.status == http.StatusUnauthorized, info.status == http.StatusForbidden:
+		err = fmt.Errorf("%w (check RESEND_API_KEY, and that the domain of MAIL_FROM is verified in Resend)", err)
+	case info.status == http.StatusUnprocessableEntity, info.status == http.StatusBadRequest:
+		err = fmt.Errorf("%w (Resend refused the message: check MAIL_FROM and the recipient's address)", err)
+	}
+	return &PermanentError{Err: err}
+}
 
-// statusRecorder notes the HTTP status of a response for the caller, since
-// resend-go's errors do not carry it.
-type statusRecorder struct{ base http.RoundTripper }
+type responseInfoKey struct{}
 
-func (r statusRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+// responseInfo is what resend-go's errors leave out: the HTTP status, the
+// error's name (Resend tells two kinds of 409 apart only by it) and how long
+// Resend asks us to wait.
+type responseInfo struct {
+	status     int
+	name       string
+	retryAfter time.Duration
+}
+
+// responseRecorder notes the responseInfo of a response for the caller
+// that put one in the request's context.
+type responseRecorder struct{ base http.RoundTripper }
+
+func (r responseRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.base.RoundTrip(req)
-	if p, ok := req.Context().Value(statusKey{}).(*int); ok && resp != nil {
-		*p = resp.StatusCode
+	info, ok := req.Context().Value(responseInfoKey{}).(*responseInfo)
+	if !ok || resp == nil {
+		return resp, err
+	}
+	info.status = resp.StatusCode
+	info.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), resp.Header.Get("Date"), time.Now())
+	if resp.StatusCode >= 400 {
+		// Read the error body for its name and put it back for resend-go.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		var e struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(body, &e) == nil {
+			info.name = e.Name
+		}
 	}
 	return resp, err
+}
+
+// maxRetryAfter caps a provider's Retry-After, so that a wrong header does
+// not park mail for days.
+const maxRetryAfter = time.Hour
+
+// parseRetryAfter reads Retry-After as seconds or as an HTTP date. A date
+// is taken relative to the response's Date header when there is one, so
+// that a skewed clock on either side does not matter; otherwise to now.
+func parseRetryAfter(value, date string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		d = time.Duration(min(max(secs, 0), int64(maxRetryAfter/time.Second))) * time.Second
+	} else if at, err := http.ParseTime(value); err == nil {
+		if sent, err := http.ParseTime(date); err == nil {
+			now = sent
+		}
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
 }

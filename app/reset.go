@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/uptrace/bun"
@@ -55,25 +56,13 @@ func (a *App) requestReset(ctx context.Context, loginID, email string, who clien
 		}
 		if !perAccount || !global {
 			event.Kind, event.Detail = db.AuditResetLimited, map[bool]string{true: "mails in all", false: "mails per account"}[perAccount]
+			a.metrics.rateLimited.WithLabelValues(event.Detail).Inc()
 			if !global {
 				a.log.Warn("reset mails over the global limit; requests are answered but not mailed", "limit", a.cfg.Limits.MailsGlobal.String())
 			}
 			return db.RecordAudit(ctx, tx, event, now)
 		}
-		tok, err := db.CreateResetToken(ctx, tx, acct.ID, hash, now, a.cfg.TokenTTL, who.IP)
-		if err != nil {
-			return err
-		}
-		lang, _ := views.ParseLang(acct.Locale)
-		mail := views.ResetMail{
-			Lang:      lang,
-			SiteName:  a.cfg.SiteName,
-			StoreName: acct.StoreName,
-			URL:       a.cfg.URL(views.PathReset, url.Values{"token": {token}}),
-			ExpiresAt: tok.ExpiresAt,
-		}
-		if err := a.enqueueRendered(ctx, tx, mailKindReset, acct, mail.Subject(),
-			views.ResetMailPlain(mail), views.ResetMailHTML(mail)); err != nil {
+		if _, err := a.queueResetLink(ctx, tx, acct, token, hash, a.cfg.TokenTTL, who.IP); err != nil {
 			return err
 		}
 		event.Kind = db.AuditResetRequested
@@ -89,9 +78,31 @@ func (a *App) requestReset(ctx context.Context, loginID, email string, who clien
 	return nil
 }
 
+// queueResetLink stores token (by its hash) as acct's reset link for ttl,
+// revoking older ones, and queues the mail that carries it, in tx. Both the
+// merchant's request and an operator's send-reset come through here.
+func (a *App) queueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, token string, hash []byte, ttl time.Duration, ip string) (expiresAt time.Time, err error) {
+	tok, err := db.CreateResetToken(ctx, tx, acct.ID, hash, a.now(), ttl, ip)
+	if err != nil {
+		return time.Time{}, err
+	}
+	lang, _ := views.ParseLang(acct.Locale)
+	mail := views.ResetMail{
+		Lang:      lang,
+		SiteName:  a.cfg.SiteName,
+		StoreName: acct.StoreName,
+		URL:       a.cfg.URL(views.PathReset, url.Values{"token": {token}}),
+		ExpiresAt: tok.ExpiresAt,
+	}
+	return tok.ExpiresAt, a.enqueueRendered(ctx, tx, mailKindReset, acct, mail.Subject(),
+		views.ResetMailPlain(mail), views.ResetMailHTML(mail), tok.ExpiresAt)
+}
+
 // enqueueRendered renders a mail for acct's registered address, seals it
-// and writes it to the outbox in tx.
-func (a *App) enqueueRendered(ctx context.Context, tx bun.IDB, kind string, acct *db.Account, subject, text string, html templ.Component) error {
+// and writes it to the outbox in tx. A mail that is useless after some time
+// (a reset link) passes that time as expiresAt: the worker never sends it
+// later, and the sealed link is dropped from a dead row then.
+func (a *App) enqueueRendered(ctx context.Context, tx bun.IDB, kind string, acct *db.Account, subject, text string, html templ.Component, expiresAt ...time.Time) error {
 	var buf bytes.Buffer
 	if err := html.Render(ctx, &buf); err != nil {
 		return fmt.Errorf("render %s mail: %w", kind, err)
@@ -102,11 +113,15 @@ func (a *App) enqueueRendered(ctx context.Context, tx bun.IDB, kind string, acct
 		return fmt.Errorf("encode mail: %w", err)
 	}
 	id := newOutboxID()
-	return db.EnqueueMail(ctx, tx, &db.OutboxMail{
+	row := &db.OutboxMail{
 		ID:        id,
 		Kind:      kind,
 		AccountID: &acct.ID,
 		ToAddr:    m.To,
 		Payload:   a.seal(id, plain),
-	}, a.now())
+	}
+	if len(expiresAt) > 0 {
+		row.ExpiresAt = &expiresAt[0]
+	}
+	return db.EnqueueMail(ctx, tx, row, a.now())
 }

@@ -14,7 +14,7 @@ func init() {
 // routes is the sitemap of the app, top to bottom.
 func (a *App) routes() {
 	r := a.fiber
-	r.Use(a.requestLog, a.securityHeaders, a.refuseCrossSite)
+	r.Use(a.requestLog, a.recoverPanic, a.compressPages, a.securityHeaders, a.refuseCrossSite)
 
 	// Static files under content-hashed names, and the help center's script.
 	r.Get("/assets/:name", a.serveAsset)
@@ -23,6 +23,7 @@ func (a *App) routes() {
 	// Operations.
 	r.Get("/healthz", a.healthz)
 	r.Get("/readyz", a.readyz)
+	r.Get("/metrics", a.serveMetrics)
 
 	// The self-service journeys (steps 1–3): may be framed by the help
 	// center, keep no session and set no cookie.
@@ -42,6 +43,14 @@ func (a *App) routes() {
 	r.Post(views.PathLogin, a.login)
 	r.Post(views.PathLogout, a.logout)
 	r.Get(views.PathHome, a.home)
+
+	// Delivery reports from Resend (webhook.go), when RESEND_WEBHOOK_SECRET
+	// is set. Their signature is their check; the cross-site check needs no
+	// exemption, since a server's post carries no Sec-Fetch-Site or Origin
+	// and passes it. Never framed, like everything but steps 1–3.
+	if a.cfg.Resend.WebhookSecret != "" {
+		r.Post("/webhooks/resend", a.receiveResendWebhook)
+	}
 
 	// The development mailbox, never in production.
 	if a.mailbox != nil {

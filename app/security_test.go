@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
 
 	"aikagi/db"
 	"aikagi/db/dbtest"
@@ -203,4 +204,14 @@ func TestMarkupIsInert(t *testing.T) {
 		t.Errorf("the text part should carry the store name as typed (plain text is inert):\n%s", m.Text)
 	}
 	inert("dev mailbox page", get(t, a, fmt.Sprintf("/_dev/mail/%d", m.ID)).Body)
+}
+
+// A handler that panics costs one request a 500 page, not the process.
+func TestPanicBecomesErrorPage(t *testing.T) {
+	a := newTestApp(t, "sqlite")
+	a.fiber.Get("/test-panic", func(c *fiber.Ctx) error { panic("boom") })
+	assertProblemPage(t, get(t, a, "/test-panic"), http.StatusInternalServerError, "ja", views.T(views.Ja).Problem(views.ServerError))
+	if res := get(t, a, "/password-resetting/regist"); res.Status != http.StatusOK {
+		t.Errorf("after a panic: status %d", res.Status)
+	}
 }

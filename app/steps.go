@@ -52,7 +52,9 @@ func (j *journey) form(t *views.Text, st requestState) views.StepForm {
 func (a *App) showForm(j *journey) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		t := views.T(a.lang(c))
-		return a.render(c, fiber.StatusOK, j.Title(t), views.StepFormView(j.form(t, requestState{})))
+		return a.renderStatic(c, j.Name, j.Title(t), func() templ.Component {
+			return views.StepFormView(j.form(t, requestState{}))
+		})
 	}
 }
 

@@ -4,6 +4,8 @@
 package assets
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -11,9 +13,12 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
 )
 
-//go:embed dist/app.css vendor/htmx.min.js js/app.js
+//go:embed dist/app.css vendor/htmx.min.js js/app.js favicon.svg
 var files embed.FS
 
 // EmbedScript is the parent-side script for the help center, with the
@@ -26,6 +31,51 @@ var EmbedScript string
 type Asset struct {
 	Body        []byte
 	ContentType string
+	compressed  *compressed
+}
+
+// compressed holds an asset's Brotli and gzip forms, made on first use.
+type compressed struct {
+	once       sync.Once
+	brotli, gz []byte
+}
+
+// Encoded returns the body in the best encoding the client accepts
+// ("br", "gzip" or "" for none), compressing once at most per asset.
+func (a Asset) Encoded(acceptEncoding string) (body []byte, encoding string) {
+	c := a.compressed
+	c.once.Do(func() {
+		var b bytes.Buffer
+		bw := brotli.NewWriterLevel(&b, brotli.BestCompression)
+		_, _ = bw.Write(a.Body)
+		_ = bw.Close()
+		c.brotli = bytes.Clone(b.Bytes())
+		b.Reset()
+		gw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		_, _ = gw.Write(a.Body)
+		_ = gw.Close()
+		c.gz = bytes.Clone(b.Bytes())
+	})
+	switch {
+	case accepts(acceptEncoding, "br"):
+		return c.brotli, "br"
+	case accepts(acceptEncoding, "gzip"):
+		return c.gz, "gzip"
+	}
+	return a.Body, ""
+}
+
+// accepts reports whether an Accept-Encoding header allows coding (a q of
+// zero refuses it).
+func accepts(header, coding string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), coding) {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 var (
@@ -47,7 +97,7 @@ func init() {
 		ext := path.Ext(base)
 		hashed := strings.TrimSuffix(base, ext) + "." + hex.EncodeToString(sum[:5]) + ext
 		hashedNames[base] = hashed
-		byHashed[hashed] = Asset{Body: body, ContentType: mime.TypeByExtension(ext)}
+		byHashed[hashed] = Asset{Body: body, ContentType: mime.TypeByExtension(ext), compressed: &compressed{}}
 		return nil
 	})
 	if err != nil {

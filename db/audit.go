@@ -31,6 +31,14 @@ const (
 	AuditReminderLimited   = "login_id_reminder_limited" // matched, but over a mail limit: answered, not mailed
 )
 
+// Audit event kinds of mail delivery and its operators.
+const (
+	AuditMailBounced     = "mail_bounced"           // the provider reports a bounce, or that it could not send at all
+	AuditMailComplained  = "mail_complained"        // the recipient marked the mail as spam
+	AuditMailRetried     = "mail_retried"           // an operator put a dead mail back in the outbox
+	AuditResetByOperator = "reset_sent_by_operator" // support staff queued a reset link (account send-reset)
+)
+
 // RecordAudit appends e to the audit trail.
 func RecordAudit(ctx context.Context, idb bun.IDB, e *AuditEvent, now time.Time) error {
 	e.At = Stamp(now)

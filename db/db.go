@@ -60,19 +60,10 @@ func IsPostgres(db bun.IDB) bool {
 // Migrate applies the pending migrations of db's dialect. Several instances
 // may start at once: the migrator's lock makes the others wait their turn.
 func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
-	dir := "migrations/sqlite"
-	if IsPostgres(db) {
-		dir = "migrations/postgres"
-	}
-	sub, err := fs.Sub(migrationFiles, dir)
+	m, err := migrator(db)
 	if err != nil {
-		return nil, fmt.Errorf("db: migrations: %w", err)
+		return nil, err
 	}
-	migrations := migrate.NewMigrations()
-	if err := migrations.Discover(sub); err != nil {
-		return nil, fmt.Errorf("db: discover migrations: %w", err)
-	}
-	m := migrate.NewMigrator(db, migrations, migrate.WithMarkAppliedOnSuccess(true))
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("db: init migrations: %w", err)
 	}
@@ -92,6 +83,40 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 		applied = append(applied, mig.Name)
 	}
 	return applied, nil
+}
+
+func migrator(db *bun.DB) (*migrate.Migrator, error) {
+	dir := "migrations/sqlite"
+	if IsPostgres(db) {
+		dir = "migrations/postgres"
+	}
+	sub, err := fs.Sub(migrationFiles, dir)
+	if err != nil {
+		return nil, fmt.Errorf("db: migrations: %w", err)
+	}
+	migrations := migrate.NewMigrations()
+	if err := migrations.Discover(sub); err != nil {
+		return nil, fmt.Errorf("db: discover migrations: %w", err)
+	}
+	return migrate.NewMigrator(db, migrations, migrate.WithMarkAppliedOnSuccess(true)), nil
+}
+
+// PendingMigrations lists the migrations this binary knows that the
+// database has not applied: an instance should not take traffic then.
+func PendingMigrations(ctx context.Context, db *bun.DB) ([]string, error) {
+	m, err := migrator(db)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: migration status: %w", err)
+	}
+	var pending []string
+	for _, mig := range ms.Unapplied() {
+		pending = append(pending, mig.Name)
+	}
+	return pending, nil
 }
 
 // lockMigrations retries the migrator's table lock for a while, because a

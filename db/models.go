@@ -46,7 +46,8 @@ const (
 
 // OutboxMail is a mail waiting for (or done with) delivery. Payload holds the
 // rendered message sealed with the app's key, because a reset mail carries a
-// live token; it is cleared once the mail is sent.
+// live token; it is cleared once the mail is sent, and from a dead row once
+// it has expired or the retention for "outbox retry" has passed.
 type OutboxMail struct {
 	bun.BaseModel `bun:"table:outbox"`
 
@@ -63,6 +64,14 @@ type OutboxMail struct {
 	ProviderID    string     `bun:"provider_id"`
 	CreatedAt     time.Time  `bun:"created_at"`
 	SentAt        *time.Time `bun:"sent_at"`
+
+	ExpiresAt       *time.Time `bun:"expires_at"` // the content is useless after this (a reset link's expiry)
+	DeadAt          *time.Time `bun:"dead_at"`
+	DeliveryEvent   string     `bun:"delivery_event"` // the provider's latest word: delivered, bounced, …
+	DeliveryEventAt *time.Time `bun:"delivery_event_at"`
+	DeliveryDetail  string     `bun:"delivery_detail"`
+
+	LoginID string `bun:"login_id,scanonly"` // the account's, for operators' lists
 }
 
 // AuditEvent records who did what, from where.

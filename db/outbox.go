@@ -2,11 +2,40 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
 )
+
+// Delivery events, as the mail provider reports them through its webhooks.
+const (
+	DeliveryDelayed    = "delivery_delayed"
+	DeliveryDelivered  = "delivered"
+	DeliveryBounced    = "bounced"
+	DeliveryFailed     = "failed" // the provider could not send it at all
+	DeliveryComplained = "complained"
+)
+
+// deliveryRank orders the events from least to most final: a later event
+// replaces an earlier one only when it says more, so webhooks arriving out
+// of order or twice leave the row as it should be.
+var deliveryRank = map[string]int{
+	"":                 0,
+	DeliveryDelayed:    1,
+	DeliveryDelivered:  2,
+	DeliveryBounced:    3,
+	DeliveryFailed:     3,
+	DeliveryComplained: 4,
+}
+
+// IsDeliveryEvent reports whether event is one of the delivery events.
+func IsDeliveryEvent(event string) bool {
+	_, ok := deliveryRank[event]
+	return ok && event != ""
+}
 
 // EnqueueMail stores m as pending, due now. Call it in the transaction that
 // creates whatever the mail announces.
@@ -14,6 +43,10 @@ func EnqueueMail(ctx context.Context, idb bun.IDB, m *OutboxMail, now time.Time)
 	m.Status = OutboxPending
 	m.CreatedAt = Stamp(now)
 	m.NextAttemptAt = Stamp(now)
+	if m.ExpiresAt != nil {
+		at := Stamp(*m.ExpiresAt)
+		m.ExpiresAt = &at
+	}
 	if _, err := idb.NewInsert().Model(m).Exec(ctx); err != nil {
 		return fmt.Errorf("db: enqueue mail: %w", err)
 	}
@@ -24,6 +57,11 @@ func EnqueueMail(ctx context.Context, idb bun.IDB, m *OutboxMail, now time.Time)
 // counts the attempt. A row whose lease ran out (its worker died) is due
 // again. On PostgreSQL, SKIP LOCKED keeps concurrent workers on disjoint rows;
 // SQLite runs one writer at a time anyway.
+//
+// The returned Attempts identifies the claim: the Mark and Release functions
+// take it and change the row only while that claim still holds, so a worker
+// that outlived its lease cannot overwrite the outcome of the one that took
+// over.
 func ClaimDueMail(ctx context.Context, idb bun.IDB, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error) {
 	lockClause := ""
 	if IsPostgres(idb) {
@@ -49,67 +87,174 @@ RETURNING *`,
 	return rows, nil
 }
 
-// MarkMailSent records the delivery and drops the sealed payload.
-func MarkMailSent(ctx context.Context, idb bun.IDB, id, providerID string, now time.Time) error {
-	_, err := idb.NewUpdate().Model((*OutboxMail)(nil)).
+// claimed narrows q to the row id while the claim with that attempt count
+// holds.
+func claimed(q *bun.UpdateQuery, id string, attempt int) *bun.UpdateQuery {
+	return q.Where("id = ?", id).Where("status = ?", OutboxSending).Where("attempts = ?", attempt)
+}
+
+func changedOne(res sql.Result, err error, what string) (bool, error) {
+	if err != nil {
+		return false, fmt.Errorf("db: %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("db: %s: %w", what, err)
+	}
+	return n == 1, nil
+}
+
+// MarkMailSent records the delivery of the claim (id, attempt) and drops
+// the sealed payload. ok is false when the claim was lost.
+func MarkMailSent(ctx context.Context, idb bun.IDB, id string, attempt int, providerID string, now time.Time) (ok bool, err error) {
+	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
 		Set("status = ?", OutboxSent).
 		Set("provider_id = ?", providerID).
 		Set("sent_at = ?", Stamp(now)).
 		Set("payload = NULL").
 		Set("locked_until = NULL").
-		Set("last_error = ''").
-		Where("id = ?", id).
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("db: mark mail sent: %w", err)
-	}
-	return nil
+		Set("last_error = ''")
+	res, err := claimed(q, id, attempt).Exec(ctx)
+	return changedOne(res, err, "mark mail sent")
 }
 
-// MarkMailFailed records a failed attempt: the row is due again at next, or
-// dead when dead is true (its payload is then dropped too).
-func MarkMailFailed(ctx context.Context, idb bun.IDB, id, lastError string, next time.Time, dead bool) error {
+// MarkMailFailed records a failed attempt of the claim (id, attempt): the
+// row is due again at next, or dead when dead is true. A dead row keeps its
+// payload for "outbox retry" until DropStalePayloads removes it. ok is false
+// when the claim was lost.
+func MarkMailFailed(ctx context.Context, idb bun.IDB, id string, attempt int, lastError string, next time.Time, dead bool, now time.Time) (ok bool, err error) {
 	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
 		Set("last_error = ?", lastError).
-		Set("locked_until = NULL").
-		Where("id = ?", id)
+		Set("locked_until = NULL")
 	if dead {
-		q = q.Set("status = ?", OutboxDead).Set("payload = NULL")
+		q = q.Set("status = ?", OutboxDead).Set("dead_at = ?", Stamp(now))
 	} else {
 		q = q.Set("status = ?", OutboxPending).Set("next_attempt_at = ?", Stamp(next))
 	}
-	if _, err := q.Exec(ctx); err != nil {
-		return fmt.Errorf("db: mark mail failed: %w", err)
-	}
-	return nil
+	res, err := claimed(q, id, attempt).Exec(ctx)
+	return changedOne(res, err, "mark mail failed")
 }
 
-// ReleaseMail hands a claimed row back without counting the attempt, for a
-// worker that stops before it could send.
-func ReleaseMail(ctx context.Context, idb bun.IDB, id string, now time.Time) error {
-	_, err := idb.NewUpdate().Model((*OutboxMail)(nil)).
+// ReleaseMail hands the claim (id, attempt) back without counting the
+// attempt, for a worker that stops before it could send.
+func ReleaseMail(ctx context.Context, idb bun.IDB, id string, attempt int, now time.Time) (ok bool, err error) {
+	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
 		Set("status = ?", OutboxPending).
 		Set("attempts = attempts - 1").
 		Set("locked_until = NULL").
-		Set("next_attempt_at = ?", Stamp(now)).
-		Where("id = ?", id).
-		Where("status = ?", OutboxSending).
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("db: release mail: %w", err)
-	}
-	return nil
+		Set("next_attempt_at = ?", Stamp(now))
+	res, err := claimed(q, id, attempt).Exec(ctx)
+	return changedOne(res, err, "release mail")
 }
 
-// ListOutbox returns the newest rows first, optionally of one status.
-func ListOutbox(ctx context.Context, idb bun.IDB, status string, limit int) ([]OutboxMail, error) {
+// OutboxFilter selects rows for ListOutbox. Zero values select everything.
+type OutboxFilter struct {
+	Status   string // one status
+	Event    string // one delivery event
+	Problems bool   // dead, or bounced, complained or failed at the provider
+	Limit    int
+}
+
+// ListOutbox returns the newest rows first, without their payloads, with
+// the login ID of each row's account.
+func ListOutbox(ctx context.Context, idb bun.IDB, f OutboxFilter) ([]OutboxMail, error) {
 	var rows []OutboxMail
-	q := idb.NewSelect().Model(&rows).ExcludeColumn("payload").OrderExpr("created_at DESC, id DESC").Limit(limit)
-	if status != "" {
-		q = q.Where("status = ?", status)
+	q := idb.NewSelect().Model(&rows).ExcludeColumn("payload").
+		ColumnExpr("(SELECT a.login_id FROM accounts AS a WHERE a.id = outbox_mail.account_id) AS login_id").
+		OrderExpr("outbox_mail.created_at DESC, outbox_mail.id DESC")
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	if f.Status != "" {
+		q = q.Where("outbox_mail.status = ?", f.Status)
+	}
+	if f.Event != "" {
+		q = q.Where("outbox_mail.delivery_event = ?", f.Event)
+	}
+	if f.Problems {
+		q = q.Where("outbox_mail.status = ? OR outbox_mail.delivery_event IN (?)", OutboxDead,
+			bun.In([]string{DeliveryBounced, DeliveryComplained, DeliveryFailed}))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: list outbox: %w", err)
 	}
 	return rows, nil
+}
+
+// GetOutboxMail returns the row with that id, payload included, or nil.
+func GetOutboxMail(ctx context.Context, idb bun.IDB, id string) (*OutboxMail, error) {
+	var m OutboxMail
+	err := idb.NewSelect().Model(&m).Where("id = ?", id).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: get outbox mail: %w", err)
+	}
+	return &m, nil
+}
+
+// RequeueMail makes a dead row, or a pending one waiting for its next
+// attempt, due now with a fresh count of attempts, keeping its id (the
+// provider's idempotency key) and payload. ok is false when the row is in
+// no state to be retried, or has no payload left.
+func RequeueMail(ctx context.Context, idb bun.IDB, id string, now time.Time) (ok bool, err error) {
+	res, err := idb.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("status = ?", OutboxPending).
+		Set("attempts = 0").
+		Set("next_attempt_at = ?", Stamp(now)).
+		Set("locked_until = NULL").
+		Set("dead_at = NULL").
+		Where("id = ?", id).
+		Where("status IN (?)", bun.In([]string{OutboxDead, OutboxPending})).
+		Where("payload IS NOT NULL").
+		Exec(ctx)
+	return changedOne(res, err, "requeue mail")
+}
+
+// RecordDeliveryEvent stores event against the row the provider knows as
+// providerID, unless the row already holds that event or a more final one.
+// It returns the row when it changed, nil otherwise (unknown message, or a
+// repeated or superseded event).
+func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, providerID, event, detail string, now time.Time) (*OutboxMail, error) {
+	rank, ok := deliveryRank[event]
+	if !ok || event == "" || providerID == "" {
+		return nil, fmt.Errorf("db: record delivery event: unknown event %q", event)
+	}
+	var lower []string
+	for e, r := range deliveryRank {
+		if r < rank {
+			lower = append(lower, e)
+		}
+	}
+	var rows []OutboxMail
+	err := idb.NewRaw(`
+UPDATE outbox SET delivery_event = ?, delivery_event_at = ?, delivery_detail = ?
+WHERE provider_id = ? AND delivery_event IN (?)
+RETURNING id, kind, account_id, to_addr, status, delivery_event`,
+		event, Stamp(now), detail, providerID, bun.In(lower),
+	).Scan(ctx, &rows)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("db: record delivery event: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+// DropStalePayloads clears the sealed payload of dead rows that can no
+// longer be retried usefully: their content expired, or they died before
+// deadBefore. It returns how many it cleared.
+func DropStalePayloads(ctx context.Context, idb bun.IDB, now, deadBefore time.Time) (int64, error) {
+	res, err := idb.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("payload = NULL").
+		Where("status = ?", OutboxDead).
+		Where("payload IS NOT NULL").
+		Where("dead_at <= ? OR expires_at <= ?", Stamp(deadBefore), Stamp(now)).
+		Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: drop stale payloads: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -238,8 +238,12 @@ func TestOutboxClaimSendRetry(t *testing.T) {
 			t.Fatalf("claim after lease expiry = %+v, %v", again, err)
 		}
 
-		if err := db.MarkMailFailed(ctx, bdb, "mail-1", "HTTP 503", t0.Add(10*time.Minute), false); err != nil {
-			t.Fatal(err)
+		// The first worker outlived its lease: its outcome no longer counts.
+		if ok, err := db.MarkMailSent(ctx, bdb, "mail-1", 1, "provider-late", t0.Add(2*time.Minute)); err != nil || ok {
+			t.Fatalf("stale claim marked sent = %v, %v; want refused", ok, err)
+		}
+		if ok, err := db.MarkMailFailed(ctx, bdb, "mail-1", 2, "HTTP 503", t0.Add(10*time.Minute), false, t0.Add(2*time.Minute)); err != nil || !ok {
+			t.Fatal(ok, err)
 		}
 		if early, _ := db.ClaimDueMail(ctx, bdb, t0.Add(5*time.Minute), time.Minute, 10); len(early) != 0 {
 			t.Fatal("a row was retried before its next attempt time")
@@ -248,10 +252,10 @@ func TestOutboxClaimSendRetry(t *testing.T) {
 		if len(due) != 1 || due[0].LastError != "HTTP 503" {
 			t.Fatalf("retry claim = %+v", due)
 		}
-		if err := db.MarkMailSent(ctx, bdb, "mail-1", "provider-42", t0.Add(10*time.Minute)); err != nil {
-			t.Fatal(err)
+		if ok, err := db.MarkMailSent(ctx, bdb, "mail-1", 3, "provider-42", t0.Add(10*time.Minute)); err != nil || !ok {
+			t.Fatal(ok, err)
 		}
-		rows, err := db.ListOutbox(ctx, bdb, "", 10)
+		rows, err := db.ListOutbox(ctx, bdb, db.OutboxFilter{Limit: 10})
 		if err != nil || len(rows) != 1 {
 			t.Fatalf("list: %+v %v", rows, err)
 		}
@@ -259,7 +263,7 @@ func TestOutboxClaimSendRetry(t *testing.T) {
 		if err := bdb.NewSelect().Table("outbox").Column("payload").Where("id = ?", "mail-1").Scan(ctx, &payload); err != nil {
 			t.Fatal(err)
 		}
-		if r := rows[0]; r.Status != db.OutboxSent || r.ProviderID != "provider-42" || r.SentAt == nil || payload != nil {
+		if r := rows[0]; r.Status != db.OutboxSent || r.ProviderID != "provider-42" || r.SentAt == nil || payload != nil || r.LoginID != "taro" {
 			t.Fatalf("after send: %+v payload=%q", r, payload)
 		}
 		if none, _ := db.ClaimDueMail(ctx, bdb, t0.Add(time.Hour), time.Minute, 10); len(none) != 0 {
@@ -324,8 +328,8 @@ func TestReleaseMailHandsBackUncounted(t *testing.T) {
 		if got, _ := db.ClaimDueMail(ctx, bdb, t0, time.Hour, 1); len(got) != 1 {
 			t.Fatal("not claimed")
 		}
-		if err := db.ReleaseMail(ctx, bdb, "r1", t0); err != nil {
-			t.Fatal(err)
+		if ok, err := db.ReleaseMail(ctx, bdb, "r1", 1, t0); err != nil || !ok {
+			t.Fatal(ok, err)
 		}
 		got, _ := db.ClaimDueMail(ctx, bdb, t0, time.Hour, 1)
 		if len(got) != 1 || got[0].Attempts != 1 {

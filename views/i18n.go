@@ -77,38 +77,39 @@ const (
 // Text is every string of the UI in one language. Fields are checked by the
 // compiler; problems are looked up by Problem.
 type Text struct {
-	Lang           Lang
-	LangName       string // this language's own name, for the switcher
-	SkipToContent  string
-	Steps          [3]string
-	StepOf         func(n int) string
-	ErrorSummary   string
-	RequestTitle   string
-	RequestIntro   string
-	LoginID        string
-	LoginIDHint    string
-	Email          string
-	EmailHint      string
-	Confirm        string
-	ConfirmTitle   string
-	ConfirmIntro   string
-	Edit           string
-	Send           string
-	SentTitle      string
-	SentLead       string
-	SentExpiry     func(ttl time.Duration) string
-	SentCheckSpam  string
-	SentFilter     func(from string) string
-	SentNoMail     string
-	ToLogin        string
-	BackToStart    string
-	ErrorTitle     string
-	Sending        string
-	Required       string
-	problems       map[Problem]string
-	problemTitles  map[Problem]string
-	ResetMail      ResetMailText
-	DevMailboxName string
+	Lang            Lang
+	LangName        string // this language's own name, for the switcher
+	SkipToContent   string
+	MetaDescription string
+	Steps           [3]string
+	StepOf          func(n int) string
+	ErrorSummary    string
+	RequestTitle    string
+	RequestIntro    string
+	LoginID         string
+	LoginIDHint     string
+	Email           string
+	EmailHint       string
+	Confirm         string
+	ConfirmTitle    string
+	ConfirmIntro    string
+	Edit            string
+	Send            string
+	SentTitle       string
+	SentLead        string
+	SentExpiry      func(ttl time.Duration) string
+	SentCheckSpam   string
+	SentFilter      func(from string) string
+	SentNoMail      string
+	ToLogin         string
+	BackToStart     string
+	ErrorTitle      string
+	Sending         string
+	Required        string
+	problems        map[Problem]string
+	problemTitles   map[Problem]string
+	ResetMail       ResetMailText
+	DevMailboxName  string
 
 	NewPasswordTitle      string
 	NewPasswordIntro      string
@@ -201,25 +202,26 @@ func T(l Lang) *Text {
 var jst = time.FixedZone("JST", 9*60*60)
 
 var ja = Text{
-	Lang:          Ja,
-	LangName:      "日本語",
-	SkipToContent: "本文へ移動",
-	Steps:         [3]string{"入力", "確認", "完了"},
-	StepOf:        func(n int) string { return fmt.Sprintf("全3ステップ中 %d", n) },
-	ErrorSummary:  "入力内容を確認してください",
-	RequestTitle:  "パスワード再設定依頼",
-	RequestIntro:  "管理サイトに登録しているログインIDとメールアドレスを入力し、「確認する」を押してください。パスワード再設定用のURLをメールでお送りします。",
-	LoginID:       "ログインID",
-	LoginIDHint:   "管理サイトへのログインに使うIDです。",
-	Email:         "登録メールアドレス",
-	EmailHint:     "管理サイトに登録しているメールアドレスを入力してください。",
-	Confirm:       "確認する",
-	ConfirmTitle:  "入力内容の確認",
-	ConfirmIntro:  "以下の内容でよろしければ「送信する」を押してください。",
-	Edit:          "修正する",
-	Send:          "送信する",
-	SentTitle:     "メール送信完了",
-	SentLead:      "入力されたログインIDとメールアドレスが登録内容と一致した場合、登録メールアドレス宛てにパスワード再設定用URLを記載したメールをお送りしました。メール本文の指示にしたがって、パスワードを再設定してください。",
+	Lang:            Ja,
+	LangName:        "日本語",
+	SkipToContent:   "本文へ移動",
+	MetaDescription: "加盟店管理サイトにログインできなくなったときに、パスワードを再設定したりログインIDを確認したりできます。",
+	Steps:           [3]string{"入力", "確認", "完了"},
+	StepOf:          func(n int) string { return fmt.Sprintf("全3ステップ中 %d", n) },
+	ErrorSummary:    "入力内容を確認してください",
+	RequestTitle:    "パスワード再設定依頼",
+	RequestIntro:    "管理サイトに登録しているログインIDとメールアドレスを入力し、「確認する」を押してください。パスワード再設定用のURLをメールでお送りします。",
+	LoginID:         "ログインID",
+	LoginIDHint:     "管理サイトへのログインに使うIDです。",
+	Email:           "登録メールアドレス",
+	EmailHint:       "管理サイトに登録しているメールアドレスを入力してください。",
+	Confirm:         "確認する",
+	ConfirmTitle:    "入力内容の確認",
+	ConfirmIntro:    "以下の内容でよろしければ「送信する」を押してください。",
+	Edit:            "修正する",
+	Send:            "送信する",
+	SentTitle:       "メール送信完了",
+	SentLead:        "入力されたログインIDとメールアドレスが登録内容と一致した場合、登録メールアドレス宛てにパスワード再設定用URLを記載したメールをお送りしました。メール本文の指示にしたがって、パスワードを再設定してください。",
 	SentExpiry: func(ttl time.Duration) string {
 		return fmt.Sprintf("URLの有効期限はメール送信から%d分です。期限が切れた場合は、もう一度最初から手続きしてください。", int(ttl.Minutes()))
 	},
@@ -344,25 +346,26 @@ var ja = Text{
 }
 
 var en = Text{
-	Lang:          En,
-	LangName:      "English",
-	SkipToContent: "Skip to content",
-	Steps:         [3]string{"Enter", "Check", "Done"},
-	StepOf:        func(n int) string { return fmt.Sprintf("Step %d of 3", n) },
-	ErrorSummary:  "Please check your entries",
-	RequestTitle:  "Request a password reset",
-	RequestIntro:  "Enter the login ID and e-mail address registered for the admin site, then press “Confirm”. We will e-mail you a link to set a new password.",
-	LoginID:       "Login ID",
-	LoginIDHint:   "The ID you use to log in to the admin site.",
-	Email:         "Registered e-mail address",
-	EmailHint:     "The e-mail address registered for the admin site.",
-	Confirm:       "Confirm",
-	ConfirmTitle:  "Check your entries",
-	ConfirmIntro:  "If everything below is correct, press “Send”.",
-	Edit:          "Edit",
-	Send:          "Send",
-	SentTitle:     "E-mail sent",
-	SentLead:      "If the login ID and e-mail address you entered match our records, we have sent a mail with a password reset link to the registered address. Follow the instructions in the mail to set a new password.",
+	Lang:            En,
+	LangName:        "English",
+	SkipToContent:   "Skip to content",
+	MetaDescription: "Reset your merchant admin site password or look up your login ID when you cannot log in.",
+	Steps:           [3]string{"Enter", "Check", "Done"},
+	StepOf:          func(n int) string { return fmt.Sprintf("Step %d of 3", n) },
+	ErrorSummary:    "Please check your entries",
+	RequestTitle:    "Request a password reset",
+	RequestIntro:    "Enter the login ID and e-mail address registered for the admin site, then press “Confirm”. We will e-mail you a link to set a new password.",
+	LoginID:         "Login ID",
+	LoginIDHint:     "The ID you use to log in to the admin site.",
+	Email:           "Registered e-mail address",
+	EmailHint:       "The e-mail address registered for the admin site.",
+	Confirm:         "Confirm",
+	ConfirmTitle:    "Check your entries",
+	ConfirmIntro:    "If everything below is correct, press “Send”.",
+	Edit:            "Edit",
+	Send:            "Send",
+	SentTitle:       "E-mail sent",
+	SentLead:        "If the login ID and e-mail address you entered match our records, we have sent a mail with a password reset link to the registered address. Follow the instructions in the mail to set a new password.",
 	SentExpiry: func(ttl time.Duration) string {
 		return fmt.Sprintf("The link works for %d minutes after the mail was sent. If it expires, please start again from the beginning.", int(ttl.Minutes()))
 	},

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestAccountCreateCommand(t *testing.T) {
+	c := newCLIDB(t)
+	out, err := c.run(t, "a long enough passphrase\n", "create", "--login-id", "ｔａｒｏ－０１", "--email", "Taro@Example.jp", "--store", "山田商店", "--locale", "en", "--password-stdin")
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if !strings.Contains(out, "taro-01 <Taro@Example.jp> 山田商店 (en)") {
+		t.Errorf("create printed %q: the login ID should be normalised as the form does", out)
+	}
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"duplicate", "a long enough passphrase\n", []string{"--login-id", "taro-01", "--email", "x@example.jp", "--store", "x", "--password-stdin"}, "already exists"},
+		{"bad email", "", []string{"--login-id", "x1", "--email", "nope", "--store", "x", "--password", "a long enough passphrase"}, "--email"},
+		{"no store", "", []string{"--login-id", "x2", "--email", "x@example.jp", "--password", "a long enough passphrase"}, "--store"},
+		{"bad locale", "", []string{"--login-id", "x3", "--email", "x@example.jp", "--store", "x", "--locale", "fr", "--password", "a long enough passphrase"}, "--locale"},
+		{"short password", "short\n", []string{"--login-id", "x4", "--email", "x@example.jp", "--store", "x", "--password-stdin"}, "at least 12"},
+	} {
+		_, err := c.run(t, tc.stdin, append([]string{"create"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+	}
+	if ids := c.loginIDs(t); len(ids) != 1 {
+		t.Errorf("accounts after the refused creates: %v", ids)
+	}
+}
+
+// The operator can read the trail of one login ID, including the events
+// recorded against its account.
+func TestAuditListCommand(t *testing.T) {
+	c := newCLIDB(t)
+	if _, err := c.run(t, "", "create", "--login-id", "audit01", "--email", "audit@example.jp", "--store", "x", "--password", "a long enough passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.run(t, "", "create", "--login-id", "other01", "--email", "other@example.jp", "--store", "x", "--password", "a long enough passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	env := Env{Getenv: getenvFrom(map[string]string{"DATABASE_URL": "sqlite:" + c.path, "SECRET_KEY": testSecretHex}), Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
+	if err := AuditCommand(context.Background(), env, []string{"list", "--login-id", "audit01"}); err != nil {
+		t.Fatal(err)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "account_created") || !strings.Contains(out, "audit01") || strings.Contains(out, "other01") {
+		t.Errorf("audit list --login-id audit01:\n%s", out)
+	}
+	if err := AuditCommand(context.Background(), env, []string{"nonsense"}); err == nil {
+		t.Error("an unknown audit sub-command was accepted")
+	}
+}

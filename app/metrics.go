@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+)
+
+// metrics are the app's Prometheus series, in a registry of its own.
+type metrics struct {
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	mails       *prometheus.CounterVec
+	rateLimited *prometheus.CounterVec
+	hashWait    prometheus.Histogram
+	handler     fiber.Handler
+}
+
+func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "aikagi_http_request_duration_seconds", Help: "Time to answer HTTP requests, by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method"}),
+		mails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_mail_deliveries_total", Help: "Outbox delivery attempts by mail kind and result (sent, retry, dead).",
+		}, []string{"kind", "result"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_rate_limited_total", Help: "Requests refused or left unmailed by a rate limit, by limit.",
+		}, []string{"limit"}),
+		hashWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "aikagi_password_hash_wait_seconds", Help: "Time waited for a password-hashing slot.",
+			Buckets: []float64{.0001, .001, .01, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+	}
+	m.registry.MustRegister(m.requests, m.latency, m.mails, m.rateLimited, m.hashWait,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		outboxCollector{db: bdb, now: now})
+	m.handler = adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	return m
+}
+
+func (m *metrics) observeRequest(c *fiber.Ctx, elapsed time.Duration) {
+	// Fiber's strings point into buffers it reuses; labels are kept, so copy.
+	route := "unmatched"
+	if r := c.Route(); r != nil && c.Response().StatusCode() != fiber.StatusNotFound {
+		route = strings.Clone(r.Path)
+	}
+	method := strings.Clone(c.Method())
+	m.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().StatusCode())).Inc()
+	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
+}
+
+// serveMetrics answers Prometheus scrapes from loopback or METRICS_ALLOW
+// only; to anyone else the path does not exist.
+func (a *App) serveMetrics(c *fiber.Ctx) error {
+	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	peer = peer.Unmap()
+	allowed := peer.IsLoopback()
+	for _, p := range a.cfg.MetricsAllow {
+		allowed = allowed || p.Contains(peer)
+	}
+	if !allowed {
+		return fiber.ErrNotFound
+	}
+	return a.metrics.handler(c)
+}
+
+// outboxCollector reads the outbox's depth and the age of its oldest
+// waiting mail from the database at scrape time, so every instance reports
+// the shared queue.
+type outboxCollector struct {
+	db  *bun.DB
+	now func() time.Time
+}
+
+var (
+	outboxDepthDesc  = prometheus.NewDesc("aikagi_outbox_mails", "Mails in the outbox by status.", []string{"status"}, nil)
+	outboxOldestDesc = prometheus.NewDesc("aikagi_outbox_oldest_waiting_seconds", "Age of the oldest mail not yet sent (pending or sending).", nil, nil)
+)
+
+func (o outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxDepthDesc
+	ch <- outboxOldestDesc
+}
+
+func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	stats, err := db.OutboxStats(ctx, o.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(outboxDepthDesc, err)
+		return
+	}
+	for _, status := range []string{db.OutboxPending, db.OutboxSending, db.OutboxSent, db.OutboxDead} {
+		ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), status)
+	}
+	age := 0.0
+	if !stats.OldestWaiting.IsZero() {
+		age = o.now().Sub(stats.OldestWaiting).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
+}

@@ -1,0 +1,269 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+)
+
+// OutboxCommand runs "outbox list" and "outbox retry ID".
+func OutboxCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return errors.New("outbox: use \"outbox list [--status S] [--event E] [--problems] [--limit N]\" or \"outbox retry ID\"")
+	}
+	switch args[0] {
+	case "list":
+		return listOutbox(ctx, env, args[1:])
+	case "retry":
+		return retryOutbox(ctx, env, args[1:])
+	}
+	return fmt.Errorf("outbox: unknown sub-command %q (use list or retry)", args[0])
+}
+
+var (
+	outboxStatuses = []string{db.OutboxPending, db.OutboxSending, db.OutboxSent, db.OutboxDead}
+	deliveryEvents = []string{db.DeliveryDelivered, db.DeliveryDelayed, db.DeliveryBounced, db.DeliveryComplained, db.DeliveryFailed}
+)
+
+func listOutbox(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("outbox list", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	status := fs.String("status", "", "only mail in this status: "+strings.Join(outboxStatuses, ", "))
+	event := fs.String("event", "", "only mail with this delivery event from Resend: "+strings.Join(deliveryEvents, ", "))
+	problems := fs.Bool("problems", false, "only mail that needs attention: dead, bounced, complained or failed")
+	limit := fs.Int("limit", 50, "at most this many mails, newest first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *status != "" && !slices.Contains(outboxStatuses, *status) {
+		return fmt.Errorf("--status: use one of %s", strings.Join(outboxStatuses, ", "))
+	}
+	if *event != "" && !slices.Contains(deliveryEvents, *event) {
+		return fmt.Errorf("--event: use one of %s", strings.Join(deliveryEvents, ", "))
+	}
+	if *limit < 1 {
+		return errors.New("--limit: use a positive number")
+	}
+	_, bdb, err := env.open(ctx, env.logger())
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	rows, err := db.ListOutbox(ctx, bdb, db.OutboxFilter{Status: *status, Event: *event, Problems: *problems, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "CREATED\tID\tKIND\tLOGIN ID\tTO\tSTATUS\tTRIES\tNEXT ATTEMPT\tDELIVERY\tLAST ERROR")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
+			stamp(&r.CreatedAt), r.ID, r.Kind, dash(r.LoginID), r.ToAddr, r.Status, r.Attempts,
+			nextAttempt(r), delivery(r), dash(truncate(oneLine(r.LastError), 100)))
+	}
+	return w.Flush()
+}
+
+// nextAttempt says when a row will be tried next, if ever.
+func nextAttempt(r db.OutboxMail) string {
+	switch r.Status {
+	case db.OutboxPending:
+		return stamp(&r.NextAttemptAt)
+	case db.OutboxSending:
+		return "claimed until " + stamp(r.LockedUntil)
+	}
+	return "-"
+}
+
+// delivery is what Resend last reported about a sent row.
+func delivery(r db.OutboxMail) string {
+	if r.DeliveryEvent == "" {
+		return "-"
+	}
+	s := r.DeliveryEvent + " " + stamp(r.DeliveryEventAt)
+	if r.DeliveryDetail != "" {
+		s += " (" + truncate(oneLine(r.DeliveryDetail), 80) + ")"
+	}
+	return s
+}
+
+func stamp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// retryOutbox is "outbox retry ID": a dead row (or one waiting for its next
+// attempt) becomes due now, with its tries counted afresh.
+//
+// It sends the very message the worker gave up on, under the same id, so
+// Resend's idempotency key still holds: had an earlier attempt been
+// accepted after all, Resend answers with that message instead of
+// delivering a second. Re-rendering could not promise that. A reset mail's
+// token is kept only as a hash, so a new rendering needs a new token: a
+// different payload under the same key, which Resend refuses (409
+// invalid_idempotent_request), or under a new key, which may deliver twice;
+// and a notice would state a new time. So a dead row keeps its sealed
+// payload until its link expires or outboxRetention passes (see sweep), and
+// a reset mail past its expiry is refused here with a pointer to "account
+// send-reset", which issues a new link on purpose. Resend forgets a key
+// after 24 hours, so the retry of an older death says so.
+func retryOutbox(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("outbox retry", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	id, err := parseWithArg(fs, args, "ID")
+	if err != nil {
+		return err
+	}
+	_, bdb, err := env.open(ctx, env.logger())
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	now := env.now()
+	row, err := db.GetOutboxMail(ctx, bdb, id)
+	if err != nil {
+		return err
+	}
+	if row == nil {
+		return fmt.Errorf("outbox retry: no mail %q (see aikagi outbox list)", id)
+	}
+	loginID := "LOGIN_ID"
+	if row.AccountID != nil {
+		if acct, err := db.GetAccount(ctx, bdb, *row.AccountID); err == nil && acct != nil {
+			loginID = acct.LoginID
+		}
+	}
+	newLink := fmt.Sprintf("aikagi account send-reset %s", loginID)
+	switch {
+	case row.Status == db.OutboxSent:
+		msg := fmt.Sprintf("outbox retry: %s was sent at %s (Resend id %s)", id, stamp(row.SentAt), row.ProviderID)
+		if row.DeliveryEvent == db.DeliveryBounced || row.DeliveryEvent == db.DeliveryFailed {
+			msg += fmt.Sprintf(" and %s: the address did not take it, so sending it again would not help. Correct the account's address, then for a reset link run: %s", row.DeliveryEvent, newLink)
+		}
+		return errors.New(msg)
+	case row.Status == db.OutboxSending:
+		return fmt.Errorf("outbox retry: a worker is sending %s now (claimed until %s)", id, stamp(row.LockedUntil))
+	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
+		return fmt.Errorf("outbox retry: the link in %s expired at %s; send a new one: %s", id, stamp(row.ExpiresAt), newLink)
+	case row.Payload == nil:
+		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", id, outboxRetention, newLink)
+	}
+	err = bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		ok, err := db.RequeueMail(ctx, tx, id, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("outbox retry: %s changed meanwhile; look again with aikagi outbox list", id)
+		}
+		return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditMailRetried, AccountID: row.AccountID,
+			Detail: fmt.Sprintf("%s %s, was %s after %d tries: %s", row.Kind, id, row.Status, row.Attempts, truncate(row.LastError, 200))}, now)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s (%s to %s) is queued again; a running aikagi serve sends it within a second.\n", id, row.Kind, row.ToAddr)
+	if row.DeadAt != nil && now.Sub(*row.DeadAt) > resendKeyLifetime {
+		fmt.Fprintf(env.Stdout, "Note: it died over %v ago, and Resend forgets idempotency keys after that long. If an earlier attempt reached Resend after all (see its dashboard for %s), the recipient gets a second copy.\n", resendKeyLifetime, row.ToAddr)
+	}
+	return nil
+}
+
+// sendResetCommand is "account send-reset LOGIN_ID [--ttl 24h]": support
+// staff send a merchant a reset link to the account's registered address,
+// valid longer than a self-service one. It revokes the account's older
+// links, like a merchant's request, but no mail limit applies.
+func sendResetCommand(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("account send-reset", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the link works, from 1m to 168h")
+	loginID, err := parseWithArg(fs, args, "LOGIN_ID")
+	if err != nil {
+		return err
+	}
+	if *ttl < time.Minute || *ttl > 7*24*time.Hour {
+		return fmt.Errorf("--ttl %v: use a duration from 1m to 168h, such as 24h", *ttl)
+	}
+	log := env.logger()
+	cfg, bdb, err := env.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	if cfg.SecretGenerated {
+		// The queued mail is sealed with SECRET_KEY; a key made up for this
+		// command alone would leave the server unable to open it.
+		return errors.New("account send-reset: set SECRET_KEY to the server's, so that the server can open the queued mail")
+	}
+	a := New(cfg, bdb, log, nil)
+	a.now = env.now
+	acct, expires, err := a.sendResetByOperator(ctx, normalizeLoginID(loginID), *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "queued a reset link for %s to %s (%s), valid until %s; older links are revoked.\n"+
+		"A running aikagi serve sends it within a second; see aikagi outbox list --status sent.\n",
+		acct.LoginID, acct.Email, acct.Locale, stamp(&expires))
+	return nil
+}
+
+// sendResetByOperator queues a reset link for the account with loginID,
+// valid for ttl, through the path of a merchant's request, and audits it.
+func (a *App) sendResetByOperator(ctx context.Context, loginID string, ttl time.Duration) (*db.Account, time.Time, error) {
+	token, hash := newResetToken()
+	var acct *db.Account
+	var expires time.Time
+	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if acct, err = db.FindAccountByLoginID(ctx, tx, loginID); err != nil {
+			return err
+		}
+		if acct == nil {
+			return fmt.Errorf("account send-reset: no account with login ID %q (see aikagi account list)", loginID)
+		}
+		if expires, err = a.queueResetLink(ctx, tx, acct, token, hash, ttl, ""); err != nil {
+			return err
+		}
+		return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditResetByOperator, AccountID: &acct.ID, LoginID: acct.LoginID,
+			UserAgent: "aikagi account send-reset", Detail: fmt.Sprintf("link valid for %v, until %s", ttl, stamp(&expires))}, a.now())
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	a.wakeOutbox()
+	return acct, expires, nil
+}
+
+// parseWithArg parses flags with one positional argument named name,
+// allowing the flags before or after it ("retry ID --flag" reads naturally,
+// but the flag package stops at the first argument).
+func parseWithArg(fs *flag.FlagSet, args []string, name string) (string, error) {
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if fs.NArg() == 0 {
+		return "", fmt.Errorf("%s: give the %s", fs.Name(), name)
+	}
+	arg := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		return "", fmt.Errorf("%s: one %s only, then flags (got %q too)", fs.Name(), name, fs.Args())
+	}
+	return arg, nil
+}

@@ -1,0 +1,517 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"aikagi/db"
+	"aikagi/db/dbtest"
+)
+
+// backoff is the window retryDelay draws from for attempt n, widened by the
+// one second that stamping the next attempt to whole seconds may take off.
+func backoff(n int) (lo, hi time.Duration) {
+	d := min(5*time.Second<<(n-1), 15*time.Minute)
+	return d - d/5 - time.Second, d + d/5
+}
+
+// TestResendFaultsDeliverOnce drives one mail through each kind of fault
+// Resend or the network can produce. Every mail reaches the fake at most
+// once (counted by idempotency key, as Resend counts), is retried only when
+// due, after the backoff or the Retry-After asked for, and dies when
+// retrying cannot help or the tries run out.
+func TestResendFaultsDeliverOnce(t *testing.T) {
+	t.Parallel()
+	serverErrors := make([]fakeFault, outboxMaxAttempts)
+	for i := range serverErrors {
+		serverErrors[i] = fakeFault{Status: http.StatusInternalServerError}
+	}
+	type wait struct{ lo, hi time.Duration } // after a failed attempt; zero: the backoff
+	cases := []struct {
+		name     string
+		faults   []fakeFault
+		waits    map[int]wait // by attempt
+		sentAt   int          // the attempt that succeeds; 0: the mail dies
+		diesAt   int
+		requests int
+		errHas   string // in the last error of a dead row
+	}{
+		{name: "server errors", faults: []fakeFault{{Status: 500}, {Status: 502}, {Status: 503}}, sentAt: 4, requests: 4},
+		{name: "429 with Retry-After in seconds", faults: []fakeFault{{Status: 429, Name: "rate_limit_exceeded", RetryAfter: "7"}},
+			waits: map[int]wait{1: {6 * time.Second, 7 * time.Second}}, sentAt: 2, requests: 2},
+		{name: "429 with a long Retry-After", faults: []fakeFault{{Status: 429, RetryAfter: "120"}},
+			waits: map[int]wait{1: {119 * time.Second, 120 * time.Second}}, sentAt: 2, requests: 2},
+		{name: "503 with Retry-After as a date", faults: []fakeFault{{Status: 503, RetryAt: 40 * time.Second}},
+			waits: map[int]wait{1: {37 * time.Second, 41 * time.Second}}, sentAt: 2, requests: 2},
+		{name: "timeout after Resend accepted", faults: []fakeFault{{Delay: 3 * time.Second}}, sentAt: 2, requests: 2},
+		{name: "connection dropped after Resend accepted", faults: []fakeFault{{Drop: true}}, sentAt: 2, requests: 2},
+		{name: "first request still processing", faults: []fakeFault{{Drop: true, BusyFor: 1}}, sentAt: 3, requests: 3},
+		{name: "refused message", faults: []fakeFault{{Status: 422, Name: "validation_error"}}, diesAt: 1, requests: 1, errHas: "HTTP 422 validation_error"},
+		{name: "wrong API key", faults: []fakeFault{{Status: 403, Name: "invalid_api_key"}}, diesAt: 1, requests: 1, errHas: "check RESEND_API_KEY"},
+		{name: "tries used up", faults: serverErrors, diesAt: outboxMaxAttempts, requests: outboxMaxAttempts, errHas: "HTTP 500"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			fake := newFakeResend(t)
+			clock := newFakeClock(testStart)
+			a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, 0, nil)
+			logs := captureLog(a)
+			acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
+			id := queueNotices(t, a, acct, 1)[0]
+			fake.fail(tc.faults...)
+
+			for attempt := 1; ; attempt++ {
+				if attempt > outboxMaxAttempts {
+					t.Fatal("still trying after the last attempt")
+				}
+				before := fake.requestCount()
+				sent, err := a.deliverDue(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				row := outboxRow(t, a, id)
+				if fake.requestCount() != before+1 || row.Attempts != attempt {
+					t.Fatalf("attempt %d: %d requests reached the fake, row counts %d attempts", attempt, fake.requestCount()-before, row.Attempts)
+				}
+				if attempt == tc.sentAt {
+					if sent != 1 || row.Status != db.OutboxSent || row.ProviderID != fake.mails()[0].ID || row.Payload != nil {
+						t.Fatalf("attempt %d: sent %d, row %s provider id %q payload %d bytes; want sent with %q, payload dropped",
+							attempt, sent, row.Status, row.ProviderID, len(row.Payload), fake.mails()[0].ID)
+					}
+					break
+				}
+				if attempt == tc.diesAt {
+					if row.Status != db.OutboxDead || row.DeadAt == nil || !strings.Contains(row.LastError, tc.errHas) || row.Payload == nil {
+						t.Fatalf("attempt %d: row %s, last error %q, payload kept %v; want dead with %q and the payload kept for outbox retry",
+							attempt, row.Status, row.LastError, row.Payload != nil, tc.errHas)
+					}
+					if got := auditKinds(t, a.db); !slices.Contains(got, db.AuditMailDead) {
+						t.Errorf("audit = %q, want %s", got, db.AuditMailDead)
+					}
+					if log := logs.String(); !strings.Contains(log, "gave up") || !strings.Contains(log, "aikagi outbox retry "+id) {
+						t.Errorf("no log line telling the operator what to do:\n%s", log)
+					}
+					break
+				}
+				if row.Status != db.OutboxPending || row.LastError == "" {
+					t.Fatalf("attempt %d: row %s, last error %q; want pending with the error", attempt, row.Status, row.LastError)
+				}
+				w, ok := tc.waits[attempt]
+				if !ok {
+					w.lo, w.hi = backoff(attempt)
+				}
+				if got := row.NextAttemptAt.Sub(clock.Now()); got < w.lo || got > w.hi {
+					t.Fatalf("attempt %d failed with %q: next attempt in %v, want %v to %v", attempt, row.LastError, got, w.lo, w.hi)
+				}
+				// Not a moment early.
+				clock.Set(row.NextAttemptAt.Add(-time.Second))
+				if sent, err := a.deliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != before+1 {
+					t.Fatalf("attempt %d: a second before it was due, deliverDue = %d, %v and %d requests", attempt, sent, err, fake.requestCount()-before-1)
+				}
+				clock.Set(row.NextAttemptAt)
+			}
+
+			wantDeliveries := 1
+			if tc.sentAt == 0 {
+				wantDeliveries = 0
+			}
+			if got := fake.deliveries()[id]; got != wantDeliveries {
+				t.Errorf("the fake delivered the mail %d times, want %d", got, wantDeliveries)
+			}
+			if got := fake.requestsFor(id); got != tc.requests {
+				t.Errorf("%d requests with the mail's key, want %d", got, tc.requests)
+			}
+			if n := countWhere(t, a, "audit_events", "kind", db.AuditMailSent); n != wantDeliveries {
+				t.Errorf("%d mail_sent audit events, want %d", n, wantDeliveries)
+			}
+		})
+	}
+}
+
+// TestResendRetryAfterPausesWorker checks that a 429's Retry-After holds
+// back all mail of the worker, not only the row that got it.
+func TestResendRetryAfterPausesWorker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := newFakeResend(t)
+	clock := newFakeClock(testStart)
+	a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, 0, nil)
+	acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
+	ids := queueNotices(t, a, acct, 3)
+	fake.fail(fakeFault{Status: 429, RetryAfter: "30"})
+
+	if sent, err := a.deliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != 1 {
+		t.Fatalf("deliverDue = %d, %v with %d requests; want one request, refused", sent, err, fake.requestCount())
+	}
+	for _, id := range ids {
+		row := outboxRow(t, a, id)
+		tried := fake.requestsFor(id)
+		if row.Status != db.OutboxPending || row.Attempts != tried {
+			t.Errorf("row %s after the 429: %s, %d attempts, %d requests; want pending, only the refused one counted", id, row.Status, row.Attempts, tried)
+		}
+	}
+	clock.Advance(29 * time.Second)
+	if sent, _ := a.deliverDue(ctx); sent != 0 || fake.requestCount() != 1 {
+		t.Fatalf("during the pause: sent %d, %d requests", sent, fake.requestCount())
+	}
+	clock.Advance(time.Second)
+	if sent, err := a.deliverDue(ctx); err != nil || sent != 3 {
+		t.Fatalf("after the pause: deliverDue = %d, %v; want all 3", sent, err)
+	}
+	if d := fake.deliveries(); len(d) != 3 {
+		t.Errorf("deliveries = %v", d)
+	}
+}
+
+// TestResendRateLimitSharedAcrossInstances checks the pacing under
+// RESEND_RATE_LIMIT: two instances on one database take turns, and never
+// more than the limit goes out in one second, evenly spread.
+func TestResendRateLimitSharedAcrossInstances(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		fake := newFakeResend(t)
+		clock := newFakeClock(testStart)
+		dsn := dbtest.Fresh(t, dialect)
+		apps := []*App{newResendApp(t, dsn, fake, clock, 0, nil), newResendApp(t, dsn, fake, clock, 0, nil)}
+
+		var granted []time.Time
+		for i := range 8 {
+			if err := apps[i%2].waitToSend(ctx); err != nil {
+				t.Fatal(err)
+			}
+			granted = append(granted, clock.Now())
+		}
+		perSecond := map[time.Time]int{}
+		for i, at := range granted {
+			perSecond[at.Truncate(time.Second)]++
+			if i > 0 && at.Sub(granted[i-1]) < 500*time.Millisecond {
+				t.Errorf("requests %d and %d only %v apart; want at least 500ms at 2/s", i, i+1, at.Sub(granted[i-1]))
+			}
+		}
+		for sec, n := range perSecond {
+			if n > 2 {
+				t.Errorf("%d requests in the second from %v, want at most 2", n, sec)
+			}
+		}
+
+		// The same through the worker, with more rows due than a batch.
+		acct := newAccount(t, apps[0], "taro01", "taro@example.jp", "ja")
+		queueNotices(t, apps[0], acct, 25)
+		start := clock.Now()
+		if sent, err := apps[0].deliverDue(ctx); err != nil || sent != 25 {
+			t.Fatalf("deliverDue = %d, %v; want 25", sent, err)
+		}
+		if took := clock.Now().Sub(start); took < 12*time.Second {
+			t.Errorf("25 mails at 2/s took %v, want at least 12s", took)
+		}
+		var sentAt []time.Time
+		if err := apps[0].db.NewSelect().Table("outbox").Column("sent_at").Where("status = ?", db.OutboxSent).Scan(ctx, &sentAt); err != nil {
+			t.Fatal(err)
+		}
+		bySecond := map[int64]int{}
+		for _, at := range sentAt {
+			bySecond[at.Unix()]++
+		}
+		for sec, n := range bySecond {
+			if n > 2 {
+				t.Errorf("%d mails sent in second %v, want at most 2", n, time.Unix(sec, 0).UTC())
+			}
+		}
+	})
+}
+
+// TestTwoWorkersDeliverEachMailOnce runs two instances' workers on one
+// database against 200 queued mails: 200 deliveries, each requested once.
+func TestTwoWorkersDeliverEachMailOnce(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		fake := newFakeResend(t)
+		dsn := dbtest.Fresh(t, dialect)
+		fast := map[string]string{"RESEND_RATE_LIMIT": "10000"}
+		a1 := newResendApp(t, dsn, fake, nil, 10*time.Second, fast)
+		a2 := newResendApp(t, dsn, fake, nil, 10*time.Second, fast)
+		acct := newAccount(t, a1, "taro01", "taro@example.jp", "ja")
+		ids := queueNotices(t, a1, acct, 200)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for _, a := range []*App{a1, a2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a.RunOutbox(ctx)
+			}()
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for countWhere(t, a1, "outbox", "status", db.OutboxSent) < len(ids) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		wg.Wait()
+
+		deliveries := fake.deliveries()
+		if len(deliveries) != len(ids) {
+			t.Fatalf("%d distinct mails delivered, want %d", len(deliveries), len(ids))
+		}
+		for _, id := range ids {
+			if deliveries[id] != 1 || fake.requestsFor(id) != 1 {
+				t.Errorf("mail %s: delivered %d times, requested %d times; want once each", id, deliveries[id], fake.requestsFor(id))
+			}
+		}
+		var senders []int
+		if err := a1.db.NewSelect().Table("audit_events").ColumnExpr("count(*)").Where("kind = ?", db.AuditMailSent).Scan(context.Background(), &senders); err != nil {
+			t.Fatal(err)
+		}
+		if senders[0] != len(ids) {
+			t.Errorf("%d mail_sent audit events, want %d", senders[0], len(ids))
+		}
+	})
+}
+
+// TestDeadWorkersClaimIsTakenOver plays a worker killed in the middle of a
+// batch, after Resend accepted some of it: once its lease runs out another
+// instance sends the batch, and Resend delivers each mail once.
+func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		fake := newFakeResend(t)
+		clock := newFakeClock(testStart)
+		dsn := dbtest.Fresh(t, dialect)
+		dead := newResendApp(t, dsn, fake, clock, 0, nil)
+		acct := newAccount(t, dead, "taro01", "taro@example.jp", "ja")
+		ids := queueNotices(t, dead, acct, 10)
+
+		// The dead worker claimed the batch and got three mails to Resend,
+		// then died before recording anything.
+		rows, err := db.ClaimDueMail(ctx, dead.db, clock.Now(), outboxLease, outboxBatch)
+		if err != nil || len(rows) != 10 {
+			t.Fatalf("claim: %d rows, %v", len(rows), err)
+		}
+		for _, row := range rows[:3] {
+			var m Message
+			plain, err := dead.unseal(row.ID, row.Payload)
+			if err == nil {
+				err = json.Unmarshal(plain, &m)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := dead.mailer.Send(ctx, row.ID, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		other := newResendApp(t, dsn, fake, clock, 0, map[string]string{"RESEND_RATE_LIMIT": "100"})
+		if sent, err := other.deliverDue(ctx); err != nil || sent != 0 {
+			t.Fatalf("while the claim holds: deliverDue = %d, %v; want nothing", sent, err)
+		}
+		clock.Advance(outboxLease)
+		if sent, err := other.deliverDue(ctx); err != nil || sent != 10 {
+			t.Fatalf("after the lease: deliverDue = %d, %v; want 10", sent, err)
+		}
+		deliveries := fake.deliveries()
+		for i, id := range ids {
+			if deliveries[id] != 1 {
+				t.Errorf("mail %d delivered %d times, want once", i, deliveries[id])
+			}
+			if row := outboxRow(t, other, id); row.Status != db.OutboxSent || row.Attempts != 2 {
+				t.Errorf("mail %d: %s after %d attempts, want sent at the second", i, row.Status, row.Attempts)
+			}
+		}
+		if n := len(fake.mails()); n != 10 {
+			t.Errorf("Resend delivered %d mails, want 10", n)
+		}
+	})
+}
+
+// TestShutdownFinishesTheSendAndHandsBackTheRest stops a worker while Resend
+// is still answering: the mail under way is finished and recorded, the rest
+// of the batch goes back to the outbox uncounted, and another instance sends
+// it at once.
+func TestShutdownFinishesTheSendAndHandsBackTheRest(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		fake := newFakeResend(t)
+		dsn := dbtest.Fresh(t, dialect)
+		clock := newFakeClock(testStart)
+		a := newResendApp(t, dsn, fake, clock, 10*time.Second, nil)
+		acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
+		ids := queueNotices(t, a, acct, 5)
+		hold := make(chan struct{})
+		fake.fail(fakeFault{Hold: hold})
+		arrived := fake.notify()
+
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			a.RunOutbox(ctx)
+		}()
+		var first string
+		select {
+		case first = <-arrived:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the worker sent nothing")
+		}
+		cancel() // SIGTERM, while Resend has not answered yet
+		time.Sleep(50 * time.Millisecond)
+		close(hold)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the worker did not stop")
+		}
+
+		if row := outboxRow(t, a, first); row.Status != db.OutboxSent {
+			t.Errorf("the mail under way is %s, want sent", row.Status)
+		}
+		for _, id := range ids {
+			if id == first {
+				continue
+			}
+			if row := outboxRow(t, a, id); row.Status != db.OutboxPending || row.Attempts != 0 || row.LockedUntil != nil {
+				t.Errorf("mail %s after shutdown: %s, %d attempts; want pending and uncounted", id, row.Status, row.Attempts)
+			}
+		}
+		next := newResendApp(t, dsn, fake, clock, 0, nil)
+		if sent, err := next.deliverDue(context.Background()); err != nil || sent != 4 {
+			t.Fatalf("the next instance sent %d, %v; want the 4 handed back", sent, err)
+		}
+		for _, id := range ids {
+			if n := fake.deliveries()[id]; n != 1 {
+				t.Errorf("mail %s delivered %d times", id, n)
+			}
+		}
+	})
+}
+
+// TestExpiredLinkIsNotSent checks that a reset mail still queued when its
+// link expires dies instead of carrying a dead link.
+func TestExpiredLinkIsNotSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := newFakeResend(t)
+	clock := newFakeClock(testStart)
+	a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, 0, nil)
+	newAccount(t, a, "taro01", "taro@example.jp", "ja")
+	if _, _, err := a.sendResetByOperator(ctx, "taro01", 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Minute)
+	if sent, err := a.deliverDue(ctx); err != nil || sent != 0 {
+		t.Fatalf("deliverDue = %d, %v", sent, err)
+	}
+	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{})
+	if len(rows) != 1 || rows[0].Status != db.OutboxDead || !strings.Contains(rows[0].LastError, "expired") || fake.requestCount() != 0 {
+		t.Fatalf("rows = %+v, %d requests; want one dead row, nothing sent", rows, fake.requestCount())
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	date := "Wed, 25 Nov 2026 01:00:00 GMT"
+	now := time.Date(2026, 11, 25, 1, 0, 10, 0, time.UTC) // our clock is 10 s ahead of theirs
+	for _, tc := range []struct {
+		value, date string
+		want        time.Duration
+	}{
+		{"", date, 0},
+		{"7", date, 7 * time.Second},
+		{" 0 ", date, 0},
+		{"-5", date, 0},
+		{"999999", date, maxRetryAfter},
+		{"Wed, 25 Nov 2026 01:00:30 GMT", date, 30 * time.Second}, // from their Date, not our clock
+		{"Wed, 25 Nov 2026 01:00:30 GMT", "", 20 * time.Second},
+		{"Wed, 25 Nov 2026 00:59:00 GMT", date, 0},
+		{"soon", date, 0},
+	} {
+		if got := parseRetryAfter(tc.value, tc.date, now); got != tc.want {
+			t.Errorf("parseRetryAfter(%q, %q) = %v, want %v", tc.value, tc.date, got, tc.want)
+		}
+	}
+}
+
+func TestClassifyResendError(t *testing.T) {
+	t.Parallel()
+	base := errors.New("[ERROR]: boom")
+	for _, tc := range []struct {
+		info      responseInfo
+		permanent bool
+		after     time.Duration
+	}{
+		{responseInfo{}, false, 0},
+		{responseInfo{status: 200}, false, 0},
+		{responseInfo{status: 500}, false, 0},
+		{responseInfo{status: 503, retryAfter: 9 * time.Second}, false, 9 * time.Second},
+		{responseInfo{status: 429, retryAfter: time.Second}, false, time.Second},
+		{responseInfo{status: 409, name: "concurrent_idempotent_requests"}, false, 0},
+		{responseInfo{status: 409, name: "invalid_idempotent_request"}, true, 0},
+		{responseInfo{status: 400, name: "invalid_idempotency_key"}, true, 0},
+		{responseInfo{status: 401}, true, 0},
+		{responseInfo{status: 403}, true, 0},
+		{responseInfo{status: 422, name: "validation_error"}, true, 0},
+	} {
+		err := classifyResendError(base, &tc.info)
+		var perm *PermanentError
+		var later *RetryLaterError
+		switch {
+		case tc.permanent && !errors.As(err, &perm):
+			t.Errorf("%+v: %v is not permanent", tc.info, err)
+		case !tc.permanent && (!errors.As(err, &later) || later.After != tc.after):
+			t.Errorf("%+v: %v, want to retry after %v", tc.info, err, tc.after)
+		case !errors.Is(err, base):
+			t.Errorf("%+v: %v does not wrap the client's error", tc.info, err)
+		}
+	}
+}
+
+func TestResendSettings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env     map[string]string
+		want    ResendSettings
+		wantErr string
+	}{
+		{env: nil, want: ResendSettings{RateLimit: Limit{2, time.Second}}},
+		{env: map[string]string{"RESEND_RATE_LIMIT": "10", "RESEND_BASE_URL": "http://127.0.0.1:8025"},
+			want: ResendSettings{BaseURL: "http://127.0.0.1:8025/", RateLimit: Limit{10, time.Second}}},
+		{env: map[string]string{"RESEND_RATE_LIMIT": "100/1m", "RESEND_BASE_URL": "https://proxy.example/resend"},
+			want: ResendSettings{BaseURL: "https://proxy.example/resend/", RateLimit: Limit{100, time.Minute}}},
+		{env: map[string]string{"RESEND_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+			want: ResendSettings{WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", RateLimit: Limit{2, time.Second}}},
+		{env: map[string]string{"RESEND_RATE_LIMIT": "0"}, wantErr: "RESEND_RATE_LIMIT"},
+		{env: map[string]string{"RESEND_RATE_LIMIT": "fast"}, wantErr: "RESEND_RATE_LIMIT"},
+		{env: map[string]string{"RESEND_BASE_URL": "api.resend.com"}, wantErr: "RESEND_BASE_URL"},
+		{env: map[string]string{"RESEND_WEBHOOK_SECRET": "whsec_not base64!"}, wantErr: "RESEND_WEBHOOK_SECRET"},
+	} {
+		env := testEnv()
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v: err = %v, want one about %s", tc.env, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+			continue
+		}
+		if cfg.Resend != tc.want {
+			t.Errorf("%v: settings = %+v, want %+v", tc.env, cfg.Resend, tc.want)
+		}
+	}
+}

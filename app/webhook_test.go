@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"aikagi/db"
+)
+
+// testWebhookSecret is a signing secret in Resend's (Svix's) form.
+var testWebhookSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+
+// signedWebhook builds a webhook call as Resend makes it: the Svix headers
+// over body, signed with secret at ts. A server-to-server post carries no
+// Sec-Fetch-Site or Origin.
+func signedWebhook(secret, body string, ts time.Time) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/resend", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	id := "msg_" + randomString(8)
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	mac := hmac.New(sha256.New, key)
+	fmt.Fprintf(mac, "%s.%s.%s", id, stamp, body)
+	req.Header.Set("svix-id", id)
+	req.Header.Set("svix-timestamp", stamp)
+	req.Header.Set("svix-signature", "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	return req
+}
+
+func webhookBody(event, emailID string) string {
+	data := fmt.Sprintf(`"email_id":%q,"from":"Shop Support <support@example.test>","to":["taro@example.jp"],"subject":"s","created_at":"2026-11-25T01:00:00.000Z"`, emailID)
+	switch event {
+	case "email.bounced":
+		data += `,"bounce":{"message":"The recipient's mail server permanently rejected the email.","subType":"General","type":"Permanent"}`
+	case "email.failed":
+		data += `,"failed":{"reason":"reached_daily_quota"}`
+	}
+	return fmt.Sprintf(`{"type":%q,"created_at":"2026-11-25T01:00:01.000Z","data":{%s}}`, event, data)
+}
+
+// TestResendWebhook records delivery events from signed calls and refuses
+// everything else.
+func TestResendWebhook(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		a := newTestAppEnv(t, dialect, map[string]string{"RESEND_WEBHOOK_SECRET": testWebhookSecret})
+		logs := captureLog(a)
+		acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
+		if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if sent, err := a.deliverDue(ctx); err != nil || sent != 1 {
+			t.Fatalf("deliverDue = %d, %v", sent, err)
+		}
+		rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{})
+		mail := rows[0]
+		providerID := mail.ProviderID // the development mailbox's id plays Resend's
+
+		post := func(req *http.Request) *response {
+			t.Helper()
+			return send(t, a, req)
+		}
+		event := func() string {
+			t.Helper()
+			return outboxRow(t, a, mail.ID).DeliveryEvent
+		}
+		now := time.Now()
+
+		// Refused: nothing changes.
+		unsigned := httptest.NewRequest(http.MethodPost, "/webhooks/resend", strings.NewReader(webhookBody("email.bounced", providerID)))
+		wrong := signedWebhook(testWebhookSecret, webhookBody("email.bounced", providerID), now)
+		wrong.Header.Set("svix-signature", "v1,"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
+		tampered := httptest.NewRequest(http.MethodPost, "/webhooks/resend", strings.NewReader(webhookBody("email.bounced", providerID)))
+		tampered.Header = signedWebhook(testWebhookSecret, webhookBody("email.delivered", providerID), now).Header
+		otherSecret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("another secret, another webhook"))
+		for name, req := range map[string]*http.Request{
+			"unsigned":           unsigned,
+			"wrong signature":    wrong,
+			"tampered body":      tampered,
+			"another secret":     signedWebhook(otherSecret, webhookBody("email.bounced", providerID), now),
+			"stale (6 minutes)":  signedWebhook(testWebhookSecret, webhookBody("email.bounced", providerID), now.Add(-6*time.Minute)),
+			"future (6 minutes)": signedWebhook(testWebhookSecret, webhookBody("email.bounced", providerID), now.Add(6*time.Minute)),
+		} {
+			if res := post(req); res.Status != http.StatusUnauthorized {
+				t.Errorf("%s: status %d, want 401\n%s", name, res.Status, res.Body)
+			}
+		}
+		if res := post(signedWebhook(testWebhookSecret, "not json", now)); res.Status != http.StatusBadRequest {
+			t.Errorf("signed garbage: status %d, want 400", res.Status)
+		}
+		if got := event(); got != "" {
+			t.Fatalf("after refused calls the row records %q", got)
+		}
+
+		// Accepted, from a server: no Sec-Fetch-Site, no Origin, and still
+		// never framable.
+		res := post(signedWebhook(testWebhookSecret, webhookBody("email.delivered", providerID), now.Add(-4*time.Minute)))
+		if res.Status != http.StatusOK || event() != db.DeliveryDelivered {
+			t.Fatalf("delivered: status %d, row records %q", res.Status, event())
+		}
+		if csp := res.Header.Get("Content-Security-Policy"); cspDirective(csp, "frame-ancestors") != "'none'" {
+			t.Errorf("webhook response CSP = %q, want frame-ancestors 'none'", csp)
+		}
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Error("webhook response lacks nosniff")
+		}
+
+		bounce := signedWebhook(testWebhookSecret, webhookBody("email.bounced", providerID), now)
+		if res := post(bounce); res.Status != http.StatusOK {
+			t.Fatalf("bounced: status %d", res.Status)
+		}
+		row := outboxRow(t, a, mail.ID)
+		if row.DeliveryEvent != db.DeliveryBounced || !strings.Contains(row.DeliveryDetail, "Permanent/General") || row.DeliveryEventAt == nil {
+			t.Errorf("after the bounce: event %q, detail %q", row.DeliveryEvent, row.DeliveryDetail)
+		}
+		if !strings.Contains(logs.String(), "account send-reset") {
+			t.Errorf("no log line telling the operator what to do about the bounced reset mail:\n%s", logs.String())
+		}
+		problems, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Problems: true})
+		if len(problems) != 1 || problems[0].ID != mail.ID || problems[0].LoginID != acct.LoginID {
+			t.Errorf("problem list = %+v, want the bounced reset mail of %s", problems, acct.LoginID)
+		}
+
+		// A replay, a late "delivered" and an unknown message change nothing;
+		// a complaint is recorded.
+		post(signedWebhook(testWebhookSecret, webhookBody("email.bounced", providerID), now))
+		post(signedWebhook(testWebhookSecret, webhookBody("email.delivered", providerID), now))
+		if res := post(signedWebhook(testWebhookSecret, webhookBody("email.bounced", "re-unknown"), now)); res.Status != http.StatusOK {
+			t.Errorf("unknown message: status %d, want 200 (Resend would retry otherwise)", res.Status)
+		}
+		if res := post(signedWebhook(testWebhookSecret, webhookBody("email.opened", providerID), now)); res.Status != http.StatusOK {
+			t.Errorf("ignored event: status %d", res.Status)
+		}
+		if got := event(); got != db.DeliveryBounced {
+			t.Errorf("after a replay and a late delivered: %q, want bounced", got)
+		}
+		if n := countWhere(t, a, "audit_events", "kind", db.AuditMailBounced); n != 1 {
+			t.Errorf("%d mail_bounced audit events, want 1", n)
+		}
+		post(signedWebhook(testWebhookSecret, webhookBody("email.complained", providerID), now))
+		if got := event(); got != db.DeliveryComplained || countWhere(t, a, "audit_events", "kind", db.AuditMailComplained) != 1 {
+			t.Errorf("after a complaint: %q, %d audit events", got, countWhere(t, a, "audit_events", "kind", db.AuditMailComplained))
+		}
+
+		// A browser's cross-site post is still refused by the cross-site check.
+		cross := signedWebhook(testWebhookSecret, webhookBody("email.delivered", providerID), now)
+		cross.Header.Set("Sec-Fetch-Site", "cross-site")
+		if res := post(cross); res.Status != http.StatusForbidden {
+			t.Errorf("cross-site browser post: status %d, want 403", res.Status)
+		}
+		if res := get(t, a, "/webhooks/resend"); res.Status != http.StatusMethodNotAllowed && res.Status != http.StatusNotFound {
+			t.Errorf("GET: status %d", res.Status)
+		}
+	})
+}
+
+// TestResendWebhookNeedsSecret checks that without RESEND_WEBHOOK_SECRET the
+// endpoint does not exist.
+func TestResendWebhookNeedsSecret(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite")
+	if res := send(t, a, signedWebhook(testWebhookSecret, webhookBody("email.delivered", "x"), time.Now())); res.Status != http.StatusNotFound {
+		t.Errorf("status %d, want 404", res.Status)
+	}
+}

@@ -1,0 +1,111 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+)
+
+// sentMail queues a mail and records it as sent with providerID.
+func sentMail(t *testing.T, bdb *bun.DB, id, providerID string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: id, Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("claim: %v, %v", rows, err)
+	}
+	if ok, err := db.MarkMailSent(ctx, bdb, id, rows[0].Attempts, providerID, t0); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+}
+
+// An event replaces only a less final one, so that repeated and late
+// webhooks leave the row right.
+func TestRecordDeliveryEvent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		sentMail(t, bdb, "m1", "re-1")
+		for i, step := range []struct {
+			event   string
+			changed bool
+			want    string
+		}{
+			{db.DeliveryDelayed, true, db.DeliveryDelayed},
+			{db.DeliveryDelivered, true, db.DeliveryDelivered},
+			{db.DeliveryDelivered, false, db.DeliveryDelivered}, // repeated
+			{db.DeliveryDelayed, false, db.DeliveryDelivered},   // late
+			{db.DeliveryComplained, true, db.DeliveryComplained},
+			{db.DeliveryBounced, false, db.DeliveryComplained},
+		} {
+			row, err := db.RecordDeliveryEvent(ctx, bdb, "re-1", step.event, "detail", t0.Add(time.Duration(i)*time.Minute))
+			if err != nil || (row != nil) != step.changed {
+				t.Fatalf("step %d (%s): row %+v, err %v; want changed %v", i, step.event, row, err, step.changed)
+			}
+			if row != nil && (row.ID != "m1" || row.DeliveryEvent != step.event) {
+				t.Errorf("step %d: returned %+v", i, row)
+			}
+			got, _ := db.GetOutboxMail(ctx, bdb, "m1")
+			if got.DeliveryEvent != step.want {
+				t.Errorf("step %d: row records %q, want %q", i, got.DeliveryEvent, step.want)
+			}
+		}
+		if row, err := db.RecordDeliveryEvent(ctx, bdb, "re-unknown", db.DeliveryBounced, "", t0); row != nil || err != nil {
+			t.Errorf("unknown provider id: %+v, %v", row, err)
+		}
+		if _, err := db.RecordDeliveryEvent(ctx, bdb, "re-1", "opened", "", t0); err == nil {
+			t.Error("an unknown event was recorded")
+		}
+	})
+}
+
+// A dead row keeps its payload until it expires or the retention passes,
+// and can be put back while it has it.
+func TestDeadMailRequeueAndPayloads(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		expires := t0.Add(30 * time.Minute)
+		for _, m := range []*db.OutboxMail{
+			{ID: "link", Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p"), ExpiresAt: &expires},
+			{ID: "notice", Kind: "password_changed", ToAddr: "x@example.jp", Payload: []byte("p")},
+		} {
+			if err := db.EnqueueMail(ctx, bdb, m, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, _ := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+		for _, r := range rows {
+			if ok, err := db.MarkMailFailed(ctx, bdb, r.ID, r.Attempts, "HTTP 422", time.Time{}, true, t0); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+		if n, err := db.DropStalePayloads(ctx, bdb, t0.Add(29*time.Minute), t0.Add(-time.Hour)); err != nil || n != 0 {
+			t.Fatalf("before anything is stale: dropped %d, %v", n, err)
+		}
+		if n, _ := db.DropStalePayloads(ctx, bdb, t0.Add(30*time.Minute), t0.Add(-time.Hour)); n != 1 {
+			t.Fatalf("at the link's expiry: dropped %d, want the link's", n)
+		}
+		if ok, err := db.RequeueMail(ctx, bdb, "link", t0); ok || err != nil {
+			t.Errorf("requeue without a payload = %v, %v", ok, err)
+		}
+		if ok, err := db.RequeueMail(ctx, bdb, "notice", t0.Add(time.Hour)); !ok || err != nil {
+			t.Fatalf("requeue = %v, %v", ok, err)
+		}
+		due, _ := db.ClaimDueMail(ctx, bdb, t0.Add(time.Hour), time.Minute, 10)
+		if len(due) != 1 || due[0].ID != "notice" || due[0].Attempts != 1 || due[0].DeadAt != nil {
+			t.Fatalf("after requeue: %+v", due)
+		}
+		if ok, _ := db.RequeueMail(ctx, bdb, "notice", t0.Add(time.Hour)); ok {
+			t.Error("a row being sent was requeued")
+		}
+		if n, _ := db.DropStalePayloads(ctx, bdb, t0.Add(time.Hour), t0.Add(time.Hour)); n != 0 {
+			t.Errorf("dropped %d payloads of live rows", n)
+		}
+	})
+}
