@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,7 +123,9 @@ func (a *App) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // newOutboxID is random, so it also serves as the provider's idempotency key.
-func newOutboxID() string { return randomString(16) }
+// It is hex so that it never starts with "-", which a command line would
+// take for a flag (outbox retry ID).
+func newOutboxID() string { return hex.EncodeToString(RandomKey()[:16]) }
 
 // wakeOutbox tells the worker a row is waiting, without blocking.
 func (a *App) wakeOutbox() {
