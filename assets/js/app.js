@@ -28,6 +28,15 @@
     }
     window.addEventListener("load", postHeight);
     document.addEventListener("htmx:afterSettle", postHeight);
+    // The parent's /embed.js may start listening after our first report
+    // (it loads async): it then asks, and we report again.
+    window.addEventListener("message", function (event) {
+      if (event.source === window.parent && origins.indexOf(event.origin) >= 0 &&
+          event.data && event.data.type === "aikagi:height?") {
+        lastHeight = 0;
+        postHeight();
+      }
+    });
     postHeight();
   }
 
