@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -90,4 +91,39 @@ func (a *App) limited(ctx context.Context, who client, name string) error {
 		return err
 	}
 	return problem(fiber.StatusTooManyRequests, views.TooManyRequests, nil)
+}
+
+// mailAllowed counts one mail against its recipient's limit (key) and, only
+// when that passes, against the global one, so that requests already
+// refused for one account cannot use up everyone's allowance. It returns the
+// name of the limit that refused the mail, or "" when it may go. The
+// recipient's counter row also serialises concurrent requests for one
+// account on PostgreSQL, so they cannot both leave a valid link.
+func (a *App) mailAllowed(ctx context.Context, tx bun.IDB, key string) (refusedBy string, err error) {
+	ok, err := a.hit(ctx, tx, a.cfg.Limits.MailsPerAccount, key)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		refusedBy = "mails per recipient"
+	} else if ok, err = a.hit(ctx, tx, a.cfg.Limits.MailsGlobal, "mail:all"); err != nil {
+		return "", err
+	} else if !ok {
+		refusedBy = "mails in all"
+		a.log.Warn("mails over the global limit; requests are answered but not mailed", "limit", a.cfg.Limits.MailsGlobal.String())
+	}
+	if refusedBy != "" {
+		a.metrics.rateLimited.WithLabelValues(refusedBy).Inc()
+	}
+	return refusedBy, nil
+}
+
+// limitKey is the client part of a per-IP limit's key: the address for
+// IPv4, the /64 for IPv6, where one subscriber commonly holds a whole /64.
+func limitKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Is4() {
+		return ip
+	}
+	return netip.PrefixFrom(addr, 64).Masked().String()
 }

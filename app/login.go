@@ -37,7 +37,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	view := views.LoginForm{T: t, LoginID: loginID}
 	audit := &db.AuditEvent{LoginID: loginID, IP: who.IP, UserAgent: who.UserAgent}
 
-	if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LoginsPerIP, "login:ip:"+who.IP); err != nil {
+	if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LoginsPerIP, "login:ip:"+limitKey(who.IP)); err != nil {
 		return err
 	} else if !ok {
 		return a.limited(ctx, who, "logins per IP")

@@ -197,7 +197,7 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 	switch state {
 	case db.TokenUnknown:
 		// Guessing produces unknown links; a real one always opens.
-		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+who.IP); err != nil {
+		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+limitKey(who.IP)); err != nil {
 			return nil, nil, err
 		} else if !ok {
 			return nil, nil, a.limited(ctx, who, "unknown links per IP")

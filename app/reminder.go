@@ -58,17 +58,11 @@ func (a *App) remindLoginIDs(ctx context.Context, email string, who client) erro
 		}
 		event.LoginID, event.Detail = first.LoginID, strings.Join(ids, " ")
 
-		perAddress, err := a.hit(ctx, tx, a.cfg.Limits.MailsPerAccount, "mail:address:"+strings.ToLower(email))
-		if err != nil {
-			return err
-		}
-		global, err := a.hit(ctx, tx, a.cfg.Limits.MailsGlobal, "mail:all")
-		if err != nil {
-			return err
-		}
-		if !perAddress || !global {
-			event.Kind = db.AuditReminderLimited
-			a.metrics.rateLimited.WithLabelValues(map[bool]string{true: "mails in all", false: "mails per address"}[perAddress]).Inc()
+		if refused, err := a.mailAllowed(ctx, tx, "mail:address:"+strings.ToLower(email)); err != nil || refused != "" {
+			if err != nil {
+				return err
+			}
+			event.Kind, event.Detail = db.AuditReminderLimited, refused+": "+event.Detail
 			return db.RecordAudit(ctx, tx, event, now)
 		}
 

@@ -46,20 +46,11 @@ func (a *App) requestReset(ctx context.Context, loginID, email string, who clien
 			return db.RecordAudit(ctx, tx, event, now)
 		}
 		event.AccountID = &acct.ID
-		perAccount, err := a.hit(ctx, tx, a.cfg.Limits.MailsPerAccount, fmt.Sprint("mail:account:", acct.ID))
-		if err != nil {
-			return err
-		}
-		global, err := a.hit(ctx, tx, a.cfg.Limits.MailsGlobal, "mail:all")
-		if err != nil {
-			return err
-		}
-		if !perAccount || !global {
-			event.Kind, event.Detail = db.AuditResetLimited, map[bool]string{true: "mails in all", false: "mails per account"}[perAccount]
-			a.metrics.rateLimited.WithLabelValues(event.Detail).Inc()
-			if !global {
-				a.log.Warn("reset mails over the global limit; requests are answered but not mailed", "limit", a.cfg.Limits.MailsGlobal.String())
+		if refused, err := a.mailAllowed(ctx, tx, fmt.Sprint("mail:account:", acct.ID)); err != nil || refused != "" {
+			if err != nil {
+				return err
 			}
+			event.Kind, event.Detail = db.AuditResetLimited, refused
 			return db.RecordAudit(ctx, tx, event, now)
 		}
 		if _, err := a.queueResetLink(ctx, tx, acct, token, hash, a.cfg.TokenTTL, who.IP); err != nil {

@@ -215,3 +215,36 @@ func TestPanicBecomesErrorPage(t *testing.T) {
 		t.Errorf("after a panic: status %d", res.Status)
 	}
 }
+
+// Requests that the per-account limit already refuses do not use up the
+// global allowance, so one merchant replaying step 3 cannot stop everyone
+// else's mail.
+func TestRefusedRequestsDoNotDrainTheGlobalLimit(t *testing.T) {
+	a := newTestAppEnv(t, "sqlite", map[string]string{"LIMIT_MAILS_GLOBAL": "5/1m", "LIMIT_SENDS_PER_IP": "1000/1h"})
+	newAccount(t, a, "noisy01", "noisy@example.jp", "ja")
+	newAccount(t, a, "quiet01", "quiet@example.jp", "ja")
+	state := confirmState(t, a, "noisy01", "noisy@example.jp")
+	for range 20 {
+		postForm(t, a, "/password-resetting/send", url.Values{"state": {state}})
+	}
+	if n := countRows(t, a.db, "outbox"); n != 3 {
+		t.Fatalf("%d mails for the noisy account, want 3", n)
+	}
+	requestResetFlow(t, a, "quiet01", "quiet@example.jp")
+	if n := countRows(t, a.db, "outbox"); n != 4 {
+		t.Errorf("another merchant's mail was refused after one account's replays (%d mails)", n)
+	}
+}
+
+func TestLimitKeyGroupsIPv6Subnets(t *testing.T) {
+	for ip, want := range map[string]string{
+		"192.0.2.7":                 "192.0.2.7",
+		"2001:db8:1:2:aaaa::1":      "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff:ffff::9": "2001:db8:1:2::/64",
+		"not an ip":                 "not an ip",
+	} {
+		if got := limitKey(ip); got != want {
+			t.Errorf("limitKey(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}

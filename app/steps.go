@@ -128,7 +128,7 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 			}
 		}
 		start, who := time.Now(), a.client(c)
-		if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+who.IP); err != nil {
+		if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+limitKey(who.IP)); err != nil {
 			return err
 		} else if !ok {
 			return a.limited(c.UserContext(), who, "sends per IP")

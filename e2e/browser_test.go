@@ -311,7 +311,7 @@ func (p *page) sameDocument() bool {
 // byText is a JavaScript expression for the first visible button or link
 // whose text is label.
 func byText(label string) string {
-	return `[...document.querySelectorAll("button, a")].find(e => e.textContent.trim() === ` + jsString(label) + ` && e.getClientRects().length > 0)`
+	return `[...document.querySelectorAll("button, a")].find(e => e.textContent.trim() === ` + jsString(label) + ` && e.getClientRects().length > 0 && !e.closest("[aria-hidden=true]"))`
 }
 
 // painted is a JavaScript statement for an async function: it waits until

@@ -201,7 +201,9 @@ func setNewPasswordAndLogIn(t *testing.T, b *tab, acct account, link string) {
 	pw := newPassword[acct.Lang]
 	b.fill("password", pw)
 	b.fill("password_confirm", pw)
-	b.press(byText(T.ChangePassword))
+	// Enter in the field, as a phone's Go key does: it must change the
+	// password, not press the show/hide button.
+	b.enter()
 	b.waitHeading(T.DoneTitle)
 
 	b.press(byText(T.ToLogin))
