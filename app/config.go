@@ -38,6 +38,7 @@ type Config struct {
 	LockoutWindow     time.Duration // within this long
 	Limits            Limits
 	SendFloor         time.Duration // step 3 never answers sooner, whatever matched
+	LoginFailureFloor time.Duration // a failed login never answers sooner
 }
 
 // LoadConfig reads the settings through getenv (os.Getenv in production).
@@ -67,8 +68,8 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	}
 
 	base, err := url.Parse(strings.TrimSuffix(get("BASE_URL", "http://localhost:8080"), "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" || base.User != nil {
-		errs = append(errs, fmt.Errorf("BASE_URL=%q: use an absolute URL such as https://reset.example.com", getenv("BASE_URL")))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.RawQuery != "" || base.Fragment != "" || base.User != nil || (base.Path != "" && base.Path != "/") {
+		errs = append(errs, fmt.Errorf("BASE_URL=%q: use an origin such as https://reset.example.com (no path: the app is served at the root)", getenv("BASE_URL")))
 	} else {
 		cfg.BaseURL = base
 	}
@@ -91,11 +92,10 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 			cfg.FrameAncestors = append(cfg.FrameAncestors, origin)
 		}
 	}
-	if cfg.MetricsAllow, err = parsePrefixes(get("METRICS_ALLOW", "")); err != nil {
-		errs = append(errs, fmt.Errorf("METRICS_ALLOW: %w", err))
+	if cfg.MetricsAllow, err = parsePrefixes("METRICS_ALLOW", get("METRICS_ALLOW", "")); err != nil {
+		errs = append(errs, err)
 	}
-	cfg.TrustedProxies, err = parsePrefixes(get("TRUSTED_PROXIES", ""))
-	if err != nil {
+	if cfg.TrustedProxies, err = parsePrefixes("TRUSTED_PROXIES", get("TRUSTED_PROXIES", "")); err != nil {
 		errs = append(errs, err)
 	}
 	cfg.TokenTTL = parseDuration(get("TOKEN_TTL", "30m"), "TOKEN_TTL", time.Minute, 7*24*time.Hour, &errs)
@@ -116,6 +116,7 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	cfg.Resend = parseResendSettings(get, &errs)
 
 	cfg.SendFloor = parseDuration(get("SEND_MIN_DURATION", "15ms"), "SEND_MIN_DURATION", 0, 5*time.Second, &errs)
+	cfg.LoginFailureFloor = parseDuration(get("LOGIN_FAILURE_MIN_DURATION", "400ms"), "LOGIN_FAILURE_MIN_DURATION", 0, 5*time.Second, &errs)
 	cfg.Limits = defaultLimits()
 	for _, l := range []struct {
 		name  string
@@ -194,11 +195,12 @@ func parseOrigins(s string) ([]string, error) {
 	return origins, nil
 }
 
-// originHost is a host[:port] as a CSP source may name it, optionally with
-// a leading wildcard label; nothing that could end the directive.
-var originHost = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`)
+// originHost is a host[:port], nothing that could end a CSP directive. No
+// wildcards: a framed page reports its height to each allowed origin by
+// name, which a pattern cannot be.
+var originHost = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$`)
 
-func parsePrefixes(s string) ([]netip.Prefix, error) {
+func parsePrefixes(name, s string) ([]netip.Prefix, error) {
 	var prefixes []netip.Prefix
 	for _, item := range splitList(s) {
 		if p, err := netip.ParsePrefix(item); err == nil {
@@ -207,7 +209,7 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		}
 		addr, err := netip.ParseAddr(item)
 		if err != nil {
-			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP nor a CIDR", item)
+			return nil, fmt.Errorf("%s: %q is neither an IP nor a CIDR", name, item)
 		}
 		prefixes = append(prefixes, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
 	}

@@ -98,17 +98,26 @@ func TestLoadConfigValues(t *testing.T) {
 	}
 }
 
-func TestLoadConfigBaseURLWithPath(t *testing.T) {
+// The app serves its pages at the root, so a BASE_URL with a path would
+// put links in mails that lead nowhere: it is refused, as are wildcards in
+// FRAME_ANCESTORS, whose pages could not report their height.
+func TestLoadConfigRefusesPathsAndWildcards(t *testing.T) {
 	t.Parallel()
-	cfg, err := LoadConfig(getenvFrom(map[string]string{"BASE_URL": "https://www.example.com/support/", "SECRET_KEY": testSecretHex}), noRandomKey(t))
+	for name, env := range map[string]map[string]string{
+		"path":     {"BASE_URL": "https://www.example.com/support/"},
+		"wildcard": {"FRAME_ANCESTORS": "https://*.example.com"},
+	} {
+		env["SECRET_KEY"] = testSecretHex
+		if _, err := LoadConfig(getenvFrom(env), noRandomKey(t)); err == nil {
+			t.Errorf("%s accepted: %v", name, env)
+		}
+	}
+	cfg, err := LoadConfig(getenvFrom(map[string]string{"BASE_URL": "https://www.example.com/", "SECRET_KEY": testSecretHex}), noRandomKey(t))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("a trailing slash is no path: %v", err)
 	}
-	if got := cfg.URL("/password-resetting/reset", url.Values{"token": {"a b"}}); got != "https://www.example.com/support/password-resetting/reset?token=a+b" {
+	if got := cfg.URL("/password-resetting/reset", url.Values{"token": {"a b"}}); got != "https://www.example.com/password-resetting/reset?token=a+b" {
 		t.Errorf("URL = %q", got)
-	}
-	if got := cfg.Origin(); got != "https://www.example.com" {
-		t.Errorf("Origin = %q", got)
 	}
 }
 

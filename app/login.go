@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 )
 
 const sessionCookie = "aikagi_session"
+
+var errPasswordChangedMeanwhile = errors.New("login: the password changed while it was being checked")
 
 // showLogin is the admin site's login page.
 func (a *App) showLogin(c *fiber.Ctx) error {
@@ -33,7 +36,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	t := views.T(a.lang(c))
 	loginID, password := normalizeLoginID(form["login_id"]), form["password"]
 	who := a.client(c)
-	now := a.now()
+	now, start := a.now(), time.Now()
 	view := views.LoginForm{T: t, LoginID: loginID}
 	audit := &db.AuditEvent{LoginID: loginID, IP: who.IP, UserAgent: who.UserAgent}
 
@@ -79,13 +82,20 @@ func (a *App) login(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
-	if !ok || acct == nil || validateLoginID(loginID) != "" {
+	refuse := func() error {
 		audit.Kind = db.AuditLoginFailed
 		if err := db.RecordAudit(ctx, a.db, audit, now); err != nil {
 			return err
 		}
+		// An imported bcrypt hash takes longer to check than the dummy
+		// argon2id one; a floor on failures keeps that from telling which
+		// IDs exist. Successes need none: they reveal nothing new.
+		padTo(ctx, start, a.cfg.LoginFailureFloor)
 		view.Problem = views.LoginFailed
 		return a.render(c, fiber.StatusUnauthorized, t.LoginTitle, views.LoginFormView(view))
+	}
+	if !ok || acct == nil || validateLoginID(loginID) != "" {
+		return refuse()
 	}
 
 	var newHash string
@@ -94,8 +104,19 @@ func (a *App) login(c *fiber.Ctx) error {
 			return fmt.Errorf("login: rehash: %w", err)
 		}
 	}
-	sessionID, sessionHash := newResetToken() // same shape: 256 random bits, stored hashed
+	sessionID, sessionHash := newSecret()
 	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// The password was checked outside this transaction. If a reset
+		// changed it meanwhile, the login must not outlive the reset (nor
+		// write the old password back as an upgrade); the row lock makes a
+		// reset that starts now wait for this login, then end its session.
+		current, err := db.LockAccount(ctx, tx, acct.ID)
+		if err != nil {
+			return err
+		}
+		if current == nil || current.PasswordHash != acct.PasswordHash {
+			return errPasswordChangedMeanwhile
+		}
 		if newHash != "" {
 			if err := db.SetPassword(ctx, tx, acct.ID, newHash, now, false); err != nil {
 				return err
@@ -115,6 +136,9 @@ func (a *App) login(c *fiber.Ctx) error {
 		audit.Kind = db.AuditLoginSucceeded
 		return db.RecordAudit(ctx, tx, audit, now)
 	})
+	if errors.Is(err, errPasswordChangedMeanwhile) {
+		return refuse()
+	}
 	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
@@ -145,7 +169,7 @@ func (a *App) logout(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		if err := db.DeleteSession(c.UserContext(), a.db, hashResetToken(id)); err != nil {
+		if err := db.DeleteSession(c.UserContext(), a.db, hashSecret(id)); err != nil {
 			return err
 		}
 	}
@@ -159,7 +183,7 @@ func (a *App) sessionAccount(c *fiber.Ctx) (*db.Account, error) {
 	if id == "" {
 		return nil, nil
 	}
-	return db.FindSessionAccount(c.UserContext(), a.db, hashResetToken(id), a.now())
+	return db.FindSessionAccount(c.UserContext(), a.db, hashSecret(id), a.now())
 }
 
 func (a *App) setSessionCookie(c *fiber.Ctx, value string, expires time.Time) {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -436,7 +437,7 @@ func TestHomeNeedsSession(t *testing.T) {
 
 	garbage := newFakeBrowser(a)
 	garbage.jar["__Host-aikagi_session"] = "not-a-session"
-	token, _ := newResetToken()
+	token, _ := newSecret()
 	resetTokenAsSession := newFakeBrowser(a)
 	resetTokenAsSession.jar["__Host-aikagi_session"] = issueToken(t, a, newAccount(t, a, "home02", "home02@example.jp", "ja"))
 	unknown := newFakeBrowser(a)
@@ -518,4 +519,45 @@ func TestHashingBounded(t *testing.T) {
 	if _, err := a.hashPassword(context.Background(), "now there is room"); err != nil {
 		t.Errorf("hash after a slot was freed: %v", err)
 	}
+}
+
+// A login whose password check overlaps a reset must not outlive the reset,
+// nor write the old password back when it upgrades a bcrypt hash.
+func TestLoginRacingAResetDoesNotSurviveIt(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		const oldPassword, newPassword = "the old bcrypt passphrase", "a brand new long passphrase"
+		for i := range 6 {
+			acct := newAccount(t, a, fmt.Sprint("race", i), fmt.Sprint("race", i, "@example.jp"), "ja")
+			old, err := bcrypt.GenerateFromPassword([]byte(oldPassword), 10) // slow enough to overlap
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetPassword(context.Background(), a.db, acct.ID, string(old), a.now(), false); err != nil {
+				t.Fatal(err)
+			}
+			token := issueToken(t, a, acct)
+			merchant, thief := newFakeBrowser(a), newFakeBrowser(a)
+			merchant.get(t, resetLink(token, ""))
+
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				thief.post(t, "/login", url.Values{"login_id": {acct.LoginID}, "password": {oldPassword}})
+			}()
+			time.Sleep(time.Duration(i) * 15 * time.Millisecond)
+			if res := merchant.post(t, views.PathReset, url.Values{"password": {newPassword}, "password_confirm": {newPassword}}); res.Status != http.StatusOK {
+				t.Fatalf("reset: status %d", res.Status)
+			}
+			<-done
+
+			if res := thief.get(t, "/"); res.Status == http.StatusOK {
+				t.Errorf("round %d: a session from the old password works after the reset", i)
+			}
+			ok, _, err := a.verifyPassword(context.Background(), storedHash(t, a, acct.ID), newPassword)
+			if err != nil || !ok {
+				t.Errorf("round %d: the new password does not work (the login wrote the old one back?)", i)
+			}
+		}
+	})
 }

@@ -75,12 +75,12 @@ func TestMailRendering(t *testing.T) {
 			ctx := context.Background()
 			a := newTestApp(t, "sqlite")
 			acct := newAccount(t, a, "taro01", "taro@example.jp", locale)
-			token, hash := newResetToken()
+			token, hash := newSecret()
 			if _, err := a.queueResetLink(ctx, a.db, acct, token, hash, a.cfg.TokenTTL, "192.0.2.1"); err != nil {
 				t.Fatal(err)
 			}
 			reset := queuedMessage(t, a, mailKindReset)
-			resetURL := "https://reset.example.test/password-resetting/reset?token=" + token
+			resetURL := "https://reset.example.test/password-resetting/reset?token=" + token + "&lang=" + locale
 			// The mailed link opens the new-password page (before it is used below).
 			u, _ := url.Parse(resetURL)
 			if res := get(t, a, u.RequestURI()); res.Status != 303 {

@@ -72,7 +72,7 @@ func (m *metrics) observeRequest(c *fiber.Ctx, elapsed time.Duration) {
 func (a *App) serveMetrics(c *fiber.Ctx) error {
 	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
 	peer = peer.Unmap()
-	allowed := peer.IsLoopback()
+	allowed := isLocal(c)
 	for _, p := range a.cfg.MetricsAllow {
 		allowed = allowed || p.Contains(peer)
 	}
@@ -116,4 +116,21 @@ func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		age = o.now().Sub(stats.OldestWaiting).Seconds()
 	}
 	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
+}
+
+// isLocal reports a request from this machine itself, not relayed by a
+// proxy on it: a loopback peer and no X-Forwarded-For. (In-process test
+// requests come from the unspecified address.)
+func isLocal(c *fiber.Ctx) bool {
+	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	peer = peer.Unmap()
+	return (peer.IsLoopback() || peer.IsUnspecified()) && len(c.Request().Header.Peek(fiber.HeaderXForwardedFor)) == 0
+}
+
+// localOnly hides a route from everyone but this machine.
+func (a *App) localOnly(c *fiber.Ctx) error {
+	if !isLocal(c) {
+		return fiber.ErrNotFound
+	}
+	return c.Next()
 }

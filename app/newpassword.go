@@ -18,8 +18,9 @@ const resetCookie = "aikagi_reset"
 
 // showNewPasswordForm is step 5. Opened from the mail (?token=…), it checks
 // the link without using it up (mail scanners open links too), moves the
-// token into a cookie for this path and redirects to the bare URL, so the
-// token leaves the address bar and the history. Then it shows the form.
+// token into a cookie (Path=/, as the __Host- prefix requires) and
+// redirects to the bare URL, so the token leaves the address bar and the
+// history. Then it shows the form.
 func (a *App) showNewPasswordForm(c *fiber.Ctx) error {
 	t := views.T(a.lang(c))
 	if token := c.Query("token"); token != "" {
@@ -125,7 +126,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 func (a *App) changePassword(ctx context.Context, acct *db.Account, token, hash string, who client) (used bool, err error) {
 	now := a.now()
 	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		accountID, ok, err := db.ConsumeResetToken(ctx, tx, hashResetToken(token), now)
+		accountID, ok, err := db.ConsumeResetToken(ctx, tx, hashSecret(token), now)
 		if err != nil || !ok {
 			return err
 		}
@@ -177,7 +178,7 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 	ctx := c.UserContext()
 	var tok *db.ResetToken
 	if raw, err := base64.RawURLEncoding.DecodeString(token); err == nil && len(raw) == 32 {
-		if tok, err = db.LookupResetToken(ctx, a.db, hashResetToken(token)); err != nil {
+		if tok, err = db.LookupResetToken(ctx, a.db, hashSecret(token)); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -248,7 +248,7 @@ func TestRefusedLinks(t *testing.T) {
 				return older
 			}, http.StatusGone, views.LinkRevoked},
 			{"unknown token of the right shape", func(t *testing.T, a *App) string {
-				tok, _ := newResetToken()
+				tok, _ := newSecret()
 				return tok
 			}, http.StatusNotFound, views.LinkInvalid},
 			{"random string", func(*testing.T, *App) string { return "hello-this-is-not-a-token" }, http.StatusNotFound, views.LinkInvalid},
@@ -586,7 +586,7 @@ func TestResetRevokesOtherLinksAndSessions(t *testing.T) {
 		token := issueToken(t, a, acct)
 		// A second live link for the same account, as an older release or
 		// an operator could leave behind.
-		spare, spareHash := newResetToken()
+		spare, spareHash := newSecret()
 		if _, err := a.db.NewInsert().Model(&db.ResetToken{
 			AccountID: acct.ID, TokenHash: spareHash, CreatedAt: db.Stamp(a.now()), ExpiresAt: db.Stamp(a.now().Add(time.Hour)),
 		}).Exec(ctx); err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/a-h/templ"
@@ -34,7 +33,7 @@ func (a *App) newResetJourney() *journey {
 // paths cost about the same.
 func (a *App) requestReset(ctx context.Context, loginID, email string, who client) error {
 	now := a.now()
-	token, hash := newResetToken()
+	token, hash := newSecret()
 	queued := false
 	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		acct, err := db.FindAccountForReset(ctx, tx, loginID, email)
@@ -82,7 +81,9 @@ func (a *App) queueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, 
 		Lang:      lang,
 		SiteName:  a.cfg.SiteName,
 		StoreName: acct.StoreName,
-		URL:       a.cfg.URL(views.PathReset, url.Values{"token": {token}}),
+		// The token comes first, and the account's language with it, so the
+		// page it opens speaks the mail's language.
+		URL:       a.cfg.URL(views.PathReset, nil) + "?token=" + token + "&lang=" + string(lang),
 		ExpiresAt: tok.ExpiresAt,
 	}
 	return tok.ExpiresAt, a.enqueueRendered(ctx, tx, mailKindReset, acct, mail.Subject(),

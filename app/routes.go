@@ -52,10 +52,11 @@ func (a *App) routes() {
 		r.Post("/webhooks/resend", a.receiveResendWebhook)
 	}
 
-	// The development mailbox, never in production.
+	// The development mailbox: never in production, and only to this
+	// machine, in case a deployment forgot APP_ENV.
 	if a.mailbox != nil {
-		r.Get("/_dev/mail", a.listDevMail)
-		r.Get("/_dev/mail/:id<int>", a.showDevMail)
-		r.Get("/_dev/mail/:id<int>/html", a.showDevMailHTML)
+		r.Get("/_dev/mail", a.localOnly, a.listDevMail)
+		r.Get("/_dev/mail/:id<int>", a.localOnly, a.showDevMail)
+		r.Get("/_dev/mail/:id<int>/html", a.localOnly, a.showDevMailHTML)
 	}
 }

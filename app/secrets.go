@@ -30,14 +30,14 @@ func RandomKey() []byte {
 	return b
 }
 
-// newResetToken returns a 256-bit token for the mail and the SHA-256 hash
-// that is all the database keeps of it.
-func newResetToken() (token string, hash []byte) {
+// newSecret returns 256 random bits as text, for a reset link or a session
+// cookie, and the SHA-256 hash that is all the database keeps of it.
+func newSecret() (token string, hash []byte) {
 	token = base64.RawURLEncoding.EncodeToString(RandomKey())
-	return token, hashResetToken(token)
+	return token, hashSecret(token)
 }
 
-func hashResetToken(token string) []byte {
+func hashSecret(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
 }

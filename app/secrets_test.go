@@ -152,7 +152,7 @@ func TestNewResetToken(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
 	for range 100 {
-		token, hash := newResetToken()
+		token, hash := newSecret()
 		raw, err := base64.RawURLEncoding.DecodeString(token)
 		if err != nil || len(raw) < 32 {
 			t.Fatalf("token %q: %d bytes, %v; want ≥ 32 random bytes", token, len(raw), err)

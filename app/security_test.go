@@ -84,17 +84,17 @@ func TestSendsPerIPSharedAcrossInstances(t *testing.T) {
 func TestLinkGuessingLimited(t *testing.T) {
 	a := newTestAppEnv(t, "sqlite", map[string]string{"LIMIT_LINK_GUESSES_PER_IP": "5/15m"})
 	acct := newAccount(t, a, "guess01", "guess@example.jp", "ja")
-	token, hash := newResetToken()
+	token, hash := newSecret()
 	if _, err := db.CreateResetToken(context.Background(), a.db, acct.ID, hash, a.now(), 30*time.Minute, ""); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		guess, _ := newResetToken()
+		guess, _ := newSecret()
 		if res := get(t, a, "/password-resetting/reset?token="+guess); res.Status != http.StatusNotFound {
 			t.Fatalf("guess %d: status %d, want 404", i+1, res.Status)
 		}
 	}
-	guess, _ := newResetToken()
+	guess, _ := newSecret()
 	assertProblemPage(t, get(t, a, "/password-resetting/reset?token="+guess), http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(views.TooManyRequests))
 	if res := get(t, a, "/password-resetting/reset?token="+token); res.Status != http.StatusSeeOther {
 		t.Fatalf("the owner's link after the guesses: status %d, want 303", res.Status)
@@ -245,6 +245,22 @@ func TestLimitKeyGroupsIPv6Subnets(t *testing.T) {
 	} {
 		if got := limitKey(ip); got != want {
 			t.Errorf("limitKey(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}
+
+// Failed logins take at least LOGIN_FAILURE_MIN_DURATION, so a slow bcrypt
+// check of an imported account does not stand out from an unknown ID.
+func TestFailedLoginFloor(t *testing.T) {
+	a := newTestAppEnv(t, "sqlite", map[string]string{"LOGIN_FAILURE_MIN_DURATION": "150ms"})
+	for _, loginID := range []string{"nobody-here", "someone"} {
+		start := time.Now()
+		res := postForm(t, a, "/login", url.Values{"login_id": {loginID}, "password": {"wrong password"}})
+		if res.Status != http.StatusUnauthorized {
+			t.Fatalf("status %d", res.Status)
+		}
+		if took := time.Since(start); took < 150*time.Millisecond {
+			t.Errorf("failed login for %q answered after %v, before the floor", loginID, took)
 		}
 	}
 }

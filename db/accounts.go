@@ -108,3 +108,21 @@ func FindAccountsByEmail(ctx context.Context, idb bun.IDB, email string) ([]Acco
 	}
 	return accounts, nil
 }
+
+// LockAccount reads the account and, on PostgreSQL, locks its row until the
+// transaction ends (SQLite's write transactions are serial already).
+func LockAccount(ctx context.Context, tx bun.Tx, id int64) (*Account, error) {
+	var a Account
+	q := tx.NewSelect().Model(&a).Where("id = ?", id)
+	if IsPostgres(tx) {
+		q = q.For("UPDATE")
+	}
+	err := q.Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: lock account: %w", err)
+	}
+	return &a, nil
+}

@@ -31,12 +31,6 @@ var deliveryRank = map[string]int{
 	DeliveryComplained: 4,
 }
 
-// IsDeliveryEvent reports whether event is one of the delivery events.
-func IsDeliveryEvent(event string) bool {
-	_, ok := deliveryRank[event]
-	return ok && event != ""
-}
-
 // EnqueueMail stores m as pending, due now. Call it in the transaction that
 // creates whatever the mail announces.
 func EnqueueMail(ctx context.Context, idb bun.IDB, m *OutboxMail, now time.Time) error {
