@@ -162,6 +162,17 @@ func retryOutbox(ctx context.Context, env Env, args []string) error {
 	case row.Payload == nil:
 		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", id, outboxRetention, newLink)
 	}
+	if row.Kind == mailKindReset && row.AccountID != nil {
+		// Only the token's hash is kept, so the mail cannot be matched to it;
+		// but any link or password change after the mail makes its link dead.
+		superseded, err := db.ResetLinkSuperseded(ctx, bdb, *row.AccountID, row.CreatedAt)
+		if err != nil {
+			return err
+		}
+		if superseded {
+			return fmt.Errorf("outbox retry: a newer link or a password change since %s has made the link in %s dead; if a link is still needed: %s", stamp(&row.CreatedAt), id, newLink)
+		}
+	}
 	err = bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		ok, err := db.RequeueMail(ctx, tx, id, now)
 		if err != nil {

@@ -288,3 +288,32 @@ func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
 		t.Errorf("retry after the retention: %v", err)
 	}
 }
+
+// A dead reset mail whose link a newer one has replaced is not sent again:
+// the merchant would only get a dead link.
+func TestRetryRefusesASupersededResetMail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := dbtest.Fresh(t, "sqlite")
+	fake := newFakeResend(t)
+	clock := newFakeClock(testStart)
+	a := newResendApp(t, dsn, fake, clock, 0, nil)
+	newAccount(t, a, "taro01", "taro@example.jp", "ja")
+	if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	fake.fail(fakeFault{Status: 403})
+	a.deliverDue(ctx)
+	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxDead})
+	if len(rows) != 1 {
+		t.Fatalf("dead rows = %+v", rows)
+	}
+	clock.Advance(2 * time.Second)
+	if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", rows[0].ID)
+	if err == nil || !strings.Contains(err.Error(), "newer link") {
+		t.Errorf("retry of a superseded reset mail: %v", err)
+	}
+}

@@ -103,3 +103,22 @@ func ConsumeResetToken(ctx context.Context, idb bun.IDB, hash []byte, now time.T
 	}
 	return accountID, true, nil
 }
+
+// ResetLinkSuperseded reports whether the account got another reset link,
+// or changed its password, after since: a link mailed at since is dead then.
+func ResetLinkSuperseded(ctx context.Context, idb bun.IDB, accountID int64, since time.Time) (bool, error) {
+	newer, err := idb.NewSelect().Model((*ResetToken)(nil)).
+		Where("account_id = ?", accountID).Where("created_at > ?", Stamp(since)).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("db: newer reset links: %w", err)
+	}
+	if newer {
+		return true, nil
+	}
+	changed, err := idb.NewSelect().Model((*Account)(nil)).
+		Where("id = ?", accountID).Where("password_changed_at > ?", Stamp(since)).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("db: password changed since: %w", err)
+	}
+	return changed, nil
+}
