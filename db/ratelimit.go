@@ -24,21 +24,6 @@ RETURNING count`, key, start, start.Add(window)).Scan(ctx, &count)
 	return count, nil
 }
 
-// PeekHits returns key's count in the current window without adding to it.
-func PeekHits(ctx context.Context, idb bun.IDB, key string, now time.Time, window time.Duration) (int, error) {
-	var counts []int
-	err := idb.NewSelect().Table("rate_counters").Column("count").
-		Where("key = ?", key).Where("window_start = ?", Stamp(now).Truncate(window)).
-		Scan(ctx, &counts)
-	if err != nil {
-		return 0, fmt.Errorf("db: peek hits: %w", err)
-	}
-	if len(counts) == 0 {
-		return 0, nil
-	}
-	return counts[0], nil
-}
-
 // DeleteExpiredCounters removes counters whose window has passed.
 func DeleteExpiredCounters(ctx context.Context, idb bun.IDB, now time.Time) (int64, error) {
 	res, err := idb.NewDelete().Table("rate_counters").Where("expires_at <= ?", Stamp(now)).Exec(ctx)
