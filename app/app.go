@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"crypto/cipher"
 	"log/slog"
 	"net/http"
@@ -12,8 +13,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
+	"golang.org/x/sync/semaphore"
 
 	"aikagi/assets"
+	"aikagi/db"
 )
 
 // App is the application: its settings, its database and its collaborators.
@@ -28,10 +31,12 @@ type App struct {
 	reminder          *journey // the login-ID reminder
 	sealer            cipher.AEAD
 	mailer            Sender
-	mailbox           *DevMailbox // development only; nil in production
-	wake              chan struct{}
-	hashing           chan struct{} // bounds concurrent password hashes
-	embedScript       string        // assets.EmbedScript with this app's origin
+	mailbox           *DevMailbox         // development only; nil in production
+	wake              chan struct{}       // wakes the outbox worker
+	intakeWake        chan struct{}       // wakes the intake worker
+	intakeDelay       time.Duration       // how long a recorded request waits (intake.go)
+	hashing           *semaphore.Weighted // the memory (KiB) of password hashes in flight
+	embedScript       string              // assets.EmbedScript with this app's origin
 	metrics           *metrics
 	pagesMu           sync.RWMutex
 	pages             map[string][][]byte // renderStatic's cache: pages split at the nonce
@@ -41,20 +46,26 @@ type App struct {
 	cop               *http.CrossOriginProtection
 
 	worker outboxWorker // the mail worker's pause and pacing (outbox.go)
+
+	// intakeBeforeCommit, when set by a test, runs as the last statement of
+	// an intake transaction; an error rolls it back, as a crash would.
+	intakeBeforeCommit func(*db.IntakeRequest) error
 }
 
 // New builds the app. mailer delivers the outbox; when it is a *DevMailbox
 // the mailbox is also served at /_dev/mail.
 func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	a := &App{
-		cfg:     cfg,
-		db:      bdb,
-		log:     log,
-		now:     time.Now,
-		sealer:  newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
-		mailer:  mailer,
-		wake:    make(chan struct{}, 1),
-		hashing: make(chan struct{}, maxConcurrentHashes),
+		cfg:         cfg,
+		db:          bdb,
+		log:         log,
+		now:         time.Now,
+		sealer:      newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
+		mailer:      mailer,
+		wake:        make(chan struct{}, 1),
+		intakeWake:  make(chan struct{}, 1),
+		intakeDelay: intakeDelay,
+		hashing:     semaphore.NewWeighted(hashMemoryBudget),
 	}
 	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
 		a.mailbox = box
@@ -80,6 +91,15 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	})
 	a.routes()
 	return a
+}
+
+// RunWorkers runs the intake worker (matching step 3 requests) and the
+// mail worker until ctx ends.
+func (a *App) RunWorkers(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { a.RunIntake(ctx) })
+	wg.Go(func() { a.RunOutbox(ctx) })
+	wg.Wait()
 }
 
 // Handler exposes the Fiber app, for serving and for tests.

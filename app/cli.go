@@ -106,14 +106,20 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	if cfg.SecretGenerated {
 		log.Warn("no SECRET_KEY: using a random key for this run; forms and queued mail from earlier runs will not verify")
 	}
+	for _, msg := range cfg.Deprecated {
+		log.Warn(msg)
+	}
 	a := New(cfg, bdb, log, mailer)
 
+	// The workers outlive ctx: they stop after the last request is answered,
+	// so that what those requests recorded is matched and mailed.
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
-		a.RunOutbox(workerCtx)
+		a.RunWorkers(workerCtx)
 	}()
+	go a.checkLoginFloor(workerCtx)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -37,8 +37,8 @@ type Config struct {
 	LockoutThreshold  int           // failed logins that pause a login ID
 	LockoutWindow     time.Duration // within this long
 	Limits            Limits
-	SendFloor         time.Duration // step 3 never answers sooner, whatever matched
 	LoginFailureFloor time.Duration // a failed login never answers sooner
+	Deprecated        []string      // settings given that no longer apply, for the log
 }
 
 // LoadConfig reads the settings through getenv (os.Getenv in production).
@@ -115,7 +115,9 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 
 	cfg.Resend = parseResendSettings(get, &errs)
 
-	cfg.SendFloor = parseDuration(get("SEND_MIN_DURATION", "15ms"), "SEND_MIN_DURATION", 0, 5*time.Second, &errs)
+	if getenv("SEND_MIN_DURATION") != "" {
+		cfg.Deprecated = append(cfg.Deprecated, "SEND_MIN_DURATION is ignored: step 3 no longer waits, it only records the request (remove the setting)")
+	}
 	cfg.LoginFailureFloor = parseDuration(get("LOGIN_FAILURE_MIN_DURATION", "400ms"), "LOGIN_FAILURE_MIN_DURATION", 0, 5*time.Second, &errs)
 	cfg.Limits = defaultLimits()
 	for _, l := range []struct {

@@ -39,9 +39,8 @@ func testEnv() map[string]string {
 		"BASE_URL":   "https://reset.example.test",
 		"MAIL_FROM":  "Shop Support <support@example.test>",
 		"SITE_NAME":  "テスト加盟店管理サイト",
-		// Step 3's time floor is tested on its own; elsewhere it only slows
-		// the suite down.
-		"SEND_MIN_DURATION":          "0s",
+		// The failed-login floor is tested on its own; elsewhere it only
+		// slows the suite down.
 		"LOGIN_FAILURE_MIN_DURATION": "0s",
 		// The demo help center is a development convenience that would
 		// otherwise add its origin to FRAME_ANCESTORS.
@@ -97,6 +96,9 @@ func newTestAppOn(t testing.TB, dsn string, overrides map[string]string) *App {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := New(cfg, bdb, log, NewDevMailbox())
 	setClock(a, testStart)
+	// The test clock stands still; TestIntakeWaitsForTheResponse covers
+	// the delay.
+	a.intakeDelay = 0
 	return a
 }
 
@@ -161,8 +163,27 @@ func withHeader(name, value string) reqOption {
 	}
 }
 
-// send runs req through the app.
+// send runs req through the app, then lets the intake worker process what
+// the request recorded, as a running server's worker would at once.
 func send(t testing.TB, a *App, req *http.Request, opts ...reqOption) *response {
+	t.Helper()
+	res := sendOnly(t, a, req, opts...)
+	processIntake(t, a)
+	return res
+}
+
+// processIntake runs the intake worker until nothing is due.
+func processIntake(t testing.TB, a *App) int {
+	t.Helper()
+	n, err := a.processIntake(context.Background())
+	if err != nil {
+		t.Fatalf("process intake: %v", err)
+	}
+	return n
+}
+
+// sendOnly runs req through the app; what it records stays in the intake.
+func sendOnly(t testing.TB, a *App, req *http.Request, opts ...reqOption) *response {
 	t.Helper()
 	for _, opt := range opts {
 		opt(req)
@@ -203,10 +224,19 @@ func postForm(t testing.TB, a *App, target string, form url.Values, opts ...reqO
 	return postRaw(t, a, target, "application/x-www-form-urlencoded", form.Encode(), opts...)
 }
 
+// postFormOnly is postForm without running the intake worker afterwards.
+func postFormOnly(t testing.TB, a *App, target string, form url.Values, opts ...reqOption) *response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return sendOnly(t, a, req, opts...)
+}
+
 // confirmState submits step 1 and returns the signed state of step 2.
 func confirmState(t testing.TB, a *App, loginID, email string) string {
 	t.Helper()
-	res := postForm(t, a, "/password-resetting/confirm", url.Values{"login_id": {loginID}, "email": {email}})
+	res := postFormOnly(t, a, "/password-resetting/confirm", url.Values{"login_id": {loginID}, "email": {email}})
 	if res.Status != http.StatusOK {
 		t.Fatalf("confirm %q %q: status %d\n%s", loginID, email, res.Status, res.Body)
 	}

@@ -93,6 +93,7 @@ func parseAccountCSV(in io.Reader) ([]importRow, error) {
 	en := views.T(views.En)
 	var rows []importRow
 	var problems []string
+	slowHash := false
 	seen := map[string]int{}
 	for {
 		record, err := r.Read()
@@ -126,8 +127,9 @@ func parseAccountCSV(in io.Reader) ([]importRow, error) {
 		if _, ok := views.ParseLang(locale); !ok {
 			bad = append(bad, "locale: use ja or en")
 		}
-		if !validStoredHash(hash) {
-			bad = append(bad, "password_hash: not a bcrypt or argon2id hash")
+		if err := checkImportedHash(hash); err != nil {
+			bad = append(bad, "password_hash: "+err.Error())
+			slowHash = slowHash || errors.Is(err, errHashTooSlow)
 		}
 		if len(bad) > 0 {
 			problems = append(problems, fmt.Sprintf("line %d: %s", line, strings.Join(bad, "; ")))
@@ -135,6 +137,10 @@ func parseAccountCSV(in io.Reader) ([]importRow, error) {
 		}
 		seen[loginID] = line
 		rows = append(rows, importRow{line: line, account: &db.Account{LoginID: loginID, Email: email, StoreName: store, Locale: locale, PasswordHash: hash}})
+	}
+	if slowHash {
+		problems = append(problems, "to import accounts with slower hashes: export them again at bcrypt cost 12 or lower, "+
+			"or leave them out, create them with \"aikagi account create\" and send them a link with \"aikagi account send-reset\"")
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("account import: nothing imported:\n  %s", strings.Join(problems, "\n  "))

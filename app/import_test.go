@@ -161,6 +161,30 @@ func TestImportAccounts(t *testing.T) {
 	}
 }
 
+// The slowest hashes that import accepts still log in: bcrypt at cost 12,
+// argon2id at the app's own parameters.
+func TestImportSlowestAcceptedHashesLogIn(t *testing.T) {
+	t.Parallel()
+	c := newCLIDB(t)
+	slowest, err := bcrypt.GenerateFromPassword([]byte("cost twelve password"), maxImportBcryptCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := importHeader +
+		"slow01,slow01@example.jp,遅い店,ja," + string(slowest) + "\n" +
+		"slow02,slow02@example.jp,遅い店,ja,\"$argon2id$v=19$m=19456,t=2,p=4$" + strings.SplitN(hashArgon2id("x"), "$", 5)[4] + "\"\n"
+	if out, err := c.importFile(t, csv); err != nil {
+		t.Fatalf("import: %v (%s)", err, out)
+	}
+	a := c.open(t)
+	if res := loginAs(t, newFakeBrowser(a), "slow01", "cost twelve password"); res.Status != http.StatusSeeOther {
+		t.Errorf("login with a cost-12 bcrypt hash: status %d", res.Status)
+	}
+	if res := loginAs(t, newFakeBrowser(a), "slow02", "wrong"); res.Status != http.StatusUnauthorized {
+		t.Errorf("wrong password against an argon2id p=4 hash: status %d", res.Status)
+	}
+}
+
 // TestImportHeader checks the header row: with or without Excel's byte
 // order mark, and refused when the columns are not the expected ones.
 func TestImportHeader(t *testing.T) {
@@ -211,6 +235,12 @@ func TestImportRefusesBadRows(t *testing.T) {
 		{"empty hash", good("ok01") + "bad01,bad01@example.jp,店,ja,\n", []string{"line 3", "password_hash"}},
 		{"truncated bcrypt hash", good("ok01") + "bad01,bad01@example.jp,店,ja," + hash[:40] + "\n", []string{"line 3", "password_hash"}},
 		{"MD5 crypt hash", good("ok01") + "bad01,bad01@example.jp,店,ja,$1$saltsalt$qjXMvbEw8oaL.CzflDugX/\n", []string{"line 3", "password_hash"}},
+		{"bcrypt above cost 12", good("ok01") + "bad01,bad01@example.jp,店,ja," + strings.Replace(hash, "$04$", "$13$", 1) + "\n",
+			[]string{"line 3", "bcrypt cost 13 is above 12", "export them again"}},
+		{"argon2id above the app's memory", good("ok01") + "bad01,bad01@example.jp,店,ja,\"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\"\n",
+			[]string{"line 3", "m=65536", "export them again"}},
+		{"argon2id above the app's passes", good("ok01") + "bad01,bad01@example.jp,店,ja,\"$argon2id$v=19$m=19456,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\"\n",
+			[]string{"line 3", "t=3"}},
 		{"argon2id with absurd memory", good("ok01") + "bad01,bad01@example.jp,店,ja,\"$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\"\n", []string{"line 3", "password_hash"}},
 		{"empty store name", good("ok01") + "bad01,bad01@example.jp, ,ja," + hash + "\n", []string{"line 3", "store_name"}},
 		{"login ID with a space", good("ok01") + "bad 01,bad01@example.jp,店,ja," + hash + "\n", []string{"line 3", "login_id"}},

@@ -497,15 +497,19 @@ func TestCrossSiteLoginRefused(t *testing.T) {
 	}
 }
 
-// TestHashingBounded checks that no more than maxConcurrentHashes password
-// hashes run at once, and that a waiting one gives up with its request.
+// TestHashingBounded checks that the password hashes in flight stay within
+// the memory budget: four of the app's own, or a single 64 MiB one from an
+// old import, and that a waiting one gives up with its request.
 func TestHashingBounded(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, "sqlite")
-	for range maxConcurrentHashes {
-		if err := a.acquireHashSlot(context.Background()); err != nil {
+	var releases []func()
+	for range 4 {
+		release, err := a.acquireHashMemory(context.Background(), argonMemory)
+		if err != nil {
 			t.Fatal(err)
 		}
+		releases = append(releases, release)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -515,10 +519,26 @@ func TestHashingBounded(t *testing.T) {
 	if _, _, err := a.verifyPassword(ctx, dummyHash(), "one too many"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("verify beyond the bound: err %v, want to wait and give up", err)
 	}
-	a.releaseHashSlot()
+	releases[0]()
 	if _, err := a.hashPassword(context.Background(), "now there is room"); err != nil {
 		t.Errorf("hash after a slot was freed: %v", err)
 	}
+	for _, release := range releases[1:] {
+		release()
+	}
+
+	// A 64 MiB hash takes most of the budget: nothing else runs beside it.
+	big := "$argon2id$v=19$m=65536,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+	release, err := a.acquireHashMemory(context.Background(), hashMemory(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	if _, err := a.hashPassword(ctx2, "beside a big one"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("hash beside a 64 MiB one: err %v, want to wait", err)
+	}
+	release()
 }
 
 // A login whose password check overlaps a reset must not outlive the reset,

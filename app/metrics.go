@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
+	"aikagi/views"
 )
 
 // metrics are the app's Prometheus series, in a registry of its own.
@@ -25,6 +26,7 @@ type metrics struct {
 	mails       *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
 	hashWait    prometheus.Histogram
+	intake      *prometheus.CounterVec
 	handler     fiber.Handler
 }
 
@@ -49,9 +51,17 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 			Buckets: []float64{.0001, .001, .01, .05, .1, .25, .5, 1, 2.5, 5},
 		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.mails, m.rateLimited, m.hashWait,
+	m.intake = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "aikagi_intake_requests_total", Help: "Step 3 requests processed by the intake worker, by journey and outcome (matched, unmatched, limited, failed, expired).",
+	}, []string{"journey", "outcome"})
+	for _, j := range []string{views.ResetJourney.Name, views.ReminderJourney.Name} {
+		for _, o := range []intakeOutcome{intakeMatched, intakeUnmatched, intakeLimited, intakeFailed, intakeExpired} {
+			m.intake.WithLabelValues(j, string(o))
+		}
+	}
+	m.registry.MustRegister(m.requests, m.latency, m.mails, m.rateLimited, m.hashWait, m.intake,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		outboxCollector{db: bdb, now: now})
+		outboxCollector{db: bdb, now: now}, intakeCollector{db: bdb, now: now})
 	m.handler = adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	return m
 }
@@ -116,6 +126,40 @@ func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		age = o.now().Sub(stats.OldestWaiting).Seconds()
 	}
 	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
+}
+
+// intakeCollector reads the intake's backlog at scrape time: requests
+// recorded by step 3 and not yet matched, and the age of the oldest. Both
+// stay near zero while the workers keep up.
+type intakeCollector struct {
+	db  *bun.DB
+	now func() time.Time
+}
+
+var (
+	intakeBacklogDesc = prometheus.NewDesc("aikagi_intake_backlog", "Step 3 requests recorded and not yet processed (all instances).", nil, nil)
+	intakeOldestDesc  = prometheus.NewDesc("aikagi_intake_oldest_waiting_seconds", "Age of the oldest step 3 request not yet processed.", nil, nil)
+)
+
+func (o intakeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- intakeBacklogDesc
+	ch <- intakeOldestDesc
+}
+
+func (o intakeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	b, err := db.IntakeStats(ctx, o.db)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(intakeBacklogDesc, err)
+		return
+	}
+	age := 0.0
+	if !b.Oldest.IsZero() {
+		age = max(o.now().Sub(b.Oldest).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(intakeBacklogDesc, prometheus.GaugeValue, float64(b.Count))
+	ch <- prometheus.MustNewConstMetric(intakeOldestDesc, prometheus.GaugeValue, age)
 }
 
 // isLocal reports a request from this machine itself, not relayed by a

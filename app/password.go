@@ -23,17 +23,22 @@ const (
 	argonKeyLen  = 32
 	argonSaltLen = 16
 
-	// maxConcurrentHashes bounds memory under a burst: each hash takes
-	// argonMemory KiB.
-	maxConcurrentHashes = 4
+	// hashMemoryBudget (KiB) bounds the memory of the password hashes in
+	// flight: each takes its argon2 m, and at least a quarter of the budget,
+	// so at most four run at once and one 64 MiB hash of an old import runs
+	// alone. About 76 MiB, well inside the systemd unit's MemoryMax.
+	hashMemoryBudget    = 4 * argonMemory
+	minHashWeight       = hashMemoryBudget / 4
+	maxImportBcryptCost = 12 // see checkImportedHash
 )
 
 // hashPassword returns the argon2id PHC string of password.
 func (a *App) hashPassword(ctx context.Context, password string) (string, error) {
-	if err := a.acquireHashSlot(ctx); err != nil {
+	release, err := a.acquireHashMemory(ctx, argonMemory)
+	if err != nil {
 		return "", err
 	}
-	defer a.releaseHashSlot()
+	defer release()
 	return hashArgon2id(password), nil
 }
 
@@ -88,27 +93,37 @@ func verifyArgon2id(encoded, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, h.key) == 1, nil
 }
 
-func (a *App) acquireHashSlot(ctx context.Context) error {
+// acquireHashMemory waits until kib KiB of the hashing budget are free and
+// takes them; release gives them back.
+func (a *App) acquireHashMemory(ctx context.Context, kib uint32) (release func(), err error) {
+	w := int64(min(max(kib, minHashWeight), hashMemoryBudget))
 	start := time.Now()
 	defer func() { a.metrics.hashWait.Observe(time.Since(start).Seconds()) }()
-	select {
-	case a.hashing <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := a.hashing.Acquire(ctx, w); err != nil {
+		return nil, err
 	}
+	return func() { a.hashing.Release(w) }, nil
 }
 
-func (a *App) releaseHashSlot() { <-a.hashing }
+// hashMemory is the argon2 memory (KiB) that verifying encoded takes; the
+// smallest weight for anything else (bcrypt needs little memory, but its
+// CPU time must be bounded too).
+func hashMemory(encoded string) uint32 {
+	if h, err := parseArgon2id(encoded); err == nil {
+		return h.memory
+	}
+	return minHashWeight
+}
 
 // verifyPassword checks password against a stored hash: argon2id, or bcrypt
 // imported from the former admin site, which upgrade reports should be
 // replaced by argon2id now that the password is known.
 func (a *App) verifyPassword(ctx context.Context, encoded, password string) (ok, upgrade bool, err error) {
-	if err := a.acquireHashSlot(ctx); err != nil {
+	release, err := a.acquireHashMemory(ctx, hashMemory(encoded))
+	if err != nil {
 		return false, false, err
 	}
-	defer a.releaseHashSlot()
+	defer release()
 	switch {
 	case strings.HasPrefix(encoded, "$argon2id$"):
 		ok, err = verifyArgon2id(encoded, password)
@@ -134,13 +149,61 @@ func isBcrypt(encoded string) bool {
 	return err == nil
 }
 
-// validStoredHash reports whether an imported hash is one we can verify.
-func validStoredHash(encoded string) bool {
+var errHashTooSlow = errors.New("too slow to check within the failed-login floor")
+
+// checkImportedHash accepts an imported hash that a login can verify
+// within LOGIN_FAILURE_MIN_DURATION and the hashing budget: bcrypt up to
+// cost 12, argon2id up to the app's own memory and passes. A slower hash
+// would make a failed login for its account take longer than one for an
+// unknown login ID, and so tell which IDs exist.
+func checkImportedHash(encoded string) error {
 	if isBcrypt(encoded) {
-		return true
+		if cost, _ := bcrypt.Cost([]byte(encoded)); cost > maxImportBcryptCost {
+			return fmt.Errorf("%w: bcrypt cost %d is above %d", errHashTooSlow, cost, maxImportBcryptCost)
+		}
+		return nil
 	}
-	_, err := parseArgon2id(encoded)
-	return err == nil
+	h, err := parseArgon2id(encoded)
+	if err != nil {
+		return errors.New("not a bcrypt or argon2id hash")
+	}
+	if h.memory > argonMemory || h.time > argonTime || h.threads > 4 {
+		return fmt.Errorf("%w: argon2id m=%d,t=%d,p=%d is above m=%d,t=%d,p=4", errHashTooSlow, h.memory, h.time, h.threads, argonMemory, argonTime)
+	}
+	return nil
+}
+
+// slowestImportableHashes are a hash of each kind at the slowest accepted
+// parameters, for the start-up check of the failed-login floor.
+func slowestImportableHashes() []string {
+	b, _ := bcrypt.GenerateFromPassword([]byte(randomString(16)), maxImportBcryptCost)
+	return []string{string(b), hashArgon2id(randomString(16))}
+}
+
+// checkLoginFloor measures how long the slowest importable hash takes to
+// verify here, and warns when LOGIN_FAILURE_MIN_DURATION would not cover
+// it: failed logins for such accounts would then answer later than for
+// unknown login IDs.
+func (a *App) checkLoginFloor(ctx context.Context) {
+	if a.cfg.LoginFailureFloor == 0 {
+		a.log.Warn("LOGIN_FAILURE_MIN_DURATION=0: failed logins are not padded; their timing may tell which login IDs exist")
+		return
+	}
+	var slowest time.Duration
+	for _, h := range slowestImportableHashes() {
+		start := time.Now()
+		if _, _, err := a.verifyPassword(ctx, h, "not the password"); err != nil {
+			return
+		}
+		slowest = max(slowest, time.Since(start))
+	}
+	if slowest > a.cfg.LoginFailureFloor*3/4 {
+		a.log.Warn("LOGIN_FAILURE_MIN_DURATION is too short for the slowest accepted password hash on this machine; raise it",
+			"login_failure_min_duration", a.cfg.LoginFailureFloor.String(), "slowest_verification", slowest.String())
+		return
+	}
+	a.log.Info("failed-login floor covers the slowest accepted password hash",
+		"login_failure_min_duration", a.cfg.LoginFailureFloor.String(), "slowest_verification", slowest.String())
 }
 
 // dummyHash is verified when a login ID does not exist, so that an unknown

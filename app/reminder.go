@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -19,76 +18,62 @@ const mailKindReminder = "login_id_reminder"
 // newReminderJourney is ログインIDをお忘れの方: the same three steps as the
 // reset, asking only for the registered address.
 func (a *App) newReminderJourney() *journey {
-	return a.newJourney(views.ReminderJourney,
-		func(ctx context.Context, st requestState, who client) error {
-			return a.remindLoginIDs(ctx, st.Email, who)
-		},
+	return a.newJourney(views.ReminderJourney, a.matchReminderRequest,
 		func(t *views.Text) (string, templ.Component) {
 			return t.SentTitle, views.ReminderSentView(t, a.cfg.MailFrom.Address)
 		})
 }
 
-// remindLoginIDs queues one mail to an address listing every login ID
-// registered with it, within the per-address and global mail limits.
+// matchReminderRequest is the intake worker's part of a reminder request,
+// in tx: one mail to the address listing every login ID registered with
+// it, within the per-address and global mail limits.
 //
 // The mail is in the language of the oldest account on the address: one
 // address is almost always one person, who needs every ID in one mail, and
 // the first account's language is the one they chose first. (A mail per
 // language would split the list and confuse exactly the merchant who has
 // several shops.)
-func (a *App) remindLoginIDs(ctx context.Context, email string, who client) error {
-	now := a.now()
-	queued := false
-	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		accounts, err := db.FindAccountsByEmail(ctx, tx, email)
-		if err != nil {
-			return err
-		}
-		event := &db.AuditEvent{Kind: db.AuditReminderUnmatched, IP: who.IP, UserAgent: who.UserAgent, Detail: maskEmail(email)}
-		if len(accounts) == 0 {
-			return db.RecordAudit(ctx, tx, event, now)
-		}
-		first := &accounts[0]
-		event.AccountID = &first.ID
-		ids := make([]string, len(accounts))
-		list := make([]views.ReminderAccount, len(accounts))
-		for i, acct := range accounts {
-			ids[i] = acct.LoginID
-			list[i] = views.ReminderAccount{LoginID: acct.LoginID, StoreName: acct.StoreName}
-		}
-		event.LoginID, event.Detail = first.LoginID, strings.Join(ids, " ")
-
-		if refused, err := a.mailAllowed(ctx, tx, "mail:address:"+strings.ToLower(email)); err != nil || refused != "" {
-			if err != nil {
-				return err
-			}
-			event.Kind, event.Detail = db.AuditReminderLimited, refused+": "+event.Detail
-			return db.RecordAudit(ctx, tx, event, now)
-		}
-
-		lang, _ := views.ParseLang(first.Locale)
-		mail := views.ReminderMail{
-			Lang:     lang,
-			SiteName: a.cfg.SiteName,
-			Accounts: list,
-			LoginURL: a.cfg.URL(views.PathLogin, url.Values{"lang": {string(lang)}}),
-			ResetURL: a.cfg.URL(views.PathRequest, url.Values{"lang": {string(lang)}}),
-		}
-		if err := a.enqueueRendered(ctx, tx, mailKindReminder, first, mail.Subject(),
-			views.ReminderMailPlain(mail), views.ReminderMailHTML(mail)); err != nil {
-			return err
-		}
-		event.Kind = db.AuditReminderRequested
-		queued = true
-		return db.RecordAudit(ctx, tx, event, now)
-	})
+func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intakeRequest) (intakeOutcome, error) {
+	accounts, err := db.FindAccountsByEmail(ctx, tx, r.Email)
 	if err != nil {
-		return fmt.Errorf("remind login IDs: %w", err)
+		return "", err
 	}
-	if queued {
-		a.wakeOutbox()
+	event := &db.AuditEvent{Kind: db.AuditReminderUnmatched, IP: r.Who.IP, UserAgent: r.Who.UserAgent, Detail: maskEmail(r.Email)}
+	if len(accounts) == 0 {
+		return intakeUnmatched, db.RecordAudit(ctx, tx, event, r.At)
 	}
-	return nil
+	first := &accounts[0]
+	event.AccountID = &first.ID
+	ids := make([]string, len(accounts))
+	list := make([]views.ReminderAccount, len(accounts))
+	for i, acct := range accounts {
+		ids[i] = acct.LoginID
+		list[i] = views.ReminderAccount{LoginID: acct.LoginID, StoreName: acct.StoreName}
+	}
+	event.LoginID, event.Detail = first.LoginID, strings.Join(ids, " ")
+
+	if refused, err := a.mailAllowed(ctx, tx, "mail:address:"+strings.ToLower(r.Email)); err != nil || refused != "" {
+		if err != nil {
+			return "", err
+		}
+		event.Kind, event.Detail = db.AuditReminderLimited, refused+": "+event.Detail
+		return intakeLimited, db.RecordAudit(ctx, tx, event, r.At)
+	}
+
+	lang, _ := views.ParseLang(first.Locale)
+	mail := views.ReminderMail{
+		Lang:     lang,
+		SiteName: a.cfg.SiteName,
+		Accounts: list,
+		LoginURL: a.cfg.URL(views.PathLogin, url.Values{"lang": {string(lang)}}),
+		ResetURL: a.cfg.URL(views.PathRequest, url.Values{"lang": {string(lang)}}),
+	}
+	if err := a.enqueueRendered(ctx, tx, mailKindReminder, first, mail.Subject(),
+		views.ReminderMailPlain(mail), views.ReminderMailHTML(mail)); err != nil {
+		return "", err
+	}
+	event.Kind = db.AuditReminderRequested
+	return intakeMatched, db.RecordAudit(ctx, tx, event, r.At)
 }
 
 // maskEmail keeps enough of an address for an operator to recognise it in

@@ -20,9 +20,9 @@ const (
 )
 
 // reminderState submits the reminder's step 1 and returns the signed state.
-func reminderState(t *testing.T, a *App, email string) string {
+func reminderState(t testing.TB, a *App, email string) string {
 	t.Helper()
-	res := postForm(t, a, reminderConfirm, url.Values{"email": {email}})
+	res := postFormOnly(t, a, reminderConfirm, url.Values{"email": {email}})
 	if res.Status != http.StatusOK {
 		t.Fatalf("confirm %q: status %d\n%s", email, res.Status, describe(res.Body))
 	}

@@ -17,55 +17,45 @@ import (
 // newResetJourney is the password reset request of the help-center
 // article: login ID and e-mail address in, a reset link out.
 func (a *App) newResetJourney() *journey {
-	return a.newJourney(views.ResetJourney,
-		func(ctx context.Context, st requestState, who client) error {
-			return a.requestReset(ctx, st.LoginID, st.Email, who)
-		},
+	return a.newJourney(views.ResetJourney, a.matchResetRequest,
 		func(t *views.Text) (string, templ.Component) {
 			return t.SentTitle, views.RequestSentView(views.RequestSent{T: t, From: a.cfg.MailFrom.Address, TTL: a.cfg.TokenTTL})
 		})
 }
 
-// requestReset does the database work of step 3: when loginID and email
-// match an account, one transaction revokes its older tokens, stores the new
-// token's hash, queues the mail and writes the audit event. Either way the
-// same lookup and an audit write happen, and the token is generated, so both
-// paths cost about the same.
-func (a *App) requestReset(ctx context.Context, loginID, email string, who client) error {
-	now := a.now()
-	token, hash := newSecret()
-	queued := false
-	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		acct, err := db.FindAccountForReset(ctx, tx, loginID, email)
-		if err != nil {
-			return err
-		}
-		event := &db.AuditEvent{Kind: db.AuditResetUnmatched, LoginID: loginID, IP: who.IP, UserAgent: who.UserAgent}
-		if acct == nil {
-			return db.RecordAudit(ctx, tx, event, now)
-		}
-		event.AccountID = &acct.ID
-		if refused, err := a.mailAllowed(ctx, tx, fmt.Sprint("mail:account:", acct.ID)); err != nil || refused != "" {
-			if err != nil {
-				return err
-			}
-			event.Kind, event.Detail = db.AuditResetLimited, refused
-			return db.RecordAudit(ctx, tx, event, now)
-		}
-		if _, err := a.queueResetLink(ctx, tx, acct, token, hash, a.cfg.TokenTTL, who.IP); err != nil {
-			return err
-		}
-		event.Kind = db.AuditResetRequested
-		queued = true
-		return db.RecordAudit(ctx, tx, event, now)
-	})
+// matchResetRequest is the intake worker's part of a reset request, in tx:
+// when the login ID and address match an account within its mail limits,
+// it revokes the account's older links, stores the new one's hash and
+// queues the mail. Every outcome is audited with the request's own time
+// and client.
+func (a *App) matchResetRequest(ctx context.Context, tx bun.Tx, r intakeRequest) (intakeOutcome, error) {
+	acct, err := db.FindAccountForReset(ctx, tx, r.LoginID, r.Email)
 	if err != nil {
-		return fmt.Errorf("request reset: %w", err)
+		return "", err
 	}
-	if queued {
-		a.wakeOutbox()
+	event := &db.AuditEvent{Kind: db.AuditResetUnmatched, LoginID: r.LoginID, IP: r.Who.IP, UserAgent: r.Who.UserAgent}
+	outcome := intakeUnmatched
+	if acct != nil {
+		event.AccountID = &acct.ID
+		outcome, event.Kind, event.Detail, err = a.queueRequestedLink(ctx, tx, acct, r.Who.IP)
+		if err != nil {
+			return "", err
+		}
 	}
-	return nil
+	return outcome, db.RecordAudit(ctx, tx, event, r.At)
+}
+
+// queueRequestedLink queues a reset link for acct unless a mail limit
+// refuses it, and says which.
+func (a *App) queueRequestedLink(ctx context.Context, tx bun.IDB, acct *db.Account, ip string) (outcome intakeOutcome, kind, refusedBy string, err error) {
+	if refusedBy, err = a.mailAllowed(ctx, tx, fmt.Sprint("mail:account:", acct.ID)); err != nil || refusedBy != "" {
+		return intakeLimited, db.AuditResetLimited, refusedBy, err
+	}
+	token, hash := newSecret()
+	if _, err := a.queueResetLink(ctx, tx, acct, token, hash, a.cfg.TokenTTL, ip); err != nil {
+		return "", "", "", err
+	}
+	return intakeMatched, db.AuditResetRequested, "", nil
 }
 
 // queueResetLink stores token (by its hash) as acct's reset link for ttl,

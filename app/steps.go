@@ -3,10 +3,10 @@ package app
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"aikagi/views"
 )
@@ -18,18 +18,19 @@ import (
 type journey struct {
 	views.Journey
 	states stateSigner // keyed per journey, so one's state is refused by another
-	// deliver does step 3's database work. Whatever it finds, the response
-	// is the same; only the database (and the mailbox) know the difference.
-	deliver func(ctx context.Context, st requestState, who client) error
+	// match is the intake worker's part of a recorded step 3, in the
+	// transaction that deletes the request: find the account, apply the
+	// mail limits, queue the mail, audit. Step 3 itself never calls it.
+	match func(ctx context.Context, tx bun.Tx, r intakeRequest) (intakeOutcome, error)
 	// sent is step 3's screen.
 	sent func(t *views.Text) (title string, screen templ.Component)
 }
 
-func (a *App) newJourney(j views.Journey, deliver func(context.Context, requestState, client) error, sent func(*views.Text) (string, templ.Component)) *journey {
+func (a *App) newJourney(j views.Journey, match func(context.Context, bun.Tx, intakeRequest) (intakeOutcome, error), sent func(*views.Text) (string, templ.Component)) *journey {
 	return &journey{
 		Journey: j,
 		states:  stateSigner{key: deriveKey(a.cfg.SecretKey, "state/"+j.Name), ttl: a.cfg.StateTTL},
-		deliver: deliver,
+		match:   match,
 		sent:    sent,
 	}
 }
@@ -101,9 +102,10 @@ func (a *App) confirmForm(j *journey) fiber.Handler {
 	}
 }
 
-// sendForm is step 3, メール送信完了. The response is the same whether or
-// not anything matched, or a mail limit was reached, and it takes at least
-// SEND_MIN_DURATION either way.
+// sendForm is step 3, メール送信完了. It runs the same statements for every
+// input (the per-IP counter and one intake row) and answers the same page:
+// matching the values against the accounts happens later, in the intake
+// worker, so nothing here can depend on them.
 func (a *App) sendForm(j *journey) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		form, err := parseForm(c, "state")
@@ -128,16 +130,15 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 				return problem(fiber.StatusBadRequest, views.FormTampered, errors.New("state: invalid values"))
 			}
 		}
-		start, who := time.Now(), a.client(c)
+		who := a.client(c)
 		if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+limitKey(who.IP)); err != nil {
 			return err
 		} else if !ok {
 			return a.limited(c.UserContext(), who, "sends per IP")
 		}
-		if err := j.deliver(c.UserContext(), st, who); err != nil {
+		if err := a.recordRequest(c.UserContext(), j, st, who, t.Lang); err != nil {
 			return err
 		}
-		padTo(c.UserContext(), start, a.cfg.SendFloor)
 		title, screen := j.sent(t)
 		return a.render(c, fiber.StatusOK, title, screen)
 	}

@@ -29,6 +29,8 @@ const (
 	AuditReminderRequested = "login_id_reminder_requested" // an address matched; the reminder mail is queued
 	AuditReminderUnmatched = "login_id_reminder_nomatch"
 	AuditReminderLimited   = "login_id_reminder_limited" // matched, but over a mail limit: answered, not mailed
+	AuditRequestFailed     = "request_failed"            // a recorded step 3 could not be processed; nothing was sent
+	AuditRequestExpired    = "request_expired"           // a recorded step 3 waited over a day; nothing was sent
 )
 
 // Audit event kinds of mail delivery and its operators.

@@ -108,7 +108,7 @@ func startSite() (*site, error) {
 	s.outbox = make(chan struct{})
 	go func() {
 		defer close(s.outbox)
-		a.RunOutbox(ctx)
+		a.RunWorkers(ctx)
 	}()
 	s.app = a.Handler()
 	go func() { _ = s.app.Listener(appLn) }()

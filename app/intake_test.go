@@ -1,0 +1,416 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+	"aikagi/db/dbtest"
+)
+
+// statementLog records the SQL the app runs while it is on, with the
+// values taken out, so that two requests can be compared statement by
+// statement.
+type statementLog struct {
+	on    atomic.Bool
+	mu    sync.Mutex
+	stmts []string
+}
+
+var sqlValues = regexp.MustCompile(`(?i)'(?:[^']|'')*'|\bX'[0-9a-f]*'|\b\d+(?:\.\d+)?\b`)
+
+func (l *statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (l *statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if !l.on.Load() {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stmts = append(l.stmts, sqlValues.ReplaceAllString(e.Query, "?"))
+}
+
+// during returns the statements run while f runs.
+func (l *statementLog) during(f func()) []string {
+	l.mu.Lock()
+	l.stmts = nil
+	l.mu.Unlock()
+	l.on.Store(true)
+	f()
+	l.on.Store(false)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.stmts)
+}
+
+// Step 3 of both journeys runs the very same statements, values aside, for
+// a matching request, one that matches nothing and one for an account
+// already at its mail limit; none of them reads the accounts.
+func TestStep3RunsTheSameStatementsForEveryInput(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestAppEnv(t, dialect, map[string]string{"LIMIT_MAILS_PER_ACCOUNT": "1/1h"})
+		stmts := &statementLog{}
+		a.db.AddQueryHook(stmts)
+		newAccount(t, a, "match01", "match@example.jp", "ja")
+		newAccount(t, a, "limit01", "limit@example.jp", "ja")
+		// The second account uses up its allowance first.
+		requestResetFlow(t, a, "limit01", "limit@example.jp")
+		postForm(t, a, reminderSend, url.Values{"state": {reminderState(t, a, "limit@example.jp")}})
+
+		journeys := []struct {
+			name  string
+			path  string
+			state func(loginID, email string) string
+		}{
+			{"reset", "/password-resetting/send", func(id, email string) string { return confirmState(t, a, id, email) }},
+			{"reminder", reminderSend, func(_, email string) string { return reminderState(t, a, email) }},
+		}
+		for _, j := range journeys {
+			inputs := []struct{ name, loginID, email string }{
+				{"matching", "match01", "match@example.jp"},
+				{"not matching", "nobody01", "nobody@example.jp"},
+				{"over the mail limit", "limit01", "limit@example.jp"},
+			}
+			var first []string
+			for _, in := range inputs {
+				state := j.state(in.loginID, in.email)
+				var res *response
+				got := stmts.during(func() {
+					res = postFormOnly(t, a, j.path, url.Values{"state": {state}})
+				})
+				if res.Status != http.StatusOK {
+					t.Fatalf("%s %s: status %d", j.name, in.name, res.Status)
+				}
+				for _, s := range got {
+					for _, table := range []string{"accounts", "reset_tokens", "outbox", "audit_events"} {
+						if strings.Contains(s, table) {
+							t.Errorf("%s %s: step 3 touches %s: %s", j.name, in.name, table, s)
+						}
+					}
+				}
+				if first == nil {
+					first = got
+					if len(got) == 0 {
+						t.Fatalf("%s: no statements recorded", j.name)
+					}
+					continue
+				}
+				if !slices.Equal(got, first) {
+					t.Errorf("%s: %s runs\n  %s\nbut %s runs\n  %s", j.name, in.name, strings.Join(got, "\n  "), inputs[0].name, strings.Join(first, "\n  "))
+				}
+			}
+			if n := processIntake(t, a); n != len(inputs) {
+				t.Errorf("%s: the worker processed %d requests, want %d", j.name, n, len(inputs))
+			}
+		}
+	})
+}
+
+// auditEvents returns the audit trail, oldest first.
+func auditEvents(t testing.TB, bdb bun.IDB) []db.AuditEvent {
+	t.Helper()
+	var events []db.AuditEvent
+	if err := bdb.NewSelect().Model(&events).Order("id").Scan(context.Background()); err != nil {
+		t.Fatalf("audit events: %v", err)
+	}
+	return events
+}
+
+// recordReset runs steps 1–3 of the reset from ip and leaves the request in
+// the intake.
+func recordReset(t testing.TB, a *App, loginID, email, ip string) {
+	t.Helper()
+	state := confirmState(t, a, loginID, email)
+	res := postFormOnly(t, a, "/password-resetting/send", url.Values{"state": {state}}, withHeader("User-Agent", "intake-test/"+ip))
+	if res.Status != http.StatusOK {
+		t.Fatalf("send: status %d\n%s", res.Status, res.Body)
+	}
+}
+
+// The worker turns each recorded request into what it should be: a link
+// and a mail for a match, and nothing but an audit event otherwise, with
+// the request's own time and client.
+func TestIntakeOutcomes(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		cases := []struct {
+			name    string
+			env     map[string]string
+			prepare func(t *testing.T, a *App)
+			loginID string
+			email   string
+			kind    string
+			mails   int
+		}{
+			{name: "match", loginID: "taro01", email: "TARO@example.jp", kind: db.AuditResetRequested, mails: 1},
+			{name: "no match", loginID: "taro01", email: "other@example.jp", kind: db.AuditResetUnmatched},
+			{name: "unknown login ID", loginID: "nobody01", email: "taro@example.jp", kind: db.AuditResetUnmatched},
+			{name: "per-account limit", env: map[string]string{"LIMIT_MAILS_PER_ACCOUNT": "1/1h"},
+				prepare: func(t *testing.T, a *App) { requestResetFlow(t, a, "taro01", "taro@example.jp") },
+				loginID: "taro01", email: "taro@example.jp", kind: db.AuditResetLimited},
+			{name: "global limit", env: map[string]string{"LIMIT_MAILS_GLOBAL": "1/1h"},
+				prepare: func(t *testing.T, a *App) { requestResetFlow(t, a, "hanako01", "hanako@example.jp") },
+				loginID: "taro01", email: "taro@example.jp", kind: db.AuditResetLimited},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				a := newTestAppEnv(t, dialect, tc.env)
+				newAccount(t, a, "taro01", "taro@example.jp", "ja")
+				newAccount(t, a, "hanako01", "hanako@example.jp", "ja")
+				if tc.prepare != nil {
+					tc.prepare(t, a)
+				}
+				before := rowCounts(t, a.db)
+				requestedAt := a.now()
+				recordReset(t, a, tc.loginID, tc.email, "192.0.2.7")
+				if after := rowCounts(t, a.db); !mapsEqual(before, after) {
+					t.Fatalf("step 3 wrote %v before the worker ran (was %v)", after, before)
+				}
+				advanceClock(a, 5*time.Minute) // the worker is late: the audit keeps the request's time
+				if n := processIntake(t, a); n != 1 {
+					t.Fatalf("processed %d requests, want 1", n)
+				}
+				if n := countRows(t, a.db, "intake_requests"); n != 0 {
+					t.Errorf("%d intake rows left", n)
+				}
+				if got := countRows(t, a.db, "outbox") - before["outbox"]; got != tc.mails {
+					t.Errorf("%d mails queued, want %d", got, tc.mails)
+				}
+				events := auditEvents(t, a.db)
+				last := events[len(events)-1]
+				if last.Kind != tc.kind {
+					t.Fatalf("audit kind = %q, want %q", last.Kind, tc.kind)
+				}
+				if !last.At.Equal(db.Stamp(requestedAt)) || last.IP == "" {
+					t.Errorf("audit at %v from %q, want the request's time %v", last.At, last.IP, db.Stamp(requestedAt))
+				}
+				if last.UserAgent != "intake-test/192.0.2.7" {
+					t.Errorf("audit user agent = %q, want the request's", last.UserAgent)
+				}
+			})
+		}
+	})
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// An account deleted between the request and its processing is simply not
+// matched: the request ends with an audit event, not retries.
+func TestIntakeAccountDeletedMeanwhile(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		acct := newAccount(t, a, "gone01", "gone@example.jp", "ja")
+		recordReset(t, a, "gone01", "gone@example.jp", "192.0.2.8")
+		if _, err := a.db.NewDelete().Model((*db.Account)(nil)).Where("id = ?", acct.ID).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := processIntake(t, a); n != 1 {
+			t.Fatalf("processed %d, want 1", n)
+		}
+		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditResetUnmatched}) {
+			t.Errorf("audit = %v, want one unmatched request", got)
+		}
+		if n := countRows(t, a.db, "intake_requests") + countRows(t, a.db, "outbox"); n != 0 {
+			t.Errorf("%d intake or outbox rows left, want none", n)
+		}
+	})
+}
+
+// A crash after the token and the mail were written but before the commit
+// leaves the request as it was; processed again, it ends in one link and
+// one mail.
+func TestIntakeCrashBeforeCommit(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		newAccount(t, a, "crash01", "crash@example.jp", "ja")
+		recordReset(t, a, "crash01", "crash@example.jp", "192.0.2.9")
+		crashes := 1
+		a.intakeBeforeCommit = func(*db.IntakeRequest) error {
+			if crashes > 0 {
+				crashes--
+				return errors.New("killed")
+			}
+			return nil
+		}
+		if _, err := a.processIntake(context.Background()); err != nil {
+			t.Fatalf("process: %v", err)
+		}
+		if got := rowCounts(t, a.db); got["reset_tokens"]+got["outbox"]+got["audit_events"] != 0 {
+			t.Fatalf("a rolled-back request left %v", got)
+		}
+		if n := countRows(t, a.db, "intake_requests"); n != 1 {
+			t.Fatalf("%d intake rows after the crash, want the request back", n)
+		}
+		advanceClock(a, intakeRetryDelay(1))
+		if n := processIntake(t, a); n != 1 {
+			t.Fatalf("processed %d on the second try, want 1", n)
+		}
+		if got := rowCounts(t, a.db); got["reset_tokens"] != 1 || got["outbox"] != 1 {
+			t.Errorf("after the retry: %v, want one token and one mail", got)
+		}
+		if sent, err := a.deliverDue(context.Background()); err != nil || sent != 1 {
+			t.Errorf("deliverDue = %d, %v; want one mail", sent, err)
+		}
+	})
+}
+
+// A request that cannot be opened (sealed under another key, say) is tried
+// a bounded number of times, then finished with an audit event.
+func TestIntakeGivesUpOnAnUnreadableRequest(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		newAccount(t, a, "odd01", "odd@example.jp", "ja")
+		recordReset(t, a, "odd01", "odd@example.jp", "192.0.2.10")
+		ctx := context.Background()
+		if _, err := a.db.NewUpdate().Table("intake_requests").Set("payload = ?", []byte("not sealed by this key at all")).Where("1 = 1").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for attempt := 1; attempt <= intakeMaxAttempts; attempt++ {
+			if n := processIntake(t, a); n != 1 {
+				t.Fatalf("attempt %d: processed %d, want 1", attempt, n)
+			}
+			if n := processIntake(t, a); n != 0 {
+				t.Fatalf("attempt %d: the failed request was due again at once", attempt)
+			}
+			advanceClock(a, intakeRetryDelay(attempt))
+		}
+		if n := countRows(t, a.db, "intake_requests"); n != 0 {
+			t.Fatalf("%d intake rows left after %d attempts", n, intakeMaxAttempts)
+		}
+		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditRequestFailed}) {
+			t.Errorf("audit = %v, want one failed request", got)
+		}
+		if n := countRows(t, a.db, "reset_tokens") + countRows(t, a.db, "outbox"); n != 0 {
+			t.Errorf("an unreadable request left %d tokens or mails", n)
+		}
+	})
+}
+
+// A request nobody processed within a day is dropped by the sweep, with an
+// audit event, and never mailed.
+func TestIntakeSweepDropsOldRequests(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		newAccount(t, a, "late01", "late@example.jp", "ja")
+		recordReset(t, a, "late01", "late@example.jp", "192.0.2.11")
+		advanceClock(a, intakeMaxAge-time.Minute)
+		a.sweepIntake(context.Background())
+		if n := countRows(t, a.db, "intake_requests"); n != 1 {
+			t.Fatalf("a request younger than a day was swept")
+		}
+		advanceClock(a, 2*time.Minute)
+		a.sweepIntake(context.Background())
+		if n := countRows(t, a.db, "intake_requests"); n != 0 {
+			t.Fatalf("%d intake rows after the sweep", n)
+		}
+		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditRequestExpired}) {
+			t.Errorf("audit = %v, want one expired request", got)
+		}
+	})
+}
+
+// Two instances' workers on one PostgreSQL process each request exactly
+// once.
+func TestTwoIntakeWorkersProcessEachRequestOnce(t *testing.T) {
+	dsn := dbtest.Fresh(t, "postgres")
+	a := newTestAppOn(t, dsn, map[string]string{"LIMIT_SENDS_PER_IP": "1000/1h", "LIMIT_MAILS_GLOBAL": "1000/1m"})
+	b := newTestAppOn(t, dsn, nil)
+	const n = 40
+	for i := range n {
+		if i%2 == 0 {
+			newAccount(t, a, fmt.Sprintf("pair%02d", i), fmt.Sprintf("pair%02d@example.jp", i), "ja")
+		}
+	}
+	for i := range n {
+		recordReset(t, a, fmt.Sprintf("pair%02d", i), fmt.Sprintf("pair%02d@example.jp", i), "192.0.2.12")
+	}
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i, app := range []*App{a, b} {
+		wg.Go(func() {
+			got, err := app.processIntake(context.Background())
+			if err != nil {
+				t.Errorf("worker %d: %v", i, err)
+			}
+			counts[i] = got
+		})
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != n {
+		t.Errorf("workers processed %v requests, want %d in all", counts, n)
+	}
+	if got := countRows(t, a.db, "audit_events"); got != n {
+		t.Errorf("%d audit events, want one per request (%d)", got, n)
+	}
+	if got := rowCounts(t, a.db); got["reset_tokens"] != n/2 || got["outbox"] != n/2 {
+		t.Errorf("rows = %v, want %d tokens and mails", got, n/2)
+	}
+	if left := countRows(t, a.db, "intake_requests"); left != 0 {
+		t.Errorf("%d requests left", left)
+	}
+}
+
+// The backlog shows in /metrics while requests wait, and empties when the
+// worker has run.
+func TestIntakeBacklogMetric(t *testing.T) {
+	a := newTestApp(t, "sqlite")
+	recordReset(t, a, "metric01", "metric@example.jp", "192.0.2.13")
+	recordReset(t, a, "metric02", "metric@example.jp", "192.0.2.13")
+	advanceClock(a, 3*time.Second)
+	body := string(sendOnly(t, a, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body)
+	for _, want := range []string{"aikagi_intake_backlog 2", "aikagi_intake_oldest_waiting_seconds 3",
+		`aikagi_intake_requests_total{journey="reset",outcome="unmatched"} 0`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	processIntake(t, a)
+	body = string(sendOnly(t, a, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body)
+	for _, want := range []string{"aikagi_intake_backlog 0", "aikagi_intake_oldest_waiting_seconds 0",
+		`aikagi_intake_requests_total{journey="reset",outcome="unmatched"} 2`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+// A recorded request is not matched before intakeDelay has passed, so that
+// its matching never competes with its own response.
+func TestIntakeWaitsForTheResponse(t *testing.T) {
+	a := newTestApp(t, "sqlite")
+	a.intakeDelay = intakeDelay
+	newAccount(t, a, "wait01", "wait@example.jp", "ja")
+	recordReset(t, a, "wait01", "wait@example.jp", "192.0.2.14")
+	advanceClock(a, intakeDelay-time.Millisecond)
+	if n := processIntake(t, a); n != 0 {
+		t.Fatalf("processed %d requests before the delay", n)
+	}
+	advanceClock(a, time.Millisecond)
+	if n := processIntake(t, a); n != 1 {
+		t.Fatalf("processed %d requests after the delay, want 1", n)
+	}
+}
