@@ -16,12 +16,12 @@ import (
 type IntakeRequest struct {
 	bun.BaseModel `bun:"table:intake_requests"`
 
-	ID            string    `bun:"id,pk"`
-	Journey       string    `bun:"journey"`
-	Payload       []byte    `bun:"payload"`
-	Lang          string    `bun:"lang"`
-	IP            string    `bun:"ip"`
-	UserAgent     string    `bun:"user_agent"`
+	ID          string    `bun:"id,pk"`
+	Journey     string    `bun:"journey"`
+	Payload     []byte    `bun:"payload"`
+	Lang        string    `bun:"lang"`
+	IP          string    `bun:"ip"`
+	UserAgent   string    `bun:"user_agent"`
 	RequestedAt time.Time `bun:"requested_at"`
 	Attempts    int       `bun:"attempts"`
 	DueMS       int64     `bun:"due_ms"` // Unix milliseconds
