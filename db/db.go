@@ -57,9 +57,35 @@ func IsPostgres(db bun.IDB) bool {
 	return db.Dialect().Name() == dialect.PG
 }
 
-// Migrate applies the pending migrations of db's dialect. Several instances
-// may start at once: the migrator's lock makes the others wait their turn.
+// migrationLockKey names the PostgreSQL advisory lock that migrations take
+// ("aikagi" in ASCII).
+const migrationLockKey = 0x61696b616769
+
+// Migrate applies the pending migrations of db's dialect and returns their
+// names. Several instances may start at once on an empty or older
+// database: on PostgreSQL an advisory lock around the whole migration,
+// including the creation of the migrator's own tables, makes them take
+// turns, and the later ones find nothing left to do.
 func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
+	if IsPostgres(db) {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("db: migrations: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockKey); err != nil {
+			return nil, fmt.Errorf("db: lock migrations: %w", err)
+		}
+		defer func() {
+			if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockKey); uerr != nil && err == nil {
+				err = fmt.Errorf("db: unlock migrations: %w", uerr)
+			}
+		}()
+	}
+	return migrateLocked(ctx, db)
+}
+
+func migrateLocked(ctx context.Context, db *bun.DB) (applied []string, err error) {
 	m, err := migrator(db)
 	if err != nil {
 		return nil, err
@@ -120,7 +146,8 @@ func PendingMigrations(ctx context.Context, db *bun.DB) ([]string, error) {
 }
 
 // lockMigrations retries the migrator's table lock for a while, because a
-// second instance starting beside the first finds it held.
+// second process starting beside the first finds it held (SQLite; on
+// PostgreSQL the advisory lock has already made them take turns).
 func lockMigrations(ctx context.Context, m *migrate.Migrator) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
