@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -26,9 +27,49 @@ var migrationFiles embed.FS
 
 // Open connects to the database named by url: "postgres://…" or
 // "postgresql://…" for PostgreSQL, "sqlite:PATH" (or a bare path) for SQLite.
-// The SQLite file is created when missing.
+// The SQLite file is created when missing. A database that cannot be
+// reached is reported in words an operator can act on.
 func Open(url string) (*bun.DB, error) {
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+	bdb, err := open(url)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := bdb.PingContext(ctx); err != nil {
+		bdb.Close()
+		return nil, describeConnError(url, err)
+	}
+	return bdb, nil
+}
+
+// describeConnError names the database that failed, without its password,
+// and for the commonest TLS mismatch says which setting to change.
+func describeConnError(dsn string, err error) error {
+	if !IsPostgresURL(dsn) {
+		return fmt.Errorf("db: cannot open the SQLite database %s: %w", strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:"), err)
+	}
+	where := "the server in DATABASE_URL"
+	if u, perr := neturl.Parse(dsn); perr == nil {
+		where = u.Host + u.Path
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "SSL is not enabled on the server"):
+		return fmt.Errorf("db: cannot reach PostgreSQL at %s: the server does not offer TLS; add sslmode=disable to DATABASE_URL for a server on a private network, or enable TLS on the server (%w)", where, err)
+	case strings.Contains(msg, "certificate"), strings.Contains(msg, "x509"):
+		return fmt.Errorf("db: cannot reach PostgreSQL at %s: its TLS certificate was not accepted; check sslmode in DATABASE_URL (%w)", where, err)
+	}
+	return fmt.Errorf("db: cannot reach PostgreSQL at %s: %w", where, err)
+}
+
+// IsPostgresURL reports whether a DATABASE_URL names PostgreSQL.
+func IsPostgresURL(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+func open(url string) (*bun.DB, error) {
+	if IsPostgresURL(url) {
 		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url)))
 		sqldb.SetMaxOpenConns(20)
 		sqldb.SetMaxIdleConns(20)

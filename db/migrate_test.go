@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -58,5 +59,36 @@ func TestConcurrentMigrationsOnAFreshDatabase(t *testing.T) {
 	}
 	if len(applied) == 0 {
 		t.Error("no process reported applying the migrations")
+	}
+}
+
+// A database that cannot be reached is named in the error, without its
+// password, with the reason.
+func TestOpenNamesAnUnreachableDatabase(t *testing.T) {
+	_, err := db.Open("postgres://aikagi:hunter2@127.0.0.1:1/aikagi?sslmode=disable")
+	if err == nil {
+		t.Fatal("opened a database on port 1")
+	}
+	for _, want := range []string{"cannot reach PostgreSQL at 127.0.0.1:1/aikagi", "connect"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error shows the password: %q", err)
+	}
+	_, err = db.Open("sqlite:" + t.TempDir() + "/missing/folder/aikagi.db")
+	if err == nil || !strings.Contains(err.Error(), "cannot open the SQLite database") {
+		t.Errorf("SQLite in a missing folder: %v", err)
+	}
+}
+
+// A server without TLS, asked without sslmode, gets the setting to change
+// named.
+func TestOpenSuggestsSSLMode(t *testing.T) {
+	dsn := strings.Replace(dbtest.Fresh(t, "postgres"), "sslmode=disable", "", 1)
+	_, err := db.Open(dsn)
+	if err == nil || !strings.Contains(err.Error(), "add sslmode=disable to DATABASE_URL") {
+		t.Errorf("Open without sslmode against a server without TLS: %v", err)
 	}
 }
