@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// defaultDatabaseURL is the embedded SQLite file of `go run .`.
+const defaultDatabaseURL = "sqlite:aikagi.db"
+
 // Config is every setting, parsed once from the environment.
 type Config struct {
 	Addr              string
@@ -54,7 +57,7 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	var errs []error
 	cfg := Config{
 		Addr:         get("ADDR", ":8080"),
-		DatabaseURL:  get("DATABASE_URL", "sqlite:aikagi.db"),
+		DatabaseURL:  get("DATABASE_URL", defaultDatabaseURL),
 		ResendAPIKey: get("RESEND_API_KEY", ""),
 		SiteName:     get("SITE_NAME", "加盟店管理サイト"),
 	}

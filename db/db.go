@@ -147,7 +147,7 @@ func migrateLocked(ctx context.Context, db *bun.DB) (applied []string, err error
 		return nil, fmt.Errorf("db: migrate: %w", err)
 	}
 	for _, mig := range group.Migrations {
-		applied = append(applied, mig.Name)
+		applied = append(applied, migrationName(mig))
 	}
 	return applied, nil
 }
@@ -181,9 +181,17 @@ func PendingMigrations(ctx context.Context, db *bun.DB) ([]string, error) {
 	}
 	var pending []string
 	for _, mig := range ms.Unapplied() {
-		pending = append(pending, mig.Name)
+		pending = append(pending, migrationName(mig))
 	}
 	return pending, nil
+}
+
+// migrationName is a migration as its file is named: 20261201000001_intake.
+func migrationName(m migrate.Migration) string {
+	if m.Comment == "" {
+		return m.Name
+	}
+	return m.Name + "_" + m.Comment
 }
 
 // lockMigrations retries the migrator's table lock for a while, because a
