@@ -46,7 +46,7 @@ lint:
 # chromedp itself (its DOM walk against its event loop), not in this code,
 # which the Go suites check with -race.
 gotest:
-	.ci/with-postgres bash -c 'go test -race -count=1 $$(go list $(GO_PACKAGES) | grep -v /e2e$$) && go test -count=1 ./e2e/'
+	.ci/with-postgres bash -c 'go test -race -count=1 -timeout 30m $$(go list $(GO_PACKAGES) | grep -v /e2e$$) && go test -count=1 -timeout 30m ./e2e/'
 
 
 run:
