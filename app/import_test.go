@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/encoding/japanese"
 
 	"aikagi/db"
 )
@@ -349,5 +350,89 @@ func TestImportFromStdin(t *testing.T) {
 	}
 	if _, err := c.run(t, "", "import", filepath.Join(t.TempDir(), "missing.csv")); err == nil {
 		t.Error("import of a missing file succeeded")
+	}
+}
+
+// A Shift_JIS export is refused with its line and the command that
+// converts it, and nothing is stored as mojibake.
+func TestImportRefusesShiftJIS(t *testing.T) {
+	t.Parallel()
+	c := newCLIDB(t)
+	hash := bcryptHash(t, "shift jis password")
+	utf8Rows := "sjis01,sjis01@example.jp,ascii store,ja," + hash + "\n" + "sjis02,sjis02@example.jp,山田商店,ja," + hash + "\n"
+	sjis, err := japanese.ShiftJIS.NewEncoder().String(importHeader + utf8Rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.importFile(t, sjis)
+	if err == nil {
+		t.Fatal("a Shift_JIS file was imported")
+	}
+	for _, want := range []string{"not UTF-8", "line 3", "iconv -f SHIFT_JIS -t UTF-8", "nothing imported"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "line 2") {
+		t.Errorf("line 2 is plain ASCII, yet named: %v", err)
+	}
+	if ids := c.loginIDs(t); len(ids) != 0 {
+		t.Errorf("accounts imported: %v", ids)
+	}
+}
+
+// Every duplicate is reported at once: within the file and against the
+// database, with the other problems of the file.
+func TestImportReportsEveryDuplicateAtOnce(t *testing.T) {
+	t.Parallel()
+	c := newCLIDB(t)
+	for _, id := range []string{"old01", "old02"} {
+		if _, err := c.run(t, "a first password\n", "create", "--login-id", id, "--email", id+"@example.jp", "--store", "既存店", "--password-stdin"); err != nil {
+			t.Fatalf("account create: %v", err)
+		}
+	}
+	hash := bcryptHash(t, "duplicates password")
+	row := func(id string) string { return id + "," + id + "@example.jp,店,ja," + hash + "\n" }
+	csv := importHeader + row("old01") + row("new01") + row("new01") + row("old02") + "bad,not-an-address,店,ja," + hash + "\n"
+	_, err := c.importFile(t, csv)
+	if err == nil {
+		t.Fatal("import succeeded")
+	}
+	for _, want := range []string{`line 2: login_id: "old01" already exists`, `line 4: login_id: "new01" already on line 3`,
+		`line 5: login_id: "old02" already exists`, "line 6: email"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not report %q:\n%v", want, err)
+		}
+	}
+}
+
+// An empty locale means Japanese; --update corrects the address, store
+// name and locale of existing accounts and keeps their passwords.
+func TestImportUpdate(t *testing.T) {
+	t.Parallel()
+	c := newCLIDB(t)
+	hash := bcryptHash(t, "update password one")
+	if _, err := c.importFile(t, importHeader+"upd01,upd01@example.jp,ÃmojibakeÃ,,"+hash+"\n"); err != nil {
+		t.Fatalf("first import: %v", err)
+	}
+	a := c.open(t)
+	acct, err := db.FindAccountByLoginID(context.Background(), a.db, "upd01")
+	if err != nil || acct == nil || acct.Locale != "ja" {
+		t.Fatalf("upd01 after an empty locale: %+v, %v", acct, err)
+	}
+	other := bcryptHash(t, "another password")
+	out, err := c.run(t, importHeader+"upd01,fixed@example.jp,山田商店,en,"+other+"\n"+"upd02,upd02@example.jp,新店,ja,"+other+"\n", "import", "--update", "-")
+	if err != nil {
+		t.Fatalf("import --update: %v", err)
+	}
+	if !strings.Contains(out, "imported 1 accounts, updated 1") {
+		t.Errorf("import --update printed %q", out)
+	}
+	got, _ := db.FindAccountByLoginID(context.Background(), a.db, "upd01")
+	if got.Email != "fixed@example.jp" || got.StoreName != "山田商店" || got.Locale != "en" || got.PasswordHash != hash {
+		t.Errorf("upd01 after --update = %+v; want address, store and locale corrected and the password kept", got)
+	}
+	if n := countWhere(t, a, "audit_events", "kind", db.AuditAccountUpdated); n != 1 {
+		t.Errorf("account_updated events = %d, want 1", n)
 	}
 }

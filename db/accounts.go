@@ -126,3 +126,36 @@ func LockAccount(ctx context.Context, tx bun.Tx, id int64) (*Account, error) {
 	}
 	return &a, nil
 }
+
+// ExistingLoginIDs returns which of loginIDs already have an account, with
+// the account's id.
+func ExistingLoginIDs(ctx context.Context, idb bun.IDB, loginIDs []string) (map[string]int64, error) {
+	found := map[string]int64{}
+	for start := 0; start < len(loginIDs); start += 500 {
+		chunk := loginIDs[start:min(start+500, len(loginIDs))]
+		var rows []Account
+		if err := idb.NewSelect().Model(&rows).Column("id", "login_id").Where("login_id IN (?)", bun.In(chunk)).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("db: existing login IDs: %w", err)
+		}
+		for _, r := range rows {
+			found[r.LoginID] = r.ID
+		}
+	}
+	return found, nil
+}
+
+// UpdateAccountDetails corrects an account's registered address, store
+// name and locale; the password is left as it is.
+func UpdateAccountDetails(ctx context.Context, idb bun.IDB, id int64, email, storeName, locale string, now time.Time) error {
+	_, err := idb.NewUpdate().Model((*Account)(nil)).
+		Set("email = ?", email).
+		Set("email_key = ?", strings.ToLower(email)).
+		Set("store_name = ?", storeName).
+		Set("locale = ?", locale).
+		Set("updated_at = ?", Stamp(now)).
+		Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("db: update account: %w", err)
+	}
+	return nil
+}

@@ -16,6 +16,7 @@ const (
 	AuditMailDead          = "mail_dead"
 	AuditAccountCreated    = "account_created"
 	AuditAccountImported   = "account_imported"
+	AuditAccountUpdated    = "account_updated"     // account import --update corrected its address, store name or locale
 	AuditTokenRefused      = "reset_token_refused" // an invalid, expired, used or revoked link was opened or submitted
 	AuditPasswordChanged   = "password_changed"    // a reset completed; the token was used
 	AuditPasswordRejected  = "password_rejected"   // the new password failed the policy
