@@ -152,6 +152,11 @@ func Serve(ctx context.Context, env Env, args []string) error {
 
 // Migrate applies pending migrations and exits.
 func Migrate(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	log := env.logger()
 	_, bdb, err := env.open(ctx, log)
 	if err != nil {
@@ -162,10 +167,21 @@ func Migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// AccountCommand runs "account create", "account list" and "account import".
+// accountUsage lists the account sub-commands; each takes -h for its flags.
+const accountUsage = `usage: aikagi account create|list|import|send-reset [flags] [args]
+  create                 add an account (-h for its flags)
+  list                   list accounts
+  import FILE            import accounts from a CSV file
+  send-reset LOGIN_ID    queue a reset link to the account's registered address
+`
+
+// AccountCommand runs the "account" sub-commands of accountUsage.
 func AccountCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return errors.New("account: use \"account create\", \"account list\", \"account import\" or \"account send-reset\"")
+	}
+	if isHelpArg(args[0]) {
+		return printUsage(env, accountUsage)
 	}
 	switch args[0] {
 	case "create":
@@ -178,6 +194,23 @@ func AccountCommand(ctx context.Context, env Env, args []string) error {
 		return sendResetCommand(ctx, env, args[1:]) // outboxcmd.go
 	}
 	return fmt.Errorf("account: unknown sub-command %q (use create, list, import or send-reset)", args[0])
+}
+
+// isHelpArg reports an argument that asks for help where a sub-command is
+// expected.
+func isHelpArg(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// printUsage prints usage and returns flag.ErrHelp, which main takes as a
+// request answered, like the flag package's own -h.
+func printUsage(env Env, usage string) error {
+	fmt.Fprint(env.Stdout, usage)
+	return flag.ErrHelp
 }
 
 func createAccount(ctx context.Context, env Env, args []string) error {
@@ -271,6 +304,9 @@ func OSEnv() Env {
 
 // AuditCommand runs "audit list [--login-id ID] [--limit N]".
 func AuditCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && isHelpArg(args[0]) {
+		return printUsage(env, "usage: aikagi audit list [--login-id ID] [--limit N]\n")
+	}
 	if len(args) == 0 || args[0] != "list" {
 		return errors.New("audit: use \"audit list [--login-id ID] [--limit N]\"")
 	}

@@ -20,6 +20,9 @@ func OutboxCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return errors.New("outbox: use \"outbox list [--status S] [--event E] [--problems] [--limit N]\" or \"outbox retry ID\"")
 	}
+	if isHelpArg(args[0]) {
+		return printUsage(env, "usage: aikagi outbox list [--status S] [--event E] [--problems] [--limit N]\n       aikagi outbox retry ID\n")
+	}
 	switch args[0] {
 	case "list":
 		return listOutbox(ctx, env, args[1:])
