@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -270,7 +269,7 @@ func createAccount(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "created account %d: %s <%s> %s (%s)\n", acct.ID, acct.LoginID, acct.Email, acct.StoreName, acct.Locale)
+	fmt.Fprintf(env.Stdout, "created account %d: %s <%s> %s (%s)\n", acct.ID, acct.LoginID, acct.Email, terminalSafe(acct.StoreName), acct.Locale)
 	return nil
 }
 
@@ -289,12 +288,11 @@ func listAccounts(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tLOGIN ID\tEMAIL\tSTORE\tLOCALE\tCREATED")
+	t := newTextTable("ID", "LOGIN ID", "EMAIL", "STORE", "LOCALE", "CREATED")
 	for _, a := range accounts {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.LoginID, a.Email, a.StoreName, a.Locale, a.CreatedAt.Format(time.RFC3339))
+		t.add(fmt.Sprint(a.ID), a.LoginID, a.Email, a.StoreName, a.Locale, a.CreatedAt.Format(time.RFC3339))
 	}
-	return w.Flush()
+	return t.write(env.Stdout)
 }
 
 // OSEnv is the process's own environment.
@@ -326,16 +324,15 @@ func AuditCommand(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "TIME\tEVENT\tLOGIN ID\tACCOUNT\tIP\tUSER AGENT\tDETAIL")
+	t := newTextTable("TIME", "EVENT", "LOGIN ID", "ACCOUNT", "IP", "USER AGENT", "DETAIL")
 	for _, e := range events {
-		account := "-"
+		account := ""
 		if e.AccountID != nil {
 			account = fmt.Sprint(*e.AccountID)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Kind, dash(e.LoginID), account, dash(e.IP), dash(truncate(e.UserAgent, 40)), dash(e.Detail))
+		t.add(e.At.Format(time.RFC3339), e.Kind, e.LoginID, account, e.IP, truncate(e.UserAgent, 40), e.Detail)
 	}
-	return w.Flush()
+	return t.write(env.Stdout)
 }
 
 func dash(s string) string {
