@@ -161,6 +161,15 @@ func withHeader(name, value string) reqOption {
 	}
 }
 
+// withHost sets the Host header (httptest's default is example.com).
+func withHost(host string) reqOption {
+	return func(r *http.Request) { r.Host = host }
+}
+
+// onLocalhost asks by this machine's name, as the development mailbox and
+// /metrics require.
+var onLocalhost = withHost("localhost:8080")
+
 // send runs req through the app.
 func send(t testing.TB, a *App, req *http.Request, opts ...reqOption) *response {
 	t.Helper()
