@@ -330,7 +330,13 @@ func AuditCommand(ctx context.Context, env Env, args []string) error {
 		if e.AccountID != nil {
 			account = fmt.Sprint(*e.AccountID)
 		}
-		t.add(e.At.Format(time.RFC3339), e.Kind, e.LoginID, account, e.IP, truncate(e.UserAgent, 40), e.Detail)
+		detail := e.Detail
+		if e.Count > 1 {
+			// An aggregate, such as the refusals of one client in one
+			// window of a limit: its time is the first one's.
+			detail = fmt.Sprintf("%s (%d times)", detail, e.Count)
+		}
+		t.add(e.At.Format(time.RFC3339), e.Kind, e.LoginID, account, e.IP, truncate(e.UserAgent, 40), detail)
 	}
 	return t.write(env.Stdout)
 }
