@@ -24,6 +24,8 @@ commands:
   account import F  import accounts from a CSV file (login_id,email,store_name,locale,password_hash)
   account send-reset LOGIN_ID [--ttl 24h]
                     queue a reset link to the account's registered address, for support staff
+  account set-email LOGIN_ID ADDRESS
+                    change the account's registered address; both addresses get a notice
   audit list        show the audit trail, newest first: [--login-id ID] [--limit N]
   outbox list       show queued and sent mail, newest first: [--status S] [--event E] [--problems] [--limit N]
   outbox retry ID   queue a dead mail again

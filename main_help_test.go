@@ -19,7 +19,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{"-h"}, {"help"},
 		{"serve", "-h"}, {"migrate", "--help"},
 		{"account", "-h"}, {"account", "create", "-h"}, {"account", "create", "--help"},
-		{"account", "list", "-h"}, {"account", "import", "-h"}, {"account", "send-reset", "-h"},
+		{"account", "list", "-h"}, {"account", "import", "-h"}, {"account", "send-reset", "-h"}, {"account", "set-email", "-h"},
 		{"audit", "-h"}, {"audit", "list", "-h"},
 		{"outbox", "--help"}, {"outbox", "list", "-h"}, {"outbox", "retry", "-h"},
 	} {

@@ -167,17 +167,19 @@ func Migrate(ctx context.Context, env Env, args []string) error {
 }
 
 // accountUsage lists the account sub-commands; each takes -h for its flags.
-const accountUsage = `usage: aikagi account create|list|import|send-reset [flags] [args]
+const accountUsage = `usage: aikagi account create|list|import|send-reset|set-email [flags] [args]
   create                 add an account (-h for its flags)
   list                   list accounts
   import FILE            import accounts from a CSV file
   send-reset LOGIN_ID    queue a reset link to the account's registered address
+  set-email LOGIN_ID ADDRESS
+                         change the registered address; both addresses get a notice
 `
 
 // AccountCommand runs the "account" sub-commands of accountUsage.
 func AccountCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("account: use \"account create\", \"account list\", \"account import\" or \"account send-reset\"")
+		return errors.New("account: use \"account create\", \"account list\", \"account import\", \"account send-reset\" or \"account set-email\"")
 	}
 	if isHelpArg(args[0]) {
 		return printUsage(env, accountUsage)
@@ -191,8 +193,10 @@ func AccountCommand(ctx context.Context, env Env, args []string) error {
 		return importAccounts(ctx, env, args[1:])
 	case "send-reset":
 		return sendResetCommand(ctx, env, args[1:]) // outboxcmd.go
+	case "set-email":
+		return setEmailCommand(ctx, env, args[1:]) // setemail.go
 	}
-	return fmt.Errorf("account: unknown sub-command %q (use create, list, import or send-reset)", args[0])
+	return fmt.Errorf("account: unknown sub-command %q (use create, list, import, send-reset or set-email)", args[0])
 }
 
 // isHelpArg reports an argument that asks for help where a sub-command is

@@ -39,6 +39,7 @@ const (
 	AuditMailComplained  = "mail_complained"        // the recipient marked the mail as spam
 	AuditMailRetried     = "mail_retried"           // an operator put a dead mail back in the outbox
 	AuditResetByOperator = "reset_sent_by_operator" // support staff queued a reset link (account send-reset)
+	AuditEmailChanged    = "email_changed"          // an operator changed the registered address (account set-email)
 )
 
 // Audit field limits, in characters: room for any real value, while input
