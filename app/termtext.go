@@ -10,13 +10,15 @@ import (
 	"github.com/mattn/go-runewidth"
 )
 
-// terminalSafe returns s with everything a terminal would act on rather
-// than show written as an escape: C0 and C1 controls and DEL (\x1b, \r, \n,
-// \t, \u0085), bidirectional overrides and isolates (\u202e), line and
-// paragraph separators, and bytes that are not UTF-8 (\xff). A backslash is
-// doubled, so a typed "\x1b" cannot pass for an escaped one. Login IDs,
-// user agents and bounce texts come from outsiders; raw, they could move the
-// cursor, rewrite the window title or forge lines of an operator's listing.
+// terminalSafe returns s with everything a terminal would act on, or that
+// hides text, written as an escape: C0 and C1 controls and DEL (\x1b, \r,
+// \n, \t, \u0085), format characters such as bidirectional overrides and
+// isolates (\u202e) and zero-width ones (\u200b), line and paragraph
+// separators, and bytes that are not UTF-8 (\xff). A backslash is doubled,
+// so a typed "\x1b" cannot pass for an escaped one. Login IDs, user agents
+// and bounce texts come from outsiders; raw, they could move the cursor,
+// rewrite the window title, reorder a line or forge lines of an operator's
+// listing.
 func terminalSafe(s string) string {
 	if !strings.ContainsFunc(s, needsEscape) && utf8.ValidString(s) {
 		return s // the common case, kept cheap
@@ -37,6 +39,8 @@ func terminalSafe(s string) string {
 			b.WriteString(`\t`)
 		case r < 0x80 && needsEscape(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
+		case r > 0xffff && needsEscape(r):
+			fmt.Fprintf(&b, `\U%08x`, r)
 		case needsEscape(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
@@ -49,8 +53,7 @@ func terminalSafe(s string) string {
 
 // needsEscape reports a rune terminalSafe writes as an escape.
 func needsEscape(r rune) bool {
-	return r == '\\' || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) ||
-		r == '\u2028' || r == '\u2029'
+	return r == '\\' || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // textTable prints rows in columns padded by display width: a Japanese

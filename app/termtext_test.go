@@ -27,6 +27,9 @@ func TestTerminalSafe(t *testing.T) {
 		{"isolate\u2066x\u2069", `isolate\u2066x\u2069`},
 		{"mark\u200f", `mark\u200f`},
 		{"line\u2028para\u2029", `line\u2028para\u2029`},
+		{"admin\u200b\ufeff", `admin\u200b\ufeff`},
+		{"tag\U000e0041", `tag\U000e0041`},
+		{"soft\u00adhyphen", `soft\u00adhyphen`},
 		{"bad\xffutf8", `bad\xffutf8`},
 		{`typed \x1b`, `typed \\x1b`},
 	} {
