@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -22,22 +24,29 @@ commands:
   account import F  import accounts from a CSV file (login_id,email,store_name,locale,password_hash)
   account send-reset LOGIN_ID [--ttl 24h]
                     queue a reset link to the account's registered address, for support staff
+  account set-email LOGIN_ID ADDRESS
+                    change the account's registered address; both addresses get a notice
   audit list        show the audit trail, newest first: [--login-id ID] [--limit N]
   outbox list       show queued and sent mail, newest first: [--status S] [--event E] [--problems] [--limit N]
   outbox retry ID   queue a dead mail again
 
-Settings come from environment variables; see README.md.
+Every command takes -h for its flags. Settings come from environment
+variables; see README.md.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	code := run(ctx, app.OSEnv(), os.Args[1:])
+	stop()
+	os.Exit(code)
+}
 
-	cmd, args := "serve", os.Args[1:]
+// run runs the command in args and returns the process's exit status.
+func run(ctx context.Context, env app.Env, args []string) int {
+	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	env := app.OSEnv()
 	var err error
 	switch cmd {
 	case "serve":
@@ -51,14 +60,19 @@ func main() {
 	case "outbox":
 		err = app.OutboxCommand(ctx, env, args)
 	case "help", "-h", "-help", "--help":
-		fmt.Print(usage)
-		return
+		fmt.Fprint(env.Stdout, usage)
+		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "aikagi: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
+		fmt.Fprintf(env.Stderr, "aikagi: unknown command %q\n\n%s", cmd, usage)
+		return 2
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "aikagi:", err)
-		os.Exit(1)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// The command has printed its usage, as asked.
+		return 0
+	case err != nil:
+		fmt.Fprintln(env.Stderr, "aikagi:", err)
+		return 1
 	}
+	return 0
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -191,10 +190,23 @@ func Migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// AccountCommand runs "account create", "account list" and "account import".
+// accountUsage lists the account sub-commands; each takes -h for its flags.
+const accountUsage = `usage: aikagi account create|list|import|send-reset|set-email [flags] [args]
+  create                 add an account (-h for its flags)
+  list                   list accounts
+  import FILE            import accounts from a CSV file
+  send-reset LOGIN_ID    queue a reset link to the account's registered address
+  set-email LOGIN_ID ADDRESS
+                         change the registered address; both addresses get a notice
+`
+
+// AccountCommand runs the "account" sub-commands of accountUsage.
 func AccountCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("account: use \"account create\", \"account list\", \"account import\" or \"account send-reset\"")
+		return errors.New("account: use \"account create\", \"account list\", \"account import\", \"account send-reset\" or \"account set-email\"")
+	}
+	if isHelpArg(args[0]) {
+		return printUsage(env, accountUsage)
 	}
 	switch args[0] {
 	case "create":
@@ -205,8 +217,27 @@ func AccountCommand(ctx context.Context, env Env, args []string) error {
 		return importAccounts(ctx, env, args[1:])
 	case "send-reset":
 		return sendResetCommand(ctx, env, args[1:]) // outboxcmd.go
+	case "set-email":
+		return setEmailCommand(ctx, env, args[1:]) // setemail.go
 	}
-	return fmt.Errorf("account: unknown sub-command %q (use create, list, import or send-reset)", args[0])
+	return fmt.Errorf("account: unknown sub-command %q (use create, list, import, send-reset or set-email)", args[0])
+}
+
+// isHelpArg reports an argument that asks for help where a sub-command is
+// expected.
+func isHelpArg(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// printUsage prints usage and returns flag.ErrHelp, which main takes as a
+// request answered, like the flag package's own -h.
+func printUsage(env Env, usage string) error {
+	fmt.Fprint(env.Stdout, usage)
+	return flag.ErrHelp
 }
 
 func createAccount(ctx context.Context, env Env, args []string) error {
@@ -266,7 +297,7 @@ func createAccount(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "created account %d: %s <%s> %s (%s)\n", acct.ID, acct.LoginID, acct.Email, acct.StoreName, acct.Locale)
+	fmt.Fprintf(env.Stdout, "created account %d: %s <%s> %s (%s)\n", acct.ID, acct.LoginID, acct.Email, terminalSafe(acct.StoreName), acct.Locale)
 	return nil
 }
 
@@ -285,12 +316,11 @@ func listAccounts(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tLOGIN ID\tEMAIL\tSTORE\tLOCALE\tCREATED")
+	t := newTextTable("ID", "LOGIN ID", "EMAIL", "STORE", "LOCALE", "CREATED")
 	for _, a := range accounts {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.LoginID, a.Email, a.StoreName, a.Locale, a.CreatedAt.Format(time.RFC3339))
+		t.add(fmt.Sprint(a.ID), a.LoginID, a.Email, a.StoreName, a.Locale, a.CreatedAt.Format(time.RFC3339))
 	}
-	return w.Flush()
+	return t.write(env.Stdout)
 }
 
 // OSEnv is the process's own environment.
@@ -300,6 +330,9 @@ func OSEnv() Env {
 
 // AuditCommand runs "audit list [--login-id ID] [--limit N]".
 func AuditCommand(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && isHelpArg(args[0]) {
+		return printUsage(env, "usage: aikagi audit list [--login-id ID] [--limit N]\n")
+	}
 	if len(args) == 0 || args[0] != "list" {
 		return errors.New("audit: use \"audit list [--login-id ID] [--limit N]\"")
 	}
@@ -319,16 +352,21 @@ func AuditCommand(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "TIME\tEVENT\tLOGIN ID\tACCOUNT\tIP\tUSER AGENT\tDETAIL")
+	t := newTextTable("TIME", "EVENT", "LOGIN ID", "ACCOUNT", "IP", "USER AGENT", "DETAIL")
 	for _, e := range events {
-		account := "-"
+		account := ""
 		if e.AccountID != nil {
 			account = fmt.Sprint(*e.AccountID)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Kind, dash(e.LoginID), account, dash(e.IP), dash(truncate(e.UserAgent, 40)), dash(e.Detail))
+		detail := e.Detail
+		if e.Count > 1 {
+			// An aggregate, such as the refusals of one client in one
+			// window of a limit: its time is the first one's.
+			detail = fmt.Sprintf("%s (%d times)", detail, e.Count)
+		}
+		t.add(e.At.Format(time.RFC3339), e.Kind, e.LoginID, account, e.IP, truncate(e.UserAgent, 40), detail)
 	}
-	return w.Flush()
+	return t.write(env.Stdout)
 }
 
 func dash(s string) string {

@@ -42,7 +42,17 @@ type Config struct {
 	Limits            Limits
 	LoginFailureFloor time.Duration // a failed login never answers sooner
 	Deprecated        []string      // settings given that no longer apply, for the log
+	AuditRetention    time.Duration // audit events older than this are deleted
 }
+
+// defaultAuditRetention is 400 days: a year of history plus the time to
+// look into a complaint about it.
+const defaultAuditRetention = "9600h"
+
+// auditSweepBatch bounds the audit events one sweep deletes, so that the
+// first sweep over a long trail does not hold the table for long; the
+// sweeps after it go on (sweepEvery).
+const auditSweepBatch = 10000
 
 // LoadConfig reads the settings through getenv (os.Getenv in production).
 // In development a missing SECRET_KEY is replaced by a random one; in
@@ -122,6 +132,7 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 		cfg.Deprecated = append(cfg.Deprecated, "SEND_MIN_DURATION is ignored: step 3 no longer waits, it only records the request (remove the setting)")
 	}
 	cfg.LoginFailureFloor = parseDuration(get("LOGIN_FAILURE_MIN_DURATION", "400ms"), "LOGIN_FAILURE_MIN_DURATION", 0, 5*time.Second, &errs)
+	cfg.AuditRetention = parseDuration(get("AUDIT_RETENTION", defaultAuditRetention), "AUDIT_RETENTION", 24*time.Hour, 10*366*24*time.Hour, &errs)
 	cfg.Limits = defaultLimits()
 	for _, l := range []struct {
 		name  string
@@ -224,7 +235,11 @@ func parsePrefixes(name, s string) ([]netip.Prefix, error) {
 func parseDuration(s, name string, min, max time.Duration, errs *[]error) time.Duration {
 	d, err := time.ParseDuration(s)
 	if err != nil || d < min || d > max {
-		*errs = append(*errs, fmt.Errorf("%s=%q: use a duration from %v to %v, such as 30m", name, s, min, max))
+		example := "30m"
+		if min > 30*time.Minute {
+			example = min.String()
+		}
+		*errs = append(*errs, fmt.Errorf("%s=%q: use a duration from %v to %v, such as %s", name, s, min, max, example))
 	}
 	return d
 }

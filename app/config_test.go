@@ -36,6 +36,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"TokenTTL", cfg.TokenTTL, 30 * time.Minute},
 		{"StateTTL", cfg.StateTTL, 30 * time.Minute},
 		{"PasswordMinLength", cfg.PasswordMinLength, 12},
+		{"AuditRetention", cfg.AuditRetention, 400 * 24 * time.Hour},
 		{"SecretGenerated", cfg.SecretGenerated, true},
 		{"SecretKey is the generated one", bytes.Equal(cfg.SecretKey, generated), true},
 		{"HTTPS", cfg.HTTPS(), false},
@@ -64,13 +65,15 @@ func TestLoadConfigValues(t *testing.T) {
 		"TOKEN_TTL":           "15m",
 		"FORM_TTL":            "1h",
 		"PASSWORD_MIN_LENGTH": "15",
+		"AUDIT_RETENTION":     "720h",
 	}
 	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
 	if cfg.Addr != ":9000" || cfg.DatabaseURL != "postgres://u@db/aikagi" || !cfg.Production || cfg.ResendAPIKey != "re_123" ||
-		cfg.SiteName != "Shop Admin" || cfg.TokenTTL != 15*time.Minute || cfg.StateTTL != time.Hour || cfg.PasswordMinLength != 15 {
+		cfg.SiteName != "Shop Admin" || cfg.TokenTTL != 15*time.Minute || cfg.StateTTL != time.Hour || cfg.PasswordMinLength != 15 ||
+		cfg.AuditRetention != 30*24*time.Hour {
 		t.Errorf("config = %+v", cfg)
 	}
 	if cfg.SecretGenerated || len(cfg.SecretKey) != 32 || cfg.SecretKey[31] != 0x1f {
@@ -165,6 +168,8 @@ func TestLoadConfigRefusesBadValues(t *testing.T) {
 		{"TOKEN_TTL unparsable", map[string]string{"TOKEN_TTL": "30"}, []string{"TOKEN_TTL", "30m"}},
 		{"TOKEN_TTL too short", map[string]string{"TOKEN_TTL": "10s"}, []string{"TOKEN_TTL"}},
 		{"TOKEN_TTL too long", map[string]string{"TOKEN_TTL": "720h"}, []string{"TOKEN_TTL"}},
+		{"AUDIT_RETENTION in days", map[string]string{"AUDIT_RETENTION": "400d"}, []string{"AUDIT_RETENTION", "such as 24h0m0s"}},
+		{"AUDIT_RETENTION too short", map[string]string{"AUDIT_RETENTION": "1h"}, []string{"AUDIT_RETENTION"}},
 		{"FORM_TTL", map[string]string{"FORM_TTL": "-5m"}, []string{"FORM_TTL"}},
 		{"PASSWORD_MIN_LENGTH text", map[string]string{"PASSWORD_MIN_LENGTH": "twelve"}, []string{"PASSWORD_MIN_LENGTH", "8 to 64"}},
 		{"PASSWORD_MIN_LENGTH too small", map[string]string{"PASSWORD_MIN_LENGTH": "6"}, []string{"PASSWORD_MIN_LENGTH"}},

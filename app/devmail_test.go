@@ -46,7 +46,7 @@ func TestDevMailPages(t *testing.T) {
 	newAccount(t, a, "taro01", "Taro@Example.jp", "ja")
 	newAccount(t, a, "jane01", "jane@example.com", "en")
 
-	empty := get(t, a, "/_dev/mail")
+	empty := get(t, a, "/_dev/mail", onLocalhost)
 	if empty.Status != http.StatusOK {
 		t.Fatalf("empty mailbox: status %d", empty.Status)
 	}
@@ -61,7 +61,7 @@ func TestDevMailPages(t *testing.T) {
 	}
 	mails := a.mailbox.Messages()
 
-	res := get(t, a, "/_dev/mail")
+	res := get(t, a, "/_dev/mail", onLocalhost)
 	if res.Status != http.StatusOK {
 		t.Fatalf("mailbox: status %d", res.Status)
 	}
@@ -81,7 +81,7 @@ func TestDevMailPages(t *testing.T) {
 	}
 
 	for _, m := range mails {
-		res := get(t, a, fmt.Sprintf("/_dev/mail/%d", m.ID))
+		res := get(t, a, fmt.Sprintf("/_dev/mail/%d", m.ID), onLocalhost)
 		if res.Status != http.StatusOK {
 			t.Fatalf("mail %d: status %d", m.ID, res.Status)
 		}
@@ -102,7 +102,7 @@ func TestDevMailPages(t *testing.T) {
 			t.Errorf("mail %d frames %q, want its HTML part", m.ID, frame)
 		}
 
-		html := get(t, a, frame)
+		html := get(t, a, frame, onLocalhost)
 		if html.Status != http.StatusOK {
 			t.Fatalf("mail %d HTML part: status %d", m.ID, html.Status)
 		}
@@ -115,15 +115,15 @@ func TestDevMailPages(t *testing.T) {
 			t.Errorf("mail %d HTML part CSP = %q, want sandboxed, framed only by the app", m.ID, csp)
 		}
 	}
-	if got, _ := get(t, a, fmt.Sprintf("/_dev/mail/%d/html", mails[1].ID)).Doc(t).Find("html").Attr("lang"); got != "ja" {
+	if got, _ := get(t, a, fmt.Sprintf("/_dev/mail/%d/html", mails[1].ID), onLocalhost).Doc(t).Find("html").Attr("lang"); got != "ja" {
 		t.Errorf("Japanese account's mail HTML lang = %q", got)
 	}
-	if got, _ := get(t, a, fmt.Sprintf("/_dev/mail/%d/html", mails[0].ID)).Doc(t).Find("html").Attr("lang"); got != "en" {
+	if got, _ := get(t, a, fmt.Sprintf("/_dev/mail/%d/html", mails[0].ID), onLocalhost).Doc(t).Find("html").Attr("lang"); got != "en" {
 		t.Errorf("English account's mail HTML lang = %q", got)
 	}
 
 	for _, path := range []string{"/_dev/mail/999", "/_dev/mail/999/html", "/_dev/mail/abc", "/_dev/mail/0"} {
-		assertProblemPage(t, get(t, a, path), http.StatusNotFound, "ja", "お探しのページは見つかりませんでした。URLをご確認ください。")
+		assertProblemPage(t, get(t, a, path, onLocalhost), http.StatusNotFound, "ja", "お探しのページは見つかりませんでした。URLをご確認ください。")
 	}
 }
 
@@ -144,7 +144,7 @@ func TestDevMailNotInProduction(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/_dev/mail", "/_dev/mail/1", "/_dev/mail/1/html"} {
-		res := get(t, a, path)
+		res := get(t, a, path, onLocalhost)
 		if res.Status != http.StatusNotFound {
 			t.Errorf("%s in production: status %d, want 404", path, res.Status)
 		}

@@ -163,6 +163,15 @@ func withHeader(name, value string) reqOption {
 	}
 }
 
+// withHost sets the Host header (httptest's default is example.com).
+func withHost(host string) reqOption {
+	return func(r *http.Request) { r.Host = host }
+}
+
+// onLocalhost asks by this machine's name, as the development mailbox and
+// /metrics require.
+var onLocalhost = withHost("localhost:8080")
+
 // send runs req through the app, then lets the intake worker process what
 // the request recorded, as a running server's worker would at once.
 func send(t testing.TB, a *App, req *http.Request, opts ...reqOption) *response {

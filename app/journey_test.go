@@ -377,7 +377,7 @@ func TestJourney(t *testing.T) {
 		if strings.Contains(m.Text, raw) {
 			t.Error("the notice contains the used token")
 		}
-		page := get(t, a, "/_dev/mail")
+		page := get(t, a, "/_dev/mail", onLocalhost)
 		if page.Status != http.StatusOK || !strings.Contains(string(page.Body), "パスワードが変更されました") {
 			t.Errorf("/_dev/mail: status %d, notice listed: %v", page.Status, strings.Contains(string(page.Body), "パスワードが変更されました"))
 		}

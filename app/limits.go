@@ -83,11 +83,21 @@ func padTo(ctx context.Context, start time.Time, floor time.Duration) {
 	}
 }
 
-// limited refuses a request over a per-client limit with a polite 429 page,
-// and audits it. Only limits that do not depend on an account answer this way.
-func (a *App) limited(ctx context.Context, who client, name string) error {
+// limited refuses a request over the per-client limit l, named name, with a
+// polite 429 page, and audits it. Only limits that do not depend on an
+// account answer this way.
+//
+// The refusals of one client under one limit in one window of it share an
+// audit row that counts them (with the IP and user agent of the first): a
+// flood of refused requests is exactly what must not grow the trail by a
+// row each.
+func (a *App) limited(ctx context.Context, who client, name string, l Limit) error {
 	a.metrics.rateLimited.WithLabelValues(name).Inc()
-	if err := db.RecordAudit(ctx, a.db, &db.AuditEvent{Kind: db.AuditRateLimited, IP: who.IP, UserAgent: who.UserAgent, Detail: name}, a.now()); err != nil {
+	now := a.now()
+	window := db.Stamp(now).Truncate(l.Window)
+	key := strings.Join([]string{db.AuditRateLimited, name, limitKey(who.IP), window.Format(time.RFC3339)}, "|")
+	event := &db.AuditEvent{Kind: db.AuditRateLimited, IP: who.IP, UserAgent: who.UserAgent, Detail: name}
+	if err := db.RecordAuditAggregated(ctx, a.db, event, key, now); err != nil {
 		return err
 	}
 	return problem(fiber.StatusTooManyRequests, views.TooManyRequests, nil)

@@ -43,7 +43,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LoginsPerIP, "login:ip:"+limitKey(who.IP)); err != nil {
 		return err
 	} else if !ok {
-		return a.limited(ctx, who, "logins per IP")
+		return a.limited(ctx, who, "logins per IP", a.cfg.Limits.LoginsPerIP)
 	}
 	// The attempt is recorded as a failure before the password is checked
 	// and counted with it, so concurrent guesses cannot all slip under the

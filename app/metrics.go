@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -77,12 +78,13 @@ func (m *metrics) observeRequest(c *fiber.Ctx, elapsed time.Duration) {
 	m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }
 
-// serveMetrics answers Prometheus scrapes from loopback or METRICS_ALLOW
-// only; to anyone else the path does not exist.
+// serveMetrics answers Prometheus scrapes from loopback (asking by a name of
+// this machine, see localHost) or METRICS_ALLOW only; to anyone else the
+// path does not exist. A scraper in METRICS_ALLOW may use any name.
 func (a *App) serveMetrics(c *fiber.Ctx) error {
 	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
 	peer = peer.Unmap()
-	allowed := isLocal(c)
+	allowed := isLocal(c) && a.localHost(c)
 	for _, p := range a.cfg.MetricsAllow {
 		allowed = allowed || p.Contains(peer)
 	}
@@ -171,10 +173,35 @@ func isLocal(c *fiber.Ctx) bool {
 	return (peer.IsLoopback() || peer.IsUnspecified()) && len(c.Request().Header.Peek(fiber.HeaderXForwardedFor)) == 0
 }
 
-// localOnly hides a route from everyone but this machine.
+// localOnly hides a route from everyone but this machine, asking by a name
+// of this machine.
 func (a *App) localOnly(c *fiber.Ctx) error {
-	if !isLocal(c) {
+	if !isLocal(c) || !a.localHost(c) {
 		return fiber.ErrNotFound
 	}
 	return c.Next()
+}
+
+// localHost reports a Host header that names this machine: localhost, a
+// loopback address, or BASE_URL's host. A loopback peer alone is not
+// enough: a page on evil.example whose name an attacker re-points at
+// 127.0.0.1 (DNS rebinding) makes the browser send the request from here,
+// and lets that page read the answer; but the browser still sends its own
+// name as Host.
+func (a *App) localHost(c *fiber.Ctx) bool {
+	host := strings.ToLower(strings.TrimSuffix(hostWithoutPort(string(c.Request().Host())), "."))
+	if host == "localhost" || host == strings.ToLower(a.cfg.BaseURL.Hostname()) {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Unmap().IsLoopback()
+}
+
+// hostWithoutPort strips the port from a Host header, and the brackets
+// from an IPv6 address.
+func hostWithoutPort(hostport string) string {
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		return host
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
 }

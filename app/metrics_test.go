@@ -11,7 +11,7 @@ func TestMetrics(t *testing.T) {
 	// own requests are.
 	closed := newTestApp(t, "sqlite")
 	for _, path := range []string{"/metrics", "/_dev/mail"} {
-		if res := get(t, closed, path, withHeader("X-Forwarded-For", "203.0.113.9")); res.Status != http.StatusNotFound {
+		if res := get(t, closed, path, onLocalhost, withHeader("X-Forwarded-For", "203.0.113.9")); res.Status != http.StatusNotFound {
 			t.Errorf("%s through a proxy: status %d, want 404", path, res.Status)
 		}
 	}
@@ -21,7 +21,7 @@ func TestMetrics(t *testing.T) {
 	get(t, a, "/password-resetting/regist")
 	requestResetFlow(t, a, "metrics01", "metrics@example.jp")
 	postForm(t, a, "/password-resetting/send", map[string][]string{"state": {confirmState(t, a, "x", "x@example.jp")}}) // over the limit
-	res := get(t, a, "/metrics")
+	res := get(t, a, "/metrics", onLocalhost)
 	if res.Status != http.StatusOK {
 		t.Fatalf("/metrics: status %d", res.Status)
 	}
@@ -38,6 +38,27 @@ func TestMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestLocalOnlyChecksHost is the defence against DNS rebinding: a page on
+// another name that resolves to this machine makes requests that come from
+// loopback, but carry that name as Host. The development mailbox and
+// /metrics answer only to this machine's own names and BASE_URL's host.
+func TestLocalOnlyChecksHost(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite") // BASE_URL https://reset.example.test
+	for _, path := range []string{"/_dev/mail", "/metrics"} {
+		for _, host := range []string{"evil.example", "evil.example:8080", "localhost.evil.example", "127.0.0.1.nip.io", "reset.example.test.evil.example", "0.0.0.0:8080"} {
+			if res := get(t, a, path, withHost(host)); res.Status != http.StatusNotFound {
+				t.Errorf("%s with Host %s: status %d, want 404", path, host, res.Status)
+			}
+		}
+		for _, host := range []string{"localhost:8080", "localhost", "LocalHost.", "127.0.0.1", "127.0.0.1:8080", "[::1]:8080", "reset.example.test", "Reset.Example.Test:443"} {
+			if res := get(t, a, path, withHost(host)); res.Status != http.StatusOK {
+				t.Errorf("%s with Host %s: status %d, want 200", path, host, res.Status)
+			}
 		}
 	}
 }

@@ -201,7 +201,7 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+limitKey(who.IP)); err != nil {
 			return nil, nil, err
 		} else if !ok {
-			return nil, nil, a.limited(ctx, who, "unknown links per IP")
+			return nil, nil, a.limited(ctx, who, "unknown links per IP", a.cfg.Limits.LinkGuessesPerIP)
 		}
 	case db.TokenExpired:
 		status, prob = fiber.StatusGone, views.LinkExpired

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -19,6 +18,9 @@ import (
 func OutboxCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return errors.New("outbox: use \"outbox list [--status S] [--event E] [--problems] [--limit N]\" or \"outbox retry ID\"")
+	}
+	if isHelpArg(args[0]) {
+		return printUsage(env, "usage: aikagi outbox list [--status S] [--event E] [--problems] [--limit N]\n       aikagi outbox retry ID\n")
 	}
 	switch args[0] {
 	case "list":
@@ -62,14 +64,12 @@ func listOutbox(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "CREATED\tID\tKIND\tLOGIN ID\tTO\tSTATUS\tTRIES\tNEXT ATTEMPT\tDELIVERY\tLAST ERROR")
+	t := newTextTable("CREATED", "ID", "KIND", "LOGIN ID", "TO", "STATUS", "TRIES", "NEXT ATTEMPT", "DELIVERY", "LAST ERROR")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
-			stamp(&r.CreatedAt), r.ID, r.Kind, dash(r.LoginID), r.ToAddr, r.Status, r.Attempts,
-			nextAttempt(r), delivery(r), dash(truncate(oneLine(r.LastError), 100)))
+		t.add(stamp(&r.CreatedAt), r.ID, r.Kind, r.LoginID, r.ToAddr, r.Status, fmt.Sprint(r.Attempts),
+			nextAttempt(r), delivery(r), truncate(oneLine(r.LastError), 100))
 	}
-	return w.Flush()
+	return t.write(env.Stdout)
 }
 
 // nextAttempt says when a row will be tried next, if ever.

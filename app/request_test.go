@@ -943,7 +943,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"step 3", func(t *testing.T) *response {
 			return postForm(t, a, "/password-resetting/send", url.Values{"state": {state}})
 		}, framed},
-		{"development mailbox", func(t *testing.T) *response { return get(t, a, "/_dev/mail") }, "'none'"},
+		{"development mailbox", func(t *testing.T) *response { return get(t, a, "/_dev/mail", onLocalhost) }, "'none'"},
 		{"404", func(t *testing.T) *response { return get(t, a, "/nope") }, "'none'"},
 		{"405", func(t *testing.T) *response {
 			return send(t, a, httptest.NewRequest(http.MethodPut, "/password-resetting/confirm", nil))

@@ -161,7 +161,7 @@ func TestMarkupIsInert(t *testing.T) {
 	if !strings.Contains(m.Text, "Shop "+payload) {
 		t.Errorf("the text part should carry the store name as typed (plain text is inert):\n%s", m.Text)
 	}
-	inert("dev mailbox page", get(t, a, fmt.Sprintf("/_dev/mail/%d", m.ID)).Body)
+	inert("dev mailbox page", get(t, a, fmt.Sprintf("/_dev/mail/%d", m.ID), onLocalhost).Body)
 }
 
 // A handler that panics costs one request a 500 page, not the process.

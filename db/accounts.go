@@ -98,6 +98,20 @@ func SetPassword(ctx context.Context, idb bun.IDB, accountID int64, hash string,
 	return nil
 }
 
+// SetEmail changes the account's registered address (and its matching key).
+func SetEmail(ctx context.Context, idb bun.IDB, accountID int64, email string, now time.Time) error {
+	_, err := idb.NewUpdate().Model((*Account)(nil)).
+		Set("email = ?", email).
+		Set("email_key = ?", strings.ToLower(email)).
+		Set("updated_at = ?", Stamp(now)).
+		Where("id = ?", accountID).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("db: set email: %w", err)
+	}
+	return nil
+}
+
 // FindAccountsByEmail returns every account registered with email (compared
 // case-insensitively), oldest first.
 func FindAccountsByEmail(ctx context.Context, idb bun.IDB, email string) ([]Account, error) {

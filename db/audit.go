@@ -3,7 +3,9 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
@@ -40,15 +42,75 @@ const (
 	AuditMailComplained  = "mail_complained"        // the recipient marked the mail as spam
 	AuditMailRetried     = "mail_retried"           // an operator put a dead mail back in the outbox
 	AuditResetByOperator = "reset_sent_by_operator" // support staff queued a reset link (account send-reset)
+	AuditEmailChanged    = "email_changed"          // an operator changed the registered address (account set-email)
 )
 
-// RecordAudit appends e to the audit trail.
+// Audit field limits, in characters: room for any real value, while input
+// made oversized on purpose cannot grow the trail beyond them.
+const (
+	AuditMaxLoginID   = 256
+	AuditMaxIP        = 64
+	AuditMaxUserAgent = 512
+	AuditMaxDetail    = 1024
+)
+
+// RecordAudit appends e to the audit trail, its fields cut to the limits.
 func RecordAudit(ctx context.Context, idb bun.IDB, e *AuditEvent, now time.Time) error {
-	e.At = Stamp(now)
+	prepareAudit(e, now)
 	if _, err := idb.NewInsert().Model(e).Exec(ctx); err != nil {
 		return fmt.Errorf("db: record audit %s: %w", e.Kind, err)
 	}
 	return nil
+}
+
+// RecordAuditAggregated records e as one more event of the aggregate named
+// key: the first one is stored as it is, later ones only add to its count.
+// It is one atomic upsert, so concurrent instances never lose one.
+func RecordAuditAggregated(ctx context.Context, idb bun.IDB, e *AuditEvent, key string, now time.Time) error {
+	prepareAudit(e, now)
+	e.AggKey = key
+	_, err := idb.NewRaw(`
+INSERT INTO audit_events (at, kind, account_id, login_id, ip, user_agent, detail, count, agg_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+ON CONFLICT (agg_key) DO UPDATE SET count = audit_events.count + 1`,
+		e.At, e.Kind, e.AccountID, e.LoginID, e.IP, e.UserAgent, e.Detail, key).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("db: record audit %s: %w", e.Kind, err)
+	}
+	return nil
+}
+
+func prepareAudit(e *AuditEvent, now time.Time) {
+	e.At = Stamp(now)
+	e.Count = 1
+	e.LoginID = capField(e.LoginID, AuditMaxLoginID)
+	e.IP = capField(e.IP, AuditMaxIP)
+	e.UserAgent = capField(e.UserAgent, AuditMaxUserAgent)
+	e.Detail = capField(e.Detail, AuditMaxDetail)
+}
+
+// capField makes s storable in a text column of both databases (valid UTF-8,
+// no NUL, which PostgreSQL refuses) and at most max characters long, cut at
+// a character boundary and marked with "…".
+func capField(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max-1]) + "…"
+}
+
+// DeleteAuditBefore deletes up to batch audit events recorded before cutoff,
+// oldest first, and reports how many went. A bounded batch keeps each
+// sweep's statement short on a large trail; the next sweep goes on.
+func DeleteAuditBefore(ctx context.Context, idb bun.IDB, cutoff time.Time, batch int) (int64, error) {
+	old := idb.NewSelect().Table("audit_events").Column("id").
+		Where("at < ?", Stamp(cutoff)).OrderExpr("at, id").Limit(batch)
+	res, err := idb.NewDelete().Table("audit_events").Where("id IN (?)", old).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: delete old audit events: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // ListAudit returns the newest events first, optionally for one login ID:

@@ -86,6 +86,8 @@ type AuditEvent struct {
 	IP        string    `bun:"ip"`
 	UserAgent string    `bun:"user_agent"`
 	Detail    string    `bun:"detail"`
+	Count     int       `bun:"count"`            // events the row stands for: 1, or more when aggregated
+	AggKey    string    `bun:"agg_key,nullzero"` // the aggregate a row adds to (RecordAuditAggregated)
 }
 
 // Session is a logged-in browser of the admin site. Only the SHA-256 of the

@@ -132,6 +132,7 @@ type Text struct {
 	HomeLead              func(store string) string
 	Logout                string
 	ChangedMail           ChangedMailText
+	EmailChangedMail      EmailChangedMailText
 
 	ForgotLoginID    string
 	ReminderTitle    string
@@ -160,6 +161,21 @@ type ChangedMailText struct {
 	From     string
 	NotYou   string
 	LoginURL string
+}
+
+// EmailChangedMailText is the wording of the notice that the registered
+// address changed, sent to the old and the new address.
+type EmailChangedMailText struct {
+	Subject  func(site string) string
+	Lead     func(site string) string
+	Before   string
+	After    string
+	When     string
+	ToOld    string // only in the mail to the old address
+	ToNew    string // only in the mail to the new address
+	NotYou   string
+	LoginURL string
+	ResetURL string
 }
 
 // ResetMailText is the wording of the reset-link mail.
@@ -281,6 +297,22 @@ var ja = Text{
 		From:     "操作元IPアドレス",
 		NotYou:   "この変更に心当たりがない場合は、第三者に不正に変更された可能性があります。すぐに下記のURLからパスワードを再設定し、サポート窓口にご連絡ください。",
 		LoginURL: "ログインはこちら",
+	},
+	EmailChangedMail: EmailChangedMailText{
+		Subject: func(site string) string {
+			return "【" + site + "】登録メールアドレスが変更されました"
+		},
+		Lead: func(site string) string {
+			return site + "の登録メールアドレスが、サポート窓口により変更されました。"
+		},
+		Before:   "変更前",
+		After:    "変更後",
+		When:     "変更日時",
+		ToOld:    "今後、パスワード再設定などのお知らせは変更後のアドレスにお送りします。このアドレスには届きません。",
+		ToNew:    "今後、パスワード再設定などのお知らせはこのアドレスにお送りします。",
+		NotYou:   "この変更に心当たりがない場合は、すぐにサポート窓口にご連絡ください。",
+		LoginURL: "ログインはこちら",
+		ResetURL: "パスワードをお忘れの場合はこちら",
 	},
 	problems: map[Problem]string{
 		LoginIDRequired:    "ログインIDを入力してください。",
@@ -425,6 +457,20 @@ var en = Text{
 		From:     "From IP address",
 		NotYou:   "If you did not do this, someone else may have changed it. Reset your password at once with the link below and contact support.",
 		LoginURL: "Log in",
+	},
+	EmailChangedMail: EmailChangedMailText{
+		Subject: func(site string) string { return "[" + site + "] Your registered e-mail address was changed" },
+		Lead: func(site string) string {
+			return "Our support desk changed the e-mail address registered for your " + site + " account."
+		},
+		Before:   "Before",
+		After:    "After",
+		When:     "When",
+		ToOld:    "From now on, notices such as password reset links go to the new address, not to this one.",
+		ToNew:    "From now on, notices such as password reset links go to this address.",
+		NotYou:   "If you did not ask for this change, contact support at once.",
+		LoginURL: "Log in",
+		ResetURL: "Forgot your password",
 	},
 	problems: map[Problem]string{
 		LoginIDRequired:    "Enter your login ID.",

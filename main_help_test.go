@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"aikagi/app"
+)
+
+// TestHelpExitsZero asks every command for help: each prints its usage and
+// exits 0, without reporting the request for help as an error.
+func TestHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "help.db")
+	for _, args := range [][]string{
+		{"-h"}, {"help"},
+		{"serve", "-h"}, {"migrate", "--help"},
+		{"account", "-h"}, {"account", "create", "-h"}, {"account", "create", "--help"},
+		{"account", "list", "-h"}, {"account", "import", "-h"}, {"account", "send-reset", "-h"}, {"account", "set-email", "-h"},
+		{"audit", "-h"}, {"audit", "list", "-h"},
+		{"outbox", "--help"}, {"outbox", "list", "-h"}, {"outbox", "retry", "-h"},
+	} {
+		var stdout, stderr bytes.Buffer
+		env := app.Env{
+			Getenv: func(name string) string {
+				if name == "DATABASE_URL" {
+					return dbURL
+				}
+				return ""
+			},
+			Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+		}
+		code := run(context.Background(), env, args)
+		out := stdout.String() + stderr.String()
+		if code != 0 {
+			t.Errorf("aikagi %s: exit %d, want 0\n%s", strings.Join(args, " "), code, out)
+		}
+		if strings.Contains(out, "help requested") || strings.Contains(out, "aikagi:") {
+			t.Errorf("aikagi %s reports the request for help as an error:\n%s", strings.Join(args, " "), out)
+		}
+		if !strings.Contains(strings.ToLower(out), "usage") {
+			t.Errorf("aikagi %s prints no usage:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), app.Env{Getenv: func(string) string { return "" }, Stdout: &stderr, Stderr: &stderr}, []string{"nonsense"}); code != 2 {
+		t.Errorf("an unknown command exits %d, want 2", code)
+	}
+}
