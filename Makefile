@@ -10,8 +10,8 @@ test: deps check-generated lint gotest
 
 # Node packages build the CSS and provide htmx and axe-core; Go modules
 # come through the module proxy on first use. The browser tests (e2e/) need
-# Debian's chromium, and a Japanese font for their screenshots: installed
-# when missing, as root. Without a browser those tests skip, or fail with
+# Debian's chromium, and a Japanese font for their screenshots; the
+# deployment tests need systemd-analyze: installed when missing, as root. Without a browser those tests skip, or fail with
 # CI=true.
 deps:
 	@command -v npm >/dev/null || { echo "make: npm (Node.js) is needed to build the CSS" >&2; exit 1; }
@@ -19,12 +19,13 @@ deps:
 	go mod download
 	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "make: installing $${missing# } for the browser tests" >&2; \
+			echo "make: installing $${missing# } for the browser and deployment tests" >&2; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 		else \
-			echo "make: install $$missing (Debian packages) for the browser tests" >&2; \
+			echo "make: install $$missing (Debian packages) for the browser and deployment tests" >&2; \
 		fi; \
 	fi
 

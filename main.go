@@ -66,10 +66,14 @@ func run(ctx context.Context, env app.Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "aikagi: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	var cfgErr *app.ConfigError
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		// The command has printed its usage, as asked.
 		return 0
+	case errors.As(err, &cfgErr):
+		fmt.Fprintln(env.Stderr, "aikagi:", err)
+		return app.ExitConfig
 	case err != nil:
 		fmt.Fprintln(env.Stderr, "aikagi:", err)
 		return 1

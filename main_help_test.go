@@ -50,3 +50,22 @@ func TestHelpExitsZero(t *testing.T) {
 		t.Errorf("an unknown command exits %d, want 2", code)
 	}
 }
+
+// A configuration error exits with EX_CONFIG (78), which the systemd unit
+// does not restart on; other failures exit 1.
+func TestConfigErrorExitStatus(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	env := app.Env{
+		Getenv: func(name string) string {
+			return map[string]string{"APP_ENV": "production", "DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "c.db")}[name]
+		},
+		Stdin: strings.NewReader(""), Stdout: &stderr, Stderr: &stderr,
+	}
+	if code := run(context.Background(), env, []string{"serve"}); code != app.ExitConfig {
+		t.Errorf("serve in production without settings: exit %d, want %d\n%s", code, app.ExitConfig, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "SECRET_KEY") {
+		t.Errorf("the message does not name the setting to fix:\n%s", stderr.String())
+	}
+}

@@ -175,10 +175,22 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, &ConfigError{Err: err}
 	}
 	return cfg, nil
 }
+
+// ConfigError is a setting that must be fixed before the app can start;
+// the process exits with ExitConfig for it, which the systemd unit does
+// not restart on.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return "config: " + e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ExitConfig is the exit status of a configuration error (sysexits.h's
+// EX_CONFIG).
+const ExitConfig = 78
 
 // HTTPS reports whether the app is served over HTTPS (judged by BASE_URL,
 // since TLS usually ends at a proxy in front of it).
