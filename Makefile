@@ -11,8 +11,8 @@ test: deps check-generated lint gotest
 # Node packages build the CSS and provide htmx and axe-core; Go modules
 # come through the module proxy on first use. The browser tests (e2e/) need
 # Debian's chromium, and a Japanese font for their screenshots; the
-# deployment tests need systemd-analyze: installed when missing, as root. Without a browser those tests skip, or fail with
-# CI=true.
+# deployment tests need systemd-analyze: installed when missing, as root.
+# Without them those tests skip, or fail with CI=true.
 deps:
 	@command -v npm >/dev/null || { echo "make: npm (Node.js) is needed to build the CSS" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
