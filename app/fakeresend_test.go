@@ -52,7 +52,7 @@ type fakeFault struct {
 	RetryAt    time.Duration // …or a Retry-After date this far from when it answers
 
 	// Or accept the mail (deliver it), and then:
-	Delay   time.Duration // answer only after this long (the client times out first)
+	Stall   bool          // never answer: the client gives up first, however fast it is
 	Drop    bool          // close the connection without an answer
 	BusyFor int           // treat the key as still in progress for this many more requests
 	Hold    chan struct{} // answer only once this is closed
@@ -173,11 +173,12 @@ func (f *fakeResend) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-f.closed:
 		}
 	}
-	if fault.Delay > 0 {
+	if fault.Stall {
 		select {
-		case <-time.After(fault.Delay):
+		case <-r.Context().Done():
 		case <-f.closed:
 		}
+		return
 	}
 	if fault.Drop {
 		conn, _, err := w.(http.Hijacker).Hijack()
@@ -277,9 +278,10 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// fakeTimeout is how long the app waits for the fake in tests: short, so a
-// fault that keeps the fake from answering costs little.
-const fakeTimeout = 300 * time.Millisecond
+// fakeTimeout is how long the app waits for the fake in tests: generous,
+// so that a busy machine never turns a normal answer into a timeout. A test
+// of the timeout itself stalls the fake and passes a short timeout.
+const fakeTimeout = 30 * time.Second
 
 // newResendApp builds an app on the database at dsn whose mail goes through
 // ResendSender to fake, with a sender timeout (fakeTimeout when zero).

@@ -41,7 +41,8 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 		sentAt   int          // the attempt that succeeds; 0: the mail dies
 		diesAt   int
 		requests int
-		errHas   string // in the last error of a dead row
+		errHas   string        // in the last error of a dead row
+		timeout  time.Duration // the sender's; zero: fakeTimeout
 	}{
 		{name: "server errors", faults: []fakeFault{{Status: 500}, {Status: 502}, {Status: 503}}, sentAt: 4, requests: 4},
 		{name: "429 with Retry-After in seconds", faults: []fakeFault{{Status: 429, Name: "rate_limit_exceeded", RetryAfter: "7"}},
@@ -50,7 +51,7 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 			waits: map[int]wait{1: {119 * time.Second, 120 * time.Second}}, sentAt: 2, requests: 2},
 		{name: "503 with Retry-After as a date", faults: []fakeFault{{Status: 503, RetryAt: 40 * time.Second}},
 			waits: map[int]wait{1: {37 * time.Second, 41 * time.Second}}, sentAt: 2, requests: 2},
-		{name: "timeout after Resend accepted", faults: []fakeFault{{Delay: 3 * time.Second}}, sentAt: 2, requests: 2},
+		{name: "timeout after Resend accepted", faults: []fakeFault{{Stall: true}}, sentAt: 2, requests: 2, timeout: 2 * time.Second},
 		{name: "connection dropped after Resend accepted", faults: []fakeFault{{Drop: true}}, sentAt: 2, requests: 2},
 		{name: "first request still processing", faults: []fakeFault{{Drop: true, BusyFor: 1}}, sentAt: 3, requests: 3},
 		{name: "refused message", faults: []fakeFault{{Status: 422, Name: "validation_error"}}, diesAt: 1, requests: 1, errHas: "HTTP 422 validation_error"},
@@ -63,7 +64,7 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 			ctx := context.Background()
 			fake := newFakeResend(t)
 			clock := newFakeClock(testStart)
-			a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, 0, nil)
+			a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, tc.timeout, nil)
 			logs := captureLog(a)
 			acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
 			id := queueNotices(t, a, acct, 1)[0]
@@ -252,10 +253,9 @@ func TestTwoWorkersDeliverEachMailOnce(t *testing.T) {
 				a.RunOutbox(ctx)
 			}()
 		}
-		deadline := time.Now().Add(60 * time.Second)
-		for countWhere(t, a1, "outbox", "status", db.OutboxSent) < len(ids) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitFor(t, 2*time.Minute, "every mail marked sent", func() bool {
+			return countWhere(t, a1, "outbox", "status", db.OutboxSent) == len(ids)
+		})
 		cancel()
 		wg.Wait()
 
@@ -361,15 +361,14 @@ func TestShutdownFinishesTheSendAndHandsBackTheRest(t *testing.T) {
 		var first string
 		select {
 		case first = <-arrived:
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute):
 			t.Fatal("the worker sent nothing")
 		}
 		cancel() // SIGTERM, while Resend has not answered yet
-		time.Sleep(50 * time.Millisecond)
 		close(hold)
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute):
 			t.Fatal("the worker did not stop")
 		}
 
