@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/resend/resend-go/v2"
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
@@ -68,11 +70,35 @@ type fakeKey struct {
 type fakeMail struct {
 	Key     string
 	ID      string
-	From    string   `json:"from"`
-	To      []string `json:"to"`
-	Subject string   `json:"subject"`
-	HTML    string   `json:"html"`
-	Text    string   `json:"text"`
+	From    string       `json:"from"`
+	To      []string     `json:"to"`
+	Subject string       `json:"subject"`
+	HTML    string       `json:"html"`
+	Text    string       `json:"text"`
+	Tags    []resend.Tag `json:"tags"`
+}
+
+// resendTagChars is what Resend allows in a tag's name and value.
+var resendTagChars = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// validTags reports whether Resend would accept tags.
+func validTags(tags []resend.Tag) bool {
+	for _, tag := range tags {
+		if !resendTagChars.MatchString(tag.Name) || !resendTagChars.MatchString(tag.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// tagsObject renders the mail's tags as Resend's webhooks echo them.
+func (m fakeMail) tagsObject() string {
+	obj := map[string]string{}
+	for _, tag := range m.Tags {
+		obj[tag.Name] = tag.Value
+	}
+	b, _ := json.Marshal(obj)
+	return string(b)
 }
 
 type fakeRequest struct {
@@ -141,7 +167,7 @@ func (f *fakeResend) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m fakeMail
-	if err := json.Unmarshal(body, &m); err != nil || m.From == "" || len(m.To) == 0 || m.Subject == "" || (m.HTML == "" && m.Text == "") {
+	if err := json.Unmarshal(body, &m); err != nil || m.From == "" || len(m.To) == 0 || m.Subject == "" || (m.HTML == "" && m.Text == "") || !validTags(m.Tags) {
 		answer(http.StatusUnprocessableEntity, "validation_error")
 		return
 	}

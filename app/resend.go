@@ -107,7 +107,12 @@ func NewResendSender(apiKey, baseURL string, timeout time.Duration) (*ResendSend
 // rateLimited marks Resend as limiting requests per team.
 func (s *ResendSender) rateLimited() {}
 
-// Send posts m with id as the idempotency key. Its errors say whether a
+// outboxIDTag names the Resend tag that carries a mail's outbox id, which
+// Resend echoes in its webhooks. Tag values allow only ASCII letters,
+// digits, "_" and "-"; outbox ids are hex (newOutboxID).
+const outboxIDTag = "outbox_id"
+
+// Send posts m with id as the idempotency key and as the outbox_id tag. Its errors say whether a
 // retry may help: a *PermanentError for what Resend refused, a
 // *RetryLaterError (with Resend's Retry-After) for everything else.
 func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, error) {
@@ -119,6 +124,7 @@ func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, 
 		Subject: m.Subject,
 		Text:    m.Text,
 		Html:    m.HTML,
+		Tags:    []resend.Tag{{Name: outboxIDTag, Value: id}},
 	}, &resend.SendEmailOptions{IdempotencyKey: id})
 	if err == nil && resp.Id == "" {
 		err = errors.New("no message id in the response")

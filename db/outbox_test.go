@@ -44,8 +44,8 @@ func TestRecordDeliveryEvent(t *testing.T) {
 			{db.DeliveryComplained, true, db.DeliveryComplained},
 			{db.DeliveryBounced, false, db.DeliveryComplained},
 		} {
-			row, err := db.RecordDeliveryEvent(ctx, bdb, "re-1", step.event, "detail", t0.Add(time.Duration(i)*time.Minute))
-			if err != nil || (row != nil) != step.changed {
+			row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "re-1"}, step.event, "detail", t0.Add(time.Duration(i)*time.Minute))
+			if err != nil || !known || (row != nil) != step.changed {
 				t.Fatalf("step %d (%s): row %+v, err %v; want changed %v", i, step.event, row, err, step.changed)
 			}
 			if row != nil && (row.ID != "m1" || row.DeliveryEvent != step.event) {
@@ -56,11 +56,53 @@ func TestRecordDeliveryEvent(t *testing.T) {
 				t.Errorf("step %d: row records %q, want %q", i, got.DeliveryEvent, step.want)
 			}
 		}
-		if row, err := db.RecordDeliveryEvent(ctx, bdb, "re-unknown", db.DeliveryBounced, "", t0); row != nil || err != nil {
-			t.Errorf("unknown provider id: %+v, %v", row, err)
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "re-unknown"}, db.DeliveryBounced, "", t0); row != nil || known || err != nil {
+			t.Errorf("unknown provider id: %+v, known %v, %v", row, known, err)
 		}
-		if _, err := db.RecordDeliveryEvent(ctx, bdb, "re-1", "opened", "", t0); err == nil {
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{OutboxID: "m-unknown", ProviderID: "re-unknown"}, db.DeliveryBounced, "", t0); row != nil || known || err != nil {
+			t.Errorf("unknown outbox and provider id: %+v, known %v, %v", row, known, err)
+		}
+		if _, _, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "re-1"}, "opened", "", t0); err == nil {
 			t.Error("an unknown event was recorded")
+		}
+	})
+}
+
+// A webhook can overtake the worker: the event finds the row by its outbox
+// id before the provider's id is stored, and marking the row sent keeps it.
+func TestDeliveryEventBeforeMarkedSent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "m1", Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("claim: %v, %v", rows, err)
+		}
+		ref := db.MessageRef{OutboxID: "m1", ProviderID: "re-1"}
+		row, known, err := db.RecordDeliveryEvent(ctx, bdb, ref, db.DeliveryBounced, "Permanent/General", t0)
+		if err != nil || !known || row == nil || row.ID != "m1" || row.Status != db.OutboxSending {
+			t.Fatalf("bounce while sending: %+v, known %v, %v", row, known, err)
+		}
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, ref, db.DeliveryBounced, "Permanent/General", t0); row != nil || !known || err != nil {
+			t.Errorf("replayed bounce: %+v, known %v, %v; want known and unchanged", row, known, err)
+		}
+		if ok, err := db.MarkMailSent(ctx, bdb, "m1", rows[0].Attempts, "re-1", t0); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		got, _ := db.GetOutboxMail(ctx, bdb, "m1")
+		if got.Status != db.OutboxSent || got.ProviderID != "re-1" || got.DeliveryEvent != db.DeliveryBounced || got.DeliveryDetail != "Permanent/General" {
+			t.Errorf("after marking sent: status %s, provider id %q, event %q, detail %q; want sent, re-1, the bounce kept",
+				got.Status, got.ProviderID, got.DeliveryEvent, got.DeliveryDetail)
+		}
+		problems, err := db.ListOutbox(ctx, bdb, db.OutboxFilter{Problems: true})
+		if err != nil || len(problems) != 1 || problems[0].ID != "m1" {
+			t.Errorf("problems = %+v, %v; want m1", problems, err)
+		}
+		// A tag naming no row falls back to the provider's id.
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{OutboxID: "gone", ProviderID: "re-1"}, db.DeliveryComplained, "", t0); err != nil || !known || row == nil || row.ID != "m1" {
+			t.Errorf("complaint by provider id: %+v, known %v, %v", row, known, err)
 		}
 	})
 }
