@@ -66,9 +66,10 @@ func parseResendSettings(get func(name, def string) string, errs *[]error) Resen
 // resendKeyLifetime is how long Resend remembers an idempotency key.
 const resendKeyLifetime = 24 * time.Hour
 
-// resendTimeout bounds one call to Resend. It stays well under outboxLease,
-// so a worker never sends with a claim that may have passed to another.
-const resendTimeout = 20 * time.Second
+// resendTimeout bounds one call to Resend. It stays well under outboxLease
+// (the worker also cuts a call off before its claim runs out), so a worker
+// never sends with a claim that may have passed to another.
+const resendTimeout = 10 * time.Second
 
 // ResendSender delivers mail through Resend, one POST /emails per outbox
 // row with the row id as Idempotency-Key: a retry of a request whose answer

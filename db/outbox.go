@@ -131,6 +131,33 @@ func MarkMailFailed(ctx context.Context, idb bun.IDB, id string, attempt int, la
 	return changedOne(res, err, "mark mail failed")
 }
 
+// RenewMailClaims extends the lease of the claims in rows (each identified
+// by its id and Attempts, as ClaimDueMail returned it) to until, and
+// returns the ids of those it renewed. A claim another worker has taken
+// over, or that was marked or released, is not renewed: the attempts guard
+// of MarkMailSent.
+func RenewMailClaims(ctx context.Context, idb bun.IDB, rows []OutboxMail, until time.Time) ([]string, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var ids []string
+	err := idb.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("locked_until = ?", Stamp(until)).
+		Where("status = ?", OutboxSending).
+		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			for _, row := range rows {
+				q = q.WhereOr("id = ? AND attempts = ?", row.ID, row.Attempts)
+			}
+			return q
+		}).
+		Returning("id").
+		Scan(ctx, &ids)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("db: renew mail claims: %w", err)
+	}
+	return ids, nil
+}
+
 // ReleaseMail hands the claim (id, attempt) back without counting the
 // attempt, for a worker that stops before it could send.
 func ReleaseMail(ctx context.Context, idb bun.IDB, id string, attempt int, now time.Time) (ok bool, err error) {

@@ -151,3 +151,51 @@ func TestDeadMailRequeueAndPayloads(t *testing.T) {
 		}
 	})
 }
+
+// A live worker renews its claims and keeps them past the first lease; a
+// claim it no longer holds is not renewed.
+func TestRenewMailClaims(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		for _, id := range []string{"m1", "m2"} {
+			if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: id, Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const lease = 20 * time.Second
+		mine, err := db.ClaimDueMail(ctx, bdb, t0, lease, 10)
+		if err != nil || len(mine) != 2 {
+			t.Fatalf("claim: %v, %v", mine, err)
+		}
+		// m1 is renewed, m2 (say, its renewal was lost) is not.
+		var m1 []db.OutboxMail
+		for _, row := range mine {
+			if row.ID == "m1" {
+				m1 = append(m1, row)
+			}
+		}
+		if ids, err := db.RenewMailClaims(ctx, bdb, m1, t0.Add(15*time.Second+lease)); err != nil || len(ids) != 1 || ids[0] != "m1" {
+			t.Fatalf("renew m1 = %v, %v", ids, err)
+		}
+		// Past the first lease another worker takes over only m2.
+		other, err := db.ClaimDueMail(ctx, bdb, t0.Add(25*time.Second), lease, 10)
+		if err != nil || len(other) != 1 || other[0].ID != "m2" || other[0].Attempts != 2 {
+			t.Fatalf("claim after the first lease = %+v, %v; want m2 only", other, err)
+		}
+		// The first worker renews what it still holds, and only that.
+		ids, err := db.RenewMailClaims(ctx, bdb, mine, t0.Add(26*time.Second+lease))
+		if err != nil || len(ids) != 1 || ids[0] != "m1" {
+			t.Fatalf("renew after the takeover = %v, %v; want m1 only", ids, err)
+		}
+		if got, _ := db.GetOutboxMail(ctx, bdb, "m2"); got.LockedUntil == nil || !got.LockedUntil.Equal(t0.Add(25*time.Second+lease)) {
+			t.Errorf("m2's lease = %v, want the new claim's %v", got.LockedUntil, t0.Add(25*time.Second+lease))
+		}
+		// A row marked sent is no longer anyone's claim.
+		if ok, err := db.MarkMailSent(ctx, bdb, "m1", m1[0].Attempts, "re-1", t0.Add(27*time.Second)); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if ids, err := db.RenewMailClaims(ctx, bdb, mine, t0.Add(28*time.Second+lease)); err != nil || len(ids) != 0 {
+			t.Errorf("renew after marking sent = %v, %v; want none", ids, err)
+		}
+	})
+}
