@@ -176,7 +176,7 @@ type client struct {
 
 func newClient(t *testing.T) *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{t: t, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	return &client{t: t, http: &http.Client{Jar: jar, Timeout: time.Minute}}
 }
 
 func (c *client) do(req *http.Request) string {

@@ -58,7 +58,7 @@ func TestServeWithResend(t *testing.T) {
 		go func() { served <- Serve(ctx, Env{Getenv: getenvFrom(env), Stdout: io.Discard, Stderr: logs}, nil) }()
 
 		base := "http://" + addr
-		hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
 		waitFor(t, waitLong, "the server to answer", func() bool {
 			res, err := hc.Get(base + "/healthz")
 			if err == nil {
