@@ -113,9 +113,10 @@ func (s *ResendSender) rateLimited() {}
 // digits, "_" and "-"; outbox ids are hex (newOutboxID).
 const outboxIDTag = "outbox_id"
 
-// Send posts m with id as the idempotency key and as the outbox_id tag. Its errors say whether a
-// retry may help: a *PermanentError for what Resend refused, a
-// *RetryLaterError (with Resend's Retry-After) for everything else.
+// Send posts m with id as the idempotency key and as the outbox_id tag.
+// Its errors say whether a retry may help: a *PermanentError for what
+// Resend refused, a *RetryLaterError (with Resend's Retry-After) for
+// everything else.
 func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, error) {
 	info := &responseInfo{}
 	ctx = context.WithValue(ctx, responseInfoKey{}, info)

@@ -129,7 +129,7 @@ func (a *App) receiveResendWebhook(c *fiber.Ctx) error {
 		return c.SendString("ok")
 	}
 	if row == nil {
-		a.log.Info("webhook: already recorded", "event", hook.Type, "outbox_id", msg.OutboxID, "provider_id", msg.ProviderID)
+		a.log.Info("webhook: nothing new to record (a repeat, or a less final event)", "event", hook.Type, "outbox_id", msg.OutboxID, "provider_id", msg.ProviderID)
 		return c.SendString("ok")
 	}
 	a.log.Info("webhook: recorded", "event", event, "outbox_id", row.ID, "provider_id", msg.ProviderID, "status", row.Status)
