@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"aikagi/db"
 	"aikagi/db/dbtest"
 )
 
@@ -80,18 +81,18 @@ func TestTwoInstancesShareOnePostgres(t *testing.T) {
 	}
 
 	// Three mails (the per-account limit), each delivered by exactly one
-	// instance's worker.
-	var links []string
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		links = append(c.mailLinks(one), c.mailLinks(two)...)
-		if len(links) >= 3 {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
+	// instance's worker. A worker marks a row sent only after its mailbox
+	// holds the mail, and a sent row is never claimed again, so once every
+	// row is sent the mailboxes hold all there will ever be.
+	bdb := dbtest.OpenDSN(t, dsn)
+	waitUntil(t, "three mails marked sent", func() bool {
+		sent, err := bdb.NewSelect().Table("outbox").Where("status = ?", db.OutboxSent).Count(context.Background())
+		return err == nil && sent == 3
+	})
+	if n, err := bdb.NewSelect().Table("outbox").Count(context.Background()); err != nil || n != 3 {
+		t.Fatalf("%d outbox rows, %v; want 3", n, err)
 	}
-	time.Sleep(1500 * time.Millisecond) // a duplicate would show up by now
-	links = append(c.mailLinks(one), c.mailLinks(two)...)
+	links := append(c.mailLinks(one), c.mailLinks(two)...)
 	if len(links) != 3 {
 		t.Fatalf("%d mails delivered across both instances, want 3: %v", len(links), links)
 	}
@@ -136,22 +137,35 @@ func startInstance(t *testing.T, bin string, env []string) string {
 			if err != nil {
 				t.Errorf("instance %s did not stop cleanly: %v\n%s", addr, err, logs.String())
 			}
-		case <-time.After(15 * time.Second):
+		case <-time.After(time.Minute):
 			_ = cmd.Process.Kill()
 			t.Errorf("instance %s ignored SIGTERM", addr)
 		}
 	})
 	base := "http://" + addr
-	for start := time.Now(); time.Since(start) < 20*time.Second; time.Sleep(100 * time.Millisecond) {
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return base
-			}
+	waitUntil(t, "instance "+addr+" to be ready", func() bool {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
 		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	return base
+}
+
+// waitUntil polls cond until it holds. Its deadline is generous: it only
+// decides when a state that never comes fails the test, so a busy machine
+// does not.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("instance %s never became ready:\n%s", addr, logs.String())
-	return ""
 }
 
 type client struct {
@@ -162,7 +176,7 @@ type client struct {
 
 func newClient(t *testing.T) *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{t: t, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	return &client{t: t, http: &http.Client{Jar: jar, Timeout: time.Minute}}
 }
 
 func (c *client) do(req *http.Request) string {

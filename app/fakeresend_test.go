@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/resend/resend-go/v2"
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
@@ -52,7 +54,7 @@ type fakeFault struct {
 	RetryAt    time.Duration // …or a Retry-After date this far from when it answers
 
 	// Or accept the mail (deliver it), and then:
-	Delay   time.Duration // answer only after this long (the client times out first)
+	Stall   bool          // never answer: the client gives up first, however fast it is
 	Drop    bool          // close the connection without an answer
 	BusyFor int           // treat the key as still in progress for this many more requests
 	Hold    chan struct{} // answer only once this is closed
@@ -68,11 +70,35 @@ type fakeKey struct {
 type fakeMail struct {
 	Key     string
 	ID      string
-	From    string   `json:"from"`
-	To      []string `json:"to"`
-	Subject string   `json:"subject"`
-	HTML    string   `json:"html"`
-	Text    string   `json:"text"`
+	From    string       `json:"from"`
+	To      []string     `json:"to"`
+	Subject string       `json:"subject"`
+	HTML    string       `json:"html"`
+	Text    string       `json:"text"`
+	Tags    []resend.Tag `json:"tags"`
+}
+
+// resendTagChars is what Resend allows in a tag's name and value.
+var resendTagChars = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// validTags reports whether Resend would accept tags.
+func validTags(tags []resend.Tag) bool {
+	for _, tag := range tags {
+		if !resendTagChars.MatchString(tag.Name) || !resendTagChars.MatchString(tag.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// tagsObject renders the mail's tags as Resend's webhooks echo them.
+func (m fakeMail) tagsObject() string {
+	obj := map[string]string{}
+	for _, tag := range m.Tags {
+		obj[tag.Name] = tag.Value
+	}
+	b, _ := json.Marshal(obj)
+	return string(b)
 }
 
 type fakeRequest struct {
@@ -141,7 +167,7 @@ func (f *fakeResend) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m fakeMail
-	if err := json.Unmarshal(body, &m); err != nil || m.From == "" || len(m.To) == 0 || m.Subject == "" || (m.HTML == "" && m.Text == "") {
+	if err := json.Unmarshal(body, &m); err != nil || m.From == "" || len(m.To) == 0 || m.Subject == "" || (m.HTML == "" && m.Text == "") || !validTags(m.Tags) {
 		answer(http.StatusUnprocessableEntity, "validation_error")
 		return
 	}
@@ -173,11 +199,12 @@ func (f *fakeResend) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-f.closed:
 		}
 	}
-	if fault.Delay > 0 {
+	if fault.Stall {
 		select {
-		case <-time.After(fault.Delay):
+		case <-r.Context().Done():
 		case <-f.closed:
 		}
+		return
 	}
 	if fault.Drop {
 		conn, _, err := w.(http.Hijacker).Hijack()
@@ -277,9 +304,10 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
-// fakeTimeout is how long the app waits for the fake in tests: short, so a
-// fault that keeps the fake from answering costs little.
-const fakeTimeout = 300 * time.Millisecond
+// fakeTimeout is how long the app waits for the fake in tests: generous,
+// so that a busy machine never turns a normal answer into a timeout. A test
+// of the timeout itself stalls the fake and passes a short timeout.
+const fakeTimeout = 30 * time.Second
 
 // newResendApp builds an app on the database at dsn whose mail goes through
 // ResendSender to fake, with a sender timeout (fakeTimeout when zero).

@@ -21,15 +21,23 @@ const (
 
 const (
 	outboxBatch = 10
-	// outboxLease is how long a claim holds; a claim older than this is
-	// taken over by another worker. A batch is handed back once half of it
-	// has passed (see deliverDue), and one call to the provider takes at most
-	// resendTimeout, so a live worker never sends on a claim it has lost.
-	outboxLease = 2 * time.Minute
-	outboxPoll  = time.Second
+	// outboxLease is how long a claim holds unless renewed; then another
+	// worker takes the mail over. A live worker renews the claims it holds
+	// right before each send and every outboxRenewEvery while it waits, so
+	// a killed instance's mail goes out within outboxLease plus one
+	// outboxPoll of another instance running (the 30 s of the spec). A send
+	// starts only on a claim just renewed and is cut off before that
+	// renewal runs out (resendTimeout is shorter still), so a live worker
+	// never sends on a claim it has lost.
+	outboxLease      = 20 * time.Second
+	outboxRenewEvery = 5 * time.Second
+	outboxPoll       = time.Second
 	// outboxMaxAttempts tries span about 35 minutes with retryDelay: longer
 	// than a reset link lives by default, so a mail that dies had no chance.
 	outboxMaxAttempts = 10
+	// outboxClaimMargin is kept between the end of a send and the end of
+	// its claim, for the clocks of two instances that disagree a little.
+	outboxClaimMargin = 2 * time.Second
 	// outboxShutdownGrace lets a send under way at shutdown finish.
 	outboxShutdownGrace = 10 * time.Second
 	// outboxRetention is how long a dead row keeps its sealed payload for
@@ -167,40 +175,98 @@ func (a *App) RunOutbox(ctx context.Context) {
 
 // deliverDue sends what is due, a claimed batch at a time, each row once,
 // under the provider's rate limit. It stops early, handing the rows it has
-// not tried back to the outbox, when ctx ends, when the provider asks for a
-// pause, or when half of the batch's lease has passed.
+// not tried back to the outbox, when ctx ends or when the provider asks for
+// a pause.
 func (a *App) deliverDue(ctx context.Context) (sent int, err error) {
 	for ctx.Err() == nil && !a.worker.paused(a.now()) {
-		claimedAt := a.now()
-		rows, err := db.ClaimDueMail(ctx, a.db, claimedAt, outboxLease, outboxBatch)
+		now := a.now()
+		rows, err := db.ClaimDueMail(ctx, a.db, now, outboxLease, outboxBatch)
 		if err != nil {
 			return sent, err
 		}
-		for i, row := range rows {
-			if err := a.waitToSend(ctx); err != nil {
-				a.handBack(ctx, rows[i:])
-				if ctx.Err() != nil {
-					return sent, nil
-				}
-				return sent, err
-			}
-			if now := a.now(); ctx.Err() != nil || a.worker.paused(now) || now.Sub(claimedAt) > outboxLease/2 {
-				a.handBack(ctx, rows[i:])
-				return sent, nil
-			}
-			if a.deliver(ctx, row) {
-				sent++
-			}
-		}
-		if len(rows) < outboxBatch {
-			break
+		c := &outboxClaim{rows: rows, heldUntil: db.Stamp(now.Add(outboxLease))}
+		n, err := a.deliverClaim(ctx, c)
+		sent += n
+		if err != nil || len(rows) < outboxBatch {
+			return sent, err
 		}
 	}
 	return sent, nil
 }
 
+// outboxClaim is a batch of rows this worker holds: those it has not sent
+// yet, in order, and until when it holds them.
+type outboxClaim struct {
+	rows      []db.OutboxMail
+	heldUntil time.Time
+}
+
+// deliverClaim sends the rows of c one by one, renewing the claim on the
+// rest before each send.
+func (a *App) deliverClaim(ctx context.Context, c *outboxClaim) (sent int, err error) {
+	for len(c.rows) > 0 {
+		if err := a.waitToSend(ctx, c); err != nil {
+			a.handBack(ctx, c.rows)
+			if ctx.Err() != nil {
+				return sent, nil
+			}
+			return sent, err
+		}
+		if ctx.Err() != nil || a.worker.paused(a.now()) {
+			a.handBack(ctx, c.rows)
+			return sent, nil
+		}
+		if err := a.renewClaim(ctx, c); err != nil {
+			// Whether the claim still holds is unknown: send nothing. The
+			// rows go to whoever claims them once the lease runs out.
+			return sent, err
+		}
+		if len(c.rows) == 0 {
+			break
+		}
+		row := c.rows[0]
+		c.rows = c.rows[1:]
+		if a.deliver(ctx, row, c.heldUntil) {
+			sent++
+		}
+	}
+	return sent, nil
+}
+
+// renewClaim extends the lease of the rows c holds, and drops from c those
+// it no longer holds: another worker took them over when this one missed
+// its renewals (a stalled process, a lost connection).
+func (a *App) renewClaim(ctx context.Context, c *outboxClaim) error {
+	if len(c.rows) == 0 {
+		return nil
+	}
+	until := db.Stamp(a.now().Add(outboxLease))
+	ids, err := db.RenewMailClaims(ctx, a.db, c.rows, until)
+	if err != nil {
+		return fmt.Errorf("outbox: renew claim: %w", err)
+	}
+	held := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		held[id] = true
+	}
+	kept := c.rows[:0]
+	for _, row := range c.rows {
+		if held[row.ID] {
+			kept = append(kept, row)
+			continue
+		}
+		a.log.Warn("outbox: the claim passed to another worker before this one sent; it keeps the row", "outbox_id", row.ID)
+	}
+	c.rows = kept
+	c.heldUntil = until
+	return nil
+}
+
 // handBack returns claimed rows to the outbox uncounted.
 func (a *App) handBack(ctx context.Context, rows []db.OutboxMail) {
+	if len(rows) == 0 {
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	for _, row := range rows {
 		if _, err := db.ReleaseMail(ctx, a.db, row.ID, row.Attempts, a.now()); err != nil {
@@ -214,8 +280,9 @@ func (a *App) handBack(ctx context.Context, rows []db.OutboxMail) {
 // rate-limited provider. The count lives in rate_counters, so every instance
 // shares the limit; within a window the requests are spread evenly (the nth
 // of Max waits until (n-1)/Max of the window), so that the requests of two
-// windows never bunch at their border.
-func (a *App) waitToSend(ctx context.Context) error {
+// windows never bunch at their border. While it waits it keeps the claim c
+// (nil: none) alive, and it stops waiting when c has lost every row.
+func (a *App) waitToSend(ctx context.Context, c *outboxClaim) error {
 	if _, ok := a.mailer.(rateLimitedSender); !ok {
 		return nil
 	}
@@ -228,16 +295,46 @@ func (a *App) waitToSend(ctx context.Context) error {
 		}
 		start := db.Stamp(now).Truncate(l.Window)
 		if n <= l.Max {
-			return a.sleep(ctx, start.Add(l.Window*time.Duration(n-1)/time.Duration(l.Max)).Sub(now))
+			return a.sleepHolding(ctx, start.Add(l.Window*time.Duration(n-1)/time.Duration(l.Max)).Sub(now), c)
 		}
-		if err := a.sleep(ctx, start.Add(l.Window).Sub(now)); err != nil {
+		if err := a.sleepHolding(ctx, start.Add(l.Window).Sub(now), c); err != nil {
 			return err
+		}
+		if c != nil && len(c.rows) == 0 {
+			return nil
 		}
 	}
 }
 
-// deliver sends one claimed row and records the outcome.
-func (a *App) deliver(ctx context.Context, row db.OutboxMail) bool {
+// sleepHolding waits d, or until ctx ends, renewing the claim c (when not
+// nil) every outboxRenewEvery: a long wait for the provider's rate limit
+// must not cost the claim. It returns early when c has lost every row.
+func (a *App) sleepHolding(ctx context.Context, d time.Duration, c *outboxClaim) error {
+	if c == nil || d <= outboxRenewEvery {
+		return a.sleep(ctx, d)
+	}
+	for d > 0 {
+		step := min(d, outboxRenewEvery)
+		if err := a.sleep(ctx, step); err != nil {
+			return err
+		}
+		d -= step
+		if d <= 0 {
+			break
+		}
+		if err := a.renewClaim(ctx, c); err != nil {
+			return err
+		}
+		if len(c.rows) == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// deliver sends one claimed row, held until heldUntil, and records the
+// outcome.
+func (a *App) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.Time) bool {
 	// Recording the outcome must not be cut short by shutdown.
 	rctx := context.WithoutCancel(ctx)
 	var m Message
@@ -255,6 +352,10 @@ func (a *App) deliver(ctx context.Context, row db.OutboxMail) bool {
 	}
 	sendCtx, cancel := afterGrace(ctx, outboxShutdownGrace)
 	defer cancel()
+	// The call may not outlast the claim: past heldUntil another worker may
+	// send the row too.
+	sendCtx, cancelHeld := context.WithTimeout(sendCtx, heldUntil.Sub(a.now())-outboxClaimMargin)
+	defer cancelHeld()
 	providerID, err := a.mailer.Send(sendCtx, row.ID, m)
 	if err != nil {
 		if ctx.Err() != nil && sendCtx.Err() != nil {

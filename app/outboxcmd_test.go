@@ -145,7 +145,7 @@ func TestOutboxCommands(t *testing.T) {
 		if len(bounced) != 1 {
 			t.Fatalf("sent rows = %+v", bounced)
 		}
-		if row, err := db.RecordDeliveryEvent(ctx, a.db, bounced[0].ProviderID, db.DeliveryBounced, "Permanent/General: no such mailbox", clock.Now()); err != nil || row == nil {
+		if row, _, err := db.RecordDeliveryEvent(ctx, a.db, db.MessageRef{ProviderID: bounced[0].ProviderID}, db.DeliveryBounced, "Permanent/General: no such mailbox", clock.Now()); err != nil || row == nil {
 			t.Fatal(row, err)
 		}
 		// A notice still waiting.

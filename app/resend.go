@@ -66,9 +66,10 @@ func parseResendSettings(get func(name, def string) string, errs *[]error) Resen
 // resendKeyLifetime is how long Resend remembers an idempotency key.
 const resendKeyLifetime = 24 * time.Hour
 
-// resendTimeout bounds one call to Resend. It stays well under outboxLease,
-// so a worker never sends with a claim that may have passed to another.
-const resendTimeout = 20 * time.Second
+// resendTimeout bounds one call to Resend. It stays well under outboxLease
+// (the worker also cuts a call off before its claim runs out), so a worker
+// never sends with a claim that may have passed to another.
+const resendTimeout = 10 * time.Second
 
 // ResendSender delivers mail through Resend, one POST /emails per outbox
 // row with the row id as Idempotency-Key: a retry of a request whose answer
@@ -107,9 +108,15 @@ func NewResendSender(apiKey, baseURL string, timeout time.Duration) (*ResendSend
 // rateLimited marks Resend as limiting requests per team.
 func (s *ResendSender) rateLimited() {}
 
-// Send posts m with id as the idempotency key. Its errors say whether a
-// retry may help: a *PermanentError for what Resend refused, a
-// *RetryLaterError (with Resend's Retry-After) for everything else.
+// outboxIDTag names the Resend tag that carries a mail's outbox id, which
+// Resend echoes in its webhooks. Tag values allow only ASCII letters,
+// digits, "_" and "-"; outbox ids are hex (newOutboxID).
+const outboxIDTag = "outbox_id"
+
+// Send posts m with id as the idempotency key and as the outbox_id tag.
+// Its errors say whether a retry may help: a *PermanentError for what
+// Resend refused, a *RetryLaterError (with Resend's Retry-After) for
+// everything else.
 func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, error) {
 	info := &responseInfo{}
 	ctx = context.WithValue(ctx, responseInfoKey{}, info)
@@ -119,6 +126,7 @@ func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, 
 		Subject: m.Subject,
 		Text:    m.Text,
 		Html:    m.HTML,
+		Tags:    []resend.Tag{{Name: outboxIDTag, Value: id}},
 	}, &resend.SendEmailOptions{IdempotencyKey: id})
 	if err == nil && resp.Id == "" {
 		err = errors.New("no message id in the response")

@@ -41,7 +41,8 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 		sentAt   int          // the attempt that succeeds; 0: the mail dies
 		diesAt   int
 		requests int
-		errHas   string // in the last error of a dead row
+		errHas   string        // in the last error of a dead row
+		timeout  time.Duration // the sender's; zero: fakeTimeout
 	}{
 		{name: "server errors", faults: []fakeFault{{Status: 500}, {Status: 502}, {Status: 503}}, sentAt: 4, requests: 4},
 		{name: "429 with Retry-After in seconds", faults: []fakeFault{{Status: 429, Name: "rate_limit_exceeded", RetryAfter: "7"}},
@@ -50,7 +51,7 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 			waits: map[int]wait{1: {119 * time.Second, 120 * time.Second}}, sentAt: 2, requests: 2},
 		{name: "503 with Retry-After as a date", faults: []fakeFault{{Status: 503, RetryAt: 40 * time.Second}},
 			waits: map[int]wait{1: {37 * time.Second, 41 * time.Second}}, sentAt: 2, requests: 2},
-		{name: "timeout after Resend accepted", faults: []fakeFault{{Delay: 3 * time.Second}}, sentAt: 2, requests: 2},
+		{name: "timeout after Resend accepted", faults: []fakeFault{{Stall: true}}, sentAt: 2, requests: 2, timeout: 2 * time.Second},
 		{name: "connection dropped after Resend accepted", faults: []fakeFault{{Drop: true}}, sentAt: 2, requests: 2},
 		{name: "first request still processing", faults: []fakeFault{{Drop: true, BusyFor: 1}}, sentAt: 3, requests: 3},
 		{name: "refused message", faults: []fakeFault{{Status: 422, Name: "validation_error"}}, diesAt: 1, requests: 1, errHas: "HTTP 422 validation_error"},
@@ -63,7 +64,7 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 			ctx := context.Background()
 			fake := newFakeResend(t)
 			clock := newFakeClock(testStart)
-			a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, 0, nil)
+			a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, tc.timeout, nil)
 			logs := captureLog(a)
 			acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
 			id := queueNotices(t, a, acct, 1)[0]
@@ -186,7 +187,7 @@ func TestResendRateLimitSharedAcrossInstances(t *testing.T) {
 
 		var granted []time.Time
 		for i := range 8 {
-			if err := apps[i%2].waitToSend(ctx); err != nil {
+			if err := apps[i%2].waitToSend(ctx, nil); err != nil {
 				t.Fatal(err)
 			}
 			granted = append(granted, clock.Now())
@@ -252,10 +253,9 @@ func TestTwoWorkersDeliverEachMailOnce(t *testing.T) {
 				a.RunOutbox(ctx)
 			}()
 		}
-		deadline := time.Now().Add(60 * time.Second)
-		for countWhere(t, a1, "outbox", "status", db.OutboxSent) < len(ids) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitFor(t, 2*time.Minute, "every mail marked sent", func() bool {
+			return countWhere(t, a1, "outbox", "status", db.OutboxSent) == len(ids)
+		})
 		cancel()
 		wg.Wait()
 
@@ -279,8 +279,9 @@ func TestTwoWorkersDeliverEachMailOnce(t *testing.T) {
 }
 
 // TestDeadWorkersClaimIsTakenOver plays a worker killed in the middle of a
-// batch, after Resend accepted some of it: once its lease runs out another
-// instance sends the batch, and Resend delivers each mail once.
+// batch, after Resend accepted some of it: it renews its claim no more, and
+// 25 s later another instance sends the batch (the spec allows 30 s), and
+// Resend delivers each mail once.
 func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, dialect string) {
@@ -316,9 +317,13 @@ func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 		if sent, err := other.deliverDue(ctx); err != nil || sent != 0 {
 			t.Fatalf("while the claim holds: deliverDue = %d, %v; want nothing", sent, err)
 		}
-		clock.Advance(outboxLease)
+		clock.Advance(outboxLease - time.Second)
+		if sent, err := other.deliverDue(ctx); err != nil || sent != 0 {
+			t.Fatalf("a second before the lease ends: deliverDue = %d, %v; want nothing", sent, err)
+		}
+		clock.Set(testStart.Add(25 * time.Second))
 		if sent, err := other.deliverDue(ctx); err != nil || sent != 10 {
-			t.Fatalf("after the lease: deliverDue = %d, %v; want 10", sent, err)
+			t.Fatalf("25 s after the claim: deliverDue = %d, %v; want 10", sent, err)
 		}
 		deliveries := fake.deliveries()
 		for i, id := range ids {
@@ -331,6 +336,118 @@ func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 		}
 		if n := len(fake.mails()); n != 10 {
 			t.Errorf("Resend delivered %d mails, want 10", n)
+		}
+	})
+}
+
+// TestLeaseBounds checks the constants behind "a killed instance's mail
+// goes out within 30 s" and "a live worker never sends on a claim it has
+// lost": the lease plus one poll fits in 30 s, and a call to Resend, plus
+// the margin for clocks, fits in a lease just renewed (stamped to the
+// second) with time to spare for one renewal interval.
+func TestLeaseBounds(t *testing.T) {
+	t.Parallel()
+	if outboxLease+outboxPoll > 25*time.Second {
+		t.Errorf("lease %v + poll %v leave too little of the 30 s for the rate limit", outboxLease, outboxPoll)
+	}
+	if resendTimeout+outboxClaimMargin+time.Second > outboxLease-outboxRenewEvery {
+		t.Errorf("a call of up to %v may outlast a lease of %v renewed every %v", resendTimeout, outboxLease, outboxRenewEvery)
+	}
+}
+
+// slowRate lets one mail out every 30 s: the wait between two mails
+// outlasts a lease.
+var slowRate = map[string]string{"RESEND_RATE_LIMIT": "1/30s"}
+
+// TestLiveWorkerKeepsItsClaim runs a batch whose waits take longer than the
+// lease (the rate limit spaces its mails 30 s apart): the worker renews its
+// claim while it waits, so an instance looking 25 s in finds nothing to
+// take over, and each mail goes out once, at its first attempt.
+func TestLiveWorkerKeepsItsClaim(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		fake := newFakeResend(t)
+		clock := newFakeClock(testStart)
+		dsn := dbtest.Fresh(t, dialect)
+		live := newResendApp(t, dsn, fake, clock, 0, slowRate)
+		other := newResendApp(t, dsn, fake, clock, 0, nil)
+		acct := newAccount(t, live, "taro01", "taro@example.jp", "ja")
+		ids := queueNotices(t, live, acct, 3)
+
+		looked := false
+		live.worker.sleep = func(ctx context.Context, d time.Duration) error {
+			if err := clock.Sleep(ctx, d); err != nil {
+				return err
+			}
+			if !looked && clock.Now().Sub(testStart) >= 25*time.Second {
+				looked = true
+				if sent, err := other.deliverDue(ctx); err != nil || sent != 0 {
+					t.Errorf("%v after the claim: the other instance sent %d, %v; want nothing", clock.Now().Sub(testStart), sent, err)
+				}
+			}
+			return nil
+		}
+		if sent, err := live.deliverDue(ctx); err != nil || sent != 3 {
+			t.Fatalf("deliverDue = %d, %v; want 3", sent, err)
+		}
+		if !looked {
+			t.Fatalf("the batch took %v; the test wants it to outlast the lease", clock.Now().Sub(testStart))
+		}
+		for i, id := range ids {
+			if n := fake.deliveries()[id]; n != 1 || fake.requestsFor(id) != 1 {
+				t.Errorf("mail %d delivered %d times in %d requests, want once", i, n, fake.requestsFor(id))
+			}
+			if row := outboxRow(t, live, id); row.Status != db.OutboxSent || row.Attempts != 1 {
+				t.Errorf("mail %d: %s after %d attempts, want sent at the first", i, row.Status, row.Attempts)
+			}
+		}
+	})
+}
+
+// TestStalledWorkerDoesNotSendOnALostClaim stalls a worker in the middle of
+// a batch for longer than the lease (a paused process): another instance
+// takes the rest over and sends it, and the stalled worker, once it runs
+// again, finds its claim lost and sends nothing more.
+func TestStalledWorkerDoesNotSendOnALostClaim(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		fake := newFakeResend(t)
+		clock := newFakeClock(testStart)
+		dsn := dbtest.Fresh(t, dialect)
+		stalled := newResendApp(t, dsn, fake, clock, 0, slowRate)
+		other := newResendApp(t, dsn, fake, clock, 0, map[string]string{"RESEND_RATE_LIMIT": "100"})
+		acct := newAccount(t, stalled, "taro01", "taro@example.jp", "ja")
+		ids := queueNotices(t, stalled, acct, 4)
+
+		tookOver := -1
+		stalled.worker.sleep = func(ctx context.Context, d time.Duration) error {
+			if tookOver >= 0 || d <= 0 {
+				return clock.Sleep(ctx, d)
+			}
+			// The first wait lasts 25 s instead of d, without renewals.
+			clock.Advance(25 * time.Second)
+			var err error
+			if tookOver, err = other.deliverDue(ctx); err != nil {
+				t.Error(err)
+			}
+			return nil
+		}
+		sent, err := stalled.deliverDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent != 1 || tookOver != 3 {
+			t.Errorf("the stalled worker sent %d, the other %d; want 1 and the 3 it took over", sent, tookOver)
+		}
+		for i, id := range ids {
+			if n := fake.deliveries()[id]; n != 1 || fake.requestsFor(id) != 1 {
+				t.Errorf("mail %d delivered %d times in %d requests, want once", i, n, fake.requestsFor(id))
+			}
+			if row := outboxRow(t, stalled, id); row.Status != db.OutboxSent {
+				t.Errorf("mail %d: %s, want sent", i, row.Status)
+			}
 		}
 	})
 }
@@ -361,15 +478,14 @@ func TestShutdownFinishesTheSendAndHandsBackTheRest(t *testing.T) {
 		var first string
 		select {
 		case first = <-arrived:
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute):
 			t.Fatal("the worker sent nothing")
 		}
 		cancel() // SIGTERM, while Resend has not answered yet
-		time.Sleep(50 * time.Millisecond)
 		close(hold)
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute):
 			t.Fatal("the worker did not stop")
 		}
 

@@ -19,10 +19,10 @@ import (
 
 // TestServeWithResend runs the serve command as an operator would, with
 // RESEND_API_KEY set and RESEND_BASE_URL pointing at the fake: a merchant's
-// request reaches Resend as one well-formed call within a second; a reset
-// link queued by an operator's command (another process) goes out too; a
-// bounce reported by webhook shows in outbox list; and the server stops
-// cleanly when told to.
+// request reaches Resend as one well-formed call; a reset link queued by an
+// operator's command (another process) goes out too; a bounce reported by
+// webhook shows in outbox list, even when it overtakes the worker; and the
+// server stops cleanly when told to.
 func TestServeWithResend(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, dialect string) {
@@ -58,8 +58,8 @@ func TestServeWithResend(t *testing.T) {
 		go func() { served <- Serve(ctx, Env{Getenv: getenvFrom(env), Stdout: io.Discard, Stderr: logs}, nil) }()
 
 		base := "http://" + addr
-		hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-		waitFor(t, 10*time.Second, "the server to answer", func() bool {
+		hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
+		waitFor(t, waitLong, "the server to answer", func() bool {
 			res, err := hc.Get(base + "/healthz")
 			if err == nil {
 				res.Body.Close()
@@ -88,12 +88,8 @@ func TestServeWithResend(t *testing.T) {
 
 		// The merchant's request.
 		state, _ := post("/password-resetting/confirm", url.Values{"login_id": {"taro01"}, "email": {"taro@example.jp"}}).Find("input[name=state]").Attr("value")
-		queued := time.Now()
 		post("/password-resetting/send", url.Values{"state": {state}})
-		waitFor(t, 5*time.Second, "the reset mail to reach Resend", func() bool { return len(fake.mails()) == 1 })
-		if took := time.Since(queued); took > time.Second {
-			t.Errorf("the mail reached Resend %v after the request, want within a second", took)
-		}
+		waitFor(t, waitLong, "the reset mail to reach Resend", func() bool { return len(fake.mails()) == 1 })
 		m := fake.mails()[0]
 		bdb := dbtest.OpenDSN(t, dsn)
 		rows, err := db.ListOutbox(context.Background(), bdb, db.OutboxFilter{})
@@ -106,17 +102,20 @@ func TestServeWithResend(t *testing.T) {
 			t.Errorf("the call to Resend: key %q (row %q), from %q, to %q, subject %q, text %d bytes, html %d bytes",
 				m.Key, rows[0].ID, m.From, m.To, m.Subject, len(m.Text), len(m.HTML))
 		}
-		waitFor(t, 5*time.Second, "the row to be marked sent", func() bool {
+		waitFor(t, waitLong, "the row to be marked sent", func() bool {
 			row, _ := db.GetOutboxMail(context.Background(), bdb, m.Key)
 			return row != nil && row.Status == db.OutboxSent && row.ProviderID == m.ID
 		})
 
 		// An operator's reset link, queued by another process.
 		command(AccountCommand, "", "send-reset", "taro01")
-		waitFor(t, 5*time.Second, "the operator's mail to reach Resend", func() bool { return len(fake.mails()) == 2 })
+		waitFor(t, waitLong, "the operator's mail to reach Resend", func() bool { return len(fake.mails()) == 2 })
 
-		// Resend reports a bounce; the operator sees it.
-		req := signedWebhook(testWebhookSecret, webhookBody("email.bounced", fake.mails()[1].ID), time.Now())
+		// Resend reports a bounce, possibly before the worker has stored
+		// Resend's id: the mail's outbox_id tag names the row. The operator
+		// sees it.
+		bounced := fake.mails()[1]
+		req := signedWebhook(testWebhookSecret, webhookBodyTagged("email.bounced", bounced.ID, bounced.tagsObject()), time.Now())
 		hreq, _ := http.NewRequest(http.MethodPost, base+"/webhooks/resend", req.Body)
 		hreq.Header = req.Header
 		res, err := hc.Do(hreq)
@@ -124,7 +123,7 @@ func TestServeWithResend(t *testing.T) {
 			t.Fatalf("webhook: %v, %v", res, err)
 		}
 		res.Body.Close()
-		if out := command(OutboxCommand, "", "list", "--problems"); !strings.Contains(out, "bounced") || !strings.Contains(out, fake.mails()[1].Key) {
+		if out := command(OutboxCommand, "", "list", "--problems"); !strings.Contains(out, "bounced") || !strings.Contains(out, bounced.Key) {
 			t.Errorf("outbox list --problems:\n%s", out)
 		}
 		if res, err := hc.Get(base + "/_dev/mail"); err != nil || res.StatusCode != http.StatusNotFound {
@@ -137,7 +136,7 @@ func TestServeWithResend(t *testing.T) {
 			if err != nil {
 				t.Errorf("Serve: %v", err)
 			}
-		case <-time.After(30 * time.Second):
+		case <-time.After(waitLong):
 			t.Fatal("Serve did not stop")
 		}
 		if d := fake.deliveries(); len(d) != 2 || d[m.Key] != 1 {
@@ -148,6 +147,11 @@ func TestServeWithResend(t *testing.T) {
 		}
 	})
 }
+
+// waitLong bounds a wait for a state that should come soon: generous, since
+// it only decides when a state that never comes fails the test. How soon
+// things happen is measured in BENCHMARKS.md, not asserted here.
+const waitLong = 2 * time.Minute
 
 // waitFor polls cond until it holds, or fails the test after timeout.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {

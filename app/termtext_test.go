@@ -134,7 +134,7 @@ func TestListsEscapeForgedText(t *testing.T) {
 	if err != nil || len(sent) != 1 {
 		t.Fatal(sent, err)
 	}
-	if _, err := db.RecordDeliveryEvent(ctx, a.db, sent[0].ProviderID, db.DeliveryBounced, "550\x1b]0;x\x07 no\u202e such\u009bmailbox", a.now()); err != nil {
+	if _, _, err := db.RecordDeliveryEvent(ctx, a.db, db.MessageRef{OutboxID: sent[0].ID}, db.DeliveryBounced, "550\x1b]0;x\x07 no\u202e such\u009bmailbox", a.now()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -26,7 +26,8 @@ var resendEvents = map[string]string{
 type resendWebhook struct {
 	Type string `json:"type"`
 	Data struct {
-		EmailID string `json:"email_id"`
+		EmailID string     `json:"email_id"`
+		Tags    resendTags `json:"tags"`
 		Bounce  struct {
 			Type    string `json:"type"`
 			SubType string `json:"subType"`
@@ -36,6 +37,34 @@ type resendWebhook struct {
 			Reason string `json:"reason"`
 		} `json:"failed"`
 	} `json:"data"`
+}
+
+// resendTags are the tags a mail was sent with, as Resend echoes them in
+// webhooks: an object {"name": "value"} in its documented payloads, a list
+// [{"name": …, "value": …}] as they were sent. Either is read; anything else
+// reads as no tags, and the provider's id still finds the row.
+type resendTags map[string]string
+
+func (t *resendTags) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if json.Unmarshal(b, &m) == nil {
+		*t = m
+		return nil
+	}
+	var list []resend.Tag
+	if json.Unmarshal(b, &list) == nil {
+		m = make(map[string]string, len(list))
+		for _, tag := range list {
+			m[tag.Name] = tag.Value
+		}
+		*t = m
+	}
+	return nil
+}
+
+// message names the mail the event is about.
+func (w *resendWebhook) message() db.MessageRef {
+	return db.MessageRef{OutboxID: w.Data.Tags[outboxIDTag], ProviderID: w.Data.EmailID}
 }
 
 // detail is what an operator should read about the event.
@@ -52,7 +81,9 @@ func (w *resendWebhook) detail() string {
 
 // receiveResendWebhook records what Resend reports about a mail it took:
 // delivered, delayed, bounced, complained or failed, against the outbox row
-// by Resend's message id. It accepts only calls signed with
+// named by the mail's outbox_id tag, or else by Resend's message id. The tag
+// finds the row even when the event overtakes the worker, before it has
+// stored Resend's id. It accepts only calls signed with
 // RESEND_WEBHOOK_SECRET, checked by resend-go's Webhooks.Verify (Svix's
 // scheme), which also refuses a timestamp more than 5 minutes off so that a
 // captured call cannot be replayed later; a repeat within those minutes
@@ -82,20 +113,26 @@ func (a *App) receiveResendWebhook(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusBadRequest).SendString("payload is not JSON")
 	}
 	event, ok := resendEvents[hook.Type]
-	if !ok || hook.Data.EmailID == "" {
+	msg := hook.message()
+	if !ok || (msg.OutboxID == "" && msg.ProviderID == "") {
 		return c.SendString("ignored")
 	}
 	ctx := c.UserContext()
 	now := a.now()
-	row, err := db.RecordDeliveryEvent(ctx, a.db, hook.Data.EmailID, event, hook.detail(), now)
+	row, known, err := db.RecordDeliveryEvent(ctx, a.db, msg, event, hook.detail(), now)
 	if err != nil {
 		return err
 	}
-	if row == nil {
-		a.log.Info("webhook: nothing to record", "event", hook.Type, "provider_id", hook.Data.EmailID)
+	if !known {
+		a.log.Warn("webhook: no outbox row for this message; acknowledged and dropped", "event", hook.Type,
+			"outbox_id", msg.OutboxID, "provider_id", msg.ProviderID)
 		return c.SendString("ok")
 	}
-	a.log.Info("webhook: recorded", "event", event, "outbox_id", row.ID, "provider_id", hook.Data.EmailID)
+	if row == nil {
+		a.log.Info("webhook: nothing new to record (a repeat, or a less final event)", "event", hook.Type, "outbox_id", msg.OutboxID, "provider_id", msg.ProviderID)
+		return c.SendString("ok")
+	}
+	a.log.Info("webhook: recorded", "event", event, "outbox_id", row.ID, "provider_id", msg.ProviderID, "status", row.Status)
 
 	kind := ""
 	switch event {

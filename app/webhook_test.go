@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"aikagi/db"
+	"aikagi/db/dbtest"
 )
 
 // testWebhookSecret is a signing secret in Resend's (Svix's) form.
@@ -37,7 +39,16 @@ func signedWebhook(secret, body string, ts time.Time) *http.Request {
 }
 
 func webhookBody(event, emailID string) string {
+	return webhookBodyTagged(event, emailID, "")
+}
+
+// webhookBodyTagged is webhookBody with the mail's tags as Resend echoes
+// them (raw JSON; none when empty).
+func webhookBodyTagged(event, emailID, tags string) string {
 	data := fmt.Sprintf(`"email_id":%q,"from":"Shop Support <support@example.test>","to":["taro@example.jp"],"subject":"s","created_at":"2026-11-25T01:00:00.000Z"`, emailID)
+	if tags != "" {
+		data += `,"tags":` + tags
+	}
 	switch event {
 	case "email.bounced":
 		data += `,"bounce":{"message":"The recipient's mail server permanently rejected the email.","subType":"General","type":"Permanent"}`
@@ -162,6 +173,125 @@ func TestResendWebhook(t *testing.T) {
 			t.Errorf("GET: status %d", res.Status)
 		}
 	})
+}
+
+// TestResendWebhookOvertakesTheWorker delivers a bounce while the worker
+// still waits for Resend's answer, before it has stored Resend's id: the
+// outbox_id tag finds the row, the bounce is recorded, and marking the row
+// sent keeps it. Replays change nothing; unknown messages are acknowledged.
+func TestResendWebhookOvertakesTheWorker(t *testing.T) {
+	t.Parallel()
+	for _, shape := range []string{"object", "list"} {
+		t.Run(shape, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			fake := newFakeResend(t)
+			dsn := dbtest.Fresh(t, "sqlite")
+			clock := newFakeClock(testStart)
+			a := newResendApp(t, dsn, fake, clock, 0, map[string]string{"RESEND_WEBHOOK_SECRET": testWebhookSecret})
+			logs := captureLog(a)
+			newAccount(t, a, "taro01", "taro@example.jp", "ja")
+			if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			hold := make(chan struct{})
+			fake.fail(fakeFault{Hold: hold})
+			arrived := fake.notify()
+			delivered := make(chan int, 1)
+			go func() {
+				sent, _ := a.deliverDue(ctx)
+				delivered <- sent
+			}()
+			var id string
+			select {
+			case id = <-arrived:
+			case <-time.After(waitLong):
+				t.Fatal("the worker sent nothing")
+			}
+
+			// Resend has the mail; the worker has not heard back.
+			m := fake.mails()[0]
+			if len(m.Tags) != 1 || m.Tags[0].Name != "outbox_id" || m.Tags[0].Value != id {
+				t.Fatalf("tags sent to Resend = %+v, want outbox_id=%s", m.Tags, id)
+			}
+			tags := m.tagsObject()
+			if shape == "list" {
+				tags = fmt.Sprintf(`[{"name":"outbox_id","value":%q}]`, id)
+			}
+			bounce := webhookBodyTagged("email.bounced", m.ID, tags)
+			if res := send(t, a, signedWebhook(testWebhookSecret, bounce, time.Now())); res.Status != http.StatusOK {
+				t.Fatalf("bounce: status %d\n%s", res.Status, res.Body)
+			}
+			row := outboxRow(t, a, id)
+			if row.Status != db.OutboxSending || row.ProviderID != "" || row.DeliveryEvent != db.DeliveryBounced {
+				t.Fatalf("before the worker heard back: status %s, provider id %q, event %q; want sending, none, bounced",
+					row.Status, row.ProviderID, row.DeliveryEvent)
+			}
+
+			close(hold)
+			if sent := <-delivered; sent != 1 {
+				t.Fatalf("deliverDue sent %d, want 1", sent)
+			}
+			row = outboxRow(t, a, id)
+			if row.Status != db.OutboxSent || row.ProviderID != m.ID || row.DeliveryEvent != db.DeliveryBounced || !strings.Contains(row.DeliveryDetail, "Permanent/General") {
+				t.Errorf("after the worker heard back: status %s, provider id %q, event %q, detail %q; want sent, %s, the bounce kept",
+					row.Status, row.ProviderID, row.DeliveryEvent, row.DeliveryDetail, m.ID)
+			}
+			out, err := runCommand(t, dsn, clock.Now, OutboxCommand, "list", "--problems")
+			if err != nil || !strings.Contains(out, id) || !strings.Contains(out, "bounced") {
+				t.Errorf("outbox list --problems: %v\n%s", err, out)
+			}
+
+			// A replay changes nothing and audits nothing more.
+			if res := send(t, a, signedWebhook(testWebhookSecret, bounce, time.Now())); res.Status != http.StatusOK {
+				t.Errorf("replay: status %d", res.Status)
+			}
+			if n := countWhere(t, a, "audit_events", "kind", db.AuditMailBounced); n != 1 {
+				t.Errorf("%d mail_bounced audit events after a replay, want 1", n)
+			}
+
+			// A message we never sent: acknowledged, logged once.
+			unknown := webhookBodyTagged("email.bounced", "re-unknown", `{"outbox_id":"0123abcd"}`)
+			if res := send(t, a, signedWebhook(testWebhookSecret, unknown, time.Now())); res.Status != http.StatusOK {
+				t.Errorf("unknown message: status %d, want 200 (Resend would retry otherwise)", res.Status)
+			}
+			if n := strings.Count(logs.String(), "0123abcd"); n != 1 {
+				t.Errorf("the unknown message is named in %d log lines, want 1:\n%s", n, logs.String())
+			}
+		})
+	}
+}
+
+// TestResendTags reads the tags of a webhook in each shape, and ignores
+// a shape it does not know instead of refusing the event.
+func TestResendTags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ tags, want string }{
+		{`{"outbox_id":"ab12","category":"reset"}`, "ab12"},
+		{`[{"name":"category","value":"reset"},{"name":"outbox_id","value":"ab12"}]`, "ab12"},
+		{`null`, ""},
+		{`"outbox_id"`, ""},
+		{`{"outbox_id":7}`, ""},
+	} {
+		var hook resendWebhook
+		if err := json.Unmarshal([]byte(webhookBodyTagged("email.bounced", "re-1", tc.tags)), &hook); err != nil {
+			t.Errorf("%s: %v", tc.tags, err)
+			continue
+		}
+		if got := hook.message(); got.OutboxID != tc.want || got.ProviderID != "re-1" {
+			t.Errorf("%s: message %+v, want outbox id %q", tc.tags, got, tc.want)
+		}
+	}
+}
+
+// TestOutboxIDsFitResendTags checks that an outbox id is a valid tag value.
+func TestOutboxIDsFitResendTags(t *testing.T) {
+	t.Parallel()
+	for range 100 {
+		if id := newOutboxID(); !resendTagChars.MatchString(id) {
+			t.Fatalf("outbox id %q is not a valid Resend tag value", id)
+		}
+	}
 }
 
 // TestResendWebhookNeedsSecret checks that without RESEND_WEBHOOK_SECRET the

@@ -39,7 +39,7 @@ import (
 var (
 	duration = flag.Duration("duration", 10*time.Second, "length of each load run")
 	runs     = flag.Int("runs", 3, "runs per measurement; medians are reported")
-	only     = flag.String("only", "regist,send,reset,memory,outbox", "measurements to run")
+	only     = flag.String("only", "regist,send,reset,memory,outbox,crash", "measurements to run")
 	soak     = flag.Duration("soak", 0, "also soak GET step 1 for this long, sampling memory (e.g. 10m)")
 )
 
@@ -75,6 +75,8 @@ func main() {
 			b.memory()
 		case "outbox":
 			b.outbox()
+		case "crash":
+			b.crash()
 		default:
 			log.Fatalf("unknown measurement %q", name)
 		}
@@ -98,7 +100,11 @@ type server struct {
 // start runs the binary on a fresh PostgreSQL database with the limits
 // lifted (they would refuse a load test) and extra settings.
 func (b *bench) start(extra ...string) *server {
-	dsn := b.freshDB()
+	return b.startOn(b.freshDB(), extra...)
+}
+
+// startOn is start on the database at dsn.
+func (b *bench) startOn(dsn string, extra ...string) *server {
 	addr := freePort()
 	env := append(os.Environ(),
 		"DATABASE_URL="+dsn, "SECRET_KEY="+secret, "ADDR="+addr, "BASE_URL=http://"+addr, "DEMO_ADDR=off",
@@ -355,6 +361,123 @@ func (b *bench) outbox() {
 	}
 	mu.Unlock()
 	fmt.Printf("## Outbox: request to the (fake) Resend API\n\n%d of %d mails arrived; p50 %s, p99 %s, max %s (goal p50 ≤ 1 s).\n\n", len(lat), n, pct(lat, 50), pct(lat, 99), pct(lat, 100))
+}
+
+// crash queues a burst of reset mails while a fake Resend holds every
+// request, kills the instance with SIGKILL while it holds the claims, starts
+// it again on the same database, and times until every mail has reached
+// the fake and is marked sent. The fake answers a repeated Idempotency-Key
+// as Resend does, with the first answer and no second mail, and counts what
+// it accepted per key.
+func (b *bench) crash() {
+	fmt.Printf("## Outbox: kill -9 with mail claimed\n\n")
+	fmt.Printf("| run | mails | claimed at the kill | restart ready after | last new mail at the fake after the kill | all marked sent after the kill | mails accepted | repeated requests |\n|---|---|---|---|---|---|---|---|\n")
+	for run := range *runs {
+		r := b.crashOnce()
+		fmt.Printf("| %d | %d | %d | %s | %s | %s | %d | %d |\n", run+1, r.mails, r.claimed,
+			r.restarted.Round(time.Millisecond), r.lastNew.Round(time.Millisecond), r.allSent.Round(time.Millisecond), r.accepted, r.repeated)
+	}
+	fmt.Println()
+}
+
+type crashResult struct {
+	mails, claimed, accepted, repeated int
+	restarted, lastNew, allSent        time.Duration // after the kill
+}
+
+func (b *bench) crashOnce() crashResult {
+	const n = 20
+	var mu sync.Mutex
+	accepted := map[string]int{} // mails per idempotency key
+	requests := map[string]int{} // requests per idempotency key
+	firstSeen := map[string]time.Time{}
+	hold := make(chan struct{})
+	fake := http.NewServeMux()
+	fake.HandleFunc("/emails", func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		requests[key]++
+		if accepted[key] == 0 {
+			accepted[key] = 1
+			firstSeen[key] = time.Now()
+		}
+		mu.Unlock()
+		select { // accepted, but the answer waits: the instance dies meanwhile
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"re-%s"}`, key)
+	})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv := &http.Server{Handler: fake}
+	go srv.Serve(ln)
+	defer srv.Close()
+	resend := []string{"RESEND_API_KEY=re_bench", "RESEND_BASE_URL=http://" + ln.Addr().String() + "/"}
+
+	dsn := b.freshDB()
+	s := b.startOn(dsn, resend...)
+	states := make([]string, n)
+	for i := range n {
+		id := strconv.Itoa(i)
+		createAccount(s, "crash-"+id, "crash-"+id+"@example.jp")
+		states[i] = confirmState(s.base, "crash-"+id, "crash-"+id+"@example.jp")
+	}
+	for _, state := range states { // the burst
+		post(s.base+"/password-resetting/send", url.Values{"state": {state}})
+	}
+	bdb, err := db.Open(dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer bdb.Close()
+	ctx := context.Background()
+	count := func(status string) int {
+		c, err := bdb.NewSelect().Table("outbox").Where("status = ?", status).Count(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return c
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		asked := len(requests)
+		mu.Unlock()
+		// The first mail's request is held until the sender gives up; the
+		// worker then claims a full batch and holds it while the fake
+		// holds its first request: the worst moment to die.
+		if asked > 0 && count(db.OutboxSending) >= 10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatal("crash: the burst was not queued and claimed")
+		}
+	}
+	r := crashResult{mails: n, claimed: count(db.OutboxSending)}
+	_ = s.cmd.Process.Kill() // SIGKILL: nothing is handed back
+	_ = s.cmd.Wait()
+	killed := time.Now()
+	close(hold)
+
+	s = b.startOn(dsn, resend...)
+	defer s.stop()
+	r.restarted = time.Since(killed)
+	for deadline := time.Now().Add(3 * time.Minute); count(db.OutboxSent) < n; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			log.Fatalf("crash: %d of %d mails sent 3 minutes after the restart", count(db.OutboxSent), n)
+		}
+	}
+	r.allSent = time.Since(killed)
+	mu.Lock()
+	defer mu.Unlock()
+	for key, c := range accepted {
+		r.accepted += c
+		r.repeated += requests[key] - 1
+		r.lastNew = max(r.lastNew, firstSeen[key].Sub(killed))
+	}
+	return r
 }
 
 // --- load tools ---

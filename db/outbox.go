@@ -99,7 +99,9 @@ func changedOne(res sql.Result, err error, what string) (bool, error) {
 }
 
 // MarkMailSent records the delivery of the claim (id, attempt) and drops
-// the sealed payload. ok is false when the claim was lost.
+// the sealed payload. It keeps any delivery event already recorded: the
+// provider's webhook can overtake the worker. ok is false when the claim
+// was lost.
 func MarkMailSent(ctx context.Context, idb bun.IDB, id string, attempt int, providerID string, now time.Time) (ok bool, err error) {
 	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
 		Set("status = ?", OutboxSent).
@@ -127,6 +129,33 @@ func MarkMailFailed(ctx context.Context, idb bun.IDB, id string, attempt int, la
 	}
 	res, err := claimed(q, id, attempt).Exec(ctx)
 	return changedOne(res, err, "mark mail failed")
+}
+
+// RenewMailClaims extends the lease of the claims in rows (each identified
+// by its id and Attempts, as ClaimDueMail returned it) to until, and
+// returns the ids of those it renewed. A claim another worker has taken
+// over, or that was marked or released, is not renewed: the attempts guard
+// of MarkMailSent.
+func RenewMailClaims(ctx context.Context, idb bun.IDB, rows []OutboxMail, until time.Time) ([]string, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var ids []string
+	err := idb.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("locked_until = ?", Stamp(until)).
+		Where("status = ?", OutboxSending).
+		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			for _, row := range rows {
+				q = q.WhereOr("id = ? AND attempts = ?", row.ID, row.Attempts)
+			}
+			return q
+		}).
+		Returning("id").
+		Scan(ctx, &ids)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("db: renew mail claims: %w", err)
+	}
+	return ids, nil
 }
 
 // ReleaseMail hands the claim (id, attempt) back without counting the
@@ -206,14 +235,52 @@ func RequeueMail(ctx context.Context, idb bun.IDB, id string, now time.Time) (ok
 	return changedOne(res, err, "requeue mail")
 }
 
-// RecordDeliveryEvent stores event against the row the provider knows as
-// providerID, unless the row already holds that event or a more final one.
-// It returns the row when it changed, nil otherwise (unknown message, or a
-// repeated or superseded event).
-func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, providerID, event, detail string, now time.Time) (*OutboxMail, error) {
+// MessageRef names a mail as a delivery webhook does: by the outbox id the
+// mail carried as a tag, and by the provider's message id. Either may be
+// empty.
+type MessageRef struct {
+	OutboxID   string
+	ProviderID string
+}
+
+// findMessage returns the id of the outbox row ref names, or "" when there
+// is none. The outbox id comes first: it is on the row from the start,
+// while the provider id is stored only once the worker has recorded the
+// send, which a webhook may overtake.
+func findMessage(ctx context.Context, idb bun.IDB, ref MessageRef) (string, error) {
+	var ids []string
+	if ref.OutboxID != "" {
+		if err := idb.NewSelect().Table("outbox").Column("id").Where("id = ?", ref.OutboxID).Scan(ctx, &ids); err != nil {
+			return "", err
+		}
+	}
+	if len(ids) == 0 && ref.ProviderID != "" {
+		if err := idb.NewSelect().Table("outbox").Column("id").Where("provider_id = ?", ref.ProviderID).Limit(1).Scan(ctx, &ids); err != nil {
+			return "", err
+		}
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
+// RecordDeliveryEvent stores event against the row ref names, whatever
+// its status (a webhook may arrive before the worker has marked the row
+// sent; MarkMailSent leaves the event alone), unless the row already holds
+// that event or a more final one. It returns the row when it changed, nil
+// otherwise; known is false when no row matches ref.
+func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, ref MessageRef, event, detail string, now time.Time) (row *OutboxMail, known bool, err error) {
 	rank, ok := deliveryRank[event]
-	if !ok || event == "" || providerID == "" {
-		return nil, fmt.Errorf("db: record delivery event: unknown event %q", event)
+	if !ok || event == "" {
+		return nil, false, fmt.Errorf("db: record delivery event: unknown event %q", event)
+	}
+	id, err := findMessage(ctx, idb, ref)
+	if err != nil {
+		return nil, false, fmt.Errorf("db: record delivery event: %w", err)
+	}
+	if id == "" {
+		return nil, false, nil
 	}
 	var lower []string
 	for e, r := range deliveryRank {
@@ -222,19 +289,19 @@ func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, providerID, event, de
 		}
 	}
 	var rows []OutboxMail
-	err := idb.NewRaw(`
+	err = idb.NewRaw(`
 UPDATE outbox SET delivery_event = ?, delivery_event_at = ?, delivery_detail = ?
-WHERE provider_id = ? AND delivery_event IN (?)
+WHERE id = ? AND delivery_event IN (?)
 RETURNING id, kind, account_id, to_addr, status, delivery_event`,
-		event, Stamp(now), detail, providerID, bun.In(lower),
+		event, Stamp(now), detail, id, bun.In(lower),
 	).Scan(ctx, &rows)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("db: record delivery event: %w", err)
+		return nil, true, fmt.Errorf("db: record delivery event: %w", err)
 	}
 	if len(rows) == 0 {
-		return nil, nil
+		return nil, true, nil
 	}
-	return &rows[0], nil
+	return &rows[0], true, nil
 }
 
 // DropStalePayloads clears the sealed payload of dead rows that can no

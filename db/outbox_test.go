@@ -44,8 +44,8 @@ func TestRecordDeliveryEvent(t *testing.T) {
 			{db.DeliveryComplained, true, db.DeliveryComplained},
 			{db.DeliveryBounced, false, db.DeliveryComplained},
 		} {
-			row, err := db.RecordDeliveryEvent(ctx, bdb, "re-1", step.event, "detail", t0.Add(time.Duration(i)*time.Minute))
-			if err != nil || (row != nil) != step.changed {
+			row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "re-1"}, step.event, "detail", t0.Add(time.Duration(i)*time.Minute))
+			if err != nil || !known || (row != nil) != step.changed {
 				t.Fatalf("step %d (%s): row %+v, err %v; want changed %v", i, step.event, row, err, step.changed)
 			}
 			if row != nil && (row.ID != "m1" || row.DeliveryEvent != step.event) {
@@ -56,11 +56,53 @@ func TestRecordDeliveryEvent(t *testing.T) {
 				t.Errorf("step %d: row records %q, want %q", i, got.DeliveryEvent, step.want)
 			}
 		}
-		if row, err := db.RecordDeliveryEvent(ctx, bdb, "re-unknown", db.DeliveryBounced, "", t0); row != nil || err != nil {
-			t.Errorf("unknown provider id: %+v, %v", row, err)
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "re-unknown"}, db.DeliveryBounced, "", t0); row != nil || known || err != nil {
+			t.Errorf("unknown provider id: %+v, known %v, %v", row, known, err)
 		}
-		if _, err := db.RecordDeliveryEvent(ctx, bdb, "re-1", "opened", "", t0); err == nil {
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{OutboxID: "m-unknown", ProviderID: "re-unknown"}, db.DeliveryBounced, "", t0); row != nil || known || err != nil {
+			t.Errorf("unknown outbox and provider id: %+v, known %v, %v", row, known, err)
+		}
+		if _, _, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "re-1"}, "opened", "", t0); err == nil {
 			t.Error("an unknown event was recorded")
+		}
+	})
+}
+
+// A webhook can overtake the worker: the event finds the row by its outbox
+// id before the provider's id is stored, and marking the row sent keeps it.
+func TestDeliveryEventBeforeMarkedSent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "m1", Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("claim: %v, %v", rows, err)
+		}
+		ref := db.MessageRef{OutboxID: "m1", ProviderID: "re-1"}
+		row, known, err := db.RecordDeliveryEvent(ctx, bdb, ref, db.DeliveryBounced, "Permanent/General", t0)
+		if err != nil || !known || row == nil || row.ID != "m1" || row.Status != db.OutboxSending {
+			t.Fatalf("bounce while sending: %+v, known %v, %v", row, known, err)
+		}
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, ref, db.DeliveryBounced, "Permanent/General", t0); row != nil || !known || err != nil {
+			t.Errorf("replayed bounce: %+v, known %v, %v; want known and unchanged", row, known, err)
+		}
+		if ok, err := db.MarkMailSent(ctx, bdb, "m1", rows[0].Attempts, "re-1", t0); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		got, _ := db.GetOutboxMail(ctx, bdb, "m1")
+		if got.Status != db.OutboxSent || got.ProviderID != "re-1" || got.DeliveryEvent != db.DeliveryBounced || got.DeliveryDetail != "Permanent/General" {
+			t.Errorf("after marking sent: status %s, provider id %q, event %q, detail %q; want sent, re-1, the bounce kept",
+				got.Status, got.ProviderID, got.DeliveryEvent, got.DeliveryDetail)
+		}
+		problems, err := db.ListOutbox(ctx, bdb, db.OutboxFilter{Problems: true})
+		if err != nil || len(problems) != 1 || problems[0].ID != "m1" {
+			t.Errorf("problems = %+v, %v; want m1", problems, err)
+		}
+		// A tag naming no row falls back to the provider's id.
+		if row, known, err := db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{OutboxID: "gone", ProviderID: "re-1"}, db.DeliveryComplained, "", t0); err != nil || !known || row == nil || row.ID != "m1" {
+			t.Errorf("complaint by provider id: %+v, known %v, %v", row, known, err)
 		}
 	})
 }
@@ -106,6 +148,54 @@ func TestDeadMailRequeueAndPayloads(t *testing.T) {
 		}
 		if n, _ := db.DropStalePayloads(ctx, bdb, t0.Add(time.Hour), t0.Add(time.Hour)); n != 0 {
 			t.Errorf("dropped %d payloads of live rows", n)
+		}
+	})
+}
+
+// A live worker renews its claims and keeps them past the first lease; a
+// claim it no longer holds is not renewed.
+func TestRenewMailClaims(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		for _, id := range []string{"m1", "m2"} {
+			if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: id, Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const lease = 20 * time.Second
+		mine, err := db.ClaimDueMail(ctx, bdb, t0, lease, 10)
+		if err != nil || len(mine) != 2 {
+			t.Fatalf("claim: %v, %v", mine, err)
+		}
+		// m1 is renewed, m2 (say, its renewal was lost) is not.
+		var m1 []db.OutboxMail
+		for _, row := range mine {
+			if row.ID == "m1" {
+				m1 = append(m1, row)
+			}
+		}
+		if ids, err := db.RenewMailClaims(ctx, bdb, m1, t0.Add(15*time.Second+lease)); err != nil || len(ids) != 1 || ids[0] != "m1" {
+			t.Fatalf("renew m1 = %v, %v", ids, err)
+		}
+		// Past the first lease another worker takes over only m2.
+		other, err := db.ClaimDueMail(ctx, bdb, t0.Add(25*time.Second), lease, 10)
+		if err != nil || len(other) != 1 || other[0].ID != "m2" || other[0].Attempts != 2 {
+			t.Fatalf("claim after the first lease = %+v, %v; want m2 only", other, err)
+		}
+		// The first worker renews what it still holds, and only that.
+		ids, err := db.RenewMailClaims(ctx, bdb, mine, t0.Add(26*time.Second+lease))
+		if err != nil || len(ids) != 1 || ids[0] != "m1" {
+			t.Fatalf("renew after the takeover = %v, %v; want m1 only", ids, err)
+		}
+		if got, _ := db.GetOutboxMail(ctx, bdb, "m2"); got.LockedUntil == nil || !got.LockedUntil.Equal(t0.Add(25*time.Second+lease)) {
+			t.Errorf("m2's lease = %v, want the new claim's %v", got.LockedUntil, t0.Add(25*time.Second+lease))
+		}
+		// A row marked sent is no longer anyone's claim.
+		if ok, err := db.MarkMailSent(ctx, bdb, "m1", m1[0].Attempts, "re-1", t0.Add(27*time.Second)); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if ids, err := db.RenewMailClaims(ctx, bdb, mine, t0.Add(28*time.Second+lease)); err != nil || len(ids) != 0 {
+			t.Errorf("renew after marking sent = %v, %v; want none", ids, err)
 		}
 	})
 }

@@ -26,8 +26,9 @@ const (
 	outputDir = "../test-output"
 	// docsDir holds the few screenshots the README shows.
 	docsDir = "../docs/screenshots"
-	// waitTimeout bounds every wait for the page.
-	waitTimeout = 15 * time.Second
+	// waitTimeout bounds every wait for the page: generous, since it only
+	// decides when a page that never gets there fails the test.
+	waitTimeout = 30 * time.Second
 )
 
 var errNoChromium = errors.New("no chromium, chromium-browser or google-chrome on PATH")

@@ -103,7 +103,7 @@ func (h *helpCenter) fits(step string) float64 {
 	h.t.Helper()
 	var frameHeight, contentHeight float64
 	var scrolls bool
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitTimeout)
 	for {
 		frameHeight = eval[float64](&h.page, frameElement+`.getBoundingClientRect().height`)
 		contentHeight = eval[float64](h.frame, `Math.ceil(document.body.getBoundingClientRect().height)`)

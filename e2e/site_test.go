@@ -207,11 +207,15 @@ func (s *site) create(t *testing.T, acct account) {
 	}
 }
 
+// mailWait bounds waitMail: generous, since it only decides when a
+// missing mail fails the test.
+const mailWait = time.Minute
+
 // waitMail waits for the mail worker to deliver a message to addr whose
 // subject contains subject, newer than message id after.
 func (s *site) waitMail(t *testing.T, addr, subject string, after int) views.DevMail {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(mailWait)
 	for time.Now().Before(deadline) {
 		for _, m := range s.mailbox.Messages() {
 			if m.ID > after && m.To == addr && strings.Contains(m.Subject, subject) {
@@ -220,7 +224,7 @@ func (s *site) waitMail(t *testing.T, addr, subject string, after int) views.Dev
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("no mail to %s with %q in the subject within 15s", addr, subject)
+	t.Fatalf("no mail to %s with %q in the subject within %s", addr, subject, mailWait)
 	return views.DevMail{}
 }
 
