@@ -27,9 +27,9 @@ type App struct {
 	log               *slog.Logger
 	now               func() time.Time
 	fiber             *fiber.App
-	reset             *journey // the password reset request (steps 1–3)
-	reminder          *journey // the login-ID reminder
-	sealer            cipher.AEAD
+	reset             *journey      // the password reset request (steps 1–3)
+	reminder          *journey      // the login-ID reminder
+	sealers           []cipher.AEAD // SECRET_KEY's first, then SECRET_KEYS_OLD's
 	mailer            Sender
 	mailbox           *DevMailbox         // development only; nil in production
 	wake              chan struct{}       // wakes the outbox worker
@@ -60,7 +60,7 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 		db:          bdb,
 		log:         log,
 		now:         time.Now,
-		sealer:      newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
+		sealers:     sealers(cfg),
 		mailer:      mailer,
 		wake:        make(chan struct{}, 1),
 		intakeWake:  make(chan struct{}, 1),

@@ -22,7 +22,8 @@ type Config struct {
 	Addr              string
 	BaseURL           *url.URL
 	DatabaseURL       string
-	SecretKey         []byte
+	SecretKey         []byte   // seals and signs what is new
+	SecretKeysOld     [][]byte // still open and verify what they sealed (key rotation)
 	SecretGenerated   bool // development only: no SECRET_KEY was set
 	Production        bool
 	ResendAPIKey      string
@@ -161,6 +162,14 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 		}
 	} else if !cfg.Production {
 		cfg.SecretKey, cfg.SecretGenerated = randomKey(), true
+	}
+	for _, old := range splitList(get("SECRET_KEYS_OLD", "")) {
+		key, err := hex.DecodeString(old)
+		if err != nil || len(key) < 32 {
+			errs = append(errs, errors.New("SECRET_KEYS_OLD: list earlier SECRET_KEY values, each 32 or more random bytes as hex, separated by commas or spaces"))
+			break
+		}
+		cfg.SecretKeysOld = append(cfg.SecretKeysOld, key)
 	}
 
 	if cfg.Production {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,6 +28,11 @@ const (
 	// fails (say, its payload was sealed under a key this instance lacks);
 	// with intakeRetryDelay they span about half a minute.
 	intakeMaxAttempts = 5
+	// intakeKeyGrace is how long a request that this instance cannot open
+	// (sealed under a key it was not given) is left for another instance,
+	// retried every intakeKeyRetry without counting as a failed attempt.
+	intakeKeyGrace = 10 * time.Minute
+	intakeKeyRetry = 2 * time.Second
 	// intakeMaxAge is how long a request may wait at all: the sweep
 	// finishes anything older, unmatched, so that no personal data lingers.
 	intakeMaxAge = 24 * time.Hour
@@ -196,6 +202,10 @@ func (a *App) journeyNamed(name string) *journey {
 // retryIntake records a failed attempt at row: it waits and is tried
 // again, or, after intakeMaxAttempts, is finished with an audit event.
 func (a *App) retryIntake(ctx context.Context, row *db.IntakeRequest, cause error) error {
+	if errors.Is(cause, errNoKeyOpens) && a.now().Sub(row.RequestedAt) < intakeKeyGrace {
+		a.log.Error("intake: cannot open a recorded request; check SECRET_KEY and SECRET_KEYS_OLD on this instance", "intake_id", row.ID, "journey", row.Journey)
+		return db.PostponeIntake(ctx, a.db, row.ID, cause.Error(), a.now().Add(intakeKeyRetry), false)
+	}
 	attempt := row.Attempts + 1
 	if attempt >= intakeMaxAttempts {
 		a.log.Error("intake: gave up on a request; nothing was sent", "intake_id", row.ID, "journey", row.Journey, "attempts", attempt, "err", cause)
@@ -203,7 +213,7 @@ func (a *App) retryIntake(ctx context.Context, row *db.IntakeRequest, cause erro
 	}
 	next := a.now().Add(intakeRetryDelay(attempt))
 	a.log.Warn("intake: will retry", "intake_id", row.ID, "journey", row.Journey, "attempt", attempt, "next_attempt_at", next, "err", cause)
-	return db.PostponeIntake(ctx, a.db, row.ID, cause.Error(), next)
+	return db.PostponeIntake(ctx, a.db, row.ID, cause.Error(), next, true)
 }
 
 // intakeRetryDelay doubles from 2 s: 2, 4, 8, 16 s.

@@ -278,8 +278,9 @@ func TestIntakeCrashBeforeCommit(t *testing.T) {
 	})
 }
 
-// A request that cannot be opened (sealed under another key, say) is tried
-// a bounded number of times, then finished with an audit event.
+// A request that cannot be opened (sealed under another key, say) is left
+// for another instance for a while, then tried a bounded number of times,
+// then finished with an audit event.
 func TestIntakeGivesUpOnAnUnreadableRequest(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dialect string) {
 		a := newTestApp(t, dialect)
@@ -289,6 +290,17 @@ func TestIntakeGivesUpOnAnUnreadableRequest(t *testing.T) {
 		if _, err := a.db.NewUpdate().Table("intake_requests").Set("payload = ?", []byte("not sealed by this key at all")).Where("1 = 1").Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
+		for range 3 {
+			if n := processIntake(t, a); n != 1 {
+				t.Fatalf("processed %d, want the request tried", n)
+			}
+			advanceClock(a, intakeKeyRetry)
+		}
+		var attempts int
+		if err := a.db.NewSelect().Table("intake_requests").Column("attempts").Scan(ctx, &attempts); err != nil || attempts != 0 {
+			t.Fatalf("attempts within the grace = %d, %v; want them not counted", attempts, err)
+		}
+		advanceClock(a, intakeKeyGrace)
 		for attempt := 1; attempt <= intakeMaxAttempts; attempt++ {
 			if n := processIntake(t, a); n != 1 {
 				t.Fatalf("attempt %d: processed %d, want 1", attempt, n)

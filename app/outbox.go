@@ -339,6 +339,14 @@ func (a *App) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.Tim
 	rctx := context.WithoutCancel(ctx)
 	var m Message
 	plain, err := a.unseal(row.ID, row.Payload)
+	if errors.Is(err, errNoKeyOpens) {
+		// Sealed by an instance with a key this one lacks: left, with the
+		// usual backoff, for one that has it, and dead only when none took
+		// it over all the tries.
+		a.log.Error("outbox: cannot open a queued mail; check SECRET_KEY and SECRET_KEYS_OLD on this instance", "outbox_id", row.ID, "attempt", row.Attempts)
+		a.markFailed(rctx, row, err)
+		return false
+	}
 	if err == nil {
 		err = json.Unmarshal(plain, &m)
 	}

@@ -56,21 +56,43 @@ var (
 )
 
 // stateSigner signs requestState into a hidden field and checks it back.
+// It signs with key and also accepts what the old keys signed, so that a
+// form opened before a key rotation still goes through.
 type stateSigner struct {
 	key []byte
+	old [][]byte
 	ttl time.Duration
+}
+
+// newStateSigner signs with SECRET_KEY and verifies with it and the old
+// keys, each derived for purpose.
+func newStateSigner(cfg Config, purpose string) stateSigner {
+	s := stateSigner{key: deriveKey(cfg.SecretKey, purpose), ttl: cfg.StateTTL}
+	for _, old := range cfg.SecretKeysOld {
+		s.old = append(s.old, deriveKey(old, purpose))
+	}
+	return s
 }
 
 func (s stateSigner) sign(v requestState) string {
 	payload, _ := json.Marshal(v)
 	enc := base64.RawURLEncoding.EncodeToString(payload)
-	return enc + "." + base64.RawURLEncoding.EncodeToString(s.mac(enc))
+	return enc + "." + base64.RawURLEncoding.EncodeToString(mac(s.key, enc))
 }
 
-func (s stateSigner) mac(payload string) []byte {
-	m := hmac.New(sha256.New, s.key)
+func mac(key []byte, payload string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(payload))
 	return m.Sum(nil)
+}
+
+// signedByAny reports whether sig is payload's MAC under any of the keys.
+func (s stateSigner) signedByAny(payload string, sig []byte) bool {
+	ok := subtle.ConstantTimeCompare(sig, mac(s.key, payload)) == 1
+	for _, k := range s.old {
+		ok = subtle.ConstantTimeCompare(sig, mac(k, payload)) == 1 || ok
+	}
+	return ok
 }
 
 // verify returns the state when the signature holds. A state older than the
@@ -83,7 +105,7 @@ func (s stateSigner) verify(field string, now time.Time) (requestState, error) {
 		return v, errStateTampered
 	}
 	got, err := strictBase64.DecodeString(sig)
-	if err != nil || subtle.ConstantTimeCompare(got, s.mac(enc)) != 1 {
+	if err != nil || !s.signedByAny(enc, got) {
 		return v, errStateTampered
 	}
 	payload, err := strictBase64.DecodeString(enc)
@@ -110,24 +132,40 @@ func newSealer(key []byte) cipher.AEAD {
 	return aead
 }
 
-// seal encrypts plaintext, bound to id so a payload cannot be moved to
-// another row.
-func (a *App) seal(id string, plaintext []byte) []byte {
-	nonce := make([]byte, a.sealer.NonceSize())
-	_, _ = rand.Read(nonce)
-	return a.sealer.Seal(nonce, nonce, plaintext, []byte(id))
+// sealers are the AEADs of SECRET_KEY, then of each SECRET_KEYS_OLD.
+func sealers(cfg Config) []cipher.AEAD {
+	list := []cipher.AEAD{newSealer(deriveKey(cfg.SecretKey, "outbox-payload"))}
+	for _, old := range cfg.SecretKeysOld {
+		list = append(list, newSealer(deriveKey(old, "outbox-payload")))
+	}
+	return list
 }
 
+// seal encrypts plaintext with SECRET_KEY, bound to id so a payload cannot
+// be moved to another row.
+func (a *App) seal(id string, plaintext []byte) []byte {
+	s := a.sealers[0]
+	nonce := make([]byte, s.NonceSize())
+	_, _ = rand.Read(nonce)
+	return s.Seal(nonce, nonce, plaintext, []byte(id))
+}
+
+// errNoKeyOpens is a payload that none of this instance's keys opens:
+// another instance (or an earlier run) sealed it under a key this one was
+// not given. It is left for a while for an instance that has the key.
+var errNoKeyOpens = errors.New("no key of this instance opens the payload: every instance needs the same SECRET_KEY, and SECRET_KEYS_OLD must list the keys used before a rotation")
+
 func (a *App) unseal(id string, sealed []byte) ([]byte, error) {
-	n := a.sealer.NonceSize()
-	if len(sealed) < n {
-		return nil, errors.New("unseal: payload too short")
+	for _, s := range a.sealers {
+		n := s.NonceSize()
+		if len(sealed) < n {
+			return nil, errors.New("unseal: payload too short")
+		}
+		if plain, err := s.Open(nil, sealed[:n], sealed[n:], []byte(id)); err == nil {
+			return plain, nil
+		}
 	}
-	plain, err := a.sealer.Open(nil, sealed[:n], sealed[n:], []byte(id))
-	if err != nil {
-		return nil, fmt.Errorf("unseal: %w (was SECRET_KEY changed?)", err)
-	}
-	return plain, nil
+	return nil, fmt.Errorf("unseal: %w", errNoKeyOpens)
 }
 
 // strictBase64 refuses the non-canonical encodings (stray low bits in the

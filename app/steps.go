@@ -29,7 +29,7 @@ type journey struct {
 func (a *App) newJourney(j views.Journey, match func(context.Context, bun.Tx, intakeRequest) (intakeOutcome, error), sent func(*views.Text) (string, templ.Component)) *journey {
 	return &journey{
 		Journey: j,
-		states:  stateSigner{key: deriveKey(a.cfg.SecretKey, "state/"+j.Name), ttl: a.cfg.StateTTL},
+		states:  newStateSigner(a.cfg, "state/"+j.Name),
 		match:   match,
 		sent:    sent,
 	}

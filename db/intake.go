@@ -70,11 +70,14 @@ func DeleteIntake(ctx context.Context, idb bun.IDB, id string) (bool, error) {
 	return changedOne(res, err, "delete request")
 }
 
-// PostponeIntake records a failed attempt at processing id: it is due again
-// at next.
-func PostponeIntake(ctx context.Context, idb bun.IDB, id string, lastError string, next time.Time) error {
-	_, err := idb.NewUpdate().Model((*IntakeRequest)(nil)).
-		Set("attempts = attempts + 1").
+// PostponeIntake makes id due again at next, after a failed attempt at
+// processing it; count says whether the attempt counts against its tries.
+func PostponeIntake(ctx context.Context, idb bun.IDB, id string, lastError string, next time.Time, count bool) error {
+	q := idb.NewUpdate().Model((*IntakeRequest)(nil))
+	if count {
+		q = q.Set("attempts = attempts + 1")
+	}
+	_, err := q.
 		Set("due_ms = ?", next.UnixMilli()).
 		Set("last_error = ?", lastError).
 		Where("id = ?", id).Exec(ctx)
