@@ -24,7 +24,7 @@ type Config struct {
 	DatabaseURL       string
 	SecretKey         []byte   // seals and signs what is new
 	SecretKeysOld     [][]byte // still open and verify what they sealed (key rotation)
-	SecretGenerated   bool // development only: no SECRET_KEY was set
+	SecretGenerated   bool     // development only: no SECRET_KEY was set
 	Production        bool
 	ResendAPIKey      string
 	Resend            ResendSettings // the rest of the Resend settings (see resend.go)
