@@ -47,19 +47,35 @@ func (e Env) open(ctx context.Context, log *slog.Logger) (Config, *bun.DB, error
 	if err != nil {
 		return Config{}, nil, err
 	}
-	bdb, err := db.Open(cfg.DatabaseURL)
+	bdb, err := e.openDB(ctx, log)
+	return cfg, bdb, err
+}
+
+// databaseURL is DATABASE_URL, or the default SQLite file.
+func (e Env) databaseURL() string {
+	if url := strings.TrimSpace(e.Getenv("DATABASE_URL")); url != "" {
+		return url
+	}
+	return defaultDatabaseURL
+}
+
+// openDB opens the migrated database of DATABASE_URL and needs no other
+// setting: commands that only read or queue use it, so that an operator
+// can run them with DATABASE_URL alone.
+func (e Env) openDB(ctx context.Context, log *slog.Logger) (*bun.DB, error) {
+	bdb, err := db.Open(e.databaseURL())
 	if err != nil {
-		return Config{}, nil, err
+		return nil, err
 	}
 	applied, err := db.Migrate(ctx, bdb)
 	if err != nil {
 		bdb.Close()
-		return Config{}, nil, err
+		return nil, err
 	}
 	if len(applied) > 0 {
 		log.Info("database migrated", "applied", applied)
 	}
-	return cfg, bdb, nil
+	return bdb, nil
 }
 
 // defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT
@@ -166,11 +182,7 @@ func Migrate(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	url := env.Getenv("DATABASE_URL")
-	if url == "" {
-		url = defaultDatabaseURL
-	}
-	bdb, err := db.Open(url)
+	bdb, err := db.Open(env.databaseURL())
 	if err != nil {
 		return err
 	}
@@ -307,7 +319,7 @@ func listAccounts(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	_, bdb, err := env.open(ctx, env.logger())
+	bdb, err := env.openDB(ctx, env.logger())
 	if err != nil {
 		return err
 	}
@@ -343,7 +355,7 @@ func AuditCommand(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	_, bdb, err := env.open(ctx, env.logger())
+	bdb, err := env.openDB(ctx, env.logger())
 	if err != nil {
 		return err
 	}

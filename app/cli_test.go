@@ -83,3 +83,27 @@ func TestMigrateCommandReportsWhatItApplied(t *testing.T) {
 		t.Errorf("second migrate printed %q, want nothing to apply", second)
 	}
 }
+
+// The commands that only read or queue run with DATABASE_URL alone, even in
+// production where serving needs the mail and secret settings.
+func TestReadOnlyCommandsNeedOnlyTheDatabase(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "sqlite:" + t.TempDir() + "/ro.db", "APP_ENV": "production"}
+	for _, tc := range []struct {
+		cmd  func(context.Context, Env, []string) error
+		args []string
+		want string
+	}{
+		{AccountCommand, []string{"list"}, "LOGIN ID"},
+		{AuditCommand, []string{"list"}, "EVENT"},
+		{OutboxCommand, []string{"list"}, "STATUS"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := tc.cmd(context.Background(), Env{Getenv: getenvFrom(env), Stdout: &out, Stderr: &errOut}, tc.args); err != nil {
+			t.Errorf("%v: %v", tc.args, err)
+			continue
+		}
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%v printed %q, want its header", tc.args, out.String())
+		}
+	}
+}

@@ -56,7 +56,7 @@ func importAccounts(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, bdb, err := env.open(ctx, env.logger())
+	bdb, err := env.openDB(ctx, env.logger())
 	if err != nil {
 		return err
 	}

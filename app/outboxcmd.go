@@ -55,7 +55,7 @@ func listOutbox(ctx context.Context, env Env, args []string) error {
 	if *limit < 1 {
 		return errors.New("--limit: use a positive number")
 	}
-	_, bdb, err := env.open(ctx, env.logger())
+	bdb, err := env.openDB(ctx, env.logger())
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func retryOutbox(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, bdb, err := env.open(ctx, env.logger())
+	bdb, err := env.openDB(ctx, env.logger())
 	if err != nil {
 		return err
 	}
