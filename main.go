@@ -29,6 +29,7 @@ commands:
   audit list        show the audit trail, newest first: [--login-id ID] [--limit N]
   outbox list       show queued and sent mail, newest first: [--status S] [--event E] [--problems] [--limit N]
   outbox retry ID   queue a dead mail again
+  version           print the version, the commit and the Go version
 
 Every command takes -h for its flags. Settings come from environment
 variables; see README.md.
@@ -59,6 +60,9 @@ func run(ctx context.Context, env app.Env, args []string) int {
 		err = app.AuditCommand(ctx, env, args)
 	case "outbox":
 		err = app.OutboxCommand(ctx, env, args)
+	case "version", "--version":
+		fmt.Fprintln(env.Stdout, "aikagi", app.Build())
+		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return 0

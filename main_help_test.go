@@ -69,3 +69,16 @@ func TestConfigErrorExitStatus(t *testing.T) {
 		t.Errorf("the message does not name the setting to fix:\n%s", stderr.String())
 	}
 }
+
+// aikagi version names the build; the metrics carry the same.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	env := app.Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out}
+	if code := run(context.Background(), env, []string{"version"}); code != 0 {
+		t.Fatalf("version: exit %d\n%s", code, out.String())
+	}
+	if got := out.String(); !strings.HasPrefix(got, "aikagi "+app.Build().Version) || !strings.Contains(got, "go1.") {
+		t.Errorf("version printed %q", got)
+	}
+}

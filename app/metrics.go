@@ -60,6 +60,13 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 			m.intake.WithLabelValues(j, string(o))
 		}
 	}
+	build := Build()
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "aikagi_build_info", Help: "Always 1; the labels say which build this instance runs.",
+		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
+	})
+	buildInfo.Set(1)
+	m.registry.MustRegister(buildInfo)
 	m.registry.MustRegister(m.requests, m.latency, m.mails, m.rateLimited, m.hashWait, m.intake,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		outboxCollector{db: bdb, now: now}, intakeCollector{db: bdb, now: now})

@@ -34,6 +34,7 @@ func TestMetrics(t *testing.T) {
 		`aikagi_outbox_oldest_waiting_seconds 0`,
 		`aikagi_rate_limited_total{limit="sends per IP"} 1`,
 		`aikagi_password_hash_wait_seconds_count`,
+		`aikagi_build_info{goversion="go1.`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {
