@@ -15,6 +15,17 @@ import (
 	"aikagi/views"
 )
 
+// Names of the limits, as metrics and the audit trail show them.
+const (
+	limitSendsPerIP        = "sends per IP"
+	limitLoginsPerIP       = "logins per IP"
+	limitLinksPerIP        = "unknown links per IP"
+	limitMailsPerRecipient = "mails per recipient"
+	limitMailsInAll        = "mails in all"
+)
+
+var limitNames = []string{limitSendsPerIP, limitLoginsPerIP, limitLinksPerIP, limitMailsPerRecipient, limitMailsInAll}
+
 // Limit allows Max events per Window, counted in the database so that every
 // instance shares it.
 type Limit struct {
@@ -115,11 +126,11 @@ func (a *App) mailAllowed(ctx context.Context, tx bun.IDB, key string) (refusedB
 		return "", err
 	}
 	if !ok {
-		refusedBy = "mails per recipient"
+		refusedBy = limitMailsPerRecipient
 	} else if ok, err = a.hit(ctx, tx, a.cfg.Limits.MailsGlobal, "mail:all"); err != nil {
 		return "", err
 	} else if !ok {
-		refusedBy = "mails in all"
+		refusedBy = limitMailsInAll
 		a.log.Warn("mails over the global limit; requests are answered but not mailed", "limit", a.cfg.Limits.MailsGlobal.String())
 	}
 	if refusedBy != "" {

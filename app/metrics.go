@@ -55,6 +55,16 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 	m.intake = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "aikagi_intake_requests_total", Help: "Step 3 requests processed by the intake worker, by journey and outcome (matched, unmatched, limited, failed, expired).",
 	}, []string{"journey", "outcome"})
+	// Every series exists from the start, at zero, so that rates and alerts
+	// work before the first event.
+	for _, kind := range []string{mailKindReset, mailKindPasswordChanged, mailKindReminder, mailKindEmailChanged} {
+		for _, result := range []string{"sent", "retry", "dead"} {
+			m.mails.WithLabelValues(kind, result)
+		}
+	}
+	for _, name := range limitNames {
+		m.rateLimited.WithLabelValues(name)
+	}
 	for _, j := range []string{views.ResetJourney.Name, views.ReminderJourney.Name} {
 		for _, o := range []intakeOutcome{intakeMatched, intakeUnmatched, intakeLimited, intakeFailed, intakeExpired} {
 			m.intake.WithLabelValues(j, string(o))
@@ -101,6 +111,12 @@ func (a *App) serveMetrics(c *fiber.Ctx) error {
 	return a.metrics.handler(c)
 }
 
+// databaseScope labels the gauges read from the shared database rather
+// than counted by this instance: every instance reports the same value, so
+// dashboards take their max and never their sum. Counters are this
+// instance's own and do sum.
+var databaseScope = prometheus.Labels{"scope": "database"}
+
 // outboxCollector reads the outbox's depth and the age of its oldest
 // waiting mail from the database at scrape time, so every instance reports
 // the shared queue.
@@ -110,8 +126,8 @@ type outboxCollector struct {
 }
 
 var (
-	outboxDepthDesc  = prometheus.NewDesc("aikagi_outbox_mails", "Mails in the outbox by status.", []string{"status"}, nil)
-	outboxOldestDesc = prometheus.NewDesc("aikagi_outbox_oldest_waiting_seconds", "Age of the oldest mail not yet sent (pending or sending).", nil, nil)
+	outboxDepthDesc  = prometheus.NewDesc("aikagi_outbox_mails", "Mails in the outbox by status, in the whole database: every instance reports the same value (aggregate with max, never sum).", []string{"status"}, databaseScope)
+	outboxOldestDesc = prometheus.NewDesc("aikagi_outbox_oldest_waiting_seconds", "Age of the oldest mail not yet sent (pending or sending), in the whole database (aggregate with max, never sum).", nil, databaseScope)
 )
 
 func (o outboxCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -146,8 +162,8 @@ type intakeCollector struct {
 }
 
 var (
-	intakeBacklogDesc = prometheus.NewDesc("aikagi_intake_backlog", "Step 3 requests recorded and not yet processed (all instances).", nil, nil)
-	intakeOldestDesc  = prometheus.NewDesc("aikagi_intake_oldest_waiting_seconds", "Age of the oldest step 3 request not yet processed.", nil, nil)
+	intakeBacklogDesc = prometheus.NewDesc("aikagi_intake_backlog", "Step 3 requests recorded and not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
+	intakeOldestDesc  = prometheus.NewDesc("aikagi_intake_oldest_waiting_seconds", "Age of the oldest step 3 request not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
 )
 
 func (o intakeCollector) Describe(ch chan<- *prometheus.Desc) {

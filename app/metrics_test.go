@@ -30,8 +30,8 @@ func TestMetrics(t *testing.T) {
 		`aikagi_http_requests_total{method="POST",route="/password-resetting/send",status="200"} 1`,
 		`aikagi_http_requests_total{method="POST",route="/password-resetting/send",status="429"} 1`,
 		`aikagi_http_request_duration_seconds_bucket{method="GET",route="/password-resetting/regist"`,
-		`aikagi_outbox_mails{status="pending"} 1`,
-		`aikagi_outbox_oldest_waiting_seconds 0`,
+		`aikagi_outbox_mails{scope="database",status="pending"} 1`,
+		`aikagi_outbox_oldest_waiting_seconds{scope="database"} 0`,
 		`aikagi_rate_limited_total{limit="sends per IP"} 1`,
 		`aikagi_password_hash_wait_seconds_count`,
 		`aikagi_build_info{goversion="go1.`,
@@ -39,6 +39,26 @@ func TestMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// Every series is there from the start, at zero, and the gauges read from
+// the shared database say so, so that no dashboard sums them.
+func TestMetricsPresentFromStart(t *testing.T) {
+	t.Parallel()
+	body := string(get(t, newTestApp(t, "sqlite"), "/metrics", onLocalhost).Body)
+	for _, want := range []string{
+		`aikagi_mail_deliveries_total{kind="reset_link",result="dead"} 0`,
+		`aikagi_mail_deliveries_total{kind="login_id_reminder",result="sent"} 0`,
+		`aikagi_rate_limited_total{limit="logins per IP"} 0`,
+		`aikagi_rate_limited_total{limit="mails in all"} 0`,
+		`aikagi_intake_requests_total{journey="reminder",outcome="limited"} 0`,
+		`aikagi_outbox_mails{scope="database",status="dead"} 0`,
+		`aikagi_intake_backlog{scope="database"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("a fresh /metrics lacks %s", want)
 		}
 	}
 }

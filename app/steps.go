@@ -134,7 +134,7 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 		if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+limitKey(who.IP)); err != nil {
 			return err
 		} else if !ok {
-			return a.limited(c.UserContext(), who, "sends per IP", a.cfg.Limits.SendsPerIP)
+			return a.limited(c.UserContext(), who, limitSendsPerIP, a.cfg.Limits.SendsPerIP)
 		}
 		if err := a.recordRequest(c.UserContext(), j, st, who, t.Lang); err != nil {
 			return err
