@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +65,11 @@ func (e Env) databaseURL() string {
 // setting: commands that only read or queue use it, so that an operator
 // can run them with DATABASE_URL alone.
 func (e Env) openDB(ctx context.Context, log *slog.Logger) (*bun.DB, error) {
-	bdb, err := db.Open(e.databaseURL())
+	maxConns, err := strconv.Atoi(cmp.Or(strings.TrimSpace(e.Getenv("DATABASE_MAX_CONNS")), "20"))
+	if err != nil || maxConns < 2 || maxConns > 1000 {
+		return nil, &ConfigError{Err: fmt.Errorf("DATABASE_MAX_CONNS=%q: use a number from 2 to 1000", e.Getenv("DATABASE_MAX_CONNS"))}
+	}
+	bdb, err := db.OpenWith(e.databaseURL(), db.Options{MaxConns: maxConns})
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +103,14 @@ func Serve(ctx context.Context, env Env, args []string) error {
 		// letting the heap double under a burst of resets.
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	cfg, err := LoadConfig(env.Getenv, RandomKey)
+	if err != nil {
+		return err
+	}
 	logOut := newLogWriter(env.Stderr, 100*time.Millisecond)
 	defer logOut.Close()
-	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg, bdb, err := env.open(ctx, log)
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	bdb, err := env.openDB(ctx, log)
 	if err != nil {
 		return err
 	}

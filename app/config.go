@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -43,6 +44,7 @@ type Config struct {
 	Limits            Limits
 	LoginFailureFloor time.Duration // a failed login never answers sooner
 	Deprecated        []string      // settings given that no longer apply, for the log
+	LogLevel          slog.Level
 	AuditRetention    time.Duration // audit events older than this are deleted
 }
 
@@ -128,6 +130,10 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 	}
 
 	cfg.Resend = parseResendSettings(get, &errs)
+
+	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: use debug, info, warn or error", getenv("LOG_LEVEL")))
+	}
 
 	if getenv("SEND_MIN_DURATION") != "" {
 		cfg.Deprecated = append(cfg.Deprecated, "SEND_MIN_DURATION is ignored: step 3 no longer waits, it only records the request (remove the setting)")

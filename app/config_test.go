@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -66,6 +67,7 @@ func TestLoadConfigValues(t *testing.T) {
 		"FORM_TTL":            "1h",
 		"PASSWORD_MIN_LENGTH": "15",
 		"AUDIT_RETENTION":     "720h",
+		"LOG_LEVEL":           "warn",
 	}
 	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
 	if err != nil {
@@ -73,7 +75,7 @@ func TestLoadConfigValues(t *testing.T) {
 	}
 	if cfg.Addr != ":9000" || cfg.DatabaseURL != "postgres://u@db/aikagi" || !cfg.Production || cfg.ResendAPIKey != "re_123" ||
 		cfg.SiteName != "Shop Admin" || cfg.TokenTTL != 15*time.Minute || cfg.StateTTL != time.Hour || cfg.PasswordMinLength != 15 ||
-		cfg.AuditRetention != 30*24*time.Hour {
+		cfg.AuditRetention != 30*24*time.Hour || cfg.LogLevel != slog.LevelWarn {
 		t.Errorf("config = %+v", cfg)
 	}
 	if cfg.SecretGenerated || len(cfg.SecretKey) != 32 || cfg.SecretKey[31] != 0x1f {
@@ -170,6 +172,7 @@ func TestLoadConfigRefusesBadValues(t *testing.T) {
 		{"TOKEN_TTL too long", map[string]string{"TOKEN_TTL": "720h"}, []string{"TOKEN_TTL"}},
 		{"AUDIT_RETENTION in days", map[string]string{"AUDIT_RETENTION": "400d"}, []string{"AUDIT_RETENTION", "such as 24h0m0s"}},
 		{"AUDIT_RETENTION too short", map[string]string{"AUDIT_RETENTION": "1h"}, []string{"AUDIT_RETENTION"}},
+		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, []string{"LOG_LEVEL", "debug, info, warn or error"}},
 		{"FORM_TTL", map[string]string{"FORM_TTL": "-5m"}, []string{"FORM_TTL"}},
 		{"PASSWORD_MIN_LENGTH text", map[string]string{"PASSWORD_MIN_LENGTH": "twelve"}, []string{"PASSWORD_MIN_LENGTH", "8 to 64"}},
 		{"PASSWORD_MIN_LENGTH too small", map[string]string{"PASSWORD_MIN_LENGTH": "6"}, []string{"PASSWORD_MIN_LENGTH"}},

@@ -30,7 +30,19 @@ var migrationFiles embed.FS
 // The SQLite file is created when missing. A database that cannot be
 // reached is reported in words an operator can act on.
 func Open(url string) (*bun.DB, error) {
-	bdb, err := open(url)
+	return OpenWith(url, Options{})
+}
+
+// Options tune the connection pool.
+type Options struct {
+	MaxConns int // PostgreSQL connections per process; 0 means 20
+}
+
+// OpenWith is Open with pool options. Connections to PostgreSQL name
+// themselves "aikagi" (application_name, shown in pg_stat_activity) unless
+// the URL names them otherwise.
+func OpenWith(url string, opts Options) (*bun.DB, error) {
+	bdb, err := open(url, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +80,16 @@ func IsPostgresURL(url string) bool {
 	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }
 
-func open(url string) (*bun.DB, error) {
+func open(url string, opts Options) (*bun.DB, error) {
 	if IsPostgresURL(url) {
-		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url)))
-		sqldb.SetMaxOpenConns(20)
-		sqldb.SetMaxIdleConns(20)
+		conn := []pgdriver.Option{pgdriver.WithApplicationName("aikagi"), pgdriver.WithDSN(url)}
+		sqldb := sql.OpenDB(pgdriver.NewConnector(conn...))
+		n := opts.MaxConns
+		if n <= 0 {
+			n = 20
+		}
+		sqldb.SetMaxOpenConns(n)
+		sqldb.SetMaxIdleConns(n)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		return bun.NewDB(sqldb, pgdialect.New()), nil
 	}

@@ -92,3 +92,23 @@ func TestOpenSuggestsSSLMode(t *testing.T) {
 		t.Errorf("Open without sslmode against a server without TLS: %v", err)
 	}
 }
+
+// Connections show up as "aikagi" in pg_stat_activity, so that a DBA can
+// tell them from others.
+func TestPostgresConnectionsNameThemselves(t *testing.T) {
+	bdb, err := db.OpenWith(dbtest.Fresh(t, "postgres"), db.Options{MaxConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	var name string
+	if err := bdb.QueryRowContext(context.Background(), "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name != "aikagi" {
+		t.Errorf("application_name = %q, want aikagi", name)
+	}
+	if got := bdb.Stats().MaxOpenConnections; got != 3 {
+		t.Errorf("pool size = %d, want 3", got)
+	}
+}
