@@ -29,6 +29,8 @@ const (
 	// waitTimeout bounds every wait for the page: generous, since it only
 	// decides when a page that never gets there fails the test.
 	waitTimeout = 30 * time.Second
+	// tabTimeout bounds the life of a tab.
+	tabTimeout = 10 * time.Minute
 )
 
 var errNoChromium = errors.New("no chromium, chromium-browser or google-chrome on PATH")
@@ -159,7 +161,9 @@ func openTab(t *testing.T, dev device, lang views.Lang) *tab {
 		cancel()
 		t.Fatalf("open tab: %v", err)
 	}
-	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
+	// The bound on a whole tab only ends a hung test; a tour of every screen
+	// with axe on a busy machine takes minutes.
+	ctx, cancelTimeout := context.WithTimeout(ctx, tabTimeout)
 	b := &tab{page: page{t: t, ctx: ctx, what: "tab"}, site: s, dev: dev, T: views.T(lang)}
 	t.Cleanup(func() {
 		if t.Failed() {
