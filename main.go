@@ -26,6 +26,8 @@ commands:
                     queue a reset link to the account's registered address, for support staff
   account set-email LOGIN_ID ADDRESS
                     change the account's registered address; both addresses get a notice
+  account disable|enable|delete LOGIN_ID --reason TEXT
+                    end or restore an account's standing, or delete it
   audit list        show the audit trail, newest first: [--login-id ID] [--limit N]
   outbox list       show queued and sent mail, newest first: [--status S] [--event E] [--problems] [--limit N]
   outbox retry ID   queue a dead mail again

@@ -213,19 +213,25 @@ func Migrate(ctx context.Context, env Env, args []string) error {
 }
 
 // accountUsage lists the account sub-commands; each takes -h for its flags.
-const accountUsage = `usage: aikagi account create|list|import|send-reset|set-email [flags] [args]
+const accountUsage = `usage: aikagi account create|list|import|send-reset|set-email|disable|enable|delete [flags] [args]
   create                 add an account (-h for its flags)
   list                   list accounts
   import FILE            import accounts from a CSV file
   send-reset LOGIN_ID    queue a reset link to the account's registered address
   set-email LOGIN_ID ADDRESS
                          change the registered address; both addresses get a notice
+  disable LOGIN_ID --reason TEXT
+                         end the account's links and sessions; no mail, no login
+  enable LOGIN_ID --reason TEXT
+                         enable a disabled account again
+  delete LOGIN_ID --reason TEXT
+                         delete the account (its mail and audit events stay)
 `
 
 // AccountCommand runs the "account" sub-commands of accountUsage.
 func AccountCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("account: use \"account create\", \"account list\", \"account import\", \"account send-reset\" or \"account set-email\"")
+		return errors.New("account: use \"account create\", \"account list\", \"account import\", \"account send-reset\", \"account set-email\", \"account disable\", \"account enable\" or \"account delete\"")
 	}
 	if isHelpArg(args[0]) {
 		return printUsage(env, accountUsage)
@@ -241,8 +247,10 @@ func AccountCommand(ctx context.Context, env Env, args []string) error {
 		return sendResetCommand(ctx, env, args[1:]) // outboxcmd.go
 	case "set-email":
 		return setEmailCommand(ctx, env, args[1:]) // setemail.go
+	case "disable", "enable", "delete":
+		return accountStatusCommand(ctx, env, accountAction(args[0]), args[1:]) // accountstatus.go
 	}
-	return fmt.Errorf("account: unknown sub-command %q (use create, list, import, send-reset or set-email)", args[0])
+	return fmt.Errorf("account: unknown sub-command %q (use create, list, import, send-reset, set-email, disable, enable or delete)", args[0])
 }
 
 // isHelpArg reports an argument that asks for help where a sub-command is
@@ -338,9 +346,13 @@ func listAccounts(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	t := newTextTable("ID", "LOGIN ID", "EMAIL", "STORE", "LOCALE", "CREATED")
+	t := newTextTable("ID", "LOGIN ID", "EMAIL", "STORE", "LOCALE", "CREATED", "STATUS")
 	for _, a := range accounts {
-		t.add(fmt.Sprint(a.ID), a.LoginID, a.Email, a.StoreName, a.Locale, a.CreatedAt.Format(time.RFC3339))
+		status := "active"
+		if a.DisabledAt != nil {
+			status = "disabled since " + a.DisabledAt.Format(time.RFC3339)
+		}
+		t.add(fmt.Sprint(a.ID), a.LoginID, a.Email, a.StoreName, a.Locale, a.CreatedAt.Format(time.RFC3339), status)
 	}
 	return t.write(env.Stdout)
 }

@@ -45,6 +45,7 @@ const (
 	intakeMatched   intakeOutcome = "matched"   // a mail was queued
 	intakeUnmatched intakeOutcome = "unmatched" // no account matched
 	intakeLimited   intakeOutcome = "limited"   // matched, over a mail limit: nothing sent
+	intakeDisabled  intakeOutcome = "disabled"  // matched a disabled account: nothing sent
 	intakeFailed    intakeOutcome = "failed"    // could not be processed; finished with an audit event
 	intakeExpired   intakeOutcome = "expired"   // waited longer than intakeMaxAge
 )

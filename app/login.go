@@ -94,7 +94,9 @@ func (a *App) login(c *fiber.Ctx) error {
 		view.Problem = views.LoginFailed
 		return a.render(c, fiber.StatusUnauthorized, t.LoginTitle, views.LoginFormView(view))
 	}
-	if !ok || acct == nil || validateLoginID(loginID) != "" {
+	// A disabled account is refused like a wrong password, after the same
+	// work, so the answer does not tell that the account exists.
+	if !ok || acct == nil || acct.DisabledAt != nil || validateLoginID(loginID) != "" {
 		return refuse()
 	}
 

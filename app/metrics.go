@@ -53,7 +53,7 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 		}),
 	}
 	m.intake = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "aikagi_intake_requests_total", Help: "Step 3 requests processed by the intake worker, by journey and outcome (matched, unmatched, limited, failed, expired).",
+		Name: "aikagi_intake_requests_total", Help: "Step 3 requests processed by the intake worker, by journey and outcome (matched, unmatched, limited, disabled, failed, expired).",
 	}, []string{"journey", "outcome"})
 	// Every series exists from the start, at zero, so that rates and alerts
 	// work before the first event.
@@ -66,7 +66,7 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 		m.rateLimited.WithLabelValues(name)
 	}
 	for _, j := range []string{views.ResetJourney.Name, views.ReminderJourney.Name} {
-		for _, o := range []intakeOutcome{intakeMatched, intakeUnmatched, intakeLimited, intakeFailed, intakeExpired} {
+		for _, o := range []intakeOutcome{intakeMatched, intakeUnmatched, intakeLimited, intakeDisabled, intakeFailed, intakeExpired} {
 			m.intake.WithLabelValues(j, string(o))
 		}
 	}

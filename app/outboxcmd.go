@@ -246,6 +246,9 @@ func (a *App) sendResetByOperator(ctx context.Context, loginID string, ttl time.
 		if acct == nil {
 			return fmt.Errorf("account send-reset: no account with login ID %q (see aikagi account list)", loginID)
 		}
+		if acct.DisabledAt != nil {
+			return fmt.Errorf("account send-reset: %s is disabled; enable it first (aikagi account enable %s --reason …)", loginID, loginID)
+		}
 		if expires, err = a.queueResetLink(ctx, tx, acct, token, hash, ttl, ""); err != nil {
 			return err
 		}

@@ -42,6 +42,10 @@ func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intakeReque
 	if len(accounts) == 0 {
 		return intakeUnmatched, db.RecordAudit(ctx, tx, event, r.At)
 	}
+	if accounts = activeAccounts(accounts); len(accounts) == 0 {
+		event.Kind = db.AuditReminderDisabled
+		return intakeDisabled, db.RecordAudit(ctx, tx, event, r.At)
+	}
 	first := &accounts[0]
 	event.AccountID = &first.ID
 	ids := make([]string, len(accounts))
@@ -74,6 +78,18 @@ func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intakeReque
 	}
 	event.Kind = db.AuditReminderRequested
 	return intakeMatched, db.RecordAudit(ctx, tx, event, r.At)
+}
+
+// activeAccounts leaves out the disabled accounts: a reminder names only
+// login IDs that can log in.
+func activeAccounts(accounts []db.Account) []db.Account {
+	var active []db.Account
+	for _, a := range accounts {
+		if a.DisabledAt == nil {
+			active = append(active, a)
+		}
+	}
+	return active
 }
 
 // maskEmail keeps enough of an address for an operator to recognise it in

@@ -35,7 +35,12 @@ func (a *App) matchResetRequest(ctx context.Context, tx bun.Tx, r intakeRequest)
 	}
 	event := &db.AuditEvent{Kind: db.AuditResetUnmatched, LoginID: r.LoginID, IP: r.Who.IP, UserAgent: r.Who.UserAgent}
 	outcome := intakeUnmatched
-	if acct != nil {
+	switch {
+	case acct == nil:
+	case acct.DisabledAt != nil:
+		event.AccountID = &acct.ID
+		outcome, event.Kind = intakeDisabled, db.AuditResetDisabled
+	default:
 		event.AccountID = &acct.ID
 		outcome, event.Kind, event.Detail, err = a.queueRequestedLink(ctx, tx, acct, r.Who.IP)
 		if err != nil {

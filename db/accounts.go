@@ -173,3 +173,30 @@ func UpdateAccountDetails(ctx context.Context, idb bun.IDB, id int64, email, sto
 	}
 	return nil
 }
+
+// SetAccountDisabled disables the account (at is its time) or, with a nil
+// at, enables it again.
+func SetAccountDisabled(ctx context.Context, idb bun.IDB, id int64, at *time.Time, now time.Time) error {
+	var stamp *time.Time
+	if at != nil {
+		s := Stamp(*at)
+		stamp = &s
+	}
+	_, err := idb.NewUpdate().Model((*Account)(nil)).
+		Set("disabled_at = ?", stamp).
+		Set("updated_at = ?", Stamp(now)).
+		Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("db: set account disabled: %w", err)
+	}
+	return nil
+}
+
+// DeleteAccount removes the account with its links and sessions; its mail
+// and audit events stay, no longer linked to it.
+func DeleteAccount(ctx context.Context, idb bun.IDB, id int64) error {
+	if _, err := idb.NewDelete().Model((*Account)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("db: delete account: %w", err)
+	}
+	return nil
+}

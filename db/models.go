@@ -20,6 +20,7 @@ type Account struct {
 	CreatedAt         time.Time  `bun:"created_at"`
 	UpdatedAt         time.Time  `bun:"updated_at"`
 	PasswordChangedAt *time.Time `bun:"password_changed_at"`
+	DisabledAt        *time.Time `bun:"disabled_at"` // nil while the account is active
 }
 
 // ResetToken is a password-reset link. Only the SHA-256 of the token is kept.
