@@ -46,6 +46,9 @@ type Config struct {
 	Deprecated        []string      // settings given that no longer apply, for the log
 	LogLevel          slog.Level
 	AuditRetention    time.Duration // audit events older than this are deleted
+	// MailAddressRetention is how long a finished mail keeps its recipient
+	// address whole; after it, only "ta***@example.jp" remains.
+	MailAddressRetention time.Duration
 }
 
 // defaultAuditRetention is 400 days: a year of history plus the time to
@@ -139,6 +142,7 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 		cfg.Deprecated = append(cfg.Deprecated, "SEND_MIN_DURATION is ignored: step 3 no longer waits, it only records the request (remove the setting)")
 	}
 	cfg.LoginFailureFloor = parseDuration(get("LOGIN_FAILURE_MIN_DURATION", "400ms"), "LOGIN_FAILURE_MIN_DURATION", 0, 5*time.Second, &errs)
+	cfg.MailAddressRetention = parseDuration(get("MAIL_ADDRESS_RETENTION", "2160h"), "MAIL_ADDRESS_RETENTION", 24*time.Hour, 10*366*24*time.Hour, &errs)
 	cfg.AuditRetention = parseDuration(get("AUDIT_RETENTION", defaultAuditRetention), "AUDIT_RETENTION", 24*time.Hour, 10*366*24*time.Hour, &errs)
 	cfg.Limits = defaultLimits()
 	for _, l := range []struct {

@@ -478,6 +478,9 @@ func (a *App) sweep(ctx context.Context) {
 	if _, err := db.DropStalePayloads(ctx, a.db, now, now.Add(-outboxRetention)); err != nil {
 		a.log.Error("sweep: outbox payloads", "err", err)
 	}
+	if _, err := db.MaskOldAddresses(ctx, a.db, now.Add(-a.cfg.MailAddressRetention), 1000); err != nil {
+		a.log.Error("sweep: outbox addresses", "err", err)
+	}
 	if _, err := db.DeleteAuditBefore(ctx, a.db, now.Add(-a.cfg.AuditRetention), auditSweepBatch); err != nil {
 		a.log.Error("sweep: audit trail", "err", err)
 	}

@@ -38,7 +38,7 @@ func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intakeReque
 	if err != nil {
 		return "", err
 	}
-	event := &db.AuditEvent{Kind: db.AuditReminderUnmatched, IP: r.Who.IP, UserAgent: r.Who.UserAgent, Detail: maskEmail(r.Email)}
+	event := &db.AuditEvent{Kind: db.AuditReminderUnmatched, IP: r.Who.IP, UserAgent: r.Who.UserAgent, Detail: db.MaskAddress(r.Email)}
 	if len(accounts) == 0 {
 		return intakeUnmatched, db.RecordAudit(ctx, tx, event, r.At)
 	}
@@ -90,18 +90,4 @@ func activeAccounts(accounts []db.Account) []db.Account {
 		}
 	}
 	return active
-}
-
-// maskEmail keeps enough of an address for an operator to recognise it in
-// the audit trail without storing it whole: "ta***@example.jp".
-func maskEmail(email string) string {
-	local, domain, ok := strings.Cut(email, "@")
-	if !ok {
-		return "***"
-	}
-	r := []rune(local)
-	if len(r) > 2 {
-		r = r[:2]
-	}
-	return string(r) + "***@" + domain
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -318,4 +319,40 @@ func DropStalePayloads(ctx context.Context, idb bun.IDB, now, deadBefore time.Ti
 		return 0, fmt.Errorf("db: drop stale payloads: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// MaskOldAddresses shortens the recipient address of up to limit finished
+// mails (sent or dead) queued before cutoff to its first two characters and
+// its domain — "ta***@example.jp" — so that the delivery facts stay for
+// support and statistics while the address itself does not. It returns how
+// many it masked.
+func MaskOldAddresses(ctx context.Context, idb bun.IDB, cutoff time.Time, limit int) (int, error) {
+	var rows []OutboxMail
+	err := idb.NewSelect().Model(&rows).Column("id", "to_addr").
+		Where("status IN (?)", bun.In([]string{OutboxSent, OutboxDead})).
+		Where("created_at < ?", Stamp(cutoff)).
+		Where("to_addr NOT LIKE ?", "%***@%").
+		OrderExpr("created_at").Limit(limit).Scan(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: old addresses: %w", err)
+	}
+	for _, r := range rows {
+		if _, err := idb.NewUpdate().Model((*OutboxMail)(nil)).Set("to_addr = ?", MaskAddress(r.ToAddr)).Where("id = ?", r.ID).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("db: mask address: %w", err)
+		}
+	}
+	return len(rows), nil
+}
+
+// MaskAddress keeps enough of an address to recognise it: "ta***@example.jp".
+func MaskAddress(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return "***"
+	}
+	r := []rune(local)
+	if len(r) > 2 {
+		r = r[:2]
+	}
+	return string(r) + "***@" + domain
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
+	"aikagi/db/dbtest"
 )
 
 // sentMail queues a mail and records it as sent with providerID.
@@ -198,4 +199,37 @@ func TestRenewMailClaims(t *testing.T) {
 			t.Errorf("renew after marking sent = %v, %v; want none", ids, err)
 		}
 	})
+}
+
+// Finished mail older than the cutoff keeps its delivery facts but only a
+// masked address; waiting mail and newer mail keep theirs whole.
+func TestMaskOldAddresses(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			bdb := dbtest.Open(t, dialect)
+			ctx := context.Background()
+			sentMail(t, bdb, "old-sent", "re_1")
+			if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "old-waiting", Kind: "reset_link", ToAddr: "wait@example.jp", Payload: []byte("p")}, t0); err != nil {
+				t.Fatal(err)
+			}
+			n, err := db.MaskOldAddresses(ctx, bdb, t0.Add(time.Hour), 100)
+			if err != nil || n != 1 {
+				t.Fatalf("masked %d, %v; want the one sent mail", n, err)
+			}
+			var rows []db.OutboxMail
+			if err := bdb.NewSelect().Model(&rows).Order("id").Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, r := range rows {
+				got[r.ID] = r.ToAddr
+			}
+			if got["old-sent"] != "x***@example.jp" || got["old-waiting"] != "wait@example.jp" {
+				t.Errorf("addresses after masking: %v", got)
+			}
+			if n, _ := db.MaskOldAddresses(ctx, bdb, t0.Add(time.Hour), 100); n != 0 {
+				t.Errorf("masked %d again", n)
+			}
+		})
+	}
 }
