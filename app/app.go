@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,6 +43,7 @@ type App struct {
 	pages             map[string][][]byte // renderStatic's cache: pages split at the nonce
 	frameOrigins      string              // FRAME_ANCESTORS, space separated, for framed pages
 	framableAncestors string              // the frame-ancestors sources of steps 1–3
+	draining          atomic.Bool         // shutting down: /readyz answers 503
 	copOnce           sync.Once
 	cop               *http.CrossOriginProtection
 

@@ -169,6 +169,13 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
+		// /readyz fails first, so that the load balancer stops sending new
+		// requests before the listener closes.
+		a.draining.Store(true)
+		if cfg.ShutdownDrain > 0 {
+			log.Info("draining: /readyz answers 503", "for", cfg.ShutdownDrain.String())
+			time.Sleep(cfg.ShutdownDrain)
+		}
 		log.Info("shutting down")
 		err = a.fiber.ShutdownWithTimeout(20 * time.Second)
 	}

@@ -45,6 +45,7 @@ type Config struct {
 	LoginFailureFloor time.Duration // a failed login never answers sooner
 	Deprecated        []string      // settings given that no longer apply, for the log
 	LogLevel          slog.Level
+	ShutdownDrain     time.Duration // on SIGTERM, /readyz fails this long before the listener closes
 	AuditRetention    time.Duration // audit events older than this are deleted
 	// MailAddressRetention is how long a finished mail keeps its recipient
 	// address whole; after it, only "ta***@example.jp" remains.
@@ -134,6 +135,11 @@ func LoadConfig(getenv func(string) string, randomKey func() []byte) (Config, er
 
 	cfg.Resend = parseResendSettings(get, &errs)
 
+	drain := "0s"
+	if cfg.Production {
+		drain = "5s"
+	}
+	cfg.ShutdownDrain = parseDuration(get("SHUTDOWN_DRAIN", drain), "SHUTDOWN_DRAIN", 0, time.Minute, &errs)
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: use debug, info, warn or error", getenv("LOG_LEVEL")))
 	}

@@ -37,6 +37,9 @@ func (a *App) healthz(c *fiber.Ctx) error {
 // expects.
 func (a *App) readyz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if a.draining.Load() {
+		return c.Status(fiber.StatusServiceUnavailable).SendString("shutting down\n")
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := a.db.PingContext(ctx); err != nil {

@@ -125,6 +125,11 @@ const migrationLockKey = 0x61696b616769
 // including the creation of the migrator's own tables, makes them take
 // turns, and the later ones find nothing left to do.
 func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
+	// Nothing to apply is the common case at start, and needs no DDL: a
+	// runtime role with only DML rights gets no further.
+	if pending, err := PendingMigrations(ctx, db); err == nil && len(pending) == 0 {
+		return nil, nil
+	}
 	if IsPostgres(db) {
 		conn, err := db.Conn(ctx)
 		if err != nil {
