@@ -35,8 +35,12 @@ func TestSecretKeyRotation(t *testing.T) {
 		if res := postFormOnly(t, after, "/password-resetting/send", url.Values{"state": {state}}); res.Status != http.StatusOK {
 			t.Fatalf("old form on the rotated instance: status %d", res.Status)
 		}
+		refusals := captureLog(newOnly)
 		if res := postFormOnly(t, newOnly, "/password-resetting/send", url.Values{"state": {state}}); res.Status != http.StatusBadRequest {
 			t.Errorf("old form on an instance without the old key: status %d, want 400", res.Status)
+		}
+		if !strings.Contains(refusals.String(), "check that SECRET_KEY") {
+			t.Errorf("a refused form leaves no hint in the log:\n%s", refusals)
 		}
 		// A request recorded and a mail queued under the old key.
 		recordReset(t, before, "rot02", "rot02@example.jp", "192.0.2.20")

@@ -69,7 +69,7 @@ func (a *App) editForm(j *journey) fiber.Handler {
 		}
 		st, err := j.states.verify(form["state"], a.now())
 		if errors.Is(err, errStateTampered) {
-			return problem(fiber.StatusBadRequest, views.FormTampered, err)
+			return a.refuseState(c, err)
 		}
 		t := views.T(a.lang(c))
 		return a.render(c, fiber.StatusOK, j.Title(t), views.StepFormView(j.form(t, st)))
@@ -116,7 +116,7 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 		st, err := j.states.verify(form["state"], a.now())
 		switch {
 		case errors.Is(err, errStateTampered):
-			return problem(fiber.StatusBadRequest, views.FormTampered, err)
+			return a.refuseState(c, err)
 		case errors.Is(err, errStateExpired):
 			view := j.form(t, st)
 			view.Notice = views.FormExpired
@@ -142,6 +142,15 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 		title, screen := j.sent(t)
 		return a.render(c, fiber.StatusOK, title, screen)
 	}
+}
+
+// refuseState answers a form whose signed state does not verify. It is
+// logged, since besides tampering the usual cause is an instance whose
+// SECRET_KEY differs from the one that signed the form.
+func (a *App) refuseState(c *fiber.Ctx, err error) error {
+	a.log.WarnContext(c.UserContext(), "form state refused: altered, or signed with a key this instance lacks; check that SECRET_KEY (and SECRET_KEYS_OLD) match on every instance",
+		"request_id", c.Locals(localRequestID), "path", c.Path())
+	return problem(fiber.StatusBadRequest, views.FormTampered, err)
 }
 
 // client is who made a request, for the audit trail.
