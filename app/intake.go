@@ -144,8 +144,14 @@ func (a *App) processNextIntake(ctx context.Context) (found bool, err error) {
 		row     *db.IntakeRequest
 		outcome intakeOutcome
 	)
-	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
+	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) (err error) {
+		// A request that makes the code panic is retried and then
+		// finished like any failure, instead of taking the process down.
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("intake: panic: %v", p)
+			}
+		}()
 		if row, err = db.ClaimIntake(ctx, tx, a.now()); err != nil || row == nil {
 			return err
 		}
