@@ -431,3 +431,17 @@ func TestIntakeWaitsForTheResponse(t *testing.T) {
 		t.Fatalf("processed %d requests after the delay, want 1", n)
 	}
 }
+
+// SEND_MIN_DURATION of earlier versions is accepted, ignored and named in
+// the log's deprecation lines.
+func TestSendMinDurationIsDeprecated(t *testing.T) {
+	env := testEnv()
+	env["SEND_MIN_DURATION"] = "15ms"
+	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	if err != nil {
+		t.Fatalf("a config with SEND_MIN_DURATION is refused: %v", err)
+	}
+	if len(cfg.Deprecated) != 1 || !strings.Contains(cfg.Deprecated[0], "SEND_MIN_DURATION is ignored") {
+		t.Errorf("deprecations = %q", cfg.Deprecated)
+	}
+}
