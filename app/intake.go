@@ -28,6 +28,8 @@ const (
 	// fails (say, its payload was sealed under a key this instance lacks);
 	// with intakeRetryDelay they span about half a minute.
 	intakeMaxAttempts = 5
+	// intakeBatch is how many requests one transaction takes.
+	intakeBatch = 50
 	// intakeKeyGrace is how long a request that this instance cannot open
 	// (sealed under a key it was not given) is left for another instance,
 	// retried every intakeKeyRetry without counting as a failed attempt.
@@ -120,30 +122,63 @@ func (a *App) RunIntake(ctx context.Context) {
 	}
 }
 
-// processIntake processes every due request, one transaction each, and
-// returns how many it finished.
+// processIntake processes every due request and returns how many it
+// finished. Requests go in batches, one transaction each, which keeps up
+// with step 3 under load; when anything in a batch fails, the batch is
+// rolled back whole and its requests are taken one at a time, so that only
+// the failing one waits for a retry.
 func (a *App) processIntake(ctx context.Context) (n int, err error) {
 	for ctx.Err() == nil {
-		found, err := a.processNextIntake(ctx)
-		if err != nil || !found {
-			return n, err
+		done, err := a.processIntakeBatch(ctx, intakeBatch)
+		if err != nil {
+			if done, err = a.processIntakeOneByOne(ctx, intakeBatch); err != nil {
+				return n + done, err
+			}
 		}
-		n++
+		n += done
+		if done < intakeBatch {
+			return n, nil
+		}
 	}
 	return n, nil
 }
 
-// processNextIntake claims the oldest due request and, in the same
-// transaction, acts on it and deletes it: a crash leaves either the row,
-// processed again later, or everything done. found is false when nothing
-// was due.
-func (a *App) processNextIntake(ctx context.Context) (found bool, err error) {
-	// A request under way finishes even when shutdown begins.
+// processIntakeOneByOne processes up to limit due requests, a transaction
+// each; a request that fails is left for a retry (retryIntake).
+func (a *App) processIntakeOneByOne(ctx context.Context, limit int) (n int, err error) {
+	for n < limit && ctx.Err() == nil {
+		rows, err := a.processIntakeTx(ctx, 1)
+		if len(rows) == 0 {
+			return n, err
+		}
+		n++
+		if err != nil {
+			if err := a.retryIntake(context.WithoutCancel(ctx), &rows[0], err); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// processIntakeBatch processes up to limit due requests in one
+// transaction, all or none.
+func (a *App) processIntakeBatch(ctx context.Context, limit int) (int, error) {
+	rows, err := a.processIntakeTx(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	return len(rows), nil
+}
+
+// processIntakeTx claims up to limit due requests and, in the same
+// transaction, acts on each and deletes it: a crash leaves either the rows,
+// processed again later, or everything done. It returns the rows it
+// claimed, also when it failed and rolled back.
+func (a *App) processIntakeTx(ctx context.Context, limit int) (rows []db.IntakeRequest, err error) {
+	// Requests under way finish even when shutdown begins.
 	ctx = context.WithoutCancel(ctx)
-	var (
-		row     *db.IntakeRequest
-		outcome intakeOutcome
-	)
+	var outcomes []intakeOutcome
 	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) (err error) {
 		// A request that makes the code panic is retried and then
 		// finished like any failure, instead of taking the process down.
@@ -152,31 +187,35 @@ func (a *App) processNextIntake(ctx context.Context) (found bool, err error) {
 				err = fmt.Errorf("intake: panic: %v", p)
 			}
 		}()
-		if row, err = db.ClaimIntake(ctx, tx, a.now()); err != nil || row == nil {
+		if rows, err = db.ClaimIntake(ctx, tx, a.now(), limit); err != nil {
 			return err
 		}
-		if outcome, err = a.matchIntake(ctx, tx, row); err != nil {
-			return err
-		}
-		if _, err := db.DeleteIntake(ctx, tx, row.ID); err != nil {
-			return err
-		}
-		if a.intakeBeforeCommit != nil {
-			return a.intakeBeforeCommit(row)
+		outcomes = make([]intakeOutcome, len(rows))
+		for i := range rows {
+			if outcomes[i], err = a.matchIntake(ctx, tx, &rows[i]); err != nil {
+				return err
+			}
+			if _, err := db.DeleteIntake(ctx, tx, rows[i].ID); err != nil {
+				return err
+			}
+			if a.intakeBeforeCommit != nil {
+				if err := a.intakeBeforeCommit(&rows[i]); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
-	if row == nil {
-		return false, err
-	}
 	if err != nil {
-		return true, a.retryIntake(ctx, row, err)
+		return rows, err
 	}
-	a.metrics.intake.WithLabelValues(row.Journey, string(outcome)).Inc()
-	if outcome == intakeMatched {
-		a.wakeOutbox()
+	for i, row := range rows {
+		a.metrics.intake.WithLabelValues(row.Journey, string(outcomes[i])).Inc()
+		if outcomes[i] == intakeMatched {
+			a.wakeOutbox()
+		}
 	}
-	return true, nil
+	return rows, nil
 }
 
 // matchIntake opens row and hands it to its journey, in tx.

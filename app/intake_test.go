@@ -248,16 +248,17 @@ func TestIntakeCrashBeforeCommit(t *testing.T) {
 		a := newTestApp(t, dialect)
 		newAccount(t, a, "crash01", "crash@example.jp", "ja")
 		recordReset(t, a, "crash01", "crash@example.jp", "192.0.2.9")
-		crashes := 2
+		// Each try fails twice: as part of a batch, and then alone.
+		crashes := 4
 		a.intakeBeforeCommit = func(*db.IntakeRequest) error {
 			crashes--
-			switch crashes {
-			case 1:
+			switch {
+			case crashes < 0:
+				return nil
+			case crashes%2 == 1:
 				return errors.New("killed")
-			case 0:
-				panic("a bug in the matching code")
 			}
-			return nil
+			panic("a bug in the matching code")
 		}
 		for try := range 2 {
 			if _, err := a.processIntake(context.Background()); err != nil {
@@ -444,4 +445,32 @@ func TestSendMinDurationIsDeprecated(t *testing.T) {
 	if len(cfg.Deprecated) != 1 || !strings.Contains(cfg.Deprecated[0], "SEND_MIN_DURATION is ignored") {
 		t.Errorf("deprecations = %q", cfg.Deprecated)
 	}
+}
+
+// One request that fails does not hold up the others of its batch: they
+// are processed, and it alone waits for a retry.
+func TestIntakeBatchWithOneBadRequest(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		for i := range 3 {
+			newAccount(t, a, fmt.Sprintf("batch%d", i), fmt.Sprintf("batch%d@example.jp", i), "ja")
+			recordReset(t, a, fmt.Sprintf("batch%d", i), fmt.Sprintf("batch%d@example.jp", i), "192.0.2.30")
+		}
+		ctx := context.Background()
+		var ids []string
+		if err := a.db.NewSelect().Table("intake_requests").Column("id").OrderExpr("due_ms, id").Scan(ctx, &ids); err != nil || len(ids) != 3 {
+			t.Fatalf("intake ids: %v, %v", ids, err)
+		}
+		if _, err := a.db.NewUpdate().Table("intake_requests").Set("payload = ?", []byte("garbage garbage garbage")).Where("id = ?", ids[1]).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		processIntake(t, a)
+		if got := countRows(t, a.db, "outbox"); got != 2 {
+			t.Errorf("%d mails queued, want the two good requests'", got)
+		}
+		var left []string
+		if err := a.db.NewSelect().Table("intake_requests").Column("id").Scan(ctx, &left); err != nil || !slices.Equal(left, ids[1:2]) {
+			t.Errorf("left in the intake: %v (%v), want only the bad request", left, err)
+		}
+	})
 }

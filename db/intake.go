@@ -2,8 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -39,27 +37,23 @@ func InsertIntake(ctx context.Context, idb bun.IDB, r *IntakeRequest, now, due t
 	return nil
 }
 
-// ClaimIntake locks the oldest due request for the transaction tx, or
-// returns nil when none is due. On PostgreSQL, SKIP LOCKED lets workers of
-// several instances take different rows; SQLite's write transaction holds
-// the whole database, so one worker at a time gets here anyway.
-func ClaimIntake(ctx context.Context, tx bun.Tx, now time.Time) (*IntakeRequest, error) {
-	q := tx.NewSelect().Model((*IntakeRequest)(nil)).
+// ClaimIntake locks up to limit of the oldest due requests for the
+// transaction tx. On PostgreSQL, SKIP LOCKED lets workers of several
+// instances take different rows; SQLite's write transaction holds the
+// whole database, so one worker at a time gets here anyway.
+func ClaimIntake(ctx context.Context, tx bun.Tx, now time.Time, limit int) ([]IntakeRequest, error) {
+	var rows []IntakeRequest
+	q := tx.NewSelect().Model(&rows).
 		Where("due_ms <= ?", now.UnixMilli()).
 		OrderExpr("due_ms, id").
-		Limit(1)
+		Limit(limit)
 	if IsPostgres(tx) {
 		q = q.For("UPDATE SKIP LOCKED")
 	}
-	var r IntakeRequest
-	err := q.Model(&r).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("db: claim requests: %w", err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("db: claim request: %w", err)
-	}
-	return &r, nil
+	return rows, nil
 }
 
 // DeleteIntake removes a processed request and reports whether it was
