@@ -246,17 +246,15 @@ func (b *bench) enum() {
 	fmt.Printf("| database | clients | iterations (match / no match) | iterations/s | median match / no match (Δ) | p99 match / no match | KS distance (5 %% critical) | load average before (1/5/15 min) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		m, o := r.run.match.total, r.run.other.total
-		ks, crit := ksDistance(m, o)
-		fmt.Printf("| %s | %d | %d / %d | %.0f | %s / %s (%s) | %s / %s | %.3f (%.3f) | %s |\n", r.dbName, r.clients, len(m), len(o),
-			float64(len(m)+len(o))/r.run.elapsed.Seconds(), pct(m, 50), pct(o, 50), delta(m, o), pct(m, 99), pct(o, 99), ks, crit, r.load)
+		fmt.Printf("| %s | %d | %d / %d | %.0f | %s / %s (%s) | %s / %s | %s | %s |\n", r.dbName, r.clients, len(m), len(o),
+			float64(len(m)+len(o))/r.run.elapsed.Seconds(), pct(m, 50), pct(o, 50), delta(m, o), pct(m, 99), pct(o, 99), ksCell(m, o), r.load)
 	}
 	fmt.Printf("\nStep 3 alone (POST /password-resetting/send), same iterations:\n\n")
 	fmt.Printf("| database | clients | median match / no match (Δ) | p99 match / no match | KS distance (5 %% critical) | response bytes match / no match | intake drained after the load |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
 		m, o := r.run.match.step3, r.run.other.step3
-		ks, crit := ksDistance(m, o)
-		fmt.Printf("| %s | %d | %s / %s (%s) | %s / %s | %.3f (%.3f) | %s / %s | %s |\n", r.dbName, r.clients,
-			pct(m, 50), pct(o, 50), delta(m, o), pct(m, 99), pct(o, 99), ks, crit, sizes(r.run.match.bytes), sizes(r.run.other.bytes), r.drain.Round(10*time.Millisecond))
+		fmt.Printf("| %s | %d | %s / %s (%s) | %s / %s | %s | %s / %s | %s |\n", r.dbName, r.clients,
+			pct(m, 50), pct(o, 50), delta(m, o), pct(m, 99), pct(o, 99), ksCell(m, o), sizes(r.run.match.bytes), sizes(r.run.other.bytes), r.drain.Round(10*time.Millisecond))
 	}
 	fmt.Printf("\nChecked after each run, once the intake had drained:\n\n| database | clients | failed iterations | matching answered / `reset_requested` | non-matching answered / `reset_request_nomatch` |\n|---|---|---|---|---|\n")
 	for _, r := range results {
@@ -408,11 +406,10 @@ func (b *bench) step3rate() {
 	drain := waitIntakeDrained(dsn, 2*time.Minute)
 	counts := auditCounts(dsn)
 	all := append(slices.Clone(m), o...)
-	ks, crit := ksDistance(m, o)
 	fmt.Printf("## POST /password-resetting/send on PostgreSQL at %d requests/s\n\n", rate)
 	fmt.Printf("Open loop for %s (each request leaves at its scheduled time) after a %s warm-up at the same rate, states confirmed beforehand for %d existing accounts and %d unknown login IDs, replayed in turn, matching and non-matching alternating. Load average before (1/5/15 min): %s.\n\n", *duration, warmUp, n, n, load)
 	fmt.Printf("| requests | failed | all p50 / p99 | matching p50 / p99 | non-matching p50 / p99 | KS distance (5 %% critical) |\n|---|---|---|---|---|---|\n")
-	fmt.Printf("| %d | %d | %s / %s | %s / %s | %s / %s | %.3f (%.3f) |\n\n", len(lat), failed, pct(all, 50), pct(all, 99), pct(m, 50), pct(m, 99), pct(o, 50), pct(o, 99), ks, crit)
+	fmt.Printf("| %d | %d | %s / %s | %s / %s | %s / %s | %s |\n\n", len(lat), failed, pct(all, 50), pct(all, 99), pct(m, 50), pct(m, 99), pct(o, 50), pct(o, 99), ksCell(m, o))
 	fmt.Printf("p50 / p99 second by second: %s.\n\n", perSecond(lat, rate))
 	fmt.Printf("Goal p99 ≤ 10 ms. The intake had worked through every request %s after the load ended; audit trail of the measured run: %d `reset_requested`, %d `reset_request_nomatch`.\n\n",
 		drain.Round(10*time.Millisecond), counts[db.AuditResetRequested]-before[db.AuditResetRequested], counts[db.AuditResetUnmatched]-before[db.AuditResetUnmatched])
@@ -572,7 +569,6 @@ func (b *bench) loginFloor() {
 			}
 		}
 	}
-	ks, crit := ksDistance(known, unknown)
 	_, peakBefore := s.rssKB()
 	var mu sync.Mutex
 	var burst []time.Duration
@@ -595,7 +591,7 @@ func (b *bench) loginFloor() {
 	fmt.Printf("| login ID | failures | p50 | p99 | max |\n|---|---|---|---|---|\n")
 	fmt.Printf("| existing, bcrypt cost 12 | %d | %s | %s | %s |\n", len(known), pct(known, 50), pct(known, 99), pct(known, 100))
 	fmt.Printf("| unknown | %d | %s | %s | %s |\n\n", len(unknown), pct(unknown, 50), pct(unknown, 99), pct(unknown, 100))
-	fmt.Printf("Medians differ by %s (goal within 5 ms); KS distance %.3f (5 %% critical value %.3f).\n\n", delta(known, unknown), ks, crit)
+	fmt.Printf("Medians differ by %s (goal within 5 ms); KS distance (5 %% critical value): %s.\n\n", delta(known, unknown), ksCell(known, unknown))
 	fmt.Printf("Then %d rounds of %d concurrent failed logins for the same account: p50 %s, max %s; server peak RSS %.1f MB (%.1f MB before the bursts).\n\n",
 		rounds, concurrent, pct(burst, 50), pct(burst, 100), float64(peak)/1024, float64(peakBefore)/1024)
 }
@@ -905,6 +901,16 @@ func ksDistance(a, b []time.Duration) (d, critical float64) {
 	}
 	n, m := float64(len(a)), float64(len(b))
 	return d, 1.358 * math.Sqrt((n+m)/(n*m))
+}
+
+// ksCell is the KS distance of a and b, its critical value and what they
+// say.
+func ksCell(a, b []time.Duration) string {
+	d, crit := ksDistance(a, b)
+	if d < crit {
+		return fmt.Sprintf("%.3f (%.3f), indistinguishable", d, crit)
+	}
+	return fmt.Sprintf("%.3f (%.3f), distinguishable", d, crit)
 }
 
 func pct(ds []time.Duration, p float64) time.Duration {
