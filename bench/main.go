@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -32,6 +34,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+	"golang.org/x/crypto/bcrypt"
 
 	"aikagi/db"
 )
@@ -39,8 +43,10 @@ import (
 var (
 	duration = flag.Duration("duration", 10*time.Second, "length of each load run")
 	runs     = flag.Int("runs", 3, "runs per measurement; medians are reported")
-	only     = flag.String("only", "regist,send,reset,memory,outbox,crash", "measurements to run")
+	only     = flag.String("only", "regist,enum,step3rate,intakelatency,loginfloor,reset,memory,outbox,crash", "measurements to run")
 	soak     = flag.Duration("soak", 0, "also soak GET step 1 for this long, sampling memory (e.g. 10m)")
+	dbs      = flag.String("db", "postgres,sqlite", "databases that enum compares")
+	logins   = flag.Int("logins", 150, "loginfloor: pairs of failed logins (each about 2 × LOGIN_FAILURE_MIN_DURATION)")
 )
 
 const secret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -67,8 +73,14 @@ func main() {
 		switch name {
 		case "regist":
 			b.regist()
-		case "send":
-			b.send()
+		case "enum":
+			b.enum()
+		case "step3rate":
+			b.step3rate()
+		case "intakelatency":
+			b.intakeLatency()
+		case "loginfloor":
+			b.loginFloor()
 		case "reset":
 			b.reset()
 		case "memory":
@@ -95,6 +107,7 @@ type server struct {
 	cmd  *exec.Cmd
 	base string
 	dsn  string
+	log  string // its log file
 }
 
 // start runs the binary on a fresh PostgreSQL database with the limits
@@ -103,7 +116,8 @@ func (b *bench) start(extra ...string) *server {
 	return b.startOn(b.freshDB(), extra...)
 }
 
-// startOn is start on the database at dsn.
+// startOn runs the binary on the database dsn, which may already hold
+// accounts and other servers, with the limits lifted and extra settings.
 func (b *bench) startOn(dsn string, extra ...string) *server {
 	addr := freePort()
 	env := append(os.Environ(),
@@ -117,7 +131,7 @@ func (b *bench) startOn(dsn string, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, dsn: dsn}
+	s := &server{cmd: cmd, base: "http://" + addr, dsn: dsn, log: logFile.Name()}
 	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(50 * time.Millisecond) {
 		if res, err := http.Get(s.base + "/readyz"); err == nil {
 			res.Body.Close()
@@ -199,41 +213,424 @@ func (b *bench) regist() {
 	fmt.Printf("Ratio: **%.2f** of the ceiling (goal ≥ 0.6).\n\n", app.rps/ceiling.rps)
 }
 
-// send drives step 3 at a fixed rate, matching and non-matching requests
-// interleaved, and compares the two latency distributions.
-func (b *bench) send() {
-	fmt.Printf("## POST /password-resetting/send on PostgreSQL at a fixed rate\n\n")
-	fmt.Printf("200 requests/s for %s, matching and non-matching interleaved, open-loop (a late response does not delay the next request).\n\n", *duration)
-	fmt.Printf("| SEND_MIN_DURATION | requests | matching p50 / p99 | non-matching p50 / p99 | KS distance (5%% critical) |\n|---|---|---|---|---|\n")
-	for _, floor := range []string{"0s", "15ms", "50ms"} {
-		s := b.start("SEND_MIN_DURATION=" + floor)
-		createAccount(s, "bench01", "bench@example.jp")
-		match := confirmState(s.base, "bench01", "bench@example.jp")
-		other := confirmState(s.base, "nobody01", "nobody@example.jp")
-		lat := fixedRate(200, *duration, func(i int) (string, url.Values) {
-			state := match
-			if i%2 == 1 {
-				state = other
-			}
-			return s.base + "/password-resetting/send", url.Values{"state": {state}}
-		})
-		var m, o []time.Duration
-		for i, d := range lat {
-			if d < 0 {
-				continue
-			}
-			if i%2 == 0 {
-				m = append(m, d)
-			} else {
-				o = append(o, d)
-			}
+// enum runs steps 1–3 in closed loops, as a browser without JavaScript
+// would, on each database and at 4 and 16 clients. Half the iterations name
+// an existing account (each matched once, so a token and a mail are really
+// written), half a login ID that does not exist, randomly interleaved;
+// the two are compared over the whole journey and over step 3 alone.
+func (b *bench) enum() {
+	const accounts = 4000
+	ids := accountIDs("acct", accounts)
+	fmt.Printf("## Enumeration under load: steps 1–3 in closed loops\n\n")
+	fmt.Printf("%d accounts imported with `account import` (bcrypt cost 4) into a fresh database for each line of the tables below; each client runs GET step 1, POST step 2, POST step 3 with the signed state, again and again for %s (or until every account was matched once). Each iteration picks at random an existing account (used once) or a login ID that does not exist.\n\n", accounts, *duration)
+	type result struct {
+		dbName, load string
+		clients      int
+		run          journeyRun
+		drain        time.Duration
+		counts       map[string]int
+	}
+	var results []result
+	for _, dbName := range strings.Split(*dbs, ",") {
+		for _, clients := range []int{4, 16} {
+			dsn := b.freshDSN(dbName)
+			b.importAccounts(dsn, ids, minCostHash())
+			s := b.startOn(dsn)
+			r := result{dbName: dbName, clients: clients, load: loadAvg()}
+			r.run = journeyLoop(s.base, ids, clients, *duration)
+			r.drain = waitIntakeDrained(dsn, 2*time.Minute)
+			r.counts = auditCounts(dsn)
+			s.stop()
+			results = append(results, r)
 		}
-		ks, crit := ksDistance(m, o)
-		fmt.Printf("| %s | %d | %s / %s | %s / %s | %.3f (%.3f) |\n", floor, len(m)+len(o),
-			pct(m, 50), pct(m, 99), pct(o, 50), pct(o, 99), ks, crit)
-		s.stop()
+	}
+	fmt.Printf("Whole journey, steps 1–3:\n\n")
+	fmt.Printf("| database | clients | iterations (match / no match) | iterations/s | median match / no match (Δ) | p99 match / no match | KS distance (5 %% critical) | load average before (1/5/15 min) |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		m, o := r.run.match.total, r.run.other.total
+		fmt.Printf("| %s | %d | %d / %d | %.0f | %s / %s (%s) | %s / %s | %s | %s |\n", r.dbName, r.clients, len(m), len(o),
+			float64(len(m)+len(o))/r.run.elapsed.Seconds(), pct(m, 50), pct(o, 50), delta(m, o), pct(m, 99), pct(o, 99), ksCell(m, o), r.load)
+	}
+	fmt.Printf("\nStep 3 alone (POST /password-resetting/send), same iterations. The control column compares the non-matching iterations with each other, split at random into two halves: what noise alone gives on this machine at that moment.\n\n")
+	fmt.Printf("| database | clients | median match / no match (Δ) | p99 match / no match | KS distance (5 %% critical) | control: no match vs no match | response bytes match / no match | intake drained after the load |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		m, o := r.run.match.step3, r.run.other.step3
+		o1, o2 := randomHalves(o)
+		fmt.Printf("| %s | %d | %s / %s (%s) | %s / %s | %s | %s | %s / %s | %s |\n", r.dbName, r.clients,
+			pct(m, 50), pct(o, 50), delta(m, o), pct(m, 99), pct(o, 99), ksCell(m, o), ksCell(o1, o2), sizes(r.run.match.bytes), sizes(r.run.other.bytes), r.drain.Round(10*time.Millisecond))
+	}
+	fmt.Printf("\nChecked after each run, once the intake had drained:\n\n| database | clients | failed iterations | matching answered / `reset_requested` | non-matching answered / `reset_request_nomatch` |\n|---|---|---|---|---|\n")
+	for _, r := range results {
+		fmt.Printf("| %s | %d | %d | %d / %d | %d / %d |\n", r.dbName, r.clients, r.run.failed,
+			len(r.run.match.total), r.counts[db.AuditResetRequested], len(r.run.other.total), r.counts[db.AuditResetUnmatched])
 	}
 	fmt.Println()
+}
+
+// journeyTimes are the timings of one kind of iteration.
+type journeyTimes struct {
+	total, step3 []time.Duration
+	bytes        map[int]int // step 3's response size → count
+}
+
+type journeyRun struct {
+	match, other journeyTimes
+	elapsed      time.Duration
+	failed       int
+}
+
+// journeyLoop runs clients closed loops of steps 1–3 for d, or until every
+// account in ids has been used once.
+func journeyLoop(base string, ids []string, clients int, d time.Duration) journeyRun {
+	run := journeyRun{match: journeyTimes{bytes: map[int]int{}}, other: journeyTimes{bytes: map[int]int{}}}
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	var (
+		mu        sync.Mutex
+		wg        sync.WaitGroup
+		used      atomic.Int64
+		unknown   atomic.Int64
+		exhausted atomic.Bool
+	)
+	start := time.Now()
+	deadline := start.Add(d)
+	for range clients {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && !exhausted.Load() {
+				matching := mrand.IntN(2) == 0
+				var loginID string
+				if matching {
+					i := int(used.Add(1)) - 1
+					if i >= len(ids) {
+						exhausted.Store(true)
+						return
+					}
+					loginID = ids[i]
+				} else {
+					// Same shape and length as the existing IDs.
+					loginID = fmt.Sprintf("acct-%05d", 50000+unknown.Add(1))
+				}
+				total, step3, size, err := journey(hc, base, loginID, loginID+"@example.jp")
+				mu.Lock()
+				switch {
+				case err != nil:
+					run.failed++
+				case matching:
+					run.match.add(total, step3, size)
+				default:
+					run.other.add(total, step3, size)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	run.elapsed = time.Since(start)
+	return run
+}
+
+func (t *journeyTimes) add(total, step3 time.Duration, size int) {
+	t.total = append(t.total, total)
+	t.step3 = append(t.step3, step3)
+	t.bytes[size]++
+}
+
+// journey runs steps 1–3 once and times the whole and step 3 alone.
+func journey(hc *http.Client, base, loginID, email string) (total, step3 time.Duration, size int, err error) {
+	t0 := time.Now()
+	if _, err = fetch(hc, base+"/password-resetting/regist", nil); err != nil {
+		return
+	}
+	page, err := fetch(hc, base+"/password-resetting/confirm", url.Values{"login_id": {loginID}, "email": {email}})
+	if err != nil {
+		return
+	}
+	m := stateField.FindStringSubmatch(page)
+	if m == nil {
+		return 0, 0, 0, fmt.Errorf("no state on step 2")
+	}
+	t3 := time.Now()
+	page, err = fetch(hc, base+"/password-resetting/send", url.Values{"state": {m[1]}})
+	end := time.Now()
+	return end.Sub(t0), end.Sub(t3), len(page), err
+}
+
+var stateField = regexp.MustCompile(`name="state" value="([^"]+)"`)
+
+// fetch GETs target, or POSTs form to it, and wants a 200.
+func fetch(hc *http.Client, target string, form url.Values) (string, error) {
+	var res *http.Response
+	var err error
+	if form == nil {
+		res, err = hc.Get(target)
+	} else {
+		res, err = hc.PostForm(target, form)
+	}
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err == nil && res.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s: status %d", target, res.StatusCode)
+	}
+	return string(body), err
+}
+
+// step3rate sends step 3 alone at 500 requests/s, open loop, states
+// confirmed beforehand, matching and non-matching interleaved.
+func (b *bench) step3rate() {
+	const rate, n = 500, 200
+	dsn := b.freshDB()
+	ids := accountIDs("acct", n)
+	b.importAccounts(dsn, ids, minCostHash())
+	s := b.startOn(dsn)
+	defer s.stop()
+	match, other := make([]string, n), make([]string, n)
+	for i := range n {
+		match[i] = confirmState(s.base, ids[i], ids[i]+"@example.jp")
+		unknown := fmt.Sprintf("acct-%05d", 50000+i)
+		other[i] = confirmState(s.base, unknown, unknown+"@example.jp")
+	}
+	// Each request is matching or not at random, so that a difference
+	// between the two can only come from the request itself.
+	matching := make([]bool, max(1, int(duration.Seconds()*rate)))
+	for i := range matching {
+		matching[i] = mrand.IntN(2) == 0
+	}
+	next := func(i int) (string, url.Values) {
+		state := other[i%n]
+		if matching[i%len(matching)] {
+			state = match[i%n]
+		}
+		return s.base + "/password-resetting/send", url.Values{"state": {state}}
+	}
+	// Open the connections (client to server, server to database) at
+	// the same rate first; not counted.
+	fixedRate(rate, warmUp, next)
+	waitIntakeDrained(dsn, 2*time.Minute)
+	before := auditCounts(dsn)
+	load := loadAvg()
+	lat := fixedRate(rate, *duration, next)
+	m, o, failed := split(lat, matching)
+	drain := waitIntakeDrained(dsn, 2*time.Minute)
+	counts := auditCounts(dsn)
+	all := append(slices.Clone(m), o...)
+	fmt.Printf("## POST /password-resetting/send on PostgreSQL at %d requests/s\n\n", rate)
+	fmt.Printf("Open loop for %s (each request leaves at its scheduled time) after a %s warm-up at the same rate, states confirmed beforehand for %d existing accounts and %d unknown login IDs, replayed in turn, matching or not at random. Load average before (1/5/15 min): %s.\n\n", *duration, warmUp, n, n, load)
+	o1, o2 := randomHalves(o)
+	fmt.Printf("| requests | failed | all p50 / p99 | matching p50 / p99 | non-matching p50 / p99 | KS distance (5 %% critical) | control: non-matching in random halves |\n|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| %d | %d | %s / %s | %s / %s | %s / %s | %s | %s |\n\n", len(lat), failed, pct(all, 50), pct(all, 99), pct(m, 50), pct(m, 99), pct(o, 50), pct(o, 99), ksCell(m, o), ksCell(o1, o2))
+	fmt.Printf("p50 / p99 second by second: %s.\n\n", perSecond(lat, rate))
+	fmt.Printf("Goal p99 ≤ 10 ms. The intake had worked through every request %s after the load ended; audit trail of the measured run: %d `reset_requested`, %d `reset_request_nomatch`.\n\n",
+		drain.Round(10*time.Millisecond), counts[db.AuditResetRequested]-before[db.AuditResetRequested], counts[db.AuditResetUnmatched]-before[db.AuditResetUnmatched])
+}
+
+// warmUp is how long the open-loop measurements run before they count.
+const warmUp = 2 * time.Second
+
+// perSecond lists the p50 and p99 of each second of a fixedRate run.
+func perSecond(lat []time.Duration, rate int) string {
+	var parts []string
+	for start := 0; start < len(lat); start += rate {
+		ok := slices.DeleteFunc(slices.Clone(lat[start:min(len(lat), start+rate)]), func(d time.Duration) bool { return d < 0 })
+		parts = append(parts, fmt.Sprintf("%s / %s", pct(ok, 50), pct(ok, 99)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// intakeLatency times a reset request from the press of 送信する to the
+// moment a fake Resend API accepts its mail, at 200 requests/s over two
+// instances sharing one PostgreSQL database, each request for its own
+// account.
+func (b *bench) intakeLatency() {
+	const rate = 200
+	n := int(duration.Seconds() * rate)
+	var mu sync.Mutex
+	received := map[int]time.Time{}
+	arrivals := map[int]int{}
+	var nextID atomic.Int64
+	recipient := regexp.MustCompile(`lat-(\d+)@example\.jp`)
+	fake := http.NewServeMux()
+	fake.HandleFunc("/emails", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		at := time.Now()
+		if m := recipient.FindSubmatch(body); m != nil {
+			i, _ := strconv.Atoi(string(m[1]))
+			mu.Lock()
+			if _, seen := received[i]; !seen {
+				received[i] = at
+			}
+			arrivals[i]++
+			mu.Unlock()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"bench-%d"}`, nextID.Add(1))
+	})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv := &http.Server{Handler: fake}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	dsn := b.freshDB()
+	ids := accountIDs("lat", n)
+	b.importAccounts(dsn, ids, minCostHash())
+	mailer := []string{"RESEND_API_KEY=re_bench", "RESEND_BASE_URL=http://" + ln.Addr().String() + "/", "RESEND_RATE_LIMIT=1000"}
+	servers := []*server{b.startOn(dsn, mailer...), b.startOn(dsn, mailer...)}
+	defer servers[1].stop()
+	defer servers[0].stop()
+	// Requests for login IDs that do not exist open the connections first
+	// (client to servers, servers to the database); they send no mail.
+	warm := int(warmUp.Seconds() * rate)
+	states, warmStates := make([]string, n), make([]string, warm)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < n; i += 8 {
+				states[i] = confirmState(servers[i%2].base, ids[i], ids[i]+"@example.jp")
+			}
+			for i := w; i < warm; i += 8 {
+				unknown := fmt.Sprintf("gone-%05d", i)
+				warmStates[i] = confirmState(servers[i%2].base, unknown, unknown+"@example.jp")
+			}
+		})
+	}
+	wg.Wait()
+	fixedRate(rate, warmUp, func(i int) (string, url.Values) {
+		return servers[i%2].base + "/password-resetting/send", url.Values{"state": {warmStates[i]}}
+	})
+	waitIntakeDrained(dsn, 2*time.Minute)
+
+	load := loadAvg()
+	sent := make([]time.Time, n)
+	stopSampling := sampleBacklog(dsn)
+	lat := fixedRate(rate, *duration, func(i int) (string, url.Values) {
+		sent[i] = time.Now() // the merchant presses 送信する
+		return servers[i%2].base + "/password-resetting/send", url.Values{"state": {states[i]}}
+	})
+	for wait := time.Now(); time.Since(wait) < time.Minute; time.Sleep(100 * time.Millisecond) {
+		mu.Lock()
+		got := len(received)
+		mu.Unlock()
+		if got == n {
+			break
+		}
+	}
+	peakIntake, peakOutbox := stopSampling()
+	time.Sleep(2 * time.Second) // a second copy of any mail would arrive now
+	var mail []time.Duration
+	bySecond := make([]time.Duration, n) // -1: never arrived
+	var last time.Time
+	twice := 0
+	mu.Lock()
+	for i := range bySecond {
+		bySecond[i] = -1
+	}
+	for i, at := range received {
+		mail = append(mail, at.Sub(sent[i]))
+		bySecond[i] = at.Sub(sent[i])
+		if arrivals[i] > 1 {
+			twice++
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
+	mu.Unlock()
+	ok := slices.DeleteFunc(slices.Clone(lat), func(d time.Duration) bool { return d < 0 })
+	failed := len(lat) - len(ok)
+	fmt.Printf("## Intake and outbox: 送信する to the (fake) Resend API, two instances\n\n")
+	fmt.Printf("%d requests at %d/s open loop for %s after a %s warm-up at the same rate (unknown login IDs, no mail), alternating between two instances on one PostgreSQL database, each for its own account (imported beforehand, states confirmed beforehand); `RESEND_RATE_LIMIT=1000`. Load average before (1/5/15 min): %s.\n\n", n, rate, *duration, warmUp, load)
+	fmt.Printf("| mails arrived | arrived more than once | failed requests | p50 | p99 | max | step 3 response p50 / p99 | largest backlog: intake / outbox |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| %d of %d | %d | %d | %s | %s | %s | %s / %s | %d / %d |\n\n", len(mail), n, twice, failed, pct(mail, 50), pct(mail, 99), pct(mail, 100), pct(ok, 50), pct(ok, 99), peakIntake, peakOutbox)
+	fmt.Printf("Goal p50 ≤ 1 s. From the first press to the last mail: %s, %.0f mails/s through both instances. p50 / p99 by the second the request was sent: %s.\n\n",
+		last.Sub(sent[0]).Round(10*time.Millisecond), float64(len(mail))/last.Sub(sent[0]).Seconds(), perSecond(bySecond, rate))
+}
+
+// loginFloor compares failed logins for an account imported with a bcrypt
+// cost-12 hash (the slowest accepted) with those for unknown login IDs,
+// sequentially, in random order within each pair; then sends failed logins
+// for that account 8 at a time and reads the server's peak memory.
+func (b *bench) loginFloor() {
+	pairs := min(*logins, 900) // under LOGIN_LOCKOUT_THRESHOLD
+	dsn := b.freshDB()
+	hash, err := bcrypt.GenerateFromPassword([]byte("the right passphrase"), 12)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b.importAccounts(dsn, []string{"slow-00001"}, string(hash))
+	s := b.startOn(dsn, "LOGIN_LOCKOUT_THRESHOLD=1000")
+	defer s.stop()
+	time.Sleep(3 * time.Second) // let the start-up check of the floor finish first
+	hc := &http.Client{Timeout: 30 * time.Second}
+	load := loadAvg()
+	var known, unknown []time.Duration
+	for i := range pairs {
+		first := mrand.IntN(2)
+		for k := range 2 {
+			loginID := fmt.Sprintf("gone-%05d", i)
+			if k == first {
+				loginID = "slow-00001"
+			}
+			d := failedLogin(hc, s.base, loginID, fmt.Sprintf("wrong passphrase %d", i))
+			if loginID == "slow-00001" {
+				known = append(known, d)
+			} else {
+				unknown = append(unknown, d)
+			}
+		}
+	}
+	_, peakBefore := s.rssKB()
+	var mu sync.Mutex
+	var burst []time.Duration
+	const rounds, concurrent = 5, 8
+	for round := range rounds {
+		var wg sync.WaitGroup
+		for c := range concurrent {
+			wg.Go(func() {
+				d := failedLogin(hc, s.base, "slow-00001", fmt.Sprintf("wrong burst %d/%d", round, c))
+				mu.Lock()
+				burst = append(burst, d)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+	}
+	_, peak := s.rssKB()
+	fmt.Printf("## Failed logins: bcrypt cost 12 against an unknown login ID\n\n")
+	fmt.Printf("%d pairs of wrong-password POSTs to /login, one at a time, the order within each pair random: an account imported with a bcrypt cost-12 hash, and a login ID that does not exist (the server checks a dummy argon2id hash). `LOGIN_FAILURE_MIN_DURATION` at its default, 400 ms; `LOGIN_LOCKOUT_THRESHOLD=1000` so the account is not paused. Load average before (1/5/15 min): %s. %s\n\n", pairs, load, floorCheck(s.log))
+	fmt.Printf("| login ID | failures | p50 | p99 | max |\n|---|---|---|---|---|\n")
+	fmt.Printf("| existing, bcrypt cost 12 | %d | %s | %s | %s |\n", len(known), pct(known, 50), pct(known, 99), pct(known, 100))
+	fmt.Printf("| unknown | %d | %s | %s | %s |\n\n", len(unknown), pct(unknown, 50), pct(unknown, 99), pct(unknown, 100))
+	fmt.Printf("Medians differ by %s (goal within 5 ms); KS distance (5 %% critical value): %s.\n\n", delta(known, unknown), ksCell(known, unknown))
+	fmt.Printf("Then %d rounds of %d concurrent failed logins for the same account: p50 %s, max %s; server peak RSS %.1f MB (%.1f MB before the bursts).\n\n",
+		rounds, concurrent, pct(burst, 50), pct(burst, 100), float64(peak)/1024, float64(peakBefore)/1024)
+}
+
+// failedLogin POSTs a wrong password and wants the refusal.
+func failedLogin(hc *http.Client, base, loginID, password string) time.Duration {
+	t0 := time.Now()
+	res, err := hc.PostForm(base+"/login", url.Values{"login_id": {loginID}, "password": {password}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	d := time.Since(t0)
+	if res.StatusCode != http.StatusUnauthorized {
+		log.Fatalf("login %s: status %d, want 401", loginID, res.StatusCode)
+	}
+	return d
+}
+
+// floorCheck is what the server's start-up check of the failed-login
+// floor logged.
+func floorCheck(logFile string) string {
+	data, _ := os.ReadFile(logFile)
+	m := regexp.MustCompile(`"msg":"([^"]*(?:floor|FLOOR|MIN_DURATION)[^"]*)".*"slowest_verification":"([^"]+)"`).FindSubmatch(data)
+	if m == nil {
+		return "The server's start-up check of the floor logged nothing."
+	}
+	return fmt.Sprintf("At start the server measured the slowest accepted hash at %s (%q).", m[2], m[1])
 }
 
 // reset submits new passwords concurrently, each on its own link, and
@@ -531,12 +928,16 @@ func medianWrk(rs []wrkResult) wrkResult {
 	}
 }
 
+// rateClient is fixedRate's, shared so that a warm-up's connections stay
+// open for the run that follows it.
+var rateClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
+
 // fixedRate sends rate requests per second for d, each on its own
 // goroutine at its scheduled time, and returns each latency (-1: failed).
 func fixedRate(rate int, d time.Duration, next func(i int) (string, url.Values)) []time.Duration {
 	n := int(d.Seconds() * float64(rate))
 	lat := make([]time.Duration, n)
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
+	hc := rateClient
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range n {
@@ -629,6 +1030,29 @@ func ksDistance(a, b []time.Duration) (d, critical float64) {
 	return d, 1.358 * math.Sqrt((n+m)/(n*m))
 }
 
+// randomHalves splits ds at random into two halves, for a control: two
+// samples of the same thing, to show how far apart noise alone puts them.
+func randomHalves(ds []time.Duration) (a, b []time.Duration) {
+	for _, i := range mrand.Perm(len(ds)) {
+		if len(a) < len(ds)/2 {
+			a = append(a, ds[i])
+		} else {
+			b = append(b, ds[i])
+		}
+	}
+	return a, b
+}
+
+// ksCell is the KS distance of a and b, its critical value and what they
+// say.
+func ksCell(a, b []time.Duration) string {
+	d, crit := ksDistance(a, b)
+	if d < crit {
+		return fmt.Sprintf("%.3f (%.3f), indistinguishable", d, crit)
+	}
+	return fmt.Sprintf("%.3f (%.3f), distinguishable", d, crit)
+}
+
 func pct(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
@@ -641,6 +1065,192 @@ func pct(ds []time.Duration, p float64) time.Duration {
 
 // --- app helpers ---
 
+// freshDSN is a new, empty database: on the PostgreSQL of TEST_DATABASE_URL,
+// or a SQLite file in the temporary folder.
+func (b *bench) freshDSN(kind string) string {
+	switch kind {
+	case "postgres":
+		return b.freshDB()
+	case "sqlite":
+		buf := make([]byte, 6)
+		_, _ = rand.Read(buf)
+		return "sqlite:" + filepath.Join(b.tmp, "bench-"+hex.EncodeToString(buf)+".db")
+	}
+	log.Fatalf("unknown database %q: use postgres or sqlite", kind)
+	return ""
+}
+
+// accountIDs are n login IDs such as acct-00042.
+func accountIDs(prefix string, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s-%05d", prefix, i)
+	}
+	return ids
+}
+
+// minCostHash is a bcrypt hash at the lowest cost, for accounts whose
+// password the measurement never checks.
+var minCostHash = sync.OnceValue(func() string {
+	h, err := bcrypt.GenerateFromPassword([]byte("a bench passphrase"), bcrypt.MinCost)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return string(h)
+})
+
+// importAccounts loads accounts with the given login IDs (each address is
+// the ID at example.jp) and password hash through `aikagi account import`,
+// as an operator would.
+func (b *bench) importAccounts(dsn string, ids []string, hash string) {
+	var csv strings.Builder
+	csv.WriteString("login_id,email,store_name,locale,password_hash\n")
+	for _, id := range ids {
+		fmt.Fprintf(&csv, "%s,%s@example.jp,Bench shop,ja,%s\n", id, id, hash)
+	}
+	f, err := os.CreateTemp(b.tmp, "import-*.csv")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.WriteString(csv.String()); err != nil {
+		log.Fatal(err)
+	}
+	f.Close()
+	cmd := exec.Command(b.bin, "account", "import", f.Name())
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "SECRET_KEY="+secret)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		log.Fatalf("account import: %v\n%s", err, out)
+	}
+}
+
+// waitIntakeDrained waits until no step 3 request waits to be matched and
+// says how long that took.
+func waitIntakeDrained(dsn string, limit time.Duration) time.Duration {
+	bdb, err := db.Open(dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer bdb.Close()
+	start := time.Now()
+	for {
+		stats, err := db.IntakeStats(context.Background(), bdb)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if stats.Count == 0 {
+			return time.Since(start)
+		}
+		if time.Since(start) > limit {
+			log.Fatalf("intake: %d requests still waiting after %s", stats.Count, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sampleBacklog reads every 100 ms, until stop is called, how many step 3
+// requests wait for the intake and how many mails wait in the outbox, and
+// keeps the largest of each.
+func sampleBacklog(dsn string) (stop func() (intake, outbox int)) {
+	bdb, err := db.Open(dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	done := make(chan struct{})
+	var peakIntake, peakOutbox int
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ctx := context.Background()
+		for {
+			if stats, err := db.IntakeStats(ctx, bdb); err == nil {
+				peakIntake = max(peakIntake, stats.Count)
+			}
+			if n, err := bdb.NewSelect().Model((*db.OutboxMail)(nil)).Where("status IN (?)", bun.In([]string{db.OutboxPending, db.OutboxSending})).Count(ctx); err == nil {
+				peakOutbox = max(peakOutbox, n)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
+	return func() (int, int) {
+		close(done)
+		wg.Wait()
+		bdb.Close()
+		return peakIntake, peakOutbox
+	}
+}
+
+// auditCounts counts the audit events by kind.
+func auditCounts(dsn string) map[string]int {
+	bdb, err := db.Open(dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer bdb.Close()
+	rows, err := bdb.QueryContext(context.Background(), "SELECT kind, count(*) FROM audit_events GROUP BY kind")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var kind string
+		var n int
+		if err := rows.Scan(&kind, &n); err != nil {
+			log.Fatal(err)
+		}
+		counts[kind] = n
+	}
+	if err := rows.Err(); err != nil {
+		log.Fatal(err)
+	}
+	return counts
+}
+
+// split sorts fixedRate's latencies into the matching requests and the
+// others, leaving out and counting the failed.
+func split(lat []time.Duration, matching []bool) (m, o []time.Duration, failed int) {
+	for i, d := range lat {
+		switch {
+		case d < 0:
+			failed++
+		case matching[i%len(matching)]:
+			m = append(m, d)
+		default:
+			o = append(o, d)
+		}
+	}
+	return m, o, failed
+}
+
+// delta is the difference of two medians, signed.
+func delta(a, b []time.Duration) string {
+	d := pct(a, 50) - pct(b, 50)
+	return fmt.Sprintf("%+.2f ms", float64(d)/float64(time.Millisecond))
+}
+
+// sizes lists the distinct response sizes seen.
+func sizes(counts map[int]int) string {
+	var s []string
+	for _, size := range slices.Sorted(maps.Keys(counts)) {
+		s = append(s, strconv.Itoa(size))
+	}
+	return strings.Join(s, ", ")
+}
+
+// loadAvg is the machine's load average over 1, 5 and 15 minutes.
+func loadAvg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " / ")
+}
+
 func createAccount(s *server, loginID, email string) {
 	cmd := exec.Command(s.cmd.Path, "account", "create", "--login-id", loginID, "--email", email, "--store", "Bench shop", "--password", "a bench passphrase")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+s.dsn, "SECRET_KEY="+secret)
@@ -651,7 +1261,7 @@ func createAccount(s *server, loginID, email string) {
 
 func confirmState(base, loginID, email string) string {
 	body := post(base+"/password-resetting/confirm", url.Values{"login_id": {loginID}, "email": {email}})
-	m := regexp.MustCompile(`name="state" value="([^"]+)"`).FindStringSubmatch(body)
+	m := stateField.FindStringSubmatch(body)
 	if m == nil {
 		log.Fatalf("no state on step 2:\n%s", body)
 	}
