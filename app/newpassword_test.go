@@ -552,21 +552,30 @@ func TestPasswordRefusalsThroughForm(t *testing.T) {
 	}
 }
 
-// TestNewPasswordStoredVerbatim checks that the new password is not
-// normalised: full-width characters stay what they are.
-func TestNewPasswordStoredVerbatim(t *testing.T) {
+// TestNewPasswordNormalised checks that the new password is hashed in its
+// NFKC form: typed in full width on a phone, it works typed in half width
+// on a PC, and the other way round; case and spaces still count.
+func TestNewPasswordNormalised(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, "sqlite")
-	acct := newAccount(t, a, "verbatim01", "verbatim01@example.jp", "ja")
+	acct := newAccount(t, a, "nfkc01", "nfkc01@example.jp", "ja")
 	const typed = "ｆｕｌｌ ｗｉｄｔｈ パスフレーズ"
 	b := openedBrowser(t, a, issueToken(t, a, acct))
-	if res := b.post(t, resetFormPath, url.Values{"password": {typed}, "password_confirm": {typed}}); res.Status != http.StatusOK {
+	res := b.post(t, resetFormPath, url.Values{"password": {typed}, "password_confirm": {"full width パスフレーズ"}})
+	if res.Status != http.StatusOK {
 		t.Fatalf("reset: status %d\n%s", res.Status, describe(res.Body))
 	}
 	hash := storedHash(t, a, acct.ID)
-	for pw, want := range map[string]bool{typed: true, "full width パスフレーズ": false} {
-		if ok, _, err := a.verifyPassword(context.Background(), hash, pw); err != nil || ok != want {
-			t.Errorf("verify %q = %v, %v; want %v", pw, ok, err, want)
+	for pw, want := range map[string]bool{
+		typed:               true,
+		"full width パスフレーズ": true,
+		"ｆｕｌｌ　ｗｉｄｔｈ　ﾊﾟｽﾌﾚｰｽﾞ": true,
+		"FULL WIDTH パスフレーズ":   false,
+		"fullwidth パスフレーズ":    false,
+		" full width パスフレーズ":  false,
+	} {
+		if ok, upgrade, err := a.verifyPassword(context.Background(), hash, pw); err != nil || ok != want || upgrade {
+			t.Errorf("verify %q = %v (upgrade %v), %v; want %v", pw, ok, upgrade, err, want)
 		}
 	}
 }

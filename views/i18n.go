@@ -69,6 +69,10 @@ const (
 	PasswordHasLoginID Problem = "password_has_login_id"
 	PasswordHasEmail   Problem = "password_has_email"
 	PasswordHasStore   Problem = "password_has_store"
+	PasswordControl    Problem = "password_control"  // a line break, tab or other control character
+	PasswordRepeated   Problem = "password_repeated" // one character, or a short group, over and over
+	PasswordKeyboard   Problem = "password_keyboard" // runs along keyboard rows or columns
+	PasswordSequence   Problem = "password_sequence" // runs of consecutive digits or letters
 	LoginFailed        Problem = "login_failed"
 	LoginLocked        Problem = "login_locked"
 	LoginRequired      Problem = "login_required"
@@ -312,6 +316,10 @@ var ja = Text{
 		PasswordHasLoginID: "ログインIDを含むパスワードは使えません。ログインIDを含まないものにしてください。",
 		PasswordHasEmail:   "メールアドレスを含むパスワードは使えません。メールアドレスの@より前の部分を含まないものにしてください。",
 		PasswordHasStore:   "店舗名を含むパスワードは使えません。店舗名を含まないものにしてください。",
+		PasswordControl:    "パスワードに改行やタブなどの制御文字は使えません。取り除いてから入力してください。",
+		PasswordRepeated:   "同じ文字や短い並びを繰り返しただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		PasswordKeyboard:   "キーボードの並び(qwerty、asdfなど)をなぞっただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		PasswordSequence:   "連続した数字や文字(123456、abcdefなど)を並べただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
 		LoginFailed:        "ログインIDまたはパスワードが正しくありません。",
 		LoginLocked:        "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。しばらく待つか、パスワードを再設定してください。",
 		LoginRequired:      "ログインしてください。",
@@ -456,6 +464,10 @@ var en = Text{
 		PasswordHasLoginID: "The password must not contain your login ID.",
 		PasswordHasEmail:   "The password must not contain your e-mail address (the part before @).",
 		PasswordHasStore:   "The password must not contain your store name.",
+		PasswordControl:    "The password cannot contain control characters such as line breaks or tabs. Remove them and try again.",
+		PasswordRepeated:   "A password that only repeats one character or a short group of characters is easy to guess. Choose another one.",
+		PasswordKeyboard:   "A password that only follows the rows of the keyboard (such as qwerty or asdf) is easy to guess. Choose another one.",
+		PasswordSequence:   "A password that only counts up or down (such as 123456 or abcdef) is easy to guess. Choose another one.",
 		LoginFailed:        "The login ID or password is not correct.",
 		LoginLocked:        "After repeated failures, logging in with this login ID is paused for a while. Wait, or reset your password.",
 		LoginRequired:      "Please log in.",
