@@ -27,6 +27,8 @@ type App struct {
 	reset             *journey // the password reset request (steps 1–3)
 	reminder          *journey // the login-ID reminder
 	sealer            cipher.AEAD
+	linkMarkKey       []byte      // names reset links on pages (linkMark)
+	doneReceipts      stateSigner // the signed receipt of the done page's address
 	mailer            Sender
 	mailbox           *DevMailbox // development only; nil in production
 	wake              chan struct{}
@@ -47,14 +49,16 @@ type App struct {
 // the mailbox is also served at /_dev/mail.
 func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	a := &App{
-		cfg:     cfg,
-		db:      bdb,
-		log:     log,
-		now:     time.Now,
-		sealer:  newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
-		mailer:  mailer,
-		wake:    make(chan struct{}, 1),
-		hashing: make(chan struct{}, maxConcurrentHashes),
+		cfg:          cfg,
+		db:           bdb,
+		log:          log,
+		now:          time.Now,
+		sealer:       newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
+		linkMarkKey:  deriveKey(cfg.SecretKey, "reset-link-mark"),
+		doneReceipts: stateSigner{key: deriveKey(cfg.SecretKey, "reset-done"), ttl: doneReceiptTTL},
+		mailer:       mailer,
+		wake:         make(chan struct{}, 1),
+		hashing:      make(chan struct{}, maxConcurrentHashes),
 	}
 	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
 		a.mailbox = box

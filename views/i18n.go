@@ -117,6 +117,15 @@ type Text struct {
 
 	NewPasswordTitle      string
 	NewPasswordIntro      string
+	AccountLabel          func(loginID, store string) string
+	NewPasswordFor        func(account string) string
+	ChooseLinkTitle       string
+	ChooseLinkLead        string
+	ChooseLinkHeld        string
+	ChooseLinkNext        string
+	ChooseLinkWarning     string
+	ChooseLinkKeep        func(account string) string
+	ChooseLinkSwitch      func(account string) string
 	Password              string
 	PasswordHint          func(min int) string
 	PasswordConfirm       string
@@ -233,16 +242,25 @@ var ja = Text{
 	SentFilter: func(from string) string {
 		return fmt.Sprintf("ドメイン指定受信などの受信設定をしている場合は、「%s」からのメールを受信できるように設定してください。", from)
 	},
-	SentNoMail:       "それでも届かない場合は、入力したログインIDとメールアドレスが登録内容と異なる可能性があります。",
-	ToLogin:          "ログイン画面へ",
-	BackToStart:      "パスワード再設定依頼に戻る",
-	ErrorTitle:       "エラーが発生しました",
-	Sending:          "送信中…",
-	Required:         "必須",
-	DevMailboxName:   "開発用メールボックス",
-	NewPasswordTitle: "新しいパスワードの設定",
-	NewPasswordIntro: "新しいパスワードを2回入力し、「パスワードを変更する」を押してください。",
-	Password:         "新しいパスワード",
+	SentNoMail:        "それでも届かない場合は、入力したログインIDとメールアドレスが登録内容と異なる可能性があります。",
+	ToLogin:           "ログイン画面へ",
+	BackToStart:       "パスワード再設定依頼に戻る",
+	ErrorTitle:        "エラーが発生しました",
+	Sending:           "送信中…",
+	Required:          "必須",
+	DevMailboxName:    "開発用メールボックス",
+	NewPasswordTitle:  "新しいパスワードの設定",
+	NewPasswordIntro:  "新しいパスワードを2回入力し、「パスワードを変更する」を押してください。",
+	AccountLabel:      func(loginID, store string) string { return loginID + "(" + store + ")" },
+	NewPasswordFor:    func(account string) string { return account + "の新しいパスワード" },
+	ChooseLinkTitle:   "どちらのアカウントを再設定しますか",
+	ChooseLinkLead:    "このブラウザでは、別のアカウントのパスワード再設定用URLがすでに開かれています。パスワードを再設定するアカウントを選んでください。",
+	ChooseLinkHeld:    "先に開いたURLのアカウント",
+	ChooseLinkNext:    "今回開いたURLのアカウント",
+	ChooseLinkWarning: "ご自身で依頼していないURLが開かれた場合、そのアカウントは他人のものです。ご自身のログインIDのほうを選んでください。",
+	ChooseLinkKeep:    func(account string) string { return account + "のまま続ける" },
+	ChooseLinkSwitch:  func(account string) string { return account + "に切り替える" },
+	Password:          "新しいパスワード",
 	PasswordHint: func(min int) string {
 		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むものは使えません。", min)
 	},
@@ -381,16 +399,25 @@ var en = Text{
 	SentFilter: func(from string) string {
 		return fmt.Sprintf("If your mailbox only accepts mail from certain domains, allow mail from “%s”.", from)
 	},
-	SentNoMail:       "If it still does not arrive, the login ID or e-mail address you entered may differ from our records.",
-	ToLogin:          "Go to the login page",
-	BackToStart:      "Back to the reset request",
-	ErrorTitle:       "Something went wrong",
-	Sending:          "Sending…",
-	Required:         "Required",
-	DevMailboxName:   "Development mailbox",
-	NewPasswordTitle: "Set a new password",
-	NewPasswordIntro: "Enter your new password twice and press “Change password”.",
-	Password:         "New password",
+	SentNoMail:        "If it still does not arrive, the login ID or e-mail address you entered may differ from our records.",
+	ToLogin:           "Go to the login page",
+	BackToStart:       "Back to the reset request",
+	ErrorTitle:        "Something went wrong",
+	Sending:           "Sending…",
+	Required:          "Required",
+	DevMailboxName:    "Development mailbox",
+	NewPasswordTitle:  "Set a new password",
+	NewPasswordIntro:  "Enter your new password twice and press “Change password”.",
+	AccountLabel:      func(loginID, store string) string { return loginID + " (" + store + ")" },
+	NewPasswordFor:    func(account string) string { return "New password for " + account },
+	ChooseLinkTitle:   "Which account do you want to reset?",
+	ChooseLinkLead:    "This browser already has a password reset link open for another account. Choose the account whose password you want to reset.",
+	ChooseLinkHeld:    "Account of the link opened first",
+	ChooseLinkNext:    "Account of the link opened now",
+	ChooseLinkWarning: "If a link opened that you did not ask for, its account belongs to someone else. Choose the one with your own login ID.",
+	ChooseLinkKeep:    func(account string) string { return "Continue with " + account },
+	ChooseLinkSwitch:  func(account string) string { return "Switch to " + account },
+	Password:          "New password",
 	PasswordHint: func(min int) string {
 		return fmt.Sprintf("At least %d characters; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords and passwords containing your login ID, e-mail address or store name are refused.", min)
 	},
