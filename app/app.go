@@ -28,6 +28,7 @@ type App struct {
 	reminder          *journey // the login-ID reminder
 	sealer            cipher.AEAD
 	linkMarkKey       []byte      // names reset links on pages (linkMark)
+	reportKeyKey      []byte      // signs the 「心当たりがない場合」 links (reportKey)
 	doneReceipts      stateSigner // the signed receipt of the done page's address
 	mailer            Sender
 	mailbox           *DevMailbox // development only; nil in production
@@ -55,6 +56,7 @@ func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 		now:          time.Now,
 		sealer:       newSealer(deriveKey(cfg.SecretKey, "outbox-payload")),
 		linkMarkKey:  deriveKey(cfg.SecretKey, "reset-link-mark"),
+		reportKeyKey: deriveKey(cfg.SecretKey, "reset-report"),
 		doneReceipts: stateSigner{key: deriveKey(cfg.SecretKey, "reset-done"), ttl: doneReceiptTTL},
 		mailer:       mailer,
 		wake:         make(chan struct{}, 1),

@@ -29,6 +29,10 @@ const (
 	AuditReminderRequested = "login_id_reminder_requested" // an address matched; the reminder mail is queued
 	AuditReminderUnmatched = "login_id_reminder_nomatch"
 	AuditReminderLimited   = "login_id_reminder_limited" // matched, but over a mail limit: answered, not mailed
+	// AuditResetReported flags the account for support: the merchant said,
+	// through 「心当たりがない場合」 in the mail, that a reset link was not
+	// theirs; the link was revoked.
+	AuditResetReported = "reset_reported"
 )
 
 // Audit event kinds of mail delivery and its operators.
