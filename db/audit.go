@@ -22,7 +22,7 @@ const (
 	AuditLoginSucceeded    = "login_succeeded"
 	AuditLoginFailed       = "login_failed"
 	AuditLoginLocked       = "login_locked"
-	AuditPasswordRehashed  = "password_rehashed" // a bcrypt hash was upgraded to argon2id
+	AuditPasswordRehashed  = "password_rehashed" // a bcrypt hash, or one of the password as typed before normalising, was replaced by argon2id
 	AuditLogout            = "logout"
 	AuditResetLimited      = "reset_request_limited"       // matched, but over a mail limit: answered, not mailed
 	AuditRateLimited       = "rate_limited"                // refused with 429 by a per-client limit
