@@ -277,7 +277,7 @@ var ja = Text{
 	ReportDoneLead:    "パスワード再設定用URLを無効にしました。パスワードは変更されていません。これまでどおりのパスワードでログインできます。このお知らせはサポート窓口に記録され、必要に応じて確認します。",
 	Password:          "新しいパスワード",
 	PasswordHint: func(min int) string {
-		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むものは使えません。", min)
+		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むもの、同じ文字の繰り返しやキーボードの並び・連続した数字だけのものは使えません。", min)
 	},
 	PasswordConfirm:       "新しいパスワード(確認)",
 	ShowPassword:          "パスワードを表示する",
@@ -445,7 +445,7 @@ var en = Text{
 	ReportDoneLead:    "The password reset link no longer works. Your password has not been changed; you can log in with it as before. The support desk has a record of this and will look into it if needed.",
 	Password:          "New password",
 	PasswordHint: func(min int) string {
-		return fmt.Sprintf("At least %d characters; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords and passwords containing your login ID, e-mail address or store name are refused.", min)
+		return fmt.Sprintf("At least %d characters; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords, passwords containing your login ID, e-mail address or store name, and passwords that only repeat a character or follow keyboard rows or digit runs are refused.", min)
 	},
 	PasswordConfirm:       "New password (again)",
 	ShowPassword:          "Show password",

@@ -71,19 +71,19 @@
     button.textContent = show ? button.dataset.labelHide : button.dataset.labelShow;
   });
 
-  // typedLength counts as the server does: NFKC, without the invisible
+  // typedLength counts as the server does: NFKC, without the unseen
   // format and control characters. Browsers without Unicode property
   // escapes count every character.
-  var invisible = null;
+  var formatOrControl = null;
   try {
-    invisible = new RegExp("[\\p{Cf}\\p{Cc}]", "gu");
+    formatOrControl = new RegExp("[\\p{Cf}\\p{Cc}]", "gu");
   } catch (e) {}
   function typedLength(value) {
     if (value.normalize) {
       value = value.normalize("NFKC");
     }
-    if (invisible) {
-      value = value.replace(invisible, "");
+    if (formatOrControl) {
+      value = value.replace(formatOrControl, "");
     }
     return Array.from(value).length;
   }
