@@ -31,6 +31,9 @@ type App struct {
 	reset             *journey      // the password reset request (steps 1–3)
 	reminder          *journey      // the login-ID reminder
 	sealers           []cipher.AEAD // SECRET_KEY's first, then SECRET_KEYS_OLD's
+	linkMarkKey       []byte        // names reset links on pages (linkMark)
+	reportKeyKeys     [][]byte      // sign the 「心当たりがない場合」 links (reportKey); the first signs
+	doneReceipts      stateSigner   // the signed receipt of the done page's address
 	mailer            Sender
 	mailbox           *DevMailbox         // development only; nil in production
 	wake              chan struct{}       // wakes the outbox worker
@@ -58,16 +61,19 @@ type App struct {
 // the mailbox is also served at /_dev/mail.
 func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	a := &App{
-		cfg:         cfg,
-		db:          bdb,
-		log:         log,
-		now:         time.Now,
-		sealers:     sealers(cfg),
-		mailer:      mailer,
-		wake:        make(chan struct{}, 1),
-		intakeWake:  make(chan struct{}, 1),
-		intakeDelay: intakeDelay,
-		hashing:     semaphore.NewWeighted(hashMemoryBudget),
+		cfg:           cfg,
+		db:            bdb,
+		log:           log,
+		now:           time.Now,
+		sealers:       sealers(cfg),
+		mailer:        mailer,
+		wake:          make(chan struct{}, 1),
+		intakeWake:    make(chan struct{}, 1),
+		intakeDelay:   intakeDelay,
+		hashing:       semaphore.NewWeighted(hashMemoryBudget),
+		linkMarkKey:   deriveKey(cfg.SecretKey, "reset-link-mark"),
+		reportKeyKeys: derivedKeys(cfg, "reset-report"),
+		doneReceipts:  newStateSignerTTL(cfg, "reset-done", doneReceiptTTL),
 	}
 	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
 		a.mailbox = box

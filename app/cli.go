@@ -320,7 +320,7 @@ func createAccount(ctx context.Context, env Env, args []string) error {
 	if len([]rune(pw)) < cfg.PasswordMinLength {
 		return fmt.Errorf("password: use at least %d characters (--password-stdin or --password)", cfg.PasswordMinLength)
 	}
-	acct := &db.Account{LoginID: id, Email: addr, StoreName: strings.TrimSpace(*store), Locale: *locale, PasswordHash: hashArgon2id(pw)}
+	acct := &db.Account{LoginID: id, Email: addr, StoreName: strings.TrimSpace(*store), Locale: *locale, PasswordHash: hashArgon2id(normalizePassword(pw))}
 	now := time.Now()
 	err = bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.CreateAccount(ctx, tx, acct, now); err != nil {

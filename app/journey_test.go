@@ -58,6 +58,27 @@ func (b *fakeBrowser) post(t testing.TB, target string, form url.Values, opts ..
 	return b.do(t, req, opts...)
 }
 
+// follow GETs the Location of a redirect, as a browser does after a 303.
+func (b *fakeBrowser) follow(t testing.TB, res *response) *response {
+	t.Helper()
+	loc := res.Header.Get("Location")
+	if res.Status != http.StatusSeeOther || loc == "" {
+		t.Fatalf("want a 303 redirect, got status %d, Location %q\n%s", res.Status, loc, describe(res.Body))
+	}
+	return b.get(t, loc)
+}
+
+// setNewPassword submits the new-password form from b and checks that it
+// redirects to the done page.
+func (b *fakeBrowser) setNewPassword(t testing.TB, target, password string) *response {
+	t.Helper()
+	res := b.post(t, target, url.Values{"password": {password}, "password_confirm": {password}})
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), views.PathResetDone+"?") {
+		t.Fatalf("set new password: status %d, Location %q; want 303 to the done page\n%s", res.Status, res.Header.Get("Location"), describe(res.Body))
+	}
+	return res
+}
+
 // setCookies parses the Set-Cookie headers of res.
 func setCookies(res *response) []*http.Cookie {
 	return (&http.Response{Header: res.Header}).Cookies()
@@ -306,9 +327,11 @@ func TestJourney(t *testing.T) {
 		// A good password: done.
 		res = phone.post(t, formURL, url.Values{"password": {newPW}, "password_confirm": {newPW}},
 			withHeader("X-Forwarded-For", "203.0.113.9"), withHeader("User-Agent", "JourneyPhone/1.0"))
-		if res.Status != http.StatusOK {
-			t.Fatalf("good password: status %d\n%s", res.Status, describe(res.Body))
+		if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), views.PathResetDone+"?lang=ja&") {
+			t.Fatalf("good password: status %d, Location %q, want 303 to the done page\n%s", res.Status, res.Header.Get("Location"), describe(res.Body))
 		}
+		assertTokenPageHeaders(t, res)
+		res = phone.follow(t, res)
 		assertTokenPageHeaders(t, res)
 		assertFullPage(t, res, "ja", "パスワード再設定完了")
 		if href, _ := res.Doc(t).Find(`#flow a[href^="/login"]`).Attr("href"); href != "/login?lang=ja" {

@@ -43,7 +43,10 @@ func (a *App) login(c *fiber.Ctx) error {
 	if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LoginsPerIP, "login:ip:"+limitKey(who.IP)); err != nil {
 		return err
 	} else if !ok {
-		return a.limited(ctx, who, "logins per IP", a.cfg.Limits.LoginsPerIP)
+		return a.limited(ctx, who, limitLoginsPerIP, a.cfg.Limits.LoginsPerIP)
+	}
+	if validateLoginID(loginID) != "" {
+		return a.refuseInvalidLoginID(c, view, start)
 	}
 	// The attempt is recorded as a failure before the password is checked
 	// and counted with it, so concurrent guesses cannot all slip under the
@@ -146,6 +149,18 @@ func (a *App) login(c *fiber.Ctx) error {
 	}
 	a.setSessionCookie(c, sessionID, now.Add(a.cfg.SessionTTL))
 	return c.Redirect(t.Href(views.PathHome), fiber.StatusSeeOther)
+}
+
+// refuseInvalidLoginID answers a login ID that no account can have (too
+// long, spaces, control characters such as ESC, CR or LF) with the page of
+// any failed login, before anything records it: such input must not reach
+// the audit trail or the failure counts raw, and need not, since no
+// account can be guessed or locked with it. The typed value is not shown
+// again.
+func (a *App) refuseInvalidLoginID(c *fiber.Ctx, view views.LoginForm, start time.Time) error {
+	padTo(c.UserContext(), start, a.cfg.LoginFailureFloor)
+	view.LoginID, view.Problem = "", views.LoginFailed
+	return a.render(c, fiber.StatusUnauthorized, view.T.LoginTitle, views.LoginFormView(view))
 }
 
 // home shows the store name of the logged-in account.

@@ -207,6 +207,110 @@ func TestBcryptLoginUpgradesHash(t *testing.T) {
 	})
 }
 
+// TestLoginWithPasswordInOtherWidth checks passwords as a person types
+// them: set in half width, the full-width form logs in; an imported bcrypt
+// hash of a full-width password as typed logs in once with it and is
+// upgraded to argon2id of the normalised form.
+func TestLoginWithPasswordInOtherWidth(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		newAccountWithPassword(t, a, "width01", "width01@example.jp", "ja", "Kumo 2026 sora")
+		for _, pw := range []string{"Kumo 2026 sora", "Ｋｕｍｏ　２０２６　ｓｏｒａ", "Kumo ２０２６ sora"} {
+			if res := loginAs(t, newFakeBrowser(a), "width01", pw); res.Status != http.StatusSeeOther {
+				t.Errorf("login with %q: status %d, want 303", pw, res.Status)
+			}
+		}
+		for _, pw := range []string{"kumo 2026 sora", "ｋｕｍｏ　２０２６　ｓｏｒａ", "Kumo 2026 sora "} {
+			if res := loginAs(t, newFakeBrowser(a), "width01", pw); res.Status != http.StatusUnauthorized {
+				t.Errorf("login with %q: status %d, want 401 (case and spaces count)", pw, res.Status)
+			}
+		}
+		if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordRehashed); got != 0 {
+			t.Errorf("password_rehashed events = %d, want none for a normalised hash", got)
+		}
+
+		const fullWidth = "ｌｅｇａｃｙ ｐａｓｓ ２０１９"
+		acct := &db.Account{LoginID: "width02", Email: "width02@example.jp", StoreName: "老舗", Locale: "ja", PasswordHash: bcryptHash(t, fullWidth)}
+		if err := db.CreateAccount(context.Background(), a.db, acct, a.now()); err != nil {
+			t.Fatal(err)
+		}
+		if res := loginAs(t, newFakeBrowser(a), "width02", "legacy pass 2019"); res.Status != http.StatusUnauthorized {
+			t.Fatalf("half width against the raw full-width bcrypt hash: status %d, want 401", res.Status)
+		}
+		if res := loginAs(t, newFakeBrowser(a), "width02", fullWidth); res.Status != http.StatusSeeOther {
+			t.Fatalf("full width as typed: status %d, want 303\n%s", res.Status, describe(res.Body))
+		}
+		upgraded := storedHash(t, a, acct.ID)
+		if !strings.HasPrefix(upgraded, "$argon2id$") {
+			t.Fatalf("hash after login = %q, want argon2id", upgraded)
+		}
+		if ok, _ := verifyArgon2id(upgraded, "legacy pass 2019"); !ok {
+			t.Error("the upgraded hash is not of the normalised password")
+		}
+		if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordRehashed); got != 1 {
+			t.Errorf("password_rehashed events = %d, want 1", got)
+		}
+		for _, pw := range []string{fullWidth, "legacy pass 2019"} {
+			if res := loginAs(t, newFakeBrowser(a), "width02", pw); res.Status != http.StatusSeeOther {
+				t.Errorf("after the upgrade, login with %q: status %d, want 303", pw, res.Status)
+			}
+		}
+		if got := storedHash(t, a, acct.ID); got != upgraded {
+			t.Error("a later login rehashed again")
+		}
+	})
+}
+
+// TestLoginRefusesInvalidLoginIDQuietly checks that a login ID no account
+// can have (control characters, spaces, too long) gets the ordinary
+// failure page and leaves no trace of itself in the audit trail or the
+// failure counts.
+func TestLoginRefusesInvalidLoginIDQuietly(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		newAccountWithPassword(t, a, "quiet01", "quiet01@example.jp", "ja", "the quiet passphrase")
+		ja := views.T(views.Ja)
+		for name, id := range map[string]string{
+			"ESC":         "quiet01\x1b[2J\x1b]0;pwned\x07",
+			"CR":          "quiet01\rforged-line",
+			"LF":          "quiet01\nlevel=INFO msg=forged",
+			"NUL":         "quiet\x0001",
+			"inner space": "quiet 01",
+			"too long":    strings.Repeat("q", 65),
+		} {
+			res := loginAs(t, newFakeBrowser(a), id, "the quiet passphrase")
+			if res.Status != http.StatusUnauthorized {
+				t.Errorf("%s: status %d, want 401\n%s", name, res.Status, describe(res.Body))
+				continue
+			}
+			doc := res.Doc(t)
+			if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(views.LoginFailed) {
+				t.Errorf("%s: message %q, want %q", name, got, ja.Problem(views.LoginFailed))
+			}
+			if len(setCookies(res)) != 0 {
+				t.Errorf("%s: Set-Cookie %v", name, res.Header.Values("Set-Cookie"))
+			}
+		}
+		for _, needle := range []string{"\x1b", "\r", "\n", "forged", "quiet 01", strings.Repeat("q", 65)} {
+			if found := tablesContaining(t, a.db, needle); len(found) != 0 {
+				t.Errorf("%q was recorded in %v", needle, found)
+			}
+		}
+		if n := countRows(t, a.db, "audit_events"); n != 0 {
+			t.Errorf("audit_events has %d rows, want none: %v", n, auditKinds(t, a.db))
+		}
+		if n := countRows(t, a.db, "login_failures"); n != 0 {
+			t.Errorf("login_failures has %d rows, want none", n)
+		}
+		// The account itself is not locked by them.
+		if res := loginAs(t, newFakeBrowser(a), "quiet01", "the quiet passphrase"); res.Status != http.StatusSeeOther {
+			t.Errorf("the real ID afterwards: status %d, want 303", res.Status)
+		}
+	})
+}
+
 // TestLoginLockout checks the pause after repeated failures: it applies to
 // the right password too, looks the same for IDs that do not exist, ends
 // with the window, and a completed reset lifts it at once.
@@ -272,9 +376,7 @@ func TestLoginLockout(t *testing.T) {
 			t.Fatalf("locked again: status %d, want 429", res.Status)
 		}
 		b := openedBrowser(t, a, issueToken(t, a, acct))
-		if res := b.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}); res.Status != http.StatusOK {
-			t.Fatalf("reset: status %d", res.Status)
-		}
+		b.setNewPassword(t, resetFormPath, goodPassword)
 		if res := loginAs(t, newFakeBrowser(a), "locked01", goodPassword); res.Status != http.StatusSeeOther {
 			t.Errorf("login right after the reset: status %d, want 303\n%s", res.Status, describe(res.Body))
 		}
@@ -566,9 +668,7 @@ func TestLoginRacingAResetDoesNotSurviveIt(t *testing.T) {
 				thief.post(t, "/login", url.Values{"login_id": {acct.LoginID}, "password": {oldPassword}})
 			}()
 			time.Sleep(time.Duration(i) * 15 * time.Millisecond)
-			if res := merchant.post(t, views.PathReset, url.Values{"password": {newPassword}, "password_confirm": {newPassword}}); res.Status != http.StatusOK {
-				t.Fatalf("reset: status %d", res.Status)
-			}
+			merchant.setNewPassword(t, views.PathReset, newPassword)
 			<-done
 
 			if res := thief.get(t, "/"); res.Status == http.StatusOK {

@@ -81,6 +81,12 @@ func TestMailRendering(t *testing.T) {
 			}
 			reset := queuedMessage(t, a, mailKindReset)
 			resetURL := "https://reset.example.test/password-resetting/reset?token=" + token + "&lang=" + locale
+			tok, err := db.LookupResetToken(ctx, a.db, hash)
+			if err != nil || tok == nil {
+				t.Fatalf("the queued link is not stored: %v", err)
+			}
+			reportKey := a.reportKey(tok)
+			reportURL := "https://reset.example.test/password-resetting/report?token=" + reportKey + "&lang=" + locale
 			// The mailed link opens the new-password page (before it is used below).
 			u, _ := url.Parse(resetURL)
 			if res := get(t, a, u.RequestURI()); res.Status != 303 {
@@ -99,7 +105,7 @@ func TestMailRendering(t *testing.T) {
 				m     Message
 				links []string
 			}{
-				{mailKindReset, reset, []string{resetURL}},
+				{mailKindReset, reset, []string{resetURL, reportURL}},
 				{mailKindPasswordChanged, changed, []string{requestURL, loginURL}},
 			} {
 				m := tc.m
@@ -108,7 +114,8 @@ func TestMailRendering(t *testing.T) {
 				}
 				// The text part, with the one random thing in it masked.
 				text := "From: " + m.From + "\nTo: " + m.To + "\nSubject: " + m.Subject + "\n\n" + m.Text
-				assertGolden(t, tc.kind+"."+locale+".txt", strings.ReplaceAll(text, token, "TOKEN"))
+				text = strings.ReplaceAll(strings.ReplaceAll(text, token, "TOKEN"), reportKey, "REPORT-KEY")
+				assertGolden(t, tc.kind+"."+locale+".txt", text)
 
 				lines := strings.Split(m.Text, "\n")
 				doc, err := goquery.NewDocumentFromReader(strings.NewReader(m.HTML))
@@ -153,7 +160,7 @@ func TestMailRendering(t *testing.T) {
 func TestMailTextParts(t *testing.T) {
 	t.Parallel()
 	for _, lang := range []views.Lang{views.Ja, views.En} {
-		m := views.ResetMail{Lang: lang, SiteName: "S", StoreName: "St", URL: "https://x.test/r?token=T", ExpiresAt: testStart}
+		m := views.ResetMail{Lang: lang, SiteName: "S", StoreName: "St", URL: "https://x.test/r?token=T", ReportURL: "https://x.test/report?token=R", ExpiresAt: testStart}
 		var html bytes.Buffer
 		if err := views.ResetMailHTML(m).Render(context.Background(), &html); err != nil {
 			t.Fatal(err)
@@ -161,6 +168,12 @@ func TestMailTextParts(t *testing.T) {
 		for part, body := range map[string]string{"text": views.ResetMailPlain(m), "html": html.String()} {
 			if strings.Count(body, "https://x.test/r?token=T") != map[string]int{"text": 1, "html": 2}[part] {
 				t.Errorf("%s %s part: link count wrong:\n%s", lang, part, body)
+			}
+			if strings.Count(body, "https://x.test/report?token=R") != map[string]int{"text": 1, "html": 2}[part] {
+				t.Errorf("%s %s part: report link count wrong:\n%s", lang, part, body)
+			}
+			if !strings.Contains(body, views.T(lang).ResetMail.Report) {
+				t.Errorf("%s %s part: no 「心当たりがない場合」 link label", lang, part)
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -14,32 +16,27 @@ import (
 	"aikagi/views"
 )
 
-const resetCookie = "aikagi_reset"
+// The reset cookies carry links from the mail to the form (Path=/, as the
+// __Host- prefix requires).
+const (
+	resetCookie     = "aikagi_reset"      // the link the form changes the password of
+	resetNextCookie = "aikagi_reset_next" // a link for another account, opened while one was held; used only when the merchant chooses it
+)
 
-// showNewPasswordForm is step 5. Opened from the mail (?token=…), it checks
-// the link without using it up (mail scanners open links too), moves the
-// token into a cookie (Path=/, as the __Host- prefix requires) and
-// redirects to the bare URL, so the token leaves the address bar and the
-// history. Then it shows the form.
+// doneReceiptTTL is how long the done page's address shows it again (a
+// reload, the back button) after the password was set; later it leads to
+// the login page, so an old history entry claims nothing.
+const doneReceiptTTL = time.Hour
+
+// showNewPasswordForm is step 5. Opened from the mail (?token=…), it
+// hands over to openResetLink. Otherwise it shows the form for the link the
+// browser holds, naming its account, or asks which link to use when a
+// second one for another account was opened meanwhile.
 func (a *App) showNewPasswordForm(c *fiber.Ctx) error {
-	t := views.T(a.lang(c))
 	if token := c.Query("token"); token != "" {
-		tok, _, err := a.checkResetLink(c, token)
-		if err != nil {
-			return err
-		}
-		c.Cookie(&fiber.Cookie{
-			Name:     a.cfg.cookieName(resetCookie),
-			Value:    token,
-			Path:     "/",
-			Expires:  tok.ExpiresAt,
-			HTTPOnly: true,
-			Secure:   a.cfg.HTTPS(),
-			SameSite: fiber.CookieSameSiteLaxMode,
-		})
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.Redirect(t.Href(views.PathReset)+"&opened=1", fiber.StatusSeeOther)
+		return a.openResetLink(c, token)
 	}
+	t := views.T(a.lang(c))
 	token := c.Cookies(a.cfg.cookieName(resetCookie))
 	if token == "" {
 		if c.Query("opened") != "" {
@@ -49,12 +46,132 @@ func (a *App) showNewPasswordForm(c *fiber.Ctx) error {
 	}
 	_, acct, err := a.checkResetLink(c, token)
 	if err != nil {
-		a.clearResetCookie(c)
+		a.clearResetCookies(c)
 		return err
 	}
-	return a.render(c, fiber.StatusOK, t.NewPasswordTitle, views.NewPasswordFormView(views.NewPasswordForm{
-		T: t, LoginID: acct.LoginID, MinLength: a.cfg.PasswordMinLength,
-	}))
+	next, nextAcct, err := a.waitingResetLink(c, acct)
+	if err != nil {
+		return err
+	}
+	if nextAcct != nil {
+		return a.render(c, fiber.StatusOK, t.ChooseLinkTitle, views.ChooseResetLinkView(views.LinkChoiceView{
+			T: t, Held: resetAccount(acct), Next: resetAccount(nextAcct), HeldMark: a.linkMark(token), NextMark: a.linkMark(next),
+		}))
+	}
+	return a.render(c, fiber.StatusOK, t.NewPasswordTitle, views.NewPasswordFormView(a.newPasswordForm(t, acct, token)))
+}
+
+// openResetLink checks the link of the mail without using it up (mail
+// scanners open links too), moves the token into a cookie and redirects to
+// the bare URL, so the token leaves the address bar and the history. A
+// browser that already holds a usable link for another account keeps it:
+// the new link waits in its own cookie until the merchant chooses, since a
+// cross-site navigation can open a stranger's link here.
+func (a *App) openResetLink(c *fiber.Ctx, token string) error {
+	t := views.T(a.lang(c))
+	tok, acct, err := a.checkResetLink(c, token)
+	if err != nil {
+		return err
+	}
+	target := t.Href(views.PathReset) + "&opened=1"
+	if held := c.Cookies(a.cfg.cookieName(resetCookie)); held != "" && held != token {
+		_, heldAcct, err := a.usableResetLink(c.UserContext(), held)
+		if err != nil {
+			return err
+		}
+		if heldAcct != nil && heldAcct.ID != acct.ID {
+			a.setResetCookie(c, resetNextCookie, token, tok.ExpiresAt)
+			return redirectNoStore(c, target)
+		}
+	}
+	a.setResetCookie(c, resetCookie, token, tok.ExpiresAt)
+	a.clearResetCookie(c, resetNextCookie)
+	return redirectNoStore(c, target)
+}
+
+// waitingResetLink returns the link waiting in resetNextCookie and its
+// account when it can still be used and is for another account than held's;
+// otherwise it drops the cookie and returns nil.
+func (a *App) waitingResetLink(c *fiber.Ctx, held *db.Account) (string, *db.Account, error) {
+	next := c.Cookies(a.cfg.cookieName(resetNextCookie))
+	if next == "" {
+		return "", nil, nil
+	}
+	_, acct, err := a.usableResetLink(c.UserContext(), next)
+	if err != nil {
+		return "", nil, err
+	}
+	if acct == nil || acct.ID == held.ID {
+		a.clearResetCookie(c, resetNextCookie)
+		return "", nil, nil
+	}
+	return next, acct, nil
+}
+
+// chooseResetLink answers the page that asks which link to use. Only this
+// POST, which the cross-site check guards, moves the waiting link into
+// place. The marks say which links the page showed: when the browser holds
+// others by now (another tab, another link opened), nothing changes and the
+// current state is shown instead.
+func (a *App) chooseResetLink(c *fiber.Ctx) error {
+	form, err := parseForm(c, "choice", "held", "next")
+	if err != nil {
+		return err
+	}
+	t := views.T(a.lang(c))
+	held := c.Cookies(a.cfg.cookieName(resetCookie))
+	next := c.Cookies(a.cfg.cookieName(resetNextCookie))
+	if held == "" {
+		return problem(fiber.StatusBadRequest, views.LinkNeedsCookie, nil)
+	}
+	back := t.Href(views.PathReset)
+	if next == "" || form["held"] != a.linkMark(held) || form["next"] != a.linkMark(next) {
+		return redirectNoStore(c, back)
+	}
+	switch views.LinkChoice(form["choice"]) {
+	case views.KeepHeldLink:
+		a.clearResetCookie(c, resetNextCookie)
+	case views.SwitchToNextLink:
+		tok, _, err := a.checkResetLink(c, next)
+		a.clearResetCookie(c, resetNextCookie)
+		if err != nil {
+			return err
+		}
+		a.setResetCookie(c, resetCookie, next, tok.ExpiresAt)
+	default:
+		return problem(fiber.StatusBadRequest, views.BadForm, fmt.Errorf("choose link: unknown choice %q", form["choice"]))
+	}
+	return redirectNoStore(c, back)
+}
+
+// showResetDone is step 6's page, where completeReset redirects (POST,
+// redirect, GET), so that a reload shows it again although the link and its
+// cookie are gone. The signed receipt in its address says a reset happened
+// recently; without one it leads to the login page.
+func (a *App) showResetDone(c *fiber.Ctx) error {
+	t := views.T(a.lang(c))
+	if _, err := a.doneReceipts.verify(c.Query("receipt"), a.now()); err != nil {
+		return redirectNoStore(c, t.Href(views.PathLogin))
+	}
+	return a.render(c, fiber.StatusOK, t.DoneTitle, views.ResetDoneView(t))
+}
+
+// newPasswordForm is the empty form of step 5 for acct's link token.
+func (a *App) newPasswordForm(t *views.Text, acct *db.Account, token string) views.NewPasswordForm {
+	return views.NewPasswordForm{
+		T: t, LoginID: acct.LoginID, StoreName: acct.StoreName, LinkMark: a.linkMark(token), MinLength: a.cfg.PasswordMinLength,
+	}
+}
+
+// redirectNoStore answers 303 See Other; like every page of the link, the
+// redirect is not kept in any cache.
+func redirectNoStore(c *fiber.Ctx, target string) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+func resetAccount(acct *db.Account) views.ResetAccount {
+	return views.ResetAccount{LoginID: acct.LoginID, StoreName: acct.StoreName}
 }
 
 // completeReset is step 6: check the new password, then in one transaction
@@ -73,11 +190,17 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 	}
 	_, acct, err := a.checkResetLink(c, token)
 	if err != nil {
-		a.clearResetCookie(c)
+		a.clearResetCookies(c)
 		return err
 	}
+	if mark, ok := form["link"]; ok && mark != a.linkMark(token) {
+		// The page was shown for a link this browser no longer holds
+		// (another tab switched links): show the current one rather than
+		// change its account's password unseen.
+		return redirectNoStore(c, t.Href(views.PathReset))
+	}
 	password, confirm := form["password"], form["password_confirm"]
-	view := views.NewPasswordForm{T: t, LoginID: acct.LoginID, MinLength: a.cfg.PasswordMinLength}
+	view := a.newPasswordForm(t, acct, token)
 
 	// The no-JavaScript show/hide button: show the form again, unchanged.
 	if reveal, ok := form["reveal"]; ok {
@@ -111,14 +234,15 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		// Another submission of the same link won the race, or it expired
 		// meanwhile: say which.
 		_, _, err := a.checkResetLink(c, token)
-		a.clearResetCookie(c)
+		a.clearResetCookies(c)
 		if err == nil {
 			err = problem(fiber.StatusGone, views.LinkUsed, nil)
 		}
 		return err
 	}
-	a.clearResetCookie(c)
-	return a.render(c, fiber.StatusOK, t.DoneTitle, views.ResetDoneView(t))
+	a.clearResetCookies(c)
+	receipt := a.doneReceipts.sign(requestState{IssuedAt: a.now().Unix()})
+	return redirectNoStore(c, t.Href(views.PathResetDone)+"&receipt="+receipt)
 }
 
 // changePassword is the transaction of step 6. used is false when the token
@@ -176,11 +300,9 @@ func (a *App) changePassword(ctx context.Context, acct *db.Account, token, hash 
 // returns the page saying why it cannot (and audits the refusal).
 func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Account, error) {
 	ctx := c.UserContext()
-	var tok *db.ResetToken
-	if raw, err := base64.RawURLEncoding.DecodeString(token); err == nil && len(raw) == 32 {
-		if tok, err = db.LookupResetToken(ctx, a.db, hashSecret(token)); err != nil {
-			return nil, nil, err
-		}
+	tok, err := lookupResetLink(ctx, a.db, token)
+	if err != nil {
+		return nil, nil, err
 	}
 	state := tok.State(a.now())
 	if state == db.TokenValid {
@@ -201,7 +323,7 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+limitKey(who.IP)); err != nil {
 			return nil, nil, err
 		} else if !ok {
-			return nil, nil, a.limited(ctx, who, "unknown links per IP", a.cfg.Limits.LinkGuessesPerIP)
+			return nil, nil, a.limited(ctx, who, limitLinksPerIP, a.cfg.Limits.LinkGuessesPerIP)
 		}
 	case db.TokenExpired:
 		status, prob = fiber.StatusGone, views.LinkExpired
@@ -221,9 +343,55 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 	return nil, nil, problem(status, prob, nil)
 }
 
-func (a *App) clearResetCookie(c *fiber.Ctx) {
+// lookupResetLink finds the stored link of token, or nil; tokens of the
+// wrong shape are not looked up.
+func lookupResetLink(ctx context.Context, idb bun.IDB, token string) (*db.ResetToken, error) {
+	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 32 {
+		return nil, nil
+	}
+	return db.LookupResetToken(ctx, idb, hashSecret(token))
+}
+
+// usableResetLink is the account a link held in a cookie can still change,
+// or nil. Unlike checkResetLink it records nothing: the merchant did not
+// open that link just now.
+func (a *App) usableResetLink(ctx context.Context, token string) (*db.ResetToken, *db.Account, error) {
+	tok, err := lookupResetLink(ctx, a.db, token)
+	if err != nil || tok.State(a.now()) != db.TokenValid {
+		return nil, nil, err
+	}
+	acct, err := db.GetAccount(ctx, a.db, tok.AccountID)
+	if err != nil || acct == nil {
+		return nil, nil, err
+	}
+	return tok, acct, nil
+}
+
+// linkMark names a link on a page without giving it away: a keyed hash,
+// shortened.
+func (a *App) linkMark(token string) string {
+	m := hmac.New(sha256.New, a.linkMarkKey)
+	m.Write([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
+}
+
+func (a *App) setResetCookie(c *fiber.Ctx, name, token string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{
-		Name: a.cfg.cookieName(resetCookie), Value: "", Path: "/", Expires: time.Unix(0, 0),
+		Name: a.cfg.cookieName(name), Value: token, Path: "/", Expires: expires,
 		HTTPOnly: true, Secure: a.cfg.HTTPS(), SameSite: fiber.CookieSameSiteLaxMode,
 	})
+}
+
+// clearResetCookie deletes the cookie name when the request carried it.
+func (a *App) clearResetCookie(c *fiber.Ctx, name string) {
+	if c.Cookies(a.cfg.cookieName(name)) == "" {
+		return
+	}
+	a.setResetCookie(c, name, "", time.Unix(0, 0))
+}
+
+// clearResetCookies deletes both reset cookies: the link is done with.
+func (a *App) clearResetCookies(c *fiber.Ctx) {
+	a.clearResetCookie(c, resetCookie)
+	a.clearResetCookie(c, resetNextCookie)
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -59,9 +61,10 @@ func TestConcurrentSubmissionsUseTheLinkOnce(t *testing.T) {
 		body := url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}.Encode()
 
 		type result struct {
-			status int
-			body   string
-			err    error
+			status   int
+			location string
+			body     string
+			err      error
 		}
 		results := make([]result, n)
 		start := make(chan struct{})
@@ -82,7 +85,7 @@ func TestConcurrentSubmissionsUseTheLinkOnce(t *testing.T) {
 				}
 				defer res.Body.Close()
 				b, err := io.ReadAll(res.Body)
-				results[i] = result{status: res.StatusCode, body: string(b), err: err}
+				results[i] = result{status: res.StatusCode, location: res.Header.Get("Location"), body: string(b), err: err}
 			}()
 		}
 		close(start)
@@ -95,9 +98,9 @@ func TestConcurrentSubmissionsUseTheLinkOnce(t *testing.T) {
 			}
 			statuses[r.status]++
 			switch r.status {
-			case http.StatusOK:
-				if !strings.Contains(r.body, "パスワード再設定完了") {
-					t.Errorf("submission %d: 200 without the done page", i)
+			case http.StatusSeeOther:
+				if !strings.HasPrefix(r.location, views.PathResetDone+"?") {
+					t.Errorf("submission %d: 303 to %q, not the done page", i, r.location)
 				}
 			case http.StatusGone:
 				if !strings.Contains(r.body, views.T(views.Ja).Problem(views.LinkUsed)) {
@@ -105,8 +108,8 @@ func TestConcurrentSubmissionsUseTheLinkOnce(t *testing.T) {
 				}
 			}
 		}
-		if statuses[http.StatusOK] != 1 || statuses[http.StatusGone] != n-1 {
-			t.Errorf("statuses = %v, want one 200 and %d 410", statuses, n-1)
+		if statuses[http.StatusSeeOther] != 1 || statuses[http.StatusGone] != n-1 {
+			t.Errorf("statuses = %v, want one 303 and %d 410", statuses, n-1)
 		}
 		if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordChanged); got != 1 {
 			t.Errorf("password_changed events = %d, want 1", got)
@@ -225,9 +228,7 @@ func TestRefusedLinks(t *testing.T) {
 			{"used", func(t *testing.T, a *App) string {
 				tok := issueToken(t, a, newAccount(t, a, "used01", "used01@example.jp", "ja"))
 				b := openedBrowser(t, a, tok)
-				if res := b.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}); res.Status != http.StatusOK {
-					t.Fatalf("reset: status %d", res.Status)
-				}
+				b.setNewPassword(t, resetFormPath, goodPassword)
 				return tok
 			}, http.StatusGone, views.LinkUsed},
 			{"revoked by a newer request", func(t *testing.T, a *App) string {
@@ -419,7 +420,7 @@ func TestResetPagesInEnglish(t *testing.T) {
 		t.Errorf("short password error = %q, want %q", got, want)
 	}
 
-	res = b.post(t, form, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}})
+	res = b.follow(t, b.setNewPassword(t, form, goodPassword))
 	assertFullPage(t, res, "en", en.DoneTitle)
 	if href, _ := res.Doc(t).Find(`#flow a[href^="/login"]`).Attr("href"); href != "/login?lang=en" {
 		t.Errorf("done page login link = %q", href)
@@ -478,10 +479,7 @@ func TestPasswordMinLengthSetting(t *testing.T) {
 	}
 
 	sixteen := "sixteen chars!!!"
-	res = b.post(t, resetFormPath, url.Values{"password": {sixteen}, "password_confirm": {sixteen}})
-	if res.Status != http.StatusOK {
-		t.Fatalf("16 characters: status %d, want 200\n%s", res.Status, describe(res.Body))
-	}
+	res = b.follow(t, b.setNewPassword(t, resetFormPath, sixteen))
 	assertFullPage(t, res, "ja", ja.DoneTitle)
 }
 
@@ -547,21 +545,30 @@ func TestPasswordRefusalsThroughForm(t *testing.T) {
 	}
 }
 
-// TestNewPasswordStoredVerbatim checks that the new password is not
-// normalised: full-width characters stay what they are.
-func TestNewPasswordStoredVerbatim(t *testing.T) {
+// TestNewPasswordNormalised checks that the new password is hashed in its
+// NFKC form: typed in full width on a phone, it works typed in half width
+// on a PC, and the other way round; case and spaces still count.
+func TestNewPasswordNormalised(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, "sqlite")
-	acct := newAccount(t, a, "verbatim01", "verbatim01@example.jp", "ja")
+	acct := newAccount(t, a, "nfkc01", "nfkc01@example.jp", "ja")
 	const typed = "ｆｕｌｌ ｗｉｄｔｈ パスフレーズ"
 	b := openedBrowser(t, a, issueToken(t, a, acct))
-	if res := b.post(t, resetFormPath, url.Values{"password": {typed}, "password_confirm": {typed}}); res.Status != http.StatusOK {
+	res := b.post(t, resetFormPath, url.Values{"password": {typed}, "password_confirm": {"full width パスフレーズ"}})
+	if res.Status != http.StatusSeeOther {
 		t.Fatalf("reset: status %d\n%s", res.Status, describe(res.Body))
 	}
 	hash := storedHash(t, a, acct.ID)
-	for pw, want := range map[string]bool{typed: true, "full width パスフレーズ": false} {
-		if ok, _, err := a.verifyPassword(context.Background(), hash, pw); err != nil || ok != want {
-			t.Errorf("verify %q = %v, %v; want %v", pw, ok, err, want)
+	for pw, want := range map[string]bool{
+		typed:               true,
+		"full width パスフレーズ": true,
+		"ｆｕｌｌ　ｗｉｄｔｈ　ﾊﾟｽﾌﾚｰｽﾞ": true,
+		"FULL WIDTH パスフレーズ":   false,
+		"fullwidth パスフレーズ":    false,
+		" full width パスフレーズ":  false,
+	} {
+		if ok, upgrade, err := a.verifyPassword(context.Background(), hash, pw); err != nil || ok != want || upgrade {
+			t.Errorf("verify %q = %v (upgrade %v), %v; want %v", pw, ok, upgrade, err, want)
 		}
 	}
 }
@@ -596,9 +603,7 @@ func TestResetRevokesOtherLinksAndSessions(t *testing.T) {
 		theirs.post(t, "/login", url.Values{"login_id": {"sidefx02"}, "password": {"original password 2"}})
 
 		b := openedBrowser(t, a, token)
-		if res := b.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}); res.Status != http.StatusOK {
-			t.Fatalf("reset: status %d", res.Status)
-		}
+		b.setNewPassword(t, resetFormPath, goodPassword)
 		if st := tokenState(t, a, spare); st != db.TokenRevoked {
 			t.Errorf("the account's other link is %v, want revoked", st)
 		}
@@ -635,7 +640,7 @@ func TestResetPagesNeverFramed(t *testing.T) {
 		"form":         b.get(t, resetFormPath),
 		"reveal":       b.post(t, resetFormPath, url.Values{"password": {"a"}, "password_confirm": {"a"}, "reveal": {"1"}}),
 		"refused form": b.post(t, resetFormPath, url.Values{"password": {"a"}, "password_confirm": {"a"}}),
-		"done":         b.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}),
+		"done":         b.follow(t, b.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}})),
 		"invalid link": get(t, a, resetLink("nonsense", "")),
 	}
 	for name, res := range pages {
@@ -676,9 +681,7 @@ func TestNoticeInAccountLanguage(t *testing.T) {
 	a := newTestApp(t, "sqlite")
 	acct := newAccount(t, a, "notice01", "Notice01@Example.com", "en")
 	b := openedBrowser(t, a, issueToken(t, a, acct))
-	if res := b.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}}); res.Status != http.StatusOK {
-		t.Fatalf("reset: status %d", res.Status)
-	}
+	b.setNewPassword(t, resetFormPath, goodPassword)
 	if sent, err := a.deliverDue(context.Background()); err != nil || sent != 1 {
 		t.Fatalf("deliver: %d, %v", sent, err)
 	}
@@ -690,5 +693,260 @@ func TestNoticeInAccountLanguage(t *testing.T) {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("notice text lacks %q:\n%s", want, m.Text)
 		}
+	}
+}
+
+// TestResetPageNamesTheAccount checks that the form says whose password it
+// changes: login ID and store name, in both languages.
+func TestResetPageNamesTheAccount(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite")
+	acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "ja", PasswordHash: hashArgon2id("initial password 1")}
+	if err := db.CreateAccount(context.Background(), a.db, acct, a.now()); err != nil {
+		t.Fatal(err)
+	}
+	b := openedBrowser(t, a, issueToken(t, a, acct))
+	for lang, want := range map[views.Lang]string{
+		views.Ja: "taro-01(山田商店)の新しいパスワード",
+		views.En: "New password for taro-01 (山田商店)",
+	} {
+		res := b.get(t, views.PathReset+"?lang="+string(lang))
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s form: status %d", lang, res.Status)
+		}
+		doc := res.Doc(t)
+		if got := strings.TrimSpace(doc.Find("#flow #reset-account").Text()); got != want {
+			t.Errorf("%s: account shown as %q, want %q", lang, got, want)
+		}
+		if v, _ := doc.Find(`input[name="username"]`).Attr("value"); v != "taro-01" {
+			t.Errorf("%s: username field = %q", lang, v)
+		}
+	}
+	// The name stays on the page when the password is refused.
+	res := b.post(t, resetFormPath, url.Values{"password": {"short"}, "password_confirm": {"short"}})
+	if got := strings.TrimSpace(res.Doc(t).Find("#reset-account").Text()); got != "taro-01(山田商店)の新しいパスワード" {
+		t.Errorf("refused password: account shown as %q", got)
+	}
+}
+
+// TestPlantedLinkDoesNotReplaceHeldLink plays the attack of two browsers:
+// the victim holds the link of account A; the attacker's own link for B is
+// opened in the victim's browser by a cross-site navigation. The victim's
+// link stays in place, the page asks which account to reset, naming both,
+// and only the page's own POST switches.
+func TestPlantedLinkDoesNotReplaceHeldLink(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		ja := views.T(views.Ja)
+		victim := newAccount(t, a, "victim01", "victim01@example.jp", "ja")
+		attacker := newAccount(t, a, "attacker01", "attacker01@example.jp", "ja")
+		victimToken := issueToken(t, a, victim)
+		b := openedBrowser(t, a, victimToken) // the victim's browser
+		attackerToken := issueToken(t, a, attacker)
+
+		// The attacker's link, opened by a navigation from another site.
+		res := b.get(t, resetLink(attackerToken, ""), withHeader("Sec-Fetch-Site", "cross-site"))
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("planted link: status %d\n%s", res.Status, describe(res.Body))
+		}
+		assertTokenPageHeaders(t, res)
+		if got := b.jar["__Host-aikagi_reset"]; got != victimToken {
+			t.Fatal("the planted link replaced the held one")
+		}
+		res = b.follow(t, res)
+		if res.Status != http.StatusOK {
+			t.Fatalf("choice page: status %d\n%s", res.Status, describe(res.Body))
+		}
+		assertTokenPageHeaders(t, res)
+		assertFullPage(t, res, "ja", ja.ChooseLinkTitle)
+		doc := res.Doc(t)
+		if doc.Find("form[data-password-form]").Length() != 0 {
+			t.Error("the choice page offers the password form")
+		}
+		for id, acct := range map[string]*db.Account{"held-account": victim, "next-account": attacker} {
+			want := acct.LoginID + "(" + acct.StoreName + ")"
+			if got := strings.TrimSpace(doc.Find("#" + id).Text()); got != want {
+				t.Errorf("#%s = %q, want %q", id, got, want)
+			}
+		}
+		form := doc.Find(`form[action="/password-resetting/choose?lang=ja"][method="post"]`)
+		if form.Length() != 1 || form.Find(`button[name="choice"][value="keep"]`).Length() != 1 || form.Find(`button[name="choice"][value="switch"]`).Length() != 1 {
+			t.Fatalf("no POST form with keep and switch buttons:\n%s", describe(res.Body))
+		}
+		choice := url.Values{}
+		form.Find(`input[type="hidden"]`).Each(func(_ int, in *goquery.Selection) {
+			name, _ := in.Attr("name")
+			value, _ := in.Attr("value")
+			choice.Set(name, value)
+		})
+		for _, tok := range []string{victimToken, attackerToken} {
+			if strings.Contains(string(res.Body), tok) {
+				t.Error("the choice page contains a raw token")
+			}
+		}
+		// Reloading the page or opening the form changes nothing.
+		if res := b.get(t, resetFormPath); res.Doc(t).Find("#next-account").Length() != 1 || b.jar["__Host-aikagi_reset"] != victimToken {
+			t.Error("reloading the choice page switched links")
+		}
+
+		// Another site posting the choice is refused, whatever it sends.
+		choice.Set("choice", "switch")
+		res = b.post(t, "/password-resetting/choose?lang=ja", choice, withHeader("Sec-Fetch-Site", "cross-site"), withHeader("Origin", "https://evil.example"))
+		if res.Status != http.StatusForbidden || b.jar["__Host-aikagi_reset"] != victimToken {
+			t.Fatalf("cross-site switch: status %d, held link changed %v", res.Status, b.jar["__Host-aikagi_reset"] != victimToken)
+		}
+		// A choice made on a page for other links changes nothing.
+		stale := url.Values{"choice": {"switch"}, "held": {choice.Get("held")}, "next": {"c29tZXRoaW5nIGVsc2U"}}
+		if res := b.post(t, "/password-resetting/choose?lang=ja", stale); res.Status != http.StatusSeeOther || b.jar["__Host-aikagi_reset"] != victimToken {
+			t.Fatalf("stale choice: status %d, held link changed %v", res.Status, b.jar["__Host-aikagi_reset"] != victimToken)
+		}
+
+		// The page's own button switches.
+		res = b.post(t, "/password-resetting/choose?lang=ja", choice)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/password-resetting/reset?lang=ja" {
+			t.Fatalf("switch: status %d, Location %q", res.Status, res.Header.Get("Location"))
+		}
+		assertTokenPageHeaders(t, res)
+		if got := b.jar["__Host-aikagi_reset"]; got != attackerToken {
+			t.Fatal("switch did not move the chosen link into place")
+		}
+		if _, ok := b.jar["__Host-aikagi_reset_next"]; ok {
+			t.Error("switch left the waiting link behind")
+		}
+		res = b.follow(t, res)
+		if got := strings.TrimSpace(res.Doc(t).Find("#reset-account").Text()); got != "attacker01(テスト商店 attacker01)の新しいパスワード" {
+			t.Errorf("after the switch the form names %q", got)
+		}
+		// Both links are still unused: choosing uses nothing up.
+		for _, tok := range []string{victimToken, attackerToken} {
+			if st := tokenState(t, a, tok); st != db.TokenValid {
+				t.Errorf("a link is %v after choosing, want valid", st)
+			}
+		}
+	})
+}
+
+// TestSecondLinkChoices checks the other ways a second link can arrive:
+// keeping the held link, a link for the same account, a held link that is
+// no longer usable, and a form page left open in another tab.
+func TestSecondLinkChoices(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite")
+	ja := views.T(views.Ja)
+	first := newAccount(t, a, "first01", "first01@example.jp", "ja")
+	second := newAccount(t, a, "second01", "second01@example.jp", "ja")
+
+	t.Run("keep", func(t *testing.T) {
+		held, next := issueToken(t, a, first), issueToken(t, a, second)
+		b := openedBrowser(t, a, held)
+		res := b.follow(t, b.get(t, resetLink(next, "")))
+		choice := url.Values{"choice": {"keep"}}
+		res.Doc(t).Find(`form input[type="hidden"]`).Each(func(_ int, in *goquery.Selection) {
+			name, _ := in.Attr("name")
+			value, _ := in.Attr("value")
+			choice.Set(name, value)
+		})
+		res = b.follow(t, b.post(t, "/password-resetting/choose?lang=ja", choice))
+		assertFullPage(t, res, "ja", ja.NewPasswordTitle)
+		if b.jar["__Host-aikagi_reset"] != held {
+			t.Error("keep changed the held link")
+		}
+		if _, ok := b.jar["__Host-aikagi_reset_next"]; ok {
+			t.Error("keep left the waiting link behind")
+		}
+	})
+
+	t.Run("same account", func(t *testing.T) {
+		older := issueToken(t, a, first)
+		b := openedBrowser(t, a, older)
+		// An operator's second live link for the same account.
+		newer, hash := newSecret()
+		if _, err := a.db.NewInsert().Model(&db.ResetToken{
+			AccountID: first.ID, TokenHash: hash, CreatedAt: db.Stamp(a.now()), ExpiresAt: db.Stamp(a.now().Add(time.Hour)),
+		}).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		res := b.follow(t, b.get(t, resetLink(newer, "")))
+		assertFullPage(t, res, "ja", ja.NewPasswordTitle)
+		if b.jar["__Host-aikagi_reset"] != newer {
+			t.Error("a newer link for the same account did not replace the held one")
+		}
+	})
+
+	t.Run("held link no longer usable", func(t *testing.T) {
+		held := issueToken(t, a, first)
+		b := openedBrowser(t, a, held)
+		issueToken(t, a, first) // revokes held
+		next := issueToken(t, a, second)
+		res := b.follow(t, b.get(t, resetLink(next, "")))
+		assertFullPage(t, res, "ja", ja.NewPasswordTitle)
+		if b.jar["__Host-aikagi_reset"] != next {
+			t.Error("a dead held link was kept over a usable one")
+		}
+	})
+
+	t.Run("form left open in another tab", func(t *testing.T) {
+		held, next := issueToken(t, a, first), issueToken(t, a, second)
+		b := openedBrowser(t, a, held)
+		mark, _ := b.get(t, resetFormPath).Doc(t).Find(`input[name="link"]`).Attr("value")
+		if mark == "" {
+			t.Fatal("the form carries no link mark")
+		}
+		b.jar["__Host-aikagi_reset"] = next // switched in the other tab
+		res := b.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}, "link": {mark}})
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/password-resetting/reset?lang=ja" {
+			t.Fatalf("stale form: status %d, Location %q; want 303 back to the form", res.Status, res.Header.Get("Location"))
+		}
+		if got := storedHash(t, a, second.ID); got != second.PasswordHash {
+			t.Error("a form shown for one account changed another's password")
+		}
+		if st := tokenState(t, a, next); st != db.TokenValid {
+			t.Errorf("the other link is %v, want valid", st)
+		}
+	})
+}
+
+// TestResetDonePageReloads checks POST, redirect, GET after the password
+// is set: the done page shows again on reload, without the cookie, until
+// its receipt is stale; a forged receipt leads to the login page.
+func TestResetDonePageReloads(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite")
+	ja := views.T(views.Ja)
+	acct := newAccount(t, a, "reload01", "reload01@example.jp", "ja")
+	b := openedBrowser(t, a, issueToken(t, a, acct))
+	res := b.setNewPassword(t, resetFormPath, goodPassword)
+	done := res.Header.Get("Location")
+	if len(b.jar) != 0 {
+		t.Errorf("cookies left after the reset: %v", b.jar)
+	}
+	for i := range 3 {
+		res = b.get(t, done)
+		if res.Status != http.StatusOK {
+			t.Fatalf("load %d of the done page: status %d\n%s", i, res.Status, describe(res.Body))
+		}
+		assertFullPage(t, res, "ja", ja.DoneTitle)
+		assertTokenPageHeaders(t, res)
+	}
+	// Another browser (or a shared link) needs no cookie either.
+	assertFullPage(t, get(t, a, done), "ja", ja.DoneTitle)
+	if n := countWhere(t, a, "audit_events", "kind", db.AuditPasswordChanged); n != 1 {
+		t.Errorf("password_changed events = %d, want 1", n)
+	}
+
+	for name, target := range map[string]string{
+		"no receipt":     views.PathResetDone + "?lang=ja",
+		"forged receipt": views.PathResetDone + "?lang=ja&receipt=" + confirmState(t, a, "forge01", "forge01@example.jp"),
+		"tampered":       done + "x",
+	} {
+		res := get(t, a, target)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login?lang=ja" {
+			t.Errorf("%s: status %d, Location %q; want 303 to the login page", name, res.Status, res.Header.Get("Location"))
+		}
+	}
+	advanceClock(a, doneReceiptTTL+time.Minute)
+	if res := get(t, a, done); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/login?lang=ja" {
+		t.Errorf("stale receipt: status %d, Location %q; want 303 to the login page", res.Status, res.Header.Get("Location"))
 	}
 }

@@ -42,6 +42,15 @@ func normalizeEmail(s string) string {
 	return strings.TrimFunc(norm.NFKC.String(s), invisible)
 }
 
+// normalizePassword is the form a password is hashed and verified in: NFKC,
+// so that a password typed in full width on a phone's input method and in
+// half width on a PC is the same password (NIST SP 800-63B 5.1.1.2). It is
+// never trimmed or case-folded: every other character the person typed
+// counts.
+func normalizePassword(s string) string {
+	return norm.NFKC.String(s)
+}
+
 // validateLoginID checks a normalised login ID.
 func validateLoginID(s string) views.Problem {
 	switch {

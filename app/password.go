@@ -32,14 +32,15 @@ const (
 	maxImportBcryptCost = 12 // see checkImportedHash
 )
 
-// hashPassword returns the argon2id PHC string of password.
+// hashPassword returns the argon2id PHC string of password, normalised as
+// the merchant will type it again (normalizePassword).
 func (a *App) hashPassword(ctx context.Context, password string) (string, error) {
 	release, err := a.acquireHashMemory(ctx, argonMemory)
 	if err != nil {
 		return "", err
 	}
 	defer release()
-	return hashArgon2id(password), nil
+	return hashArgon2id(normalizePassword(password)), nil
 }
 
 func hashArgon2id(password string) string {
@@ -115,30 +116,45 @@ func hashMemory(encoded string) uint32 {
 	return minHashWeight
 }
 
-// verifyPassword checks password against a stored hash: argon2id, or bcrypt
-// imported from the former admin site, which upgrade reports should be
-// replaced by argon2id now that the password is known.
+// verifyPassword checks password, normalised, against a stored hash:
+// argon2id, or bcrypt imported from the former admin site. upgrade reports
+// that the hash should be replaced by argon2id of the normalised password
+// now that it is known: for bcrypt, and for a hash made from the password
+// as typed before passwords were normalised (the former site stored them
+// raw), which is accepted this once.
 func (a *App) verifyPassword(ctx context.Context, encoded, password string) (ok, upgrade bool, err error) {
 	release, err := a.acquireHashMemory(ctx, hashMemory(encoded))
 	if err != nil {
 		return false, false, err
 	}
 	defer release()
+	normalized := normalizePassword(password)
+	if ok, err = verifyHash(encoded, normalized); err != nil || ok {
+		return ok, ok && isBcrypt(encoded), err
+	}
+	if normalized == password {
+		return false, false, nil
+	}
+	ok, err = verifyHash(encoded, password)
+	return ok, ok, err
+}
+
+// verifyHash checks password as given against an argon2id or bcrypt hash.
+func verifyHash(encoded, password string) (bool, error) {
 	switch {
 	case strings.HasPrefix(encoded, "$argon2id$"):
-		ok, err = verifyArgon2id(encoded, password)
-		return ok, false, err
+		return verifyArgon2id(encoded, password)
 	case isBcrypt(encoded):
-		err = bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
+		err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
-			return false, false, nil
+			return false, nil
 		}
 		if err != nil {
-			return false, false, fmt.Errorf("password: bcrypt: %w", err)
+			return false, fmt.Errorf("password: bcrypt: %w", err)
 		}
-		return true, true, nil
+		return true, nil
 	}
-	return false, false, errors.New("password: unknown hash format")
+	return false, errors.New("password: unknown hash format")
 }
 
 func isBcrypt(encoded string) bool {

@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn/frequency"
@@ -27,32 +28,39 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 
 // checkNewPassword applies the NIST SP 800-63B policy: a minimum length, a
 // generous maximum, any characters, no composition rules; refused when
-// common or when it contains the account's own identifiers. The password
-// itself is never altered; only the comparison folds width and case.
+// common, trivially guessable or when it contains the account's own
+// identifiers. The checks see the password as it will be hashed (NFKC), so
+// a confirmation typed in the other width still matches; only the
+// comparison with the blocklist and identifiers also folds case and spaces.
 func checkNewPassword(password, confirm string, minLength int, acct *db.Account) map[string]views.Problem {
 	problems := map[string]views.Problem{}
 	if p := passwordProblem(password, minLength, acct); p != "" {
 		problems["password"] = p
 	}
-	if password != "" && confirm != password {
+	if password != "" && normalizePassword(confirm) != normalizePassword(password) {
 		problems["password_confirm"] = views.PasswordMismatch
 	}
 	return problems
 }
 
 func passwordProblem(password string, minLength int, acct *db.Account) views.Problem {
-	n := utf8.RuneCountInString(password)
+	password = normalizePassword(password)
 	switch {
-	case strings.TrimSpace(password) == "":
+	case strings.TrimFunc(password, hiddenOrSpace) == "":
 		return views.PasswordRequired
-	case n < minLength:
+	case strings.ContainsFunc(password, unicode.IsControl):
+		return views.PasswordControl
+	case passwordLength(password) < minLength:
 		return views.PasswordTooShort
-	case n > maxPasswordRunes:
+	case utf8.RuneCountInString(password) > maxPasswordRunes:
 		return views.PasswordTooLong
 	}
 	folded := fold(password)
 	if _, common := commonPasswords()[folded]; common {
 		return views.PasswordCommon
+	}
+	if p := guessablePattern(folded); p != "" {
+		return p
 	}
 	local, _, _ := strings.Cut(acct.Email, "@")
 	for _, part := range []struct {
@@ -69,6 +77,20 @@ func passwordProblem(password string, minLength int, acct *db.Account) views.Pro
 		}
 	}
 	return ""
+}
+
+// passwordLength counts the characters a person typed: format characters
+// (zero-width spaces and joiners, byte order marks, word joiners) are
+// invisible and often come along with a copy, so they do not count towards
+// the minimum.
+func passwordLength(password string) int {
+	n := 0
+	for _, r := range password {
+		if !unicode.Is(unicode.Cf, r) && !unicode.IsControl(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // fold makes a comparison key: NFKC (full-width to ASCII), lower case, no

@@ -79,6 +79,7 @@ func (a *App) queueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, 
 		// The token comes first, and the account's language with it, so the
 		// page it opens speaks the mail's language.
 		URL:       a.cfg.URL(views.PathReset, nil) + "?token=" + token + "&lang=" + string(lang),
+		ReportURL: a.reportURL(tok, lang),
 		ExpiresAt: tok.ExpiresAt,
 	}
 	return tok.ExpiresAt, a.enqueueRendered(ctx, tx, mailKindReset, acct, mail.Subject(),

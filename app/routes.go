@@ -37,6 +37,10 @@ func (a *App) routes() {
 	// The link in the mail (steps 5 and 6): top level only, never framed.
 	r.Get(views.PathReset, a.showNewPasswordForm)
 	r.Post(views.PathReset, a.completeReset)
+	r.Post(views.PathChooseLink, a.chooseResetLink) // which of two links, when another account's was opened
+	r.Get(views.PathResetDone, a.showResetDone)
+	r.Get(views.PathReport, a.showReportForm) // 「心当たりがない場合」 in the mail
+	r.Post(views.PathReport, a.reportResetLink)
 
 	// Enough of the admin site to prove the new password works.
 	r.Get(views.PathLogin, a.showLogin)

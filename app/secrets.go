@@ -64,14 +64,26 @@ type stateSigner struct {
 	ttl time.Duration
 }
 
-// newStateSigner signs with SECRET_KEY and verifies with it and the old
-// keys, each derived for purpose.
-func newStateSigner(cfg Config, purpose string) stateSigner {
-	s := stateSigner{key: deriveKey(cfg.SecretKey, purpose), ttl: cfg.StateTTL}
+// derivedKeys derives purpose's key from SECRET_KEY, then from each of
+// SECRET_KEYS_OLD: the first makes what is new, all of them check what
+// comes back.
+func derivedKeys(cfg Config, purpose string) [][]byte {
+	keys := [][]byte{deriveKey(cfg.SecretKey, purpose)}
 	for _, old := range cfg.SecretKeysOld {
-		s.old = append(s.old, deriveKey(old, purpose))
+		keys = append(keys, deriveKey(old, purpose))
 	}
-	return s
+	return keys
+}
+
+// newStateSigner signs with SECRET_KEY and verifies with it and the old
+// keys, each derived for purpose; what it signs lasts FORM_TTL.
+func newStateSigner(cfg Config, purpose string) stateSigner {
+	return newStateSignerTTL(cfg, purpose, cfg.StateTTL)
+}
+
+func newStateSignerTTL(cfg Config, purpose string, ttl time.Duration) stateSigner {
+	keys := derivedKeys(cfg, purpose)
+	return stateSigner{key: keys[0], old: keys[1:], ttl: ttl}
 }
 
 func (s stateSigner) sign(v requestState) string {
@@ -134,9 +146,9 @@ func newSealer(key []byte) cipher.AEAD {
 
 // sealers are the AEADs of SECRET_KEY, then of each SECRET_KEYS_OLD.
 func sealers(cfg Config) []cipher.AEAD {
-	list := []cipher.AEAD{newSealer(deriveKey(cfg.SecretKey, "outbox-payload"))}
-	for _, old := range cfg.SecretKeysOld {
-		list = append(list, newSealer(deriveKey(old, "outbox-payload")))
+	var list []cipher.AEAD
+	for _, key := range derivedKeys(cfg, "outbox-payload") {
+		list = append(list, newSealer(key))
 	}
 	return list
 }

@@ -30,7 +30,7 @@ const (
 	AuditLoginSucceeded    = "login_succeeded"
 	AuditLoginFailed       = "login_failed"
 	AuditLoginLocked       = "login_locked"
-	AuditPasswordRehashed  = "password_rehashed" // a bcrypt hash was upgraded to argon2id
+	AuditPasswordRehashed  = "password_rehashed" // a bcrypt hash, or one of the password as typed before normalising, was replaced by argon2id
 	AuditLogout            = "logout"
 	AuditResetLimited      = "reset_request_limited"       // matched, but over a mail limit: answered, not mailed
 	AuditRateLimited       = "rate_limited"                // refused with 429 by a per-client limit
@@ -39,6 +39,10 @@ const (
 	AuditReminderLimited   = "login_id_reminder_limited" // matched, but over a mail limit: answered, not mailed
 	AuditRequestFailed     = "request_failed"            // a recorded step 3 could not be processed; nothing was sent
 	AuditRequestExpired    = "request_expired"           // a recorded step 3 waited over a day; nothing was sent
+	// AuditResetReported flags the account for support: the merchant said,
+	// through 「心当たりがない場合」 in the mail, that a reset link was not
+	// theirs; the link was revoked.
+	AuditResetReported = "reset_reported"
 )
 
 // Audit event kinds of mail delivery and its operators.

@@ -215,6 +215,70 @@ func TestConsumeResetTokenOnceUnderConcurrency(t *testing.T) {
 	})
 }
 
+// TestRevokeResetTokenOnlyWhileUsable checks the revocation of one link
+// (「心当たりがない場合」): it works once on a usable link, and never on a used,
+// expired or already revoked one, nor on another account's link.
+func TestRevokeResetTokenOnlyWhileUsable(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		a := createAccount(t, bdb, "revoke01", "revoke01@example.jp")
+		b := createAccount(t, bdb, "revoke02", "revoke02@example.jp")
+		create := func(acct *db.Account, token string, ttl time.Duration) *db.ResetToken {
+			t.Helper()
+			tok, err := db.CreateResetToken(ctx, bdb, acct.ID, hash(token), t0, ttl, "192.0.2.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		revoke := func(tok *db.ResetToken, at time.Time) bool {
+			t.Helper()
+			ok, err := db.RevokeResetToken(ctx, bdb, tok.ID, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+
+		live := create(a, "live", time.Hour)
+		other := create(b, "other", time.Hour)
+		if got, err := db.GetResetToken(ctx, bdb, live.ID); err != nil || got == nil || !bytes.Equal(got.TokenHash, hash("live")) {
+			t.Fatalf("GetResetToken = %+v, %v", got, err)
+		}
+		if got, err := db.GetResetToken(ctx, bdb, 999999); err != nil || got != nil {
+			t.Errorf("GetResetToken of an unknown ID = %+v, %v; want nil", got, err)
+		}
+		if !revoke(live, t0.Add(time.Minute)) {
+			t.Fatal("a usable link could not be revoked")
+		}
+		if revoke(live, t0.Add(2*time.Minute)) {
+			t.Error("a link was revoked twice")
+		}
+		got, _ := db.LookupResetToken(ctx, bdb, hash("live"))
+		if got.State(t0.Add(time.Minute)) != db.TokenRevoked {
+			t.Errorf("state after revoking = %v, want revoked", got.State(t0.Add(time.Minute)))
+		}
+		if got, _ := db.LookupResetToken(ctx, bdb, hash("other")); got.State(t0) != db.TokenValid {
+			t.Error("revoking one account's link touched another's")
+		}
+
+		used := create(b, "used", time.Hour) // revokes "other"
+		if _, ok, err := db.ConsumeResetToken(ctx, bdb, hash("used"), t0); err != nil || !ok {
+			t.Fatalf("consume: %v, %v", ok, err)
+		}
+		if revoke(used, t0.Add(time.Minute)) {
+			t.Error("a used link was revoked")
+		}
+		if revoke(other, t0.Add(time.Minute)) {
+			t.Error("an already revoked link was revoked again")
+		}
+		expiring := create(a, "expiring", time.Minute)
+		if revoke(expiring, t0.Add(time.Minute)) {
+			t.Error("an expired link was revoked")
+		}
+	})
+}
+
 func TestOutboxClaimSendRetry(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
 		ctx := context.Background()

@@ -83,6 +83,40 @@ func LookupResetToken(ctx context.Context, idb bun.IDB, hash []byte) (*ResetToke
 	return &t, nil
 }
 
+// GetResetToken returns the token with that ID, or nil.
+func GetResetToken(ctx context.Context, idb bun.IDB, id int64) (*ResetToken, error) {
+	var t ResetToken
+	err := idb.NewSelect().Model(&t).Where("id = ?", id).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: get reset token: %w", err)
+	}
+	return &t, nil
+}
+
+// RevokeResetToken revokes one token in one conditional statement, so that
+// it cannot be revoked after it was used (or the other way round); ok is
+// false when it was no longer usable.
+func RevokeResetToken(ctx context.Context, idb bun.IDB, id int64, now time.Time) (ok bool, err error) {
+	res, err := idb.NewUpdate().Model((*ResetToken)(nil)).
+		Set("revoked_at = ?", Stamp(now)).
+		Where("id = ?", id).
+		Where("used_at IS NULL").
+		Where("revoked_at IS NULL").
+		Where("expires_at > ?", Stamp(now)).
+		Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("db: revoke reset token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("db: revoke reset token: %w", err)
+	}
+	return n == 1, nil
+}
+
 // ConsumeResetToken uses the token up in one conditional statement, so that
 // of concurrent submissions exactly one gets its account ID; the others get
 // ok == false.

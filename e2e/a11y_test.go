@@ -17,7 +17,8 @@ import (
 // as a merchant meets them, and calls check on each with a numbered name:
 // both journeys' steps (empty, with errors, confirmation, sent), the link
 // page with and without errors, the done page, login with and without an
-// error, home, a used and an unknown link, and a missing page.
+// error, home, a used and an unknown link, the choice between two links,
+// the 「心当たりがない場合」 page and its outcome, and a missing page.
 func tour(t *testing.T, b *tab, acct account, check func(name string)) {
 	t.Helper()
 	T := b.T
@@ -73,20 +74,41 @@ func tour(t *testing.T, b *tab, acct account, check func(name string)) {
 	b.waitHeading(T.ProblemTitle(views.LinkInvalid))
 	check("12-link-invalid")
 
+	// A link for another account, opened while this browser holds one: the
+	// page asks which account to reset.
+	held, _ := b.site.sendReset(t, acct)
+	other := b.site.newAccount(t, T.Lang, "")
+	next, report := b.site.sendReset(t, other)
+	b.visit(held)
+	b.waitHeading(T.NewPasswordTitle)
+	b.visit(next)
+	b.waitHeading(T.ChooseLinkTitle)
+	check("13-choose-link")
+	b.press(`document.getElementById("keep-link")`)
+	b.waitHeading(T.NewPasswordTitle)
+
+	// 「心当たりがない場合」 in the other account's mail.
+	b.visit(report)
+	b.waitHeading(T.ReportTitle)
+	check("14-report")
+	b.press(`document.getElementById("report-link")`)
+	b.waitHeading(T.ReportDoneTitle)
+	check("15-report-done")
+
 	b.visit(T.Href(views.ReminderJourney.Enter))
 	b.waitHeading(T.ReminderTitle)
-	check("13-reminder")
+	check("16-reminder")
 	b.swap(byText(T.Confirm), T.ReminderTitle)
-	check("14-reminder-errors")
+	check("17-reminder-errors")
 	b.fill("email", acct.Email)
 	b.swap(byText(T.Confirm), T.ConfirmTitle)
-	check("15-reminder-confirm")
+	check("18-reminder-confirm")
 	b.swap(byText(T.Send), T.SentTitle)
-	check("16-reminder-sent")
+	check("19-reminder-sent")
 
 	b.visit(T.Href("/no-such-page"))
 	b.waitHeading(T.ProblemTitle(views.NotFound))
-	check("17-not-found")
+	check("20-not-found")
 }
 
 // docScreens are the tour's screens the README shows, by file name.
@@ -98,7 +120,7 @@ var docScreens = map[string]string{
 }
 
 // statusScreens announce an outcome: their heading sits in role=status.
-var statusScreens = map[string]bool{"04-sent": true, "07-done": true, "16-reminder-sent": true}
+var statusScreens = map[string]bool{"04-sent": true, "07-done": true, "15-report-done": true, "19-reminder-sent": true}
 
 // TestAccessibility runs axe-core on every screen in both languages at
 // phone size, and checks what axe cannot: the page language, fields with

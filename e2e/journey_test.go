@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
 
 	"aikagi/views"
 )
@@ -138,7 +139,11 @@ func TestJourneyWithoutJavaScript(t *testing.T) {
 	if typ := eval[string](&b.page, `document.getElementById("password").type`); typ != "text" || b.value("password") != newPassword[views.Ja] {
 		t.Errorf("after %s the password field is type=%s holding %q", T.ShowPassword, typ, b.value("password"))
 	}
-	b.expectPage(b.submit(byText(T.ChangePassword)), 200, views.PathReset, T.DoneTitle)
+	b.expectPage(b.submit(byText(T.ChangePassword)), 200, views.PathResetDone, T.DoneTitle)
+	// A reload shows the done page again (POST, redirect, GET), not the
+	// page asking for cookies.
+	b.do(chromedp.Reload())
+	b.waitHeading(T.DoneTitle)
 	b.expectPage(b.submit(byText(T.ToLogin)), 200, views.PathLogin, T.LoginTitle)
 	b.fill("login_id", acct.LoginID)
 	b.fill("password", newPassword[views.Ja])
@@ -197,6 +202,9 @@ func setNewPasswordAndLogIn(t *testing.T, b *tab, acct account, link string) {
 	}
 	if user := eval[string](&b.page, `document.querySelector("input[autocomplete=username]").value`); user != acct.LoginID {
 		t.Errorf("hidden username for password managers is %q, want %q", user, acct.LoginID)
+	}
+	if got := b.text("#reset-account"); !strings.Contains(got, acct.LoginID) || !strings.Contains(got, acct.Store) {
+		t.Errorf("the page names the account as %q, want %s and %s", got, acct.LoginID, acct.Store)
 	}
 	pw := newPassword[acct.Lang]
 	b.fill("password", pw)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -210,6 +211,26 @@ func (s *site) create(t *testing.T, acct account) {
 // mailWait bounds waitMail: generous, since it only decides when a
 // missing mail fails the test.
 const mailWait = time.Minute
+
+// sendReset has support staff send acct a reset link ("account send-reset")
+// and returns the paths of the mail's two links: the reset link and
+// 「心当たりがない場合」.
+func (s *site) sendReset(t *testing.T, acct account) (link, report string) {
+	t.Helper()
+	after := s.lastMailID()
+	var stderr strings.Builder
+	env := app.Env{Getenv: s.getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
+	if err := app.AccountCommand(context.Background(), env, []string{"send-reset", acct.LoginID}); err != nil {
+		t.Fatalf("account send-reset: %v\n%s", err, stderr.String())
+	}
+	m := s.waitMail(t, acct.Email, "", after)
+	link = regexp.MustCompile(regexp.QuoteMeta(s.base+views.PathReset) + `\?\S+`).FindString(m.Text)
+	report = regexp.MustCompile(regexp.QuoteMeta(s.base+views.PathReport) + `\?\S+`).FindString(m.Text)
+	if link == "" || report == "" {
+		t.Fatalf("the reset mail to %s lacks its links:\n%s", acct.Email, m.Text)
+	}
+	return strings.TrimPrefix(link, s.base), strings.TrimPrefix(report, s.base)
+}
 
 // waitMail waits for the mail worker to deliver a message to addr whose
 // subject contains subject, newer than message id after.

@@ -69,6 +69,12 @@ const (
 	PasswordHasLoginID Problem = "password_has_login_id"
 	PasswordHasEmail   Problem = "password_has_email"
 	PasswordHasStore   Problem = "password_has_store"
+	PasswordControl    Problem = "password_control"     // a line break, tab or other control character
+	PasswordRepeated   Problem = "password_repeated"    // one character, or a short group, over and over
+	PasswordKeyboard   Problem = "password_keyboard"    // runs along keyboard rows or columns
+	PasswordSequence   Problem = "password_sequence"    // runs of consecutive digits or letters
+	ReportLinkUsed     Problem = "report_link_used"     // 「心当たりがない場合」 for a link that was used
+	ReportLinkInactive Problem = "report_link_inactive" // 「心当たりがない場合」 for a link that expired or was revoked
 	LoginFailed        Problem = "login_failed"
 	LoginLocked        Problem = "login_locked"
 	LoginRequired      Problem = "login_required"
@@ -113,6 +119,21 @@ type Text struct {
 
 	NewPasswordTitle      string
 	NewPasswordIntro      string
+	AccountLabel          func(loginID, store string) string
+	NewPasswordFor        func(account string) string
+	ChooseLinkTitle       string
+	ChooseLinkLead        string
+	ChooseLinkHeld        string
+	ChooseLinkNext        string
+	ChooseLinkWarning     string
+	ChooseLinkKeep        func(account string) string
+	ChooseLinkSwitch      func(account string) string
+	ReportTitle           string
+	ReportLead            string
+	ReportButton          string
+	ReportIfMine          string
+	ReportDoneTitle       string
+	ReportDoneLead        string
 	Password              string
 	PasswordHint          func(min int) string
 	PasswordConfirm       string
@@ -187,6 +208,7 @@ type ResetMailText struct {
 	Expiry   func(at string) string
 	OneTime  string
 	NotYou   string
+	Report   string // the label of the 「心当たりがない場合」 link
 	Footer   func(site string) string
 	Format   func(t time.Time) string
 }
@@ -245,18 +267,33 @@ var ja = Text{
 	SentFilter: func(from string) string {
 		return fmt.Sprintf("ドメイン指定受信などの受信設定をしている場合は、「%s」からのメールを受信できるように設定してください。", from)
 	},
-	SentNoMail:       "それでも届かない場合は、入力したログインIDとメールアドレスが登録内容と異なる可能性があります。",
-	ToLogin:          "ログイン画面へ",
-	BackToStart:      "パスワード再設定依頼に戻る",
-	ErrorTitle:       "エラーが発生しました",
-	Sending:          "送信中…",
-	Required:         "必須",
-	DevMailboxName:   "開発用メールボックス",
-	NewPasswordTitle: "新しいパスワードの設定",
-	NewPasswordIntro: "新しいパスワードを2回入力し、「パスワードを変更する」を押してください。",
-	Password:         "新しいパスワード",
+	SentNoMail:        "それでも届かない場合は、入力したログインIDとメールアドレスが登録内容と異なる可能性があります。",
+	ToLogin:           "ログイン画面へ",
+	BackToStart:       "パスワード再設定依頼に戻る",
+	ErrorTitle:        "エラーが発生しました",
+	Sending:           "送信中…",
+	Required:          "必須",
+	DevMailboxName:    "開発用メールボックス",
+	NewPasswordTitle:  "新しいパスワードの設定",
+	NewPasswordIntro:  "新しいパスワードを2回入力し、「パスワードを変更する」を押してください。",
+	AccountLabel:      func(loginID, store string) string { return loginID + "(" + store + ")" },
+	NewPasswordFor:    func(account string) string { return account + "の新しいパスワード" },
+	ChooseLinkTitle:   "どちらのアカウントを再設定しますか",
+	ChooseLinkLead:    "このブラウザでは、別のアカウントのパスワード再設定用URLがすでに開かれています。パスワードを再設定するアカウントを選んでください。",
+	ChooseLinkHeld:    "先に開いたURLのアカウント",
+	ChooseLinkNext:    "今回開いたURLのアカウント",
+	ChooseLinkWarning: "ご自身で依頼していないURLが開かれた場合、そのアカウントは他人のものです。ご自身のログインIDのほうを選んでください。",
+	ChooseLinkKeep:    func(account string) string { return account + "のまま続ける" },
+	ChooseLinkSwitch:  func(account string) string { return account + "に切り替える" },
+	ReportTitle:       "パスワード再設定に心当たりがない場合",
+	ReportLead:        "ご自身でパスワード再設定を依頼していない場合は、下のボタンを押してください。メールに記載されたパスワード再設定用URLをすぐに無効にし、サポート窓口に記録を残します。パスワードは変更されていません。",
+	ReportButton:      "再設定用URLを無効にする",
+	ReportIfMine:      "ご自身で依頼した場合は、このページを閉じて、メールのパスワード再設定用URLを開いてください。",
+	ReportDoneTitle:   "再設定用URLを無効にしました",
+	ReportDoneLead:    "パスワード再設定用URLを無効にしました。パスワードは変更されていません。これまでどおりのパスワードでログインできます。このお知らせはサポート窓口に記録され、必要に応じて確認します。",
+	Password:          "新しいパスワード",
 	PasswordHint: func(min int) string {
-		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むものは使えません。", min)
+		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むもの、同じ文字の繰り返しやキーボードの並び・連続した数字だけのものは使えません。", min)
 	},
 	PasswordConfirm:       "新しいパスワード(確認)",
 	ShowPassword:          "パスワードを表示する",
@@ -334,7 +371,7 @@ var ja = Text{
 		LinkInvalid:        "このURLは無効です。メールに記載されたURLを、途中で切れていないかご確認のうえ開いてください。",
 		LinkExpired:        "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。",
 		LinkUsed:           "このURLはすでに使用され、パスワードは変更済みです。新しいパスワードでログインしてください。再設定が必要な場合は、もう一度依頼してください。",
-		LinkRevoked:        "このURLは、より新しい依頼またはパスワード変更によって無効になりました。最新のメールのURLを開くか、もう一度依頼してください。",
+		LinkRevoked:        "このURLは、より新しい依頼、パスワード変更、または「心当たりがない」とのご連絡によって無効になりました。最新のメールのURLを開くか、もう一度依頼してください。",
 		LinkNeedsCookie:    "このページを開くにはCookieが必要です。ブラウザのCookieを有効にして、メールのURLをもう一度開いてください。",
 		PasswordRequired:   "新しいパスワードを入力してください。",
 		PasswordTooShort:   "新しいパスワードは%d文字以上にしてください。単語をいくつかつなげると覚えやすくなります。",
@@ -344,21 +381,29 @@ var ja = Text{
 		PasswordHasLoginID: "ログインIDを含むパスワードは使えません。ログインIDを含まないものにしてください。",
 		PasswordHasEmail:   "メールアドレスを含むパスワードは使えません。メールアドレスの@より前の部分を含まないものにしてください。",
 		PasswordHasStore:   "店舗名を含むパスワードは使えません。店舗名を含まないものにしてください。",
+		PasswordControl:    "パスワードに改行やタブなどの制御文字は使えません。取り除いてから入力してください。",
+		PasswordRepeated:   "同じ文字や短い並びを繰り返しただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		PasswordKeyboard:   "キーボードの並び(qwerty、asdfなど)をなぞっただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		PasswordSequence:   "連続した数字や文字(123456、abcdefなど)を並べただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		ReportLinkUsed:     "このパスワード再設定用URLはすでに使用され、パスワードは変更されています。ご自身で変更していない場合は、すぐにパスワード再設定をやり直し、サポート窓口にご連絡ください。",
+		ReportLinkInactive: "このパスワード再設定用URLは、有効期限切れ、取り消し済み、またはより新しい依頼によって、すでに無効です。このURLでパスワードが変更されることはありません。",
 		LoginFailed:        "ログインIDまたはパスワードが正しくありません。",
 		LoginLocked:        "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。しばらく待つか、パスワードを再設定してください。",
 		LoginRequired:      "ログインしてください。",
 	},
 	problemTitles: map[Problem]string{
-		NotFound:         "ページが見つかりません",
-		FormExpired:      "有効期限が切れました",
-		TooManyRequests:  "しばらくお待ちください",
-		MethodNotAllowed: "この操作はできません",
-		LinkInvalid:      "URLが無効です",
-		LinkExpired:      "URLの有効期限切れ",
-		LinkUsed:         "URLは使用済みです",
-		LinkRevoked:      "URLは無効になりました",
-		LinkNeedsCookie:  "Cookieを有効にしてください",
-		LoginLocked:      "ログインを制限しています",
+		NotFound:           "ページが見つかりません",
+		FormExpired:        "有効期限が切れました",
+		TooManyRequests:    "しばらくお待ちください",
+		MethodNotAllowed:   "この操作はできません",
+		LinkInvalid:        "URLが無効です",
+		LinkExpired:        "URLの有効期限切れ",
+		LinkUsed:           "URLは使用済みです",
+		LinkRevoked:        "URLは無効になりました",
+		LinkNeedsCookie:    "Cookieを有効にしてください",
+		LoginLocked:        "ログインを制限しています",
+		ReportLinkUsed:     "URLは使用済みです",
+		ReportLinkInactive: "URLはすでに無効です",
 	},
 	ResetMail: ResetMailText{
 		Subject:  func(site string) string { return "【" + site + "】パスワード再設定のご案内" },
@@ -369,7 +414,8 @@ var ja = Text{
 		Button:  "パスワードを再設定する",
 		Expiry:  func(at string) string { return "このURLの有効期限は " + at + " までです。" },
 		OneTime: "URLは一度だけ使えます。期限が切れた場合は、もう一度パスワード再設定依頼からお手続きください。",
-		NotYou:  "このメールに心当たりがない場合は、何もせずこのメールを削除してください。パスワードは変更されません。",
+		NotYou:  "このメールに心当たりがない場合は、下記のURLからお知らせください。パスワード再設定用URLはすぐに無効になり、パスワードは変更されません。",
+		Report:  "心当たりがない場合はこちら",
 		Footer: func(site string) string {
 			return "このメールは" + site + "から送信専用のアドレスでお送りしています。ご返信いただいてもお答えできません。"
 		},
@@ -405,18 +451,33 @@ var en = Text{
 	SentFilter: func(from string) string {
 		return fmt.Sprintf("If your mailbox only accepts mail from certain domains, allow mail from “%s”.", from)
 	},
-	SentNoMail:       "If it still does not arrive, the login ID or e-mail address you entered may differ from our records.",
-	ToLogin:          "Go to the login page",
-	BackToStart:      "Back to the reset request",
-	ErrorTitle:       "Something went wrong",
-	Sending:          "Sending…",
-	Required:         "Required",
-	DevMailboxName:   "Development mailbox",
-	NewPasswordTitle: "Set a new password",
-	NewPasswordIntro: "Enter your new password twice and press “Change password”.",
-	Password:         "New password",
+	SentNoMail:        "If it still does not arrive, the login ID or e-mail address you entered may differ from our records.",
+	ToLogin:           "Go to the login page",
+	BackToStart:       "Back to the reset request",
+	ErrorTitle:        "Something went wrong",
+	Sending:           "Sending…",
+	Required:          "Required",
+	DevMailboxName:    "Development mailbox",
+	NewPasswordTitle:  "Set a new password",
+	NewPasswordIntro:  "Enter your new password twice and press “Change password”.",
+	AccountLabel:      func(loginID, store string) string { return loginID + " (" + store + ")" },
+	NewPasswordFor:    func(account string) string { return "New password for " + account },
+	ChooseLinkTitle:   "Which account do you want to reset?",
+	ChooseLinkLead:    "This browser already has a password reset link open for another account. Choose the account whose password you want to reset.",
+	ChooseLinkHeld:    "Account of the link opened first",
+	ChooseLinkNext:    "Account of the link opened now",
+	ChooseLinkWarning: "If a link opened that you did not ask for, its account belongs to someone else. Choose the one with your own login ID.",
+	ChooseLinkKeep:    func(account string) string { return "Continue with " + account },
+	ChooseLinkSwitch:  func(account string) string { return "Switch to " + account },
+	ReportTitle:       "Did not ask for a password reset?",
+	ReportLead:        "If you did not ask to reset your password, press the button below. The reset link in the mail stops working at once, and the support desk is told. Your password has not been changed.",
+	ReportButton:      "Disable the reset link",
+	ReportIfMine:      "If you did ask for it, close this page and open the reset link in the mail.",
+	ReportDoneTitle:   "The reset link is disabled",
+	ReportDoneLead:    "The password reset link no longer works. Your password has not been changed; you can log in with it as before. The support desk has a record of this and will look into it if needed.",
+	Password:          "New password",
 	PasswordHint: func(min int) string {
-		return fmt.Sprintf("At least %d characters; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords and passwords containing your login ID, e-mail address or store name are refused.", min)
+		return fmt.Sprintf("At least %d characters; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords, passwords containing your login ID, e-mail address or store name, and passwords that only repeat a character or follow keyboard rows or digit runs are refused.", min)
 	},
 	PasswordConfirm:       "New password (again)",
 	ShowPassword:          "Show password",
@@ -492,7 +553,7 @@ var en = Text{
 		LinkInvalid:        "This link is not valid. Open the link in the mail again, and check that it was not cut off.",
 		LinkExpired:        "This link has expired. Please request a new one from the password reset page.",
 		LinkUsed:           "This link has already been used and the password was changed. Log in with the new password, or request a new link if you need one.",
-		LinkRevoked:        "This link was replaced by a newer request or a password change. Open the link in the newest mail, or request a new one.",
+		LinkRevoked:        "This link was replaced by a newer request or a password change, or disabled because it was reported as not requested. Open the link in the newest mail, or request a new one.",
 		LinkNeedsCookie:    "This page needs cookies. Allow cookies in your browser and open the link in the mail again.",
 		PasswordRequired:   "Enter a new password.",
 		PasswordTooShort:   "Use at least %d characters. Several words in a row are easy to remember.",
@@ -502,21 +563,29 @@ var en = Text{
 		PasswordHasLoginID: "The password must not contain your login ID.",
 		PasswordHasEmail:   "The password must not contain your e-mail address (the part before @).",
 		PasswordHasStore:   "The password must not contain your store name.",
+		PasswordControl:    "The password cannot contain control characters such as line breaks or tabs. Remove them and try again.",
+		PasswordRepeated:   "A password that only repeats one character or a short group of characters is easy to guess. Choose another one.",
+		PasswordKeyboard:   "A password that only follows the rows of the keyboard (such as qwerty or asdf) is easy to guess. Choose another one.",
+		PasswordSequence:   "A password that only counts up or down (such as 123456 or abcdef) is easy to guess. Choose another one.",
+		ReportLinkUsed:     "This password reset link has already been used, and the password was changed. If you did not change it yourself, reset your password again at once and contact the support desk.",
+		ReportLinkInactive: "This password reset link no longer works: it expired, was disabled, or was replaced by a newer request. It cannot be used to change your password.",
 		LoginFailed:        "The login ID or password is not correct.",
 		LoginLocked:        "After repeated failures, logging in with this login ID is paused for a while. Wait, or reset your password.",
 		LoginRequired:      "Please log in.",
 	},
 	problemTitles: map[Problem]string{
-		NotFound:         "Page not found",
-		FormExpired:      "The page has expired",
-		TooManyRequests:  "Please wait a moment",
-		MethodNotAllowed: "Action not available",
-		LinkInvalid:      "Link not valid",
-		LinkExpired:      "Link expired",
-		LinkUsed:         "Link already used",
-		LinkRevoked:      "Link replaced",
-		LinkNeedsCookie:  "Please allow cookies",
-		LoginLocked:      "Login paused",
+		NotFound:           "Page not found",
+		FormExpired:        "The page has expired",
+		TooManyRequests:    "Please wait a moment",
+		MethodNotAllowed:   "Action not available",
+		LinkInvalid:        "Link not valid",
+		LinkExpired:        "Link expired",
+		LinkUsed:           "Link already used",
+		LinkRevoked:        "Link replaced",
+		LinkNeedsCookie:    "Please allow cookies",
+		LoginLocked:        "Login paused",
+		ReportLinkUsed:     "Link already used",
+		ReportLinkInactive: "Link no longer works",
 	},
 	ResetMail: ResetMailText{
 		Subject:  func(site string) string { return "[" + site + "] Reset your password" },
@@ -527,7 +596,8 @@ var en = Text{
 		Button:  "Reset my password",
 		Expiry:  func(at string) string { return "The link works until " + at + "." },
 		OneTime: "The link works only once. If it has expired, please request a new one from the password reset page.",
-		NotYou:  "If you did not ask for this, ignore and delete this mail. Your password will not change.",
+		NotYou:  "If you did not ask for this, tell us with the link below: the reset link stops working at once, and your password does not change.",
+		Report:  "I did not ask for this",
 		Footer: func(site string) string {
 			return "This mail was sent by " + site + " from an address that does not receive replies."
 		},

@@ -71,6 +71,23 @@
     button.textContent = show ? button.dataset.labelHide : button.dataset.labelShow;
   });
 
+  // typedLength counts as the server does: NFKC, without the unseen
+  // format and control characters. Browsers without Unicode property
+  // escapes count every character.
+  var formatOrControl = null;
+  try {
+    formatOrControl = new RegExp("[\\p{Cf}\\p{Cc}]", "gu");
+  } catch (e) {}
+  function typedLength(value) {
+    if (value.normalize) {
+      value = value.normalize("NFKC");
+    }
+    if (formatOrControl) {
+      value = value.replace(formatOrControl, "");
+    }
+    return Array.from(value).length;
+  }
+
   // Live length feedback while typing; the server still decides.
   document.addEventListener("input", function (event) {
     var input = event.target;
@@ -81,7 +98,7 @@
     if (!out) {
       return;
     }
-    var missing = Number(input.dataset.minLength) - Array.from(input.value).length;
+    var missing = Number(input.dataset.minLength) - typedLength(input.value);
     out.textContent = input.value === "" ? "" :
       missing > 0 ? out.dataset.msgShort.replace("%d", String(missing)) : out.dataset.msgOk;
   });

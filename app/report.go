@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+	"aikagi/views"
+)
+
+// The 「心当たりがない場合」 link of a reset mail carries a report key, not the
+// reset token: the key can revoke the link but never use it, so it does no
+// harm in the address bar, the history or a mail scanner's log. It is the
+// link's row ID and a MAC over that ID and the token's hash.
+
+// reportKey is the report key of tok, made with SECRET_KEY.
+func (a *App) reportKey(tok *db.ResetToken) string {
+	return reportKeyWith(a.reportKeyKeys[0], tok)
+}
+
+func reportKeyWith(secret []byte, tok *db.ResetToken) string {
+	m := hmac.New(sha256.New, secret)
+	fmt.Fprintf(m, "%d.", tok.ID)
+	m.Write(tok.TokenHash)
+	return strconv.FormatInt(tok.ID, 10) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// reportURL is the 「心当たりがない場合」 link for tok, in lang.
+func (a *App) reportURL(tok *db.ResetToken, lang views.Lang) string {
+	return a.cfg.URL(views.PathReport, nil) + "?token=" + a.reportKey(tok) + "&lang=" + string(lang)
+}
+
+// reportedLink returns the reset link a report key names, or nil.
+func (a *App) reportedLink(ctx context.Context, key string) (*db.ResetToken, error) {
+	idText, _, ok := strings.Cut(key, ".")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if !ok || err != nil || id <= 0 || len(key) > 64 {
+		return nil, nil
+	}
+	tok, err := db.GetResetToken(ctx, a.db, id)
+	if err != nil || tok == nil {
+		return nil, err
+	}
+	valid := false
+	for _, secret := range a.reportKeyKeys { // links mailed before a key rotation too
+		valid = subtle.ConstantTimeCompare([]byte(key), []byte(reportKeyWith(secret, tok))) == 1 || valid
+	}
+	if !valid {
+		return nil, nil
+	}
+	return tok, nil
+}
+
+// checkReportedLink returns the still usable reset link of a report key,
+// or the page saying why there is nothing to revoke. Unknown keys count
+// towards the per-IP limit on link guesses, as unknown reset links do.
+func (a *App) checkReportedLink(c *fiber.Ctx, key string) (*db.ResetToken, error) {
+	ctx := c.UserContext()
+	tok, err := a.reportedLink(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	switch tok.State(a.now()) {
+	case db.TokenValid:
+		return tok, nil
+	case db.TokenUsed:
+		return nil, problem(fiber.StatusGone, views.ReportLinkUsed, nil)
+	case db.TokenExpired, db.TokenRevoked:
+		return nil, problem(fiber.StatusGone, views.ReportLinkInactive, nil)
+	case db.TokenUnknown:
+		who := a.client(c)
+		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+limitKey(who.IP)); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, a.limited(ctx, who, limitLinksPerIP, a.cfg.Limits.LinkGuessesPerIP)
+		}
+	}
+	return nil, problem(fiber.StatusNotFound, views.LinkInvalid, nil)
+}
+
+// showReportForm is the page of 「心当たりがない場合」: it only asks, since
+// mail scanners open links too; its button posts to reportResetLink.
+func (a *App) showReportForm(c *fiber.Ctx) error {
+	t := views.T(a.lang(c))
+	key := c.Query("token")
+	if _, err := a.checkReportedLink(c, key); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, t.ReportTitle, views.ReportView(views.ReportForm{T: t, Key: key}))
+}
+
+// reportResetLink revokes the reported link (and any other unused link of
+// the account) at once and flags the account for support in the audit
+// trail. The password is left as it is.
+func (a *App) reportResetLink(c *fiber.Ctx) error {
+	form, err := parseForm(c, "token")
+	if err != nil {
+		return err
+	}
+	t := views.T(a.lang(c))
+	tok, err := a.checkReportedLink(c, form["token"])
+	if err != nil {
+		return err
+	}
+	revoked, err := a.revokeReportedLink(c.UserContext(), tok, a.client(c))
+	if err != nil {
+		return err
+	}
+	if !revoked {
+		// Used or expired since it was checked: say which.
+		if _, err := a.checkReportedLink(c, form["token"]); err != nil {
+			return err
+		}
+		return problem(fiber.StatusGone, views.ReportLinkInactive, nil)
+	}
+	return a.render(c, fiber.StatusOK, t.ReportDoneTitle, views.ReportDoneView(t))
+}
+
+// revokeReportedLink is the transaction of a report. revoked is false when
+// the link could no longer be revoked.
+func (a *App) revokeReportedLink(ctx context.Context, tok *db.ResetToken, who client) (revoked bool, err error) {
+	now := a.now()
+	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		ok, err := db.RevokeResetToken(ctx, tx, tok.ID, now)
+		if err != nil || !ok {
+			return err
+		}
+		if err := db.RevokeResetTokens(ctx, tx, tok.AccountID, now); err != nil {
+			return err
+		}
+		acct, err := db.GetAccount(ctx, tx, tok.AccountID)
+		if err != nil {
+			return err
+		}
+		event := &db.AuditEvent{
+			Kind: db.AuditResetReported, AccountID: &tok.AccountID, IP: who.IP, UserAgent: who.UserAgent,
+			Detail: fmt.Sprintf("reset link %d reported as not requested and revoked; needs a look from support", tok.ID),
+		}
+		if acct != nil {
+			event.LoginID = acct.LoginID
+		}
+		if err := db.RecordAudit(ctx, tx, event, now); err != nil {
+			return err
+		}
+		revoked = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("report reset link: %w", err)
+	}
+	return revoked, nil
+}
