@@ -100,7 +100,7 @@ func TestAccountStatusCommand(t *testing.T) {
 	if list, _ := c.run(t, "", "list"); !strings.Contains(list, "disabled since") {
 		t.Errorf("account list does not show the account as disabled:\n%s", list)
 	}
-	if _, err := c.run(t, "", "send-reset", "cmd01"); err == nil || !strings.Contains(err.Error(), "disabled") {
+	if _, err := runCommand(t, "sqlite:"+c.path, nil, AccountCommand, "send-reset", "cmd01"); err == nil || !strings.Contains(err.Error(), "disabled") {
 		t.Errorf("send-reset to a disabled account: %v", err)
 	}
 }

@@ -220,6 +220,10 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 		// command alone would leave the server unable to open it.
 		return errors.New("account send-reset: set SECRET_KEY to the server's, so that the server can open the queued mail")
 	}
+	if strings.TrimSpace(env.Getenv("BASE_URL")) == "" {
+		// The default would put a link to this machine in the mail.
+		return errors.New("account send-reset: set BASE_URL to the server's public address, such as https://reset.example.com: the link in the mail is built from it")
+	}
 	a := New(cfg, bdb, log, nil)
 	a.now = env.now
 	acct, expires, err := a.sendResetByOperator(ctx, normalizeLoginID(loginID), *ttl)

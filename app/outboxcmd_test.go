@@ -97,6 +97,25 @@ func TestSendResetCommand(t *testing.T) {
 	})
 }
 
+// Without an explicit BASE_URL the link would point at this machine's
+// default address: the command refuses.
+func TestSendResetNeedsBaseURL(t *testing.T) {
+	t.Parallel()
+	dsn := dbtest.Fresh(t, "sqlite")
+	a := newTestAppOn(t, dsn, nil)
+	newAccount(t, a, "taro01", "taro@example.jp", "ja")
+	var stdout bytes.Buffer
+	err := AccountCommand(context.Background(), Env{
+		Getenv: getenvFrom(map[string]string{"DATABASE_URL": dsn, "SECRET_KEY": testSecretHex}), Stdout: &stdout, Stderr: &stdout,
+	}, []string{"send-reset", "taro01"})
+	if err == nil || !strings.Contains(err.Error(), "BASE_URL") {
+		t.Errorf("err = %v, want one asking for BASE_URL", err)
+	}
+	if n := countRows(t, a.db, "outbox"); n != 0 {
+		t.Errorf("%d mails queued", n)
+	}
+}
+
 // TestSendResetNeedsTheServersKey checks that the command refuses to seal
 // mail with a key the server does not have.
 func TestSendResetNeedsTheServersKey(t *testing.T) {
