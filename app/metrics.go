@@ -48,7 +48,7 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 			Name: "aikagi_rate_limited_total", Help: "Requests refused or left unmailed by a rate limit, by limit.",
 		}, []string{"limit"}),
 		hashWait: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "aikagi_password_hash_wait_seconds", Help: "Time waited for a password-hashing slot.",
+			Name: "aikagi_password_hash_wait_seconds", Help: "Time waited for room within the memory budget of password hashing.",
 			Buckets: []float64{.0001, .001, .01, .05, .1, .25, .5, 1, 2.5, 5},
 		}),
 	}
