@@ -25,8 +25,8 @@ const (
 	// it after intakeDelay.
 	intakePoll = 500 * time.Millisecond
 	// intakeMaxAttempts bounds the tries at a request whose processing
-	// fails (say, its payload was sealed under a key this instance lacks);
-	// with intakeRetryDelay they span about half a minute.
+	// fails (a database error that lasts, a bug); with intakeRetryDelay
+	// they span about half a minute.
 	intakeMaxAttempts = 5
 	// intakeBatch is how many requests one transaction takes.
 	intakeBatch = 50
@@ -68,7 +68,7 @@ func (a *App) recordRequest(ctx context.Context, j *journey, st requestState, wh
 	if err != nil {
 		return fmt.Errorf("record request: %w", err)
 	}
-	id := newOutboxID()
+	id := newOutboxID() // random hex, as the outbox's: also what the seal binds to
 	row := &db.IntakeRequest{
 		ID:        id,
 		Journey:   j.Name,
