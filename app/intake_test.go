@@ -474,3 +474,45 @@ func TestIntakeBatchWithOneBadRequest(t *testing.T) {
 		}
 	})
 }
+
+// When step 3 cannot record the request (the database is away), the
+// merchant gets the confirmation page again with the entries kept and a
+// note to press 「送信する」 once more, as 503; the second press goes through.
+func TestStep3KeepsTheEntriesWhenTheDatabaseIsAway(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		a := newTestApp(t, dialect)
+		newAccount(t, a, "away01", "away@example.jp", "ja")
+		state := confirmState(t, a, "away01", "away@example.jp")
+		ctx := context.Background()
+		if _, err := a.db.ExecContext(ctx, "ALTER TABLE intake_requests RENAME TO intake_requests_away"); err != nil {
+			t.Fatal(err)
+		}
+		res := postFormOnly(t, a, "/password-resetting/send", url.Values{"state": {state}}, asHTMX)
+		if res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("step 3 without its table: status %d, Retry-After %q", res.Status, res.Header.Get("Retry-After"))
+		}
+		doc := res.Doc(t)
+		if got := strings.TrimSpace(doc.Find("h1").First().Text()); got != h1Confirm {
+			t.Errorf("h1 = %q, want the confirmation page", got)
+		}
+		if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); !strings.Contains(got, "「送信する」") {
+			t.Errorf("the summary says %q, want to press 送信する again", got)
+		}
+		if got := strings.TrimSpace(doc.Find("#confirm-login-id").Text()); got != "away01" {
+			t.Errorf("the entries are not shown again: login ID %q", got)
+		}
+		kept, _ := doc.Find(`input[name=state]`).Attr("value")
+		if kept != state {
+			t.Errorf("the signed state was not kept")
+		}
+		if _, err := a.db.ExecContext(ctx, "ALTER TABLE intake_requests_away RENAME TO intake_requests"); err != nil {
+			t.Fatal(err)
+		}
+		if res := postForm(t, a, "/password-resetting/send", url.Values{"state": {kept}}); res.Status != http.StatusOK {
+			t.Fatalf("the second press: status %d", res.Status)
+		}
+		if n := countRows(t, a.db, "outbox"); n != 1 {
+			t.Errorf("%d mails after the second press, want 1", n)
+		}
+	})
+}

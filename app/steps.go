@@ -132,16 +132,28 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 		}
 		who := a.client(c)
 		if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+limitKey(who.IP)); err != nil {
-			return err
+			return a.sendFailed(c, j, t, st, form["state"], err)
 		} else if !ok {
 			return a.limited(c.UserContext(), who, limitSendsPerIP, a.cfg.Limits.SendsPerIP)
 		}
 		if err := a.recordRequest(c.UserContext(), j, st, who, t.Lang); err != nil {
-			return err
+			return a.sendFailed(c, j, t, st, form["state"], err)
 		}
 		title, screen := j.sent(t)
 		return a.render(c, fiber.StatusOK, title, screen)
 	}
+}
+
+// sendFailed answers a step 3 that could not be recorded (the database
+// was unreachable, say) with the confirmation page again, its signed state
+// kept, so that pressing 「送信する」 once more is all it takes: nothing the
+// merchant entered is lost. It says 503, and when to try again.
+func (a *App) sendFailed(c *fiber.Ctx, j *journey, t *views.Text, st requestState, state string, err error) error {
+	a.log.ErrorContext(c.UserContext(), "step 3 not recorded; the confirmation page is shown again",
+		"request_id", c.Locals(localRequestID), "journey", j.Name, "err", err)
+	c.Set(fiber.HeaderRetryAfter, "5")
+	view := views.StepConfirm{T: t, J: j.Journey, Values: st.values(), State: state, Notice: views.SendFailed}
+	return a.render(c, fiber.StatusServiceUnavailable, t.ConfirmTitle, views.StepConfirmView(view))
 }
 
 // refuseState answers a form whose signed state does not verify. It is

@@ -55,6 +55,7 @@ const (
 	CrossSite        Problem = "cross_site"
 	TooManyRequests  Problem = "too_many_requests"
 	ServerError      Problem = "server_error"
+	SendFailed       Problem = "send_failed" // step 3 could not record the request; the confirmation page is shown again
 
 	LinkInvalid        Problem = "link_invalid"
 	LinkExpired        Problem = "link_expired"
@@ -368,6 +369,7 @@ var ja = Text{
 		CrossSite:          "別のサイトからの送信は受け付けていません。このページのフォームから送信してください。",
 		TooManyRequests:    "短い時間に多くの操作が行われました。しばらく待ってから、もう一度お試しください。",
 		ServerError:        "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。",
+		SendFailed:         "一時的な問題で送信できませんでした。入力内容はそのまま残っています。少し待ってから、もう一度「送信する」を押してください。",
 		LinkInvalid:        "このURLは無効です。メールに記載されたURLを、途中で切れていないかご確認のうえ開いてください。",
 		LinkExpired:        "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。",
 		LinkUsed:           "このURLはすでに使用され、パスワードは変更済みです。新しいパスワードでログインしてください。再設定が必要な場合は、もう一度依頼してください。",
@@ -550,6 +552,7 @@ var en = Text{
 		CrossSite:          "Submissions from other sites are not accepted. Please use the form on this page.",
 		TooManyRequests:    "Too many attempts in a short time. Please wait a while and try again.",
 		ServerError:        "A temporary problem occurred. Please wait a while and try again.",
+		SendFailed:         "A temporary problem stopped us from sending your request. Your entries are kept: wait a moment, then press “Send” again.",
 		LinkInvalid:        "This link is not valid. Open the link in the mail again, and check that it was not cut off.",
 		LinkExpired:        "This link has expired. Please request a new one from the password reset page.",
 		LinkUsed:           "This link has already been used and the password was changed. Log in with the new password, or request a new link if you need one.",
