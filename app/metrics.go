@@ -79,7 +79,7 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 	m.registry.MustRegister(buildInfo)
 	m.registry.MustRegister(m.requests, m.latency, m.mails, m.rateLimited, m.hashWait, m.intake,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		outboxCollector{db: bdb, now: now}, intakeCollector{db: bdb, now: now})
+		databaseCollector{db: bdb, now: now})
 	m.handler = adaptor.HTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	return m
 }
@@ -117,74 +117,54 @@ func (a *App) serveMetrics(c *fiber.Ctx) error {
 // instance's own and do sum.
 var databaseScope = prometheus.Labels{"scope": "database"}
 
-// outboxCollector reads the outbox's depth and the age of its oldest
-// waiting mail from the database at scrape time, so every instance reports
-// the shared queue.
-type outboxCollector struct {
+// databaseCollector reads, at scrape time, the gauges of the shared
+// database: the intake's backlog (step 3 requests not yet matched) and the
+// outbox's depth, each with the age of its oldest waiting row. Every
+// instance reports the same values (scope="database").
+type databaseCollector struct {
 	db  *bun.DB
 	now func() time.Time
 }
 
 var (
-	outboxDepthDesc  = prometheus.NewDesc("aikagi_outbox_mails", "Mails in the outbox by status, in the whole database: every instance reports the same value (aggregate with max, never sum).", []string{"status"}, databaseScope)
-	outboxOldestDesc = prometheus.NewDesc("aikagi_outbox_oldest_waiting_seconds", "Age of the oldest mail not yet sent (pending or sending), in the whole database (aggregate with max, never sum).", nil, databaseScope)
-)
-
-func (o outboxCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- outboxDepthDesc
-	ch <- outboxOldestDesc
-}
-
-func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	stats, err := db.OutboxStats(ctx, o.db)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(outboxDepthDesc, err)
-		return
-	}
-	for _, status := range []string{db.OutboxPending, db.OutboxSending, db.OutboxSent, db.OutboxDead} {
-		ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), status)
-	}
-	age := 0.0
-	if !stats.OldestWaiting.IsZero() {
-		age = o.now().Sub(stats.OldestWaiting).Seconds()
-	}
-	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
-}
-
-// intakeCollector reads the intake's backlog at scrape time: requests
-// recorded by step 3 and not yet matched, and the age of the oldest. Both
-// stay near zero while the workers keep up.
-type intakeCollector struct {
-	db  *bun.DB
-	now func() time.Time
-}
-
-var (
+	outboxDepthDesc   = prometheus.NewDesc("aikagi_outbox_mails", "Mails in the outbox by status, in the whole database: every instance reports the same value (aggregate with max, never sum).", []string{"status"}, databaseScope)
+	outboxOldestDesc  = prometheus.NewDesc("aikagi_outbox_oldest_waiting_seconds", "Age of the oldest mail not yet sent (pending or sending), in the whole database (aggregate with max, never sum).", nil, databaseScope)
 	intakeBacklogDesc = prometheus.NewDesc("aikagi_intake_backlog", "Step 3 requests recorded and not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
 	intakeOldestDesc  = prometheus.NewDesc("aikagi_intake_oldest_waiting_seconds", "Age of the oldest step 3 request not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
 )
 
-func (o intakeCollector) Describe(ch chan<- *prometheus.Desc) {
+func (d databaseCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxDepthDesc
+	ch <- outboxOldestDesc
 	ch <- intakeBacklogDesc
 	ch <- intakeOldestDesc
 }
 
-func (o intakeCollector) Collect(ch chan<- prometheus.Metric) {
+func (d databaseCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	b, err := db.IntakeStats(ctx, o.db)
-	if err != nil {
+	if stats, err := db.OutboxStats(ctx, d.db); err != nil {
+		ch <- prometheus.NewInvalidMetric(outboxDepthDesc, err)
+	} else {
+		for _, status := range []string{db.OutboxPending, db.OutboxSending, db.OutboxSent, db.OutboxDead} {
+			ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), status)
+		}
+		ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, d.age(stats.OldestWaiting))
+	}
+	if b, err := db.IntakeStats(ctx, d.db); err != nil {
 		ch <- prometheus.NewInvalidMetric(intakeBacklogDesc, err)
-		return
+	} else {
+		ch <- prometheus.MustNewConstMetric(intakeBacklogDesc, prometheus.GaugeValue, float64(b.Count))
+		ch <- prometheus.MustNewConstMetric(intakeOldestDesc, prometheus.GaugeValue, d.age(b.Oldest))
 	}
-	age := 0.0
-	if !b.Oldest.IsZero() {
-		age = max(o.now().Sub(b.Oldest).Seconds(), 0)
+}
+
+// age is how long ago since was, in seconds; 0 for none.
+func (d databaseCollector) age(since time.Time) float64 {
+	if since.IsZero() {
+		return 0
 	}
-	ch <- prometheus.MustNewConstMetric(intakeBacklogDesc, prometheus.GaugeValue, float64(b.Count))
-	ch <- prometheus.MustNewConstMetric(intakeOldestDesc, prometheus.GaugeValue, age)
+	return max(d.now().Sub(since).Seconds(), 0)
 }
 
 // isLocal reports a request from this machine itself, not relayed by a

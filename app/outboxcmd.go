@@ -209,23 +209,11 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 	if *ttl < time.Minute || *ttl > 7*24*time.Hour {
 		return fmt.Errorf("--ttl %v: use a duration from 1m to 168h, such as 24h", *ttl)
 	}
-	log := env.logger()
-	cfg, bdb, err := env.open(ctx, log)
+	a, closeApp, err := env.openToQueueMail(ctx, "account send-reset")
 	if err != nil {
 		return err
 	}
-	defer bdb.Close()
-	if cfg.SecretGenerated {
-		// The queued mail is sealed with SECRET_KEY; a key made up for this
-		// command alone would leave the server unable to open it.
-		return errors.New("account send-reset: set SECRET_KEY to the server's, so that the server can open the queued mail")
-	}
-	if strings.TrimSpace(env.Getenv("BASE_URL")) == "" {
-		// The default would put a link to this machine in the mail.
-		return errors.New("account send-reset: set BASE_URL to the server's public address, such as https://reset.example.com: the link in the mail is built from it")
-	}
-	a := New(cfg, bdb, log, nil)
-	a.now = env.now
+	defer closeApp()
 	acct, expires, err := a.sendResetByOperator(ctx, normalizeLoginID(loginID), *ttl)
 	if err != nil {
 		return err
@@ -264,6 +252,32 @@ func (a *App) sendResetByOperator(ctx context.Context, loginID string, ttl time.
 	}
 	a.wakeOutbox()
 	return acct, expires, nil
+}
+
+// openToQueueMail opens the app for a command that queues mail for the
+// server to send. It needs the server's SECRET_KEY, which seals the queued
+// mail, and its BASE_URL, from which the mail's links are built: defaults
+// made up for the command would leave the server unable to open the mail,
+// or put a link to this machine in it.
+func (e Env) openToQueueMail(ctx context.Context, cmd string) (a *App, closeApp func(), err error) {
+	log := e.logger()
+	cfg, bdb, err := e.open(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case cfg.SecretGenerated:
+		err = fmt.Errorf("%s: set SECRET_KEY to the server's, so that the server can open the queued mail", cmd)
+	case strings.TrimSpace(e.Getenv("BASE_URL")) == "":
+		err = fmt.Errorf("%s: set BASE_URL to the server's public address, such as https://reset.example.com: the mail's links are built from it", cmd)
+	}
+	if err != nil {
+		bdb.Close()
+		return nil, nil, err
+	}
+	a = New(cfg, bdb, log, nil)
+	a.now = e.now
+	return a, func() { bdb.Close() }, nil
 }
 
 // parseWithArg parses flags with one positional argument named name,

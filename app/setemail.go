@@ -36,19 +36,11 @@ func setEmailCommand(ctx context.Context, env Env, args []string) error {
 	if p := validateEmail(addr); p != "" {
 		return fmt.Errorf("account set-email: ADDRESS %q: %s", terminalSafe(addr), views.T(views.En).Problem(p))
 	}
-	log := env.logger()
-	cfg, bdb, err := env.open(ctx, log)
+	a, closeApp, err := env.openToQueueMail(ctx, "account set-email")
 	if err != nil {
 		return err
 	}
-	defer bdb.Close()
-	if cfg.SecretGenerated {
-		// The queued notices are sealed with SECRET_KEY; a key made up for
-		// this command alone would leave the server unable to open them.
-		return errors.New("account set-email: set SECRET_KEY to the server's, so that the server can open the queued notices")
-	}
-	a := New(cfg, bdb, log, nil)
-	a.now = env.now
+	defer closeApp()
 	acct, old, err := a.changeEmailByOperator(ctx, loginID, addr)
 	if err != nil {
 		return err
