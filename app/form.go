@@ -1,6 +1,7 @@
 package app
 
 import (
+	"aikagi/app/problem"
 	"errors"
 	"mime"
 	"net/url"
@@ -8,8 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-
-	"aikagi/views"
 )
 
 // maxBodyBytes is far above any form of ours and small enough that nobody
@@ -23,25 +22,25 @@ const maxBodyBytes = 16 << 10
 func parseForm(c *fiber.Ctx, required ...string) (map[string]string, error) {
 	mediaType, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || mediaType != fiber.MIMEApplicationForm {
-		return nil, problem(fiber.StatusUnsupportedMediaType, views.UnsupportedMedia, errors.New("form: content type"))
+		return nil, refuse(fiber.StatusUnsupportedMediaType, problem.UnsupportedMedia, errors.New("form: content type"))
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, problem(fiber.StatusUnsupportedMediaType, views.UnsupportedMedia, errors.New("form: charset"))
+		return nil, refuse(fiber.StatusUnsupportedMediaType, problem.UnsupportedMedia, errors.New("form: charset"))
 	}
 	values, err := url.ParseQuery(string(c.Body()))
 	if err != nil {
-		return nil, problem(fiber.StatusBadRequest, views.BadForm, err)
+		return nil, refuse(fiber.StatusBadRequest, problem.BadForm, err)
 	}
 	for _, name := range required {
 		if len(values[name]) != 1 {
-			return nil, problem(fiber.StatusBadRequest, views.BadForm, errors.New("form: missing or repeated field "+name))
+			return nil, refuse(fiber.StatusBadRequest, problem.BadForm, errors.New("form: missing or repeated field "+name))
 		}
 	}
 	out := make(map[string]string, len(values))
 	for name, vs := range values {
 		for _, v := range vs {
 			if !utf8.ValidString(name) || !utf8.ValidString(v) {
-				return nil, problem(fiber.StatusBadRequest, views.BadForm, errors.New("form: invalid UTF-8"))
+				return nil, refuse(fiber.StatusBadRequest, problem.BadForm, errors.New("form: invalid UTF-8"))
 			}
 		}
 		if len(vs) == 1 {

@@ -1,11 +1,10 @@
 package app
 
 import (
+	"aikagi/app/problem"
 	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"aikagi/views"
 )
 
 // The blocklist holds the passwords people actually used; the patterns
@@ -65,22 +64,22 @@ var walkSteps = sync.OnceValue(func() map[[2]rune]walkKind {
 
 // guessablePattern reports why the comparison key of a password (see fold)
 // is trivially guessable, or "" when it is not.
-func guessablePattern(key string) views.Problem {
+func guessablePattern(key string) problem.Problem {
 	runes := []rune(key)
 	if len(runes) == 0 {
 		return ""
 	}
 	if repeatsShortGroup(key) {
-		return views.PasswordRepeated
+		return problem.PasswordRepeated
 	}
 	kind, ok := onlyWalks(runes)
 	switch {
 	case !ok:
 		return ""
 	case kind == walkKeyboard:
-		return views.PasswordKeyboard
+		return problem.PasswordKeyboard
 	default:
-		return views.PasswordSequence
+		return problem.PasswordSequence
 	}
 }
 

@@ -71,7 +71,7 @@ func (a *App) recordRequest(ctx context.Context, j *journey, st requestState, wh
 	id := newOutboxID() // random hex, as the outbox's: also what the seal binds to
 	row := &db.IntakeRequest{
 		ID:        id,
-		Journey:   j.Name,
+		Journey:   string(j.Name),
 		Payload:   a.seal(id, plain),
 		Lang:      string(lang),
 		IP:        who.IP,
@@ -238,7 +238,7 @@ func (a *App) matchIntake(ctx context.Context, tx bun.Tx, row *db.IntakeRequest)
 
 func (a *App) journeyNamed(name string) *journey {
 	for _, j := range []*journey{a.reset, a.reminder} {
-		if j.Name == name {
+		if string(j.Name) == name {
 			return j
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -73,7 +75,7 @@ func (b *fakeBrowser) follow(t testing.TB, res *response) *response {
 func (b *fakeBrowser) setNewPassword(t testing.TB, target, password string) *response {
 	t.Helper()
 	res := b.post(t, target, url.Values{"password": {password}, "password_confirm": {password}})
-	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), views.PathResetDone+"?") {
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), route.ResetDone+"?") {
 		t.Fatalf("set new password: status %d, Location %q; want 303 to the done page\n%s", res.Status, res.Header.Get("Location"), describe(res.Body))
 	}
 	return res
@@ -123,7 +125,7 @@ func resetLink(token string, lang views.Lang) string {
 	if lang != "" {
 		q.Set("lang", string(lang))
 	}
-	return views.PathReset + "?" + q.Encode()
+	return route.Reset + "?" + q.Encode()
 }
 
 // mailedResetLink delivers the outbox and returns the path and query of the
@@ -137,7 +139,7 @@ func mailedResetLink(t testing.TB, a *App) string {
 	if len(mails) == 0 {
 		t.Fatal("no mail in the development mailbox")
 	}
-	prefix := a.cfg.URL(views.PathReset, nil) + "?"
+	prefix := a.cfg.URL(route.Reset, nil) + "?"
 	text := mails[0].Text
 	i := strings.Index(text, prefix)
 	if i < 0 {
@@ -307,7 +309,7 @@ func TestJourney(t *testing.T) {
 		}
 		assertTokenPageHeaders(t, res)
 		doc := res.Doc(t)
-		want := ja.Problem(views.PasswordCommon)
+		want := ja.Problem(problem.PasswordCommon)
 		if got := strings.TrimSpace(doc.Find("#password-error").Text()); !strings.Contains(got, want) {
 			t.Errorf("error under the field = %q, want %q", got, want)
 		}
@@ -327,7 +329,7 @@ func TestJourney(t *testing.T) {
 		// A good password: done.
 		res = phone.post(t, formURL, url.Values{"password": {newPW}, "password_confirm": {newPW}},
 			withHeader("X-Forwarded-For", "203.0.113.9"), withHeader("User-Agent", "JourneyPhone/1.0"))
-		if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), views.PathResetDone+"?lang=ja&") {
+		if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), route.ResetDone+"?lang=ja&") {
 			t.Fatalf("good password: status %d, Location %q, want 303 to the done page\n%s", res.Status, res.Header.Get("Location"), describe(res.Body))
 		}
 		assertTokenPageHeaders(t, res)
@@ -346,12 +348,12 @@ func TestJourney(t *testing.T) {
 
 		// The link again: used.
 		res = newFakeBrowser(a).get(t, link)
-		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(views.LinkUsed))
+		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(problem.LinkUsed))
 		assertTokenPageHeaders(t, res)
 		replay := newFakeBrowser(a)
 		replay.jar["__Host-aikagi_reset"] = raw
 		res = replay.post(t, formURL, url.Values{"password": {"another fine passphrase"}, "password_confirm": {"another fine passphrase"}})
-		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(views.LinkUsed))
+		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(problem.LinkUsed))
 
 		// Logging in: the old password fails, the new one works, the
 		// tablet's session is gone.

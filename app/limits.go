@@ -11,8 +11,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/problem"
 	"aikagi/db"
-	"aikagi/views"
 )
 
 // Names of the limits, as metrics and the audit trail show them.
@@ -111,7 +111,7 @@ func (a *App) limited(ctx context.Context, who client, name string, l Limit) err
 	if err := db.RecordAuditAggregated(ctx, a.db, event, key, now); err != nil {
 		return err
 	}
-	return problem(fiber.StatusTooManyRequests, views.TooManyRequests, nil)
+	return refuse(fiber.StatusTooManyRequests, problem.TooManyRequests, nil)
 }
 
 // mailAllowed counts one mail against its recipient's limit (key) and, only

@@ -9,6 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -68,7 +70,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		if err := db.RecordAudit(ctx, a.db, audit, now); err != nil {
 			return err
 		}
-		view.Problem = views.LoginLocked
+		view.Problem = problem.LoginLocked
 		return a.render(c, fiber.StatusTooManyRequests, t.LoginTitle, views.LoginFormView(view))
 	}
 
@@ -94,7 +96,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		// argon2id one; a floor on failures keeps that from telling which
 		// IDs exist. Successes need none: they reveal nothing new.
 		padTo(ctx, start, a.cfg.LoginFailureFloor)
-		view.Problem = views.LoginFailed
+		view.Problem = problem.LoginFailed
 		return a.render(c, fiber.StatusUnauthorized, t.LoginTitle, views.LoginFormView(view))
 	}
 	// A disabled account is refused like a wrong password, after the same
@@ -148,7 +150,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		return fmt.Errorf("login: %w", err)
 	}
 	a.setSessionCookie(c, sessionID, now.Add(a.cfg.SessionTTL))
-	return c.Redirect(t.Href(views.PathHome), fiber.StatusSeeOther)
+	return c.Redirect(t.Href(route.Home), fiber.StatusSeeOther)
 }
 
 // refuseInvalidLoginID answers a login ID that no account can have (too
@@ -159,7 +161,7 @@ func (a *App) login(c *fiber.Ctx) error {
 // again.
 func (a *App) refuseInvalidLoginID(c *fiber.Ctx, view views.LoginForm, start time.Time) error {
 	padTo(c.UserContext(), start, a.cfg.LoginFailureFloor)
-	view.LoginID, view.Problem = "", views.LoginFailed
+	view.LoginID, view.Problem = "", problem.LoginFailed
 	return a.render(c, fiber.StatusUnauthorized, view.T.LoginTitle, views.LoginFormView(view))
 }
 
@@ -171,7 +173,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	if acct == nil {
-		return c.Redirect(t.Href(views.PathLogin), fiber.StatusSeeOther)
+		return c.Redirect(t.Href(route.Login), fiber.StatusSeeOther)
 	}
 	return a.render(c, fiber.StatusOK, t.HomeTitle, views.HomeView(t, acct.StoreName))
 }
@@ -191,7 +193,7 @@ func (a *App) logout(c *fiber.Ctx) error {
 		}
 	}
 	a.setSessionCookie(c, "", time.Unix(0, 0))
-	return c.Redirect(t.Href(views.PathLogin), fiber.StatusSeeOther)
+	return c.Redirect(t.Href(route.Login), fiber.StatusSeeOther)
 }
 
 // sessionAccount is the account logged in with this request's cookie, or nil.

@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -114,8 +116,8 @@ func TestLoginFailureIsGeneric(t *testing.T) {
 			t.Errorf("%s: status %d, want 401", name, res.Status)
 		}
 		doc := res.Doc(t)
-		if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(views.LoginFailed) {
-			t.Errorf("%s: message %q, want %q", name, got, ja.Problem(views.LoginFailed))
+		if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(problem.LoginFailed) {
+			t.Errorf("%s: message %q, want %q", name, got, ja.Problem(problem.LoginFailed))
 		}
 		if v := inputValue(doc, "password"); v != "" {
 			t.Errorf("%s: the password is sent back", name)
@@ -286,8 +288,8 @@ func TestLoginRefusesInvalidLoginIDQuietly(t *testing.T) {
 				continue
 			}
 			doc := res.Doc(t)
-			if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(views.LoginFailed) {
-				t.Errorf("%s: message %q, want %q", name, got, ja.Problem(views.LoginFailed))
+			if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(problem.LoginFailed) {
+				t.Errorf("%s: message %q, want %q", name, got, ja.Problem(problem.LoginFailed))
 			}
 			if len(setCookies(res)) != 0 {
 				t.Errorf("%s: Set-Cookie %v", name, res.Header.Values("Set-Cookie"))
@@ -343,7 +345,7 @@ func TestLoginLockout(t *testing.T) {
 			t.Error("a locked login set a cookie")
 		}
 		doc := locked.Doc(t)
-		if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(views.LoginLocked) {
+		if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(problem.LoginLocked) {
 			t.Errorf("locked message = %q", got)
 		}
 		help := doc.Find(`p:contains("` + ja.LockedHelp + `")`)
@@ -668,7 +670,7 @@ func TestLoginRacingAResetDoesNotSurviveIt(t *testing.T) {
 				thief.post(t, "/login", url.Values{"login_id": {acct.LoginID}, "password": {oldPassword}})
 			}()
 			time.Sleep(time.Duration(i) * 15 * time.Millisecond)
-			merchant.setNewPassword(t, views.PathReset, newPassword)
+			merchant.setNewPassword(t, route.Reset, newPassword)
 			<-done
 
 			if res := thief.get(t, "/"); res.Status == http.StatusOK {

@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/route"
 	"aikagi/db"
-	"aikagi/views"
 )
 
 // metrics are the app's Prometheus series, in a registry of its own.
@@ -65,9 +65,9 @@ func newMetrics(bdb *bun.DB, now func() time.Time) *metrics {
 	for _, name := range limitNames {
 		m.rateLimited.WithLabelValues(name)
 	}
-	for _, j := range []string{views.ResetJourney.Name, views.ReminderJourney.Name} {
+	for _, j := range route.Journeys {
 		for _, o := range []intakeOutcome{intakeMatched, intakeUnmatched, intakeLimited, intakeDisabled, intakeFailed, intakeExpired} {
-			m.intake.WithLabelValues(j, string(o))
+			m.intake.WithLabelValues(string(j), string(o))
 		}
 	}
 	build := Build()

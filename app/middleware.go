@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/problem"
 	"aikagi/views"
 )
 
@@ -141,7 +142,7 @@ func (a *App) refuseCrossSite(c *fiber.Ctx) error {
 		}
 	}
 	if err := a.crossOrigin().Check(r); err != nil {
-		return problem(fiber.StatusForbidden, views.CrossSite, err)
+		return refuse(fiber.StatusForbidden, problem.CrossSite, err)
 	}
 	return c.Next()
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -40,9 +42,9 @@ func (a *App) showNewPasswordForm(c *fiber.Ctx) error {
 	token := c.Cookies(a.cfg.cookieName(resetCookie))
 	if token == "" {
 		if c.Query("opened") != "" {
-			return problem(fiber.StatusBadRequest, views.LinkNeedsCookie, nil)
+			return refuse(fiber.StatusBadRequest, problem.LinkNeedsCookie, nil)
 		}
-		return problem(fiber.StatusNotFound, views.LinkInvalid, nil)
+		return refuse(fiber.StatusNotFound, problem.LinkInvalid, nil)
 	}
 	_, acct, err := a.checkResetLink(c, token)
 	if err != nil {
@@ -73,7 +75,7 @@ func (a *App) openResetLink(c *fiber.Ctx, token string) error {
 	if err != nil {
 		return err
 	}
-	target := t.Href(views.PathReset) + "&opened=1"
+	target := t.Href(route.Reset) + "&opened=1"
 	if held := c.Cookies(a.cfg.cookieName(resetCookie)); held != "" && held != token {
 		_, heldAcct, err := a.usableResetLink(c.UserContext(), held)
 		if err != nil {
@@ -122,9 +124,9 @@ func (a *App) chooseResetLink(c *fiber.Ctx) error {
 	held := c.Cookies(a.cfg.cookieName(resetCookie))
 	next := c.Cookies(a.cfg.cookieName(resetNextCookie))
 	if held == "" {
-		return problem(fiber.StatusBadRequest, views.LinkNeedsCookie, nil)
+		return refuse(fiber.StatusBadRequest, problem.LinkNeedsCookie, nil)
 	}
-	back := t.Href(views.PathReset)
+	back := t.Href(route.Reset)
 	if next == "" || form["held"] != a.linkMark(held) || form["next"] != a.linkMark(next) {
 		return redirectNoStore(c, back)
 	}
@@ -139,7 +141,7 @@ func (a *App) chooseResetLink(c *fiber.Ctx) error {
 		}
 		a.setResetCookie(c, resetCookie, next, tok.ExpiresAt)
 	default:
-		return problem(fiber.StatusBadRequest, views.BadForm, fmt.Errorf("choose link: unknown choice %q", form["choice"]))
+		return refuse(fiber.StatusBadRequest, problem.BadForm, fmt.Errorf("choose link: unknown choice %q", form["choice"]))
 	}
 	return redirectNoStore(c, back)
 }
@@ -151,7 +153,7 @@ func (a *App) chooseResetLink(c *fiber.Ctx) error {
 func (a *App) showResetDone(c *fiber.Ctx) error {
 	t := views.T(a.lang(c))
 	if _, err := a.doneReceipts.verify(c.Query("receipt"), a.now()); err != nil {
-		return redirectNoStore(c, t.Href(views.PathLogin))
+		return redirectNoStore(c, t.Href(route.Login))
 	}
 	return a.render(c, fiber.StatusOK, t.DoneTitle, views.ResetDoneView(t))
 }
@@ -186,7 +188,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 	t := views.T(a.lang(c))
 	token := c.Cookies(a.cfg.cookieName(resetCookie))
 	if token == "" {
-		return problem(fiber.StatusBadRequest, views.LinkNeedsCookie, nil)
+		return refuse(fiber.StatusBadRequest, problem.LinkNeedsCookie, nil)
 	}
 	_, acct, err := a.checkResetLink(c, token)
 	if err != nil {
@@ -197,7 +199,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		// The page was shown for a link this browser no longer holds
 		// (another tab switched links): show the current one rather than
 		// change its account's password unseen.
-		return redirectNoStore(c, t.Href(views.PathReset))
+		return redirectNoStore(c, t.Href(route.Reset))
 	}
 	password, confirm := form["password"], form["password_confirm"]
 	view := a.newPasswordForm(t, acct, token)
@@ -236,13 +238,13 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		_, _, err := a.checkResetLink(c, token)
 		a.clearResetCookies(c)
 		if err == nil {
-			err = problem(fiber.StatusGone, views.LinkUsed, nil)
+			err = refuse(fiber.StatusGone, problem.LinkUsed, nil)
 		}
 		return err
 	}
 	a.clearResetCookies(c)
 	receipt := a.doneReceipts.sign(requestState{IssuedAt: a.now().Unix()})
-	return redirectNoStore(c, t.Href(views.PathResetDone)+"&receipt="+receipt)
+	return redirectNoStore(c, t.Href(route.ResetDone)+"&receipt="+receipt)
 }
 
 // changePassword is the transaction of step 6. used is false when the token
@@ -277,8 +279,8 @@ func (a *App) changePassword(ctx context.Context, acct *db.Account, token, hash 
 		lang, _ := views.ParseLang(acct.Locale)
 		notice := views.PasswordChangedMail{
 			Lang: lang, SiteName: a.cfg.SiteName, StoreName: acct.StoreName, At: now, IP: who.IP,
-			ResetURL: a.cfg.URL(views.PathRequest, url.Values{"lang": {string(lang)}}),
-			LoginURL: a.cfg.URL(views.PathLogin, url.Values{"lang": {string(lang)}}),
+			ResetURL: a.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
+			LoginURL: a.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 		}
 		if err := a.enqueueRendered(ctx, tx, mailKindPasswordChanged, acct, notice.Subject(),
 			views.PasswordChangedMailPlain(notice), views.PasswordChangedMailHTML(notice)); err != nil {
@@ -316,7 +318,7 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 		state = db.TokenUnknown
 	}
 	who := a.client(c)
-	status, prob := fiber.StatusNotFound, views.LinkInvalid
+	status, prob := fiber.StatusNotFound, problem.LinkInvalid
 	switch state {
 	case db.TokenUnknown:
 		// Guessing produces unknown links; a real one always opens.
@@ -326,11 +328,11 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 			return nil, nil, a.limited(ctx, who, limitLinksPerIP, a.cfg.Limits.LinkGuessesPerIP)
 		}
 	case db.TokenExpired:
-		status, prob = fiber.StatusGone, views.LinkExpired
+		status, prob = fiber.StatusGone, problem.LinkExpired
 	case db.TokenUsed:
-		status, prob = fiber.StatusGone, views.LinkUsed
+		status, prob = fiber.StatusGone, problem.LinkUsed
 	case db.TokenRevoked:
-		status, prob = fiber.StatusGone, views.LinkRevoked
+		status, prob = fiber.StatusGone, problem.LinkRevoked
 	}
 	event := &db.AuditEvent{Kind: db.AuditTokenRefused, Detail: string(prob)}
 	if tok != nil {
@@ -340,7 +342,7 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 	if err := db.RecordAudit(ctx, a.db, event, a.now()); err != nil {
 		return nil, nil, err
 	}
-	return nil, nil, problem(status, prob, nil)
+	return nil, nil, refuse(status, prob, nil)
 }
 
 // lookupResetLink finds the stored link of token, or nil; tokens of the

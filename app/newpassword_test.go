@@ -15,6 +15,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -99,11 +101,11 @@ func TestConcurrentSubmissionsUseTheLinkOnce(t *testing.T) {
 			statuses[r.status]++
 			switch r.status {
 			case http.StatusSeeOther:
-				if !strings.HasPrefix(r.location, views.PathResetDone+"?") {
+				if !strings.HasPrefix(r.location, route.ResetDone+"?") {
 					t.Errorf("submission %d: 303 to %q, not the done page", i, r.location)
 				}
 			case http.StatusGone:
-				if !strings.Contains(r.body, views.T(views.Ja).Problem(views.LinkUsed)) {
+				if !strings.Contains(r.body, views.T(views.Ja).Problem(problem.LinkUsed)) {
 					t.Errorf("submission %d: 410 without the link-used message", i)
 				}
 			}
@@ -213,24 +215,24 @@ func TestRefusedLinks(t *testing.T) {
 			name   string
 			token  func(t *testing.T, a *App) string
 			status int
-			prob   views.Problem
+			prob   problem.Problem
 		}{
 			{"expired", func(t *testing.T, a *App) string {
 				tok := issueToken(t, a, newAccount(t, a, "expired01", "expired01@example.jp", "ja"))
 				advanceClock(a, a.cfg.TokenTTL+time.Second)
 				return tok
-			}, http.StatusGone, views.LinkExpired},
+			}, http.StatusGone, problem.LinkExpired},
 			{"expired at the second", func(t *testing.T, a *App) string {
 				tok := issueToken(t, a, newAccount(t, a, "expired02", "expired02@example.jp", "ja"))
 				advanceClock(a, a.cfg.TokenTTL)
 				return tok
-			}, http.StatusGone, views.LinkExpired},
+			}, http.StatusGone, problem.LinkExpired},
 			{"used", func(t *testing.T, a *App) string {
 				tok := issueToken(t, a, newAccount(t, a, "used01", "used01@example.jp", "ja"))
 				b := openedBrowser(t, a, tok)
 				b.setNewPassword(t, resetFormPath, goodPassword)
 				return tok
-			}, http.StatusGone, views.LinkUsed},
+			}, http.StatusGone, problem.LinkUsed},
 			{"revoked by a newer request", func(t *testing.T, a *App) string {
 				acct := newAccount(t, a, "revoked01", "revoked01@example.jp", "ja")
 				requestResetFlow(t, a, acct.LoginID, acct.Email)
@@ -242,27 +244,27 @@ func TestRefusedLinks(t *testing.T) {
 					t.Fatal("the newer request did not give a new valid link")
 				}
 				return older
-			}, http.StatusGone, views.LinkRevoked},
+			}, http.StatusGone, problem.LinkRevoked},
 			{"unknown token of the right shape", func(t *testing.T, a *App) string {
 				tok, _ := newSecret()
 				return tok
-			}, http.StatusNotFound, views.LinkInvalid},
-			{"random string", func(*testing.T, *App) string { return "hello-this-is-not-a-token" }, http.StatusNotFound, views.LinkInvalid},
+			}, http.StatusNotFound, problem.LinkInvalid},
+			{"random string", func(*testing.T, *App) string { return "hello-this-is-not-a-token" }, http.StatusNotFound, problem.LinkInvalid},
 			{"too short", func(t *testing.T, a *App) string {
 				return base64.RawURLEncoding.EncodeToString(RandomKey()[:16])
-			}, http.StatusNotFound, views.LinkInvalid},
+			}, http.StatusNotFound, problem.LinkInvalid},
 			{"too long", func(t *testing.T, a *App) string {
 				return base64.RawURLEncoding.EncodeToString(append(RandomKey(), RandomKey()...))
-			}, http.StatusNotFound, views.LinkInvalid},
+			}, http.StatusNotFound, problem.LinkInvalid},
 			{"cut off", func(t *testing.T, a *App) string {
 				tok := issueToken(t, a, newAccount(t, a, "cut01", "cut01@example.jp", "ja"))
 				return tok[:len(tok)-1]
-			}, http.StatusNotFound, views.LinkInvalid},
-			{"invalid base64", func(*testing.T, *App) string { return strings.Repeat("*", 43) }, http.StatusNotFound, views.LinkInvalid},
+			}, http.StatusNotFound, problem.LinkInvalid},
+			{"invalid base64", func(*testing.T, *App) string { return strings.Repeat("*", 43) }, http.StatusNotFound, problem.LinkInvalid},
 			{"padded base64 of a real token", func(t *testing.T, a *App) string {
 				tok := issueToken(t, a, newAccount(t, a, "pad01", "pad01@example.jp", "ja"))
 				return tok + "="
-			}, http.StatusNotFound, views.LinkInvalid},
+			}, http.StatusNotFound, problem.LinkInvalid},
 			{"a session cookie value", func(t *testing.T, a *App) string {
 				newAccountWithPassword(t, a, "sess01", "sess01@example.jp", "ja", goodPassword)
 				res := postForm(t, a, "/login", url.Values{"login_id": {"sess01"}, "password": {goodPassword}})
@@ -271,10 +273,10 @@ func TestRefusedLinks(t *testing.T) {
 					t.Fatalf("login set no session cookie: status %d", res.Status)
 				}
 				return c.Value
-			}, http.StatusNotFound, views.LinkInvalid},
+			}, http.StatusNotFound, problem.LinkInvalid},
 			{"a signed form state", func(t *testing.T, a *App) string {
 				return confirmState(t, a, "state01", "state01@example.jp")
-			}, http.StatusNotFound, views.LinkInvalid},
+			}, http.StatusNotFound, problem.LinkInvalid},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -314,7 +316,7 @@ func TestRefusedLinks(t *testing.T) {
 				if got := countWhere(t, a, "audit_events", "kind", db.AuditTokenRefused) - refusedBefore; got != 3 {
 					t.Errorf("reset_token_refused events = %d, want 3", got)
 				}
-				if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordChanged); tc.prob != views.LinkUsed && got != 0 {
+				if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordChanged); tc.prob != problem.LinkUsed && got != 0 {
 					t.Errorf("a refused link changed a password (%d events)", got)
 				}
 			})
@@ -330,16 +332,16 @@ func TestResetFormWithoutCookie(t *testing.T) {
 	ja := views.T(views.Ja)
 
 	res := get(t, a, "/password-resetting/reset?lang=ja&opened=1")
-	assertProblemPage(t, res, http.StatusBadRequest, "ja", ja.Problem(views.LinkNeedsCookie))
+	assertProblemPage(t, res, http.StatusBadRequest, "ja", ja.Problem(problem.LinkNeedsCookie))
 	assertTokenPageHeaders(t, res)
 
 	res = get(t, a, "/password-resetting/reset?lang=ja")
-	assertProblemPage(t, res, http.StatusNotFound, "ja", ja.Problem(views.LinkInvalid))
+	assertProblemPage(t, res, http.StatusNotFound, "ja", ja.Problem(problem.LinkInvalid))
 	res = get(t, a, "/password-resetting/reset")
-	assertProblemPage(t, res, http.StatusNotFound, "ja", ja.Problem(views.LinkInvalid))
+	assertProblemPage(t, res, http.StatusNotFound, "ja", ja.Problem(problem.LinkInvalid))
 
 	res = postForm(t, a, "/password-resetting/reset?lang=ja", url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}})
-	assertProblemPage(t, res, http.StatusBadRequest, "ja", ja.Problem(views.LinkNeedsCookie))
+	assertProblemPage(t, res, http.StatusBadRequest, "ja", ja.Problem(problem.LinkNeedsCookie))
 }
 
 // TestResetCookie checks the cookie that carries the token from the link
@@ -383,7 +385,7 @@ func TestResetCookie(t *testing.T) {
 			}
 			b.jar[other] = token
 			res = b.get(t, resetFormPath)
-			assertProblemPage(t, res, http.StatusBadRequest, "ja", views.T(views.Ja).Problem(views.LinkNeedsCookie))
+			assertProblemPage(t, res, http.StatusBadRequest, "ja", views.T(views.Ja).Problem(problem.LinkNeedsCookie))
 		})
 	}
 }
@@ -416,7 +418,7 @@ func TestResetPagesInEnglish(t *testing.T) {
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("short password: status %d", res.Status)
 	}
-	if got, want := strings.TrimSpace(res.Doc(t).Find("#password-error").Text()), fmt.Sprintf(en.Problem(views.PasswordTooShort), 12); !strings.Contains(got, want) {
+	if got, want := strings.TrimSpace(res.Doc(t).Find("#password-error").Text()), fmt.Sprintf(en.Problem(problem.PasswordTooShort), 12); !strings.Contains(got, want) {
 		t.Errorf("short password error = %q, want %q", got, want)
 	}
 
@@ -427,7 +429,7 @@ func TestResetPagesInEnglish(t *testing.T) {
 	}
 
 	res = get(t, a, resetLink(token, views.En))
-	assertProblemPage(t, res, http.StatusGone, "en", en.Problem(views.LinkUsed))
+	assertProblemPage(t, res, http.StatusGone, "en", en.Problem(problem.LinkUsed))
 	if res.Doc(t).Find(`a[href="/password-resetting/regist?lang=en"]`).Length() != 1 {
 		t.Error("used link page has no English link back to step 1")
 	}
@@ -435,12 +437,12 @@ func TestResetPagesInEnglish(t *testing.T) {
 	expiring := issueToken(t, a, newAccount(t, a, "english02", "english02@example.com", "en"))
 	advanceClock(a, a.cfg.TokenTTL+time.Minute)
 	res = get(t, a, resetLink(expiring, views.En))
-	assertProblemPage(t, res, http.StatusGone, "en", en.Problem(views.LinkExpired))
+	assertProblemPage(t, res, http.StatusGone, "en", en.Problem(problem.LinkExpired))
 
 	res = get(t, a, "/password-resetting/reset?lang=en&opened=1")
-	assertProblemPage(t, res, http.StatusBadRequest, "en", en.Problem(views.LinkNeedsCookie))
+	assertProblemPage(t, res, http.StatusBadRequest, "en", en.Problem(problem.LinkNeedsCookie))
 	res = get(t, a, "/password-resetting/reset?lang=en&token=nonsense")
-	assertProblemPage(t, res, http.StatusNotFound, "en", en.Problem(views.LinkInvalid))
+	assertProblemPage(t, res, http.StatusNotFound, "en", en.Problem(problem.LinkInvalid))
 }
 
 // TestPasswordMinLengthSetting checks that PASSWORD_MIN_LENGTH moves the
@@ -467,8 +469,8 @@ func TestPasswordMinLengthSetting(t *testing.T) {
 		t.Fatalf("15 characters: status %d, want 422", res.Status)
 	}
 	want := "新しいパスワードは16文字以上にしてください。"
-	if want != fmt.Sprintf(ja.Problem(views.PasswordTooShort), 16)[:len(want)] {
-		t.Fatalf("message wording changed: %q", ja.Problem(views.PasswordTooShort))
+	if want != fmt.Sprintf(ja.Problem(problem.PasswordTooShort), 16)[:len(want)] {
+		t.Fatalf("message wording changed: %q", ja.Problem(problem.PasswordTooShort))
 	}
 	doc = res.Doc(t)
 	if got := doc.Find("#password-error").Text(); !strings.Contains(got, want) {
@@ -499,16 +501,16 @@ func TestPasswordRefusalsThroughForm(t *testing.T) {
 	cases := []struct {
 		password, confirm string
 		field             string
-		prob              views.Problem
+		prob              problem.Problem
 	}{
-		{"", "", "password", views.PasswordRequired},
-		{"elevenchars", "elevenchars", "password", views.PasswordTooShort},
-		{strings.Repeat("x", 257), strings.Repeat("x", 257), "password", views.PasswordTooLong},
-		{"1qaz2wsx3edc", "1qaz2wsx3edc", "password", views.PasswordCommon},
-		{"my id is ＹＡＭＡＤＡ７７ ok", "my id is ＹＡＭＡＤＡ７７ ok", "password", views.PasswordHasLoginID},
-		{"taro.yamada forever", "taro.yamada forever", "password", views.PasswordHasEmail},
-		{"やまだ鮮魚店のまぐろは最高", "やまだ鮮魚店のまぐろは最高", "password", views.PasswordHasStore},
-		{goodPassword, goodPassword + " ", "password_confirm", views.PasswordMismatch},
+		{"", "", "password", problem.PasswordRequired},
+		{"elevenchars", "elevenchars", "password", problem.PasswordTooShort},
+		{strings.Repeat("x", 257), strings.Repeat("x", 257), "password", problem.PasswordTooLong},
+		{"1qaz2wsx3edc", "1qaz2wsx3edc", "password", problem.PasswordCommon},
+		{"my id is ＹＡＭＡＤＡ７７ ok", "my id is ＹＡＭＡＤＡ７７ ok", "password", problem.PasswordHasLoginID},
+		{"taro.yamada forever", "taro.yamada forever", "password", problem.PasswordHasEmail},
+		{"やまだ鮮魚店のまぐろは最高", "やまだ鮮魚店のまぐろは最高", "password", problem.PasswordHasStore},
+		{goodPassword, goodPassword + " ", "password_confirm", problem.PasswordMismatch},
 	}
 	for _, tc := range cases {
 		res := b.post(t, resetFormPath, url.Values{"password": {tc.password}, "password_confirm": {tc.confirm}})
@@ -517,7 +519,7 @@ func TestPasswordRefusalsThroughForm(t *testing.T) {
 			continue
 		}
 		msg := ja.Problem(tc.prob)
-		if tc.prob == views.PasswordTooShort {
+		if tc.prob == problem.PasswordTooShort {
 			msg = fmt.Sprintf(msg, 12)
 		}
 		doc := res.Doc(t)
@@ -608,7 +610,7 @@ func TestResetRevokesOtherLinksAndSessions(t *testing.T) {
 			t.Errorf("the account's other link is %v, want revoked", st)
 		}
 		res := get(t, a, resetLink(spare, ""))
-		assertProblemPage(t, res, http.StatusGone, "ja", views.T(views.Ja).Problem(views.LinkRevoked))
+		assertProblemPage(t, res, http.StatusGone, "ja", views.T(views.Ja).Problem(problem.LinkRevoked))
 		if st := tokenState(t, a, otherToken); st != db.TokenValid {
 			t.Errorf("another account's link is %v, want valid", st)
 		}
@@ -710,7 +712,7 @@ func TestResetPageNamesTheAccount(t *testing.T) {
 		views.Ja: "taro-01(山田商店)の新しいパスワード",
 		views.En: "New password for taro-01 (山田商店)",
 	} {
-		res := b.get(t, views.PathReset+"?lang="+string(lang))
+		res := b.get(t, route.Reset+"?lang="+string(lang))
 		if res.Status != http.StatusOK {
 			t.Fatalf("%s form: status %d", lang, res.Status)
 		}
@@ -936,8 +938,8 @@ func TestResetDonePageReloads(t *testing.T) {
 	}
 
 	for name, target := range map[string]string{
-		"no receipt":     views.PathResetDone + "?lang=ja",
-		"forged receipt": views.PathResetDone + "?lang=ja&receipt=" + confirmState(t, a, "forge01", "forge01@example.jp"),
+		"no receipt":     route.ResetDone + "?lang=ja",
+		"forged receipt": route.ResetDone + "?lang=ja&receipt=" + confirmState(t, a, "forge01", "forge01@example.jp"),
 		"tampered":       done + "x",
 	} {
 		res := get(t, a, target)

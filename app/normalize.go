@@ -1,13 +1,12 @@
 package app
 
 import (
+	"aikagi/app/problem"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
-
-	"aikagi/views"
 )
 
 // loginIDDashes maps the dash-like characters that NFKC leaves alone, and
@@ -52,14 +51,14 @@ func normalizePassword(s string) string {
 }
 
 // validateLoginID checks a normalised login ID.
-func validateLoginID(s string) views.Problem {
+func validateLoginID(s string) problem.Problem {
 	switch {
 	case s == "":
-		return views.LoginIDRequired
+		return problem.LoginIDRequired
 	case utf8.RuneCountInString(s) > maxLoginIDRunes:
-		return views.LoginIDTooLong
+		return problem.LoginIDTooLong
 	case strings.ContainsFunc(s, hiddenOrSpace):
-		return views.LoginIDInvalid
+		return problem.LoginIDInvalid
 	}
 	return ""
 }
@@ -67,18 +66,18 @@ func validateLoginID(s string) views.Problem {
 // validateEmail checks a normalised address leniently: legacy carrier
 // addresses (taro..yamada@docomo.ne.jp, taro.@ezweb.ne.jp) are real and pass;
 // the check only catches what cannot be an address at all.
-func validateEmail(s string) views.Problem {
+func validateEmail(s string) problem.Problem {
 	if s == "" {
-		return views.EmailRequired
+		return problem.EmailRequired
 	}
 	if len(s) > maxEmailBytes {
-		return views.EmailTooLong
+		return problem.EmailTooLong
 	}
 	local, domain, ok := strings.Cut(s, "@")
 	if !ok || local == "" || len(local) > 64 || strings.Contains(domain, "@") ||
 		strings.ContainsFunc(s, hiddenOrSpace) || strings.ContainsAny(local, `<>()[]\,;:"`) ||
 		!validDomain(domain) {
-		return views.EmailInvalid
+		return problem.EmailInvalid
 	}
 	return ""
 }

@@ -1,11 +1,10 @@
 package app
 
 import (
+	"aikagi/app/problem"
 	"net/url"
 	"strings"
 	"testing"
-
-	"aikagi/views"
 )
 
 func TestNormalizeLoginID(t *testing.T) {
@@ -14,7 +13,7 @@ func TestNormalizeLoginID(t *testing.T) {
 		name string
 		in   string
 		want string
-		prob views.Problem
+		prob problem.Problem
 	}{
 		{"plain", "taro01", "taro01", ""},
 		{"full-width letters and digits", "ｔａｒｏ０１", "taro01", ""},
@@ -29,17 +28,17 @@ func TestNormalizeLoginID(t *testing.T) {
 		{"horizontal bar", "shop―01", "shop-01", ""},
 		{"wave dash", "shop〜01", "shop-01", ""},
 		{"zero-width space around", "\u200btaro01\ufeff", "taro01", ""},
-		{"empty", "", "", views.LoginIDRequired},
-		{"only spaces", " \u3000 ", "", views.LoginIDRequired},
+		{"empty", "", "", problem.LoginIDRequired},
+		{"only spaces", " \u3000 ", "", problem.LoginIDRequired},
 		{"64 characters", strings.Repeat("あ", 64), strings.Repeat("あ", 64), ""},
-		{"65 characters", strings.Repeat("あ", 65), strings.Repeat("あ", 65), views.LoginIDTooLong},
-		{"65 full-width characters", strings.Repeat("ａ", 65), strings.Repeat("a", 65), views.LoginIDTooLong},
-		{"space inside", "taro 01", "taro 01", views.LoginIDInvalid},
-		{"full-width space inside", "taro\u300001", "taro 01", views.LoginIDInvalid},
-		{"zero-width space inside", "taro\u200b01", "taro\u200b01", views.LoginIDInvalid},
-		{"newline inside (pasted two lines)", "taro01\nhanako", "taro01\nhanako", views.LoginIDInvalid},
-		{"control character", "taro\x0001", "taro\x0001", views.LoginIDInvalid},
-		{"bidi override", "taro\u202e01", "taro\u202e01", views.LoginIDInvalid},
+		{"65 characters", strings.Repeat("あ", 65), strings.Repeat("あ", 65), problem.LoginIDTooLong},
+		{"65 full-width characters", strings.Repeat("ａ", 65), strings.Repeat("a", 65), problem.LoginIDTooLong},
+		{"space inside", "taro 01", "taro 01", problem.LoginIDInvalid},
+		{"full-width space inside", "taro\u300001", "taro 01", problem.LoginIDInvalid},
+		{"zero-width space inside", "taro\u200b01", "taro\u200b01", problem.LoginIDInvalid},
+		{"newline inside (pasted two lines)", "taro01\nhanako", "taro01\nhanako", problem.LoginIDInvalid},
+		{"control character", "taro\x0001", "taro\x0001", problem.LoginIDInvalid},
+		{"bidi override", "taro\u202e01", "taro\u202e01", problem.LoginIDInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,7 +59,7 @@ func TestNormalizeEmail(t *testing.T) {
 		name string
 		in   string
 		want string
-		prob views.Problem
+		prob problem.Problem
 	}{
 		{"plain", "taro@example.jp", "taro@example.jp", ""},
 		{"full-width at sign", "taro＠example.jp", "taro@example.jp", ""},
@@ -74,26 +73,26 @@ func TestNormalizeEmail(t *testing.T) {
 		{"plus and hyphen", "taro+shop@mail-server.example.co.jp", "taro+shop@mail-server.example.co.jp", ""},
 		{"internationalised domain", "taro@例え.jp", "taro@例え.jp", ""},
 		{"dashes are not mapped in e-mail", "taroー@example.jp", "taroー@example.jp", ""},
-		{"empty", "", "", views.EmailRequired},
-		{"only spaces", "\u3000 ", "", views.EmailRequired},
+		{"empty", "", "", problem.EmailRequired},
+		{"only spaces", "\u3000 ", "", problem.EmailRequired},
 		{"254 bytes", strings.Repeat("a", 64) + "@" + longDomain(254-65), strings.Repeat("a", 64) + "@" + longDomain(254-65), ""},
-		{"255 bytes", strings.Repeat("a", 64) + "@" + longDomain(255-65), strings.Repeat("a", 64) + "@" + longDomain(255-65), views.EmailTooLong},
-		{"local part of 65 bytes", strings.Repeat("a", 65) + "@example.jp", strings.Repeat("a", 65) + "@example.jp", views.EmailInvalid},
-		{"missing @", "taro.example.jp", "taro.example.jp", views.EmailInvalid},
-		{"two @", "taro@shop@example.jp", "taro@shop@example.jp", views.EmailInvalid},
-		{"nothing before @", "@example.jp", "@example.jp", views.EmailInvalid},
-		{"nothing after @", "taro@", "taro@", views.EmailInvalid},
-		{"no dot in domain", "taro@localhost", "taro@localhost", views.EmailInvalid},
-		{"numeric top-level domain", "taro@192.168.0.1", "taro@192.168.0.1", views.EmailInvalid},
-		{"empty label", "taro@example..jp", "taro@example..jp", views.EmailInvalid},
-		{"trailing dot in domain", "taro@example.jp.", "taro@example.jp.", views.EmailInvalid},
-		{"label starts with hyphen", "taro@-example.jp", "taro@-example.jp", views.EmailInvalid},
-		{"underscore in domain", "taro@ex_ample.jp", "taro@ex_ample.jp", views.EmailInvalid},
-		{"space inside", "taro yamada@example.jp", "taro yamada@example.jp", views.EmailInvalid},
-		{"full-width space inside", "taro\u3000yamada@example.jp", "taro yamada@example.jp", views.EmailInvalid},
-		{"display name pasted", "Taro <taro@example.jp>", "Taro <taro@example.jp>", views.EmailInvalid},
-		{"comma-separated list", "taro@example.jp,hanako@example.jp", "taro@example.jp,hanako@example.jp", views.EmailInvalid},
-		{"zero-width space inside", "taro@exa\u200bmple.jp", "taro@exa\u200bmple.jp", views.EmailInvalid},
+		{"255 bytes", strings.Repeat("a", 64) + "@" + longDomain(255-65), strings.Repeat("a", 64) + "@" + longDomain(255-65), problem.EmailTooLong},
+		{"local part of 65 bytes", strings.Repeat("a", 65) + "@example.jp", strings.Repeat("a", 65) + "@example.jp", problem.EmailInvalid},
+		{"missing @", "taro.example.jp", "taro.example.jp", problem.EmailInvalid},
+		{"two @", "taro@shop@example.jp", "taro@shop@example.jp", problem.EmailInvalid},
+		{"nothing before @", "@example.jp", "@example.jp", problem.EmailInvalid},
+		{"nothing after @", "taro@", "taro@", problem.EmailInvalid},
+		{"no dot in domain", "taro@localhost", "taro@localhost", problem.EmailInvalid},
+		{"numeric top-level domain", "taro@192.168.0.1", "taro@192.168.0.1", problem.EmailInvalid},
+		{"empty label", "taro@example..jp", "taro@example..jp", problem.EmailInvalid},
+		{"trailing dot in domain", "taro@example.jp.", "taro@example.jp.", problem.EmailInvalid},
+		{"label starts with hyphen", "taro@-example.jp", "taro@-example.jp", problem.EmailInvalid},
+		{"underscore in domain", "taro@ex_ample.jp", "taro@ex_ample.jp", problem.EmailInvalid},
+		{"space inside", "taro yamada@example.jp", "taro yamada@example.jp", problem.EmailInvalid},
+		{"full-width space inside", "taro\u3000yamada@example.jp", "taro yamada@example.jp", problem.EmailInvalid},
+		{"display name pasted", "Taro <taro@example.jp>", "Taro <taro@example.jp>", problem.EmailInvalid},
+		{"comma-separated list", "taro@example.jp,hanako@example.jp", "taro@example.jp,hanako@example.jp", problem.EmailInvalid},
+		{"zero-width space inside", "taro@exa\u200bmple.jp", "taro@exa\u200bmple.jp", problem.EmailInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

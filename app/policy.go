@@ -9,8 +9,8 @@ import (
 	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/text/unicode/norm"
 
+	"aikagi/app/problem"
 	"aikagi/db"
-	"aikagi/views"
 )
 
 const maxPasswordRunes = 256
@@ -32,32 +32,32 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 // identifiers. The checks see the password as it will be hashed (NFKC), so
 // a confirmation typed in the other width still matches; only the
 // comparison with the blocklist and identifiers also folds case and spaces.
-func checkNewPassword(password, confirm string, minLength int, acct *db.Account) map[string]views.Problem {
-	problems := map[string]views.Problem{}
+func checkNewPassword(password, confirm string, minLength int, acct *db.Account) map[string]problem.Problem {
+	problems := map[string]problem.Problem{}
 	if p := passwordProblem(password, minLength, acct); p != "" {
 		problems["password"] = p
 	}
 	if password != "" && normalizePassword(confirm) != normalizePassword(password) {
-		problems["password_confirm"] = views.PasswordMismatch
+		problems["password_confirm"] = problem.PasswordMismatch
 	}
 	return problems
 }
 
-func passwordProblem(password string, minLength int, acct *db.Account) views.Problem {
+func passwordProblem(password string, minLength int, acct *db.Account) problem.Problem {
 	password = normalizePassword(password)
 	switch {
 	case strings.TrimFunc(password, hiddenOrSpace) == "":
-		return views.PasswordRequired
+		return problem.PasswordRequired
 	case strings.ContainsFunc(password, unicode.IsControl):
-		return views.PasswordControl
+		return problem.PasswordControl
 	case passwordLength(password) < minLength:
-		return views.PasswordTooShort
+		return problem.PasswordTooShort
 	case utf8.RuneCountInString(password) > maxPasswordRunes:
-		return views.PasswordTooLong
+		return problem.PasswordTooLong
 	}
 	folded := fold(password)
 	if _, common := commonPasswords()[folded]; common {
-		return views.PasswordCommon
+		return problem.PasswordCommon
 	}
 	if p := guessablePattern(folded); p != "" {
 		return p
@@ -65,11 +65,11 @@ func passwordProblem(password string, minLength int, acct *db.Account) views.Pro
 	local, _, _ := strings.Cut(acct.Email, "@")
 	for _, part := range []struct {
 		value   string
-		problem views.Problem
+		problem problem.Problem
 	}{
-		{acct.LoginID, views.PasswordHasLoginID},
-		{local, views.PasswordHasEmail},
-		{acct.StoreName, views.PasswordHasStore},
+		{acct.LoginID, problem.PasswordHasLoginID},
+		{local, problem.PasswordHasEmail},
+		{acct.StoreName, problem.PasswordHasStore},
 	} {
 		// Very short identifiers would refuse too much by accident.
 		if v := fold(part.value); utf8.RuneCountInString(v) >= 3 && strings.Contains(folded, v) {

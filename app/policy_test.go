@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"aikagi/app/problem"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -24,39 +25,39 @@ func TestPasswordProblem(t *testing.T) {
 	cases := []struct {
 		name     string
 		password string
-		want     views.Problem
+		want     problem.Problem
 	}{
-		{"empty", "", views.PasswordRequired},
-		{"one short of the minimum", "violet-kumo", views.PasswordTooShort},
+		{"empty", "", problem.PasswordRequired},
+		{"one short of the minimum", "violet-kumo", problem.PasswordTooShort},
 		{"exactly the minimum", "violet-kumo7", ""},
 		{"64 characters", strings.Repeat("river", 12) + "tide", ""},
 		{"100 characters", strings.Repeat("mountain", 12) + "peak", ""},
 		{"256 characters", strings.Repeat("kumosora", 32), ""},
-		{"257 characters", strings.Repeat("kumosora", 32) + "i", views.PasswordTooLong},
-		{"far too long", strings.Repeat("long ", 1000), views.PasswordTooLong},
+		{"257 characters", strings.Repeat("kumosora", 32) + "i", problem.PasswordTooLong},
+		{"far too long", strings.Repeat("long ", 1000), problem.PasswordTooLong},
 		{"256 Japanese characters", strings.Repeat("あいうえおかきくけこ", 25) + "さしすせそた", ""},
-		{"257 Japanese characters", strings.Repeat("あいうえおかきくけこ", 25) + "さしすせそたち", views.PasswordTooLong},
-		{"minimum counted in characters, not bytes", "すもももももも", views.PasswordTooShort}, // 7 runes, 21 bytes
+		{"257 Japanese characters", strings.Repeat("あいうえおかきくけこ", 25) + "さしすせそたち", problem.PasswordTooLong},
+		{"minimum counted in characters, not bytes", "すもももももも", problem.PasswordTooShort}, // 7 runes, 21 bytes
 		{"Japanese passphrase", "すもももももももものうち", ""},
 		{"Japanese passphrase with spaces", "ねこ が こたつ で まるく なる", ""},
 		{"emoji", "🐱🐶🐭🐹🐰🦊🐻🐼🐨🐯🦁🐮", ""},
-		{"eleven emoji", "🐱🐶🐭🐹🐰🦊🐻🐼🐨🐯🦁", views.PasswordTooShort},
+		{"eleven emoji", "🐱🐶🐭🐹🐰🦊🐻🐼🐨🐯🦁", problem.PasswordTooShort},
 		{"no composition rules: lower case letters only", "correcthorsebatterystaple", ""},
-		{"blocklisted", "qwertyuiop12", views.PasswordCommon},
-		{"blocklisted keyboard walk", "1qaz2wsx3edc", views.PasswordCommon},
-		{"blocklisted, longer", "1qaz2wsx3edc4rfv", views.PasswordCommon},
-		{"blocklisted in upper case", "QWERTYUIOP12", views.PasswordCommon},
-		{"blocklisted in mixed case", "1QAZ2wsx3EDC", views.PasswordCommon},
-		{"blocklisted in full width", "ｑｗｅｒｔｙｕｉｏｐ１２", views.PasswordCommon},
-		{"blocklisted with a space", "qwerty uiop12", views.PasswordCommon},
-		{"contains the login ID", "my shop2468 password", views.PasswordHasLoginID},
-		{"is the login ID, padded", "shop2468shop2468", views.PasswordHasLoginID},
-		{"contains the login ID in upper case", "my SHOP2468 password", views.PasswordHasLoginID},
-		{"contains the login ID in full width", "my ｓｈｏｐ２４６８ password", views.PasswordHasLoginID},
-		{"contains the e-mail local part", "hanako.tanaka loves tea", views.PasswordHasEmail},
-		{"contains the e-mail local part in upper case", "HANAKO.TANAKA loves tea", views.PasswordHasEmail},
-		{"contains the store name", "さくら珈琲店のブレンドが好き", views.PasswordHasStore},
-		{"contains the store name with a space", "いつもの さくら 珈琲店 で", views.PasswordHasStore},
+		{"blocklisted", "qwertyuiop12", problem.PasswordCommon},
+		{"blocklisted keyboard walk", "1qaz2wsx3edc", problem.PasswordCommon},
+		{"blocklisted, longer", "1qaz2wsx3edc4rfv", problem.PasswordCommon},
+		{"blocklisted in upper case", "QWERTYUIOP12", problem.PasswordCommon},
+		{"blocklisted in mixed case", "1QAZ2wsx3EDC", problem.PasswordCommon},
+		{"blocklisted in full width", "ｑｗｅｒｔｙｕｉｏｐ１２", problem.PasswordCommon},
+		{"blocklisted with a space", "qwerty uiop12", problem.PasswordCommon},
+		{"contains the login ID", "my shop2468 password", problem.PasswordHasLoginID},
+		{"is the login ID, padded", "shop2468shop2468", problem.PasswordHasLoginID},
+		{"contains the login ID in upper case", "my SHOP2468 password", problem.PasswordHasLoginID},
+		{"contains the login ID in full width", "my ｓｈｏｐ２４６８ password", problem.PasswordHasLoginID},
+		{"contains the e-mail local part", "hanako.tanaka loves tea", problem.PasswordHasEmail},
+		{"contains the e-mail local part in upper case", "HANAKO.TANAKA loves tea", problem.PasswordHasEmail},
+		{"contains the store name", "さくら珈琲店のブレンドが好き", problem.PasswordHasStore},
+		{"contains the store name with a space", "いつもの さくら 珈琲店 で", problem.PasswordHasStore},
 		{"contains the domain only", "docomo.ne.jp is my carrier", ""},
 		{"contains part of the login ID", "shop246 is not my id", ""},
 	}
@@ -78,55 +79,55 @@ func TestPasswordProblemAsTyped(t *testing.T) {
 	cases := []struct {
 		name     string
 		password string
-		want     views.Problem
+		want     problem.Problem
 	}{
 		{"full width is counted as typed", "ｖｉｏｌｅｔ-ｋｕｍｏ７", ""},
 		{"half-width katakana", "ｽﾓﾓﾓﾓﾓﾓﾓﾓﾓﾉｳﾁ", ""},
-		{"eleven characters and a zero-width space", "violet-kumo\u200b", views.PasswordTooShort},
-		{"eleven characters and a zero-width joiner", "violet\u200d-kumo", views.PasswordTooShort},
-		{"eleven characters and a zero-width non-joiner", "violet-\u200ckumo", views.PasswordTooShort},
-		{"eleven characters and a byte order mark", "\ufeffviolet-kumo", views.PasswordTooShort},
-		{"eleven characters and a word joiner", "violet\u2060-kumo", views.PasswordTooShort},
-		{"eleven characters and a soft hyphen", "violet-ku\u00admo", views.PasswordTooShort},
+		{"eleven characters and a zero-width space", "violet-kumo\u200b", problem.PasswordTooShort},
+		{"eleven characters and a zero-width joiner", "violet\u200d-kumo", problem.PasswordTooShort},
+		{"eleven characters and a zero-width non-joiner", "violet-\u200ckumo", problem.PasswordTooShort},
+		{"eleven characters and a byte order mark", "\ufeffviolet-kumo", problem.PasswordTooShort},
+		{"eleven characters and a word joiner", "violet\u2060-kumo", problem.PasswordTooShort},
+		{"eleven characters and a soft hyphen", "violet-ku\u00admo", problem.PasswordTooShort},
 		{"twelve characters and a zero-width space", "violet-kumo7\u200b", ""},
-		{"only invisible characters", "\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b", views.PasswordRequired},
-		{"line feed", "violet kumo\nat dawn", views.PasswordControl},
-		{"carriage return", "violet kumo\rat dawn", views.PasswordControl},
-		{"tab", "violet\tkumo at dawn", views.PasswordControl},
-		{"escape", "violet kumo \x1b[31m dawn", views.PasswordControl},
-		{"NUL", "violet kumo at dawn\x00", views.PasswordControl},
-		{"DEL", "violet kumo at dawn\x7f", views.PasswordControl},
-		{"C1 control", "violet kumo at dawn\u0085", views.PasswordControl},
-		{"control character in a short password", "ab\x1bc", views.PasswordControl},
-		{"one repeated letter", "aaaaaaaaaaaa", views.PasswordRepeated},
-		{"one repeated letter, long", strings.Repeat("z", 40), views.PasswordRepeated},
-		{"one repeated letter in mixed case", "aAaAaAaAaAaA", views.PasswordRepeated},
-		{"one repeated full-width letter", "ａａａａａａａａａａａａ", views.PasswordRepeated},
-		{"one repeated kana", "ああああああああああああ", views.PasswordRepeated},
-		{"one repeated digit", "777777777777", views.PasswordRepeated},
-		{"one repeated symbol", "!!!!!!!!!!!!", views.PasswordRepeated},
-		{"one repeated character with spaces", "a a a a a a a a a a a a", views.PasswordRepeated},
-		{"a pair repeated", "abababababab", views.PasswordRepeated},
-		{"a word repeated", "passpasspass", views.PasswordRepeated},
-		{"keyboard row into the next", "qwertyuiopas", views.PasswordKeyboard},
-		{"keyboard row reversed", "poiuytrewqas", views.PasswordKeyboard},
-		{"home row and on", "asdfghjklzxc", views.PasswordKeyboard},
-		{"bottom row reversed", "mnbvcxzlkjhg", views.PasswordKeyboard},
-		{"three row starts", "qwerasdfzxcvqwe", views.PasswordKeyboard},
-		{"keyboard row run repeated", "asdfasdfasdf", views.PasswordRepeated},
-		{"keyboard row run repeated, five", "zxcvbzxcvbzxcvb", views.PasswordKeyboard},
-		{"keyboard row in upper case", "QWERTYUIOPAS", views.PasswordKeyboard},
-		{"keyboard row in full width", "ｑｗｅｒｔｙｕｉｏｐａｓ", views.PasswordKeyboard},
-		{"keyboard columns", "wsxedcrfvtgbyhn", views.PasswordKeyboard},
-		{"keyboard row of symbols", "!@#$%^&*()_+", views.PasswordKeyboard},
-		{"digit run", "123456789012", views.PasswordSequence},
-		{"digit run reversed", "098765432109", views.PasswordSequence},
-		{"digit run in full width", "１２３４５６７８９０１２", views.PasswordSequence},
-		{"digit runs with doubled digits", "1122334455667788", views.PasswordSequence},
-		{"two digit runs", "123456345678", views.PasswordSequence},
-		{"letter sequence", "abcdefghijkl", views.PasswordSequence},
-		{"letter sequence reversed", "zyxwvutsrqpo", views.PasswordSequence},
-		{"digits then keyboard row", "2345678wertyuio", views.PasswordKeyboard},
+		{"only invisible characters", "\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b", problem.PasswordRequired},
+		{"line feed", "violet kumo\nat dawn", problem.PasswordControl},
+		{"carriage return", "violet kumo\rat dawn", problem.PasswordControl},
+		{"tab", "violet\tkumo at dawn", problem.PasswordControl},
+		{"escape", "violet kumo \x1b[31m dawn", problem.PasswordControl},
+		{"NUL", "violet kumo at dawn\x00", problem.PasswordControl},
+		{"DEL", "violet kumo at dawn\x7f", problem.PasswordControl},
+		{"C1 control", "violet kumo at dawn\u0085", problem.PasswordControl},
+		{"control character in a short password", "ab\x1bc", problem.PasswordControl},
+		{"one repeated letter", "aaaaaaaaaaaa", problem.PasswordRepeated},
+		{"one repeated letter, long", strings.Repeat("z", 40), problem.PasswordRepeated},
+		{"one repeated letter in mixed case", "aAaAaAaAaAaA", problem.PasswordRepeated},
+		{"one repeated full-width letter", "ａａａａａａａａａａａａ", problem.PasswordRepeated},
+		{"one repeated kana", "ああああああああああああ", problem.PasswordRepeated},
+		{"one repeated digit", "777777777777", problem.PasswordRepeated},
+		{"one repeated symbol", "!!!!!!!!!!!!", problem.PasswordRepeated},
+		{"one repeated character with spaces", "a a a a a a a a a a a a", problem.PasswordRepeated},
+		{"a pair repeated", "abababababab", problem.PasswordRepeated},
+		{"a word repeated", "passpasspass", problem.PasswordRepeated},
+		{"keyboard row into the next", "qwertyuiopas", problem.PasswordKeyboard},
+		{"keyboard row reversed", "poiuytrewqas", problem.PasswordKeyboard},
+		{"home row and on", "asdfghjklzxc", problem.PasswordKeyboard},
+		{"bottom row reversed", "mnbvcxzlkjhg", problem.PasswordKeyboard},
+		{"three row starts", "qwerasdfzxcvqwe", problem.PasswordKeyboard},
+		{"keyboard row run repeated", "asdfasdfasdf", problem.PasswordRepeated},
+		{"keyboard row run repeated, five", "zxcvbzxcvbzxcvb", problem.PasswordKeyboard},
+		{"keyboard row in upper case", "QWERTYUIOPAS", problem.PasswordKeyboard},
+		{"keyboard row in full width", "ｑｗｅｒｔｙｕｉｏｐａｓ", problem.PasswordKeyboard},
+		{"keyboard columns", "wsxedcrfvtgbyhn", problem.PasswordKeyboard},
+		{"keyboard row of symbols", "!@#$%^&*()_+", problem.PasswordKeyboard},
+		{"digit run", "123456789012", problem.PasswordSequence},
+		{"digit run reversed", "098765432109", problem.PasswordSequence},
+		{"digit run in full width", "１２３４５６７８９０１２", problem.PasswordSequence},
+		{"digit runs with doubled digits", "1122334455667788", problem.PasswordSequence},
+		{"two digit runs", "123456345678", problem.PasswordSequence},
+		{"letter sequence", "abcdefghijkl", problem.PasswordSequence},
+		{"letter sequence reversed", "zyxwvutsrqpo", problem.PasswordSequence},
+		{"digits then keyboard row", "2345678wertyuio", problem.PasswordKeyboard},
 		{"a word between keyboard runs", "qwerty violet asdfgh", ""},
 		{"keyboard run and a short tail", "qwertyuiop7k", ""},
 		{"date-like digits", "2026-12-01 kumo", ""},
@@ -147,10 +148,10 @@ func TestPasswordProblemAsTyped(t *testing.T) {
 // policy says why, in both languages.
 func TestGuessableProblemsHaveMessages(t *testing.T) {
 	t.Parallel()
-	for _, p := range []views.Problem{views.PasswordControl, views.PasswordRepeated, views.PasswordKeyboard, views.PasswordSequence} {
+	for _, p := range []problem.Problem{problem.PasswordControl, problem.PasswordRepeated, problem.PasswordKeyboard, problem.PasswordSequence} {
 		for _, lang := range views.Langs {
 			text := views.T(lang)
-			if got := text.Problem(p); got == "" || got == text.Problem(views.ServerError) {
+			if got := text.Problem(p); got == "" || got == text.Problem(problem.ServerError) {
 				t.Errorf("%s has no %s message", p, lang)
 			}
 		}
@@ -163,11 +164,11 @@ func TestPasswordProblemIdentifierEdgeCases(t *testing.T) {
 		name     string
 		acct     db.Account
 		password string
-		want     views.Problem
+		want     problem.Problem
 	}{
-		{"half-width katakana store name", db.Account{LoginID: "kata01", Email: "k@example.jp", StoreName: "サクラコーヒー"}, "ｻｸﾗｺｰﾋｰでひとやすみ", views.PasswordHasStore},
-		{"full-width store name", db.Account{LoginID: "kata02", Email: "k@example.jp", StoreName: "ＡＢＣ Ｍａｒｔ"}, "shopping at abcmart daily", views.PasswordHasStore},
-		{"full-width login ID stored as typed", db.Account{LoginID: "ＴＡＲＯ９９", Email: "k@example.jp", StoreName: "x"}, "hello taro99 world", views.PasswordHasLoginID},
+		{"half-width katakana store name", db.Account{LoginID: "kata01", Email: "k@example.jp", StoreName: "サクラコーヒー"}, "ｻｸﾗｺｰﾋｰでひとやすみ", problem.PasswordHasStore},
+		{"full-width store name", db.Account{LoginID: "kata02", Email: "k@example.jp", StoreName: "ＡＢＣ Ｍａｒｔ"}, "shopping at abcmart daily", problem.PasswordHasStore},
+		{"full-width login ID stored as typed", db.Account{LoginID: "ＴＡＲＯ９９", Email: "k@example.jp", StoreName: "x"}, "hello taro99 world", problem.PasswordHasLoginID},
 		{"two-letter login ID is not held against the password", db.Account{LoginID: "ab", Email: "k@example.jp", StoreName: "x"}, "abstract painting club", ""},
 		{"two-letter e-mail local part is not held against the password", db.Account{LoginID: "shop9", Email: "jo@example.jp", StoreName: "x"}, "journey to the west", ""},
 		{"one-letter store name is not held against the password", db.Account{LoginID: "shop8", Email: "k@example.jp", StoreName: "金"}, "金曜日の夜は映画を見ます", ""},
@@ -187,17 +188,17 @@ func TestCheckNewPassword(t *testing.T) {
 	cases := []struct {
 		name              string
 		password, confirm string
-		want              map[string]views.Problem
+		want              map[string]problem.Problem
 	}{
-		{"good and confirmed", good, good, map[string]views.Problem{}},
-		{"both empty", "", "", map[string]views.Problem{"password": views.PasswordRequired}},
-		{"confirmation empty", good, "", map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
-		{"confirmation differs", good, good + "!", map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
-		{"confirmation differs only in width: the same password once normalised", "ｖｉｏｌｅｔ-kumo7 at dawn", good, map[string]views.Problem{}},
-		{"confirmation differs only in case", good, strings.ToUpper(good), map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
-		{"confirmation differs only in surrounding space", good, " " + good, map[string]views.Problem{"password_confirm": views.PasswordMismatch}},
-		{"short and not confirmed", "short", "shorter", map[string]views.Problem{"password": views.PasswordTooShort, "password_confirm": views.PasswordMismatch}},
-		{"common and confirmed", "qwertyuiop12", "qwertyuiop12", map[string]views.Problem{"password": views.PasswordCommon}},
+		{"good and confirmed", good, good, map[string]problem.Problem{}},
+		{"both empty", "", "", map[string]problem.Problem{"password": problem.PasswordRequired}},
+		{"confirmation empty", good, "", map[string]problem.Problem{"password_confirm": problem.PasswordMismatch}},
+		{"confirmation differs", good, good + "!", map[string]problem.Problem{"password_confirm": problem.PasswordMismatch}},
+		{"confirmation differs only in width: the same password once normalised", "ｖｉｏｌｅｔ-kumo7 at dawn", good, map[string]problem.Problem{}},
+		{"confirmation differs only in case", good, strings.ToUpper(good), map[string]problem.Problem{"password_confirm": problem.PasswordMismatch}},
+		{"confirmation differs only in surrounding space", good, " " + good, map[string]problem.Problem{"password_confirm": problem.PasswordMismatch}},
+		{"short and not confirmed", "short", "shorter", map[string]problem.Problem{"password": problem.PasswordTooShort, "password_confirm": problem.PasswordMismatch}},
+		{"common and confirmed", "qwertyuiop12", "qwertyuiop12", map[string]problem.Problem{"password": problem.PasswordCommon}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,14 +216,14 @@ func TestPasswordMinLengthFollowsSetting(t *testing.T) {
 	for _, tc := range []struct {
 		min      int
 		password string
-		want     views.Problem
+		want     problem.Problem
 	}{
 		{8, "kumo7sky", ""},
-		{8, "kumo7sk", views.PasswordTooShort},
+		{8, "kumo7sk", problem.PasswordTooShort},
 		{16, "violet-kumo7 sky", ""},
-		{16, "violet-kumo7 sk", views.PasswordTooShort},
+		{16, "violet-kumo7 sk", problem.PasswordTooShort},
 		{64, strings.Repeat("kumo sky ", 7) + "a", ""},
-		{64, strings.Repeat("kumo sky ", 7), views.PasswordTooShort},
+		{64, strings.Repeat("kumo sky ", 7), problem.PasswordTooShort},
 	} {
 		if got := passwordProblem(tc.password, tc.min, policyAccount); got != tc.want {
 			t.Errorf("min %d, %d characters: %q, want %q", tc.min, utf8.RuneCountInString(tc.password), got, tc.want)

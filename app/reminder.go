@@ -8,6 +8,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -69,8 +70,8 @@ func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intakeReque
 		Lang:     lang,
 		SiteName: a.cfg.SiteName,
 		Accounts: list,
-		LoginURL: a.cfg.URL(views.PathLogin, url.Values{"lang": {string(lang)}}),
-		ResetURL: a.cfg.URL(views.PathRequest, url.Values{"lang": {string(lang)}}),
+		LoginURL: a.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
+		ResetURL: a.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 	}
 	if err := a.enqueueRendered(ctx, tx, mailKindReminder, first, mail.Subject(),
 		views.ReminderMailPlain(mail), views.ReminderMailHTML(mail)); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"aikagi/app/problem"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -181,7 +182,7 @@ func TestReminderSharesPerIPLimit(t *testing.T) {
 		t.Fatalf("second send: %d", res.Status)
 	}
 	res := postForm(t, a, reminderSend, url.Values{"state": {reminderState(t, a, "x@example.jp")}})
-	assertProblemPage(t, res, http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(views.TooManyRequests))
+	assertProblemPage(t, res, http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(problem.TooManyRequests))
 }
 
 // A state signed for one journey is refused by the other.
@@ -190,9 +191,9 @@ func TestJourneyStatesDoNotCross(t *testing.T) {
 	newAccount(t, a, "cross01", "cross@example.jp", "ja")
 	resetState := confirmState(t, a, "cross01", "cross@example.jp")
 	res := postForm(t, a, reminderSend, url.Values{"state": {resetState}})
-	assertProblemPage(t, res, http.StatusBadRequest, "ja", views.T(views.Ja).Problem(views.FormTampered))
+	assertProblemPage(t, res, http.StatusBadRequest, "ja", views.T(views.Ja).Problem(problem.FormTampered))
 	res = postForm(t, a, "/password-resetting/send", url.Values{"state": {reminderState(t, a, "cross@example.jp")}})
-	assertProblemPage(t, res, http.StatusBadRequest, "ja", views.T(views.Ja).Problem(views.FormTampered))
+	assertProblemPage(t, res, http.StatusBadRequest, "ja", views.T(views.Ja).Problem(problem.FormTampered))
 	if n := countRows(t, a.db, "outbox"); n != 0 {
 		t.Errorf("%d mails queued by crossed states", n)
 	}

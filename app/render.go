@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/problem"
 	"aikagi/views"
 )
 
@@ -94,7 +95,7 @@ func isHTMX(c *fiber.Ctx) bool {
 // problemError is a request that cannot go on, with what to tell the user.
 type problemError struct {
 	status  int
-	problem views.Problem
+	problem problem.Problem
 	err     error
 }
 
@@ -107,14 +108,15 @@ func (e *problemError) Error() string {
 
 func (e *problemError) Unwrap() error { return e.err }
 
-func problem(status int, p views.Problem, err error) error {
+// refuse makes an error the error handler renders as p with status.
+func refuse(status int, p problem.Problem, err error) error {
 	return &problemError{status: status, problem: p, err: err}
 }
 
 // handleError is the one place errors become responses: a page (or
 // fragment) in the request's language, never a stack trace.
 func (a *App) handleError(c *fiber.Ctx, err error) error {
-	status, prob := fiber.StatusInternalServerError, views.ServerError
+	status, prob := fiber.StatusInternalServerError, problem.ServerError
 	var pe *problemError
 	var fe *fiber.Error
 	switch {
@@ -134,23 +136,23 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 	return a.render(c, status, t.ProblemTitle(prob), views.ErrorPage(views.ErrorView{T: t, Problem: prob}))
 }
 
-func problemForStatus(status int) views.Problem {
+func problemForStatus(status int) problem.Problem {
 	switch status {
 	case fiber.StatusNotFound:
-		return views.NotFound
+		return problem.NotFound
 	case fiber.StatusMethodNotAllowed:
-		return views.MethodNotAllowed
+		return problem.MethodNotAllowed
 	case fiber.StatusRequestEntityTooLarge:
-		return views.BodyTooLarge
+		return problem.BodyTooLarge
 	case fiber.StatusUnsupportedMediaType:
-		return views.UnsupportedMedia
+		return problem.UnsupportedMedia
 	case fiber.StatusTooManyRequests:
-		return views.TooManyRequests
+		return problem.TooManyRequests
 	}
 	if status >= 400 && status < 500 {
-		return views.BadForm
+		return problem.BadForm
 	}
-	return views.ServerError
+	return problem.ServerError
 }
 
 // recoverPanic turns a panic in a handler into a logged 500 page instead of

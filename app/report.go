@@ -13,6 +13,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -36,7 +38,7 @@ func reportKeyWith(secret []byte, tok *db.ResetToken) string {
 
 // reportURL is the 「心当たりがない場合」 link for tok, in lang.
 func (a *App) reportURL(tok *db.ResetToken, lang views.Lang) string {
-	return a.cfg.URL(views.PathReport, nil) + "?token=" + a.reportKey(tok) + "&lang=" + string(lang)
+	return a.cfg.URL(route.Report, nil) + "?token=" + a.reportKey(tok) + "&lang=" + string(lang)
 }
 
 // reportedLink returns the reset link a report key names, or nil.
@@ -73,9 +75,9 @@ func (a *App) checkReportedLink(c *fiber.Ctx, key string) (*db.ResetToken, error
 	case db.TokenValid:
 		return tok, nil
 	case db.TokenUsed:
-		return nil, problem(fiber.StatusGone, views.ReportLinkUsed, nil)
+		return nil, refuse(fiber.StatusGone, problem.ReportLinkUsed, nil)
 	case db.TokenExpired, db.TokenRevoked:
-		return nil, problem(fiber.StatusGone, views.ReportLinkInactive, nil)
+		return nil, refuse(fiber.StatusGone, problem.ReportLinkInactive, nil)
 	case db.TokenUnknown:
 		who := a.client(c)
 		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+limitKey(who.IP)); err != nil {
@@ -84,7 +86,7 @@ func (a *App) checkReportedLink(c *fiber.Ctx, key string) (*db.ResetToken, error
 			return nil, a.limited(ctx, who, limitLinksPerIP, a.cfg.Limits.LinkGuessesPerIP)
 		}
 	}
-	return nil, problem(fiber.StatusNotFound, views.LinkInvalid, nil)
+	return nil, refuse(fiber.StatusNotFound, problem.LinkInvalid, nil)
 }
 
 // showReportForm is the page of 「心当たりがない場合」: it only asks, since
@@ -120,7 +122,7 @@ func (a *App) reportResetLink(c *fiber.Ctx) error {
 		if _, err := a.checkReportedLink(c, form["token"]); err != nil {
 			return err
 		}
-		return problem(fiber.StatusGone, views.ReportLinkInactive, nil)
+		return refuse(fiber.StatusGone, problem.ReportLinkInactive, nil)
 	}
 	return a.render(c, fiber.StatusOK, t.ReportDoneTitle, views.ReportDoneView(t))
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -26,7 +28,7 @@ func reportKeyOf(t testing.TB, a *App, token string) string {
 // reset link token, as the mail has it.
 func reportPath(t testing.TB, a *App, token string, lang views.Lang) string {
 	t.Helper()
-	return views.PathReport + "?token=" + url.QueryEscape(reportKeyOf(t, a, token)) + "&lang=" + string(lang)
+	return route.Report + "?token=" + url.QueryEscape(reportKeyOf(t, a, token)) + "&lang=" + string(lang)
 }
 
 // TestReportLink follows 「心当たりがない場合」 from the mail: opening it
@@ -85,7 +87,7 @@ func TestReportLink(t *testing.T) {
 
 		// Another site posting the form.
 		key := reportKeyOf(t, a, token)
-		res := postForm(t, a, views.PathReport+"?lang=ja", url.Values{"token": {key}},
+		res := postForm(t, a, route.Report+"?lang=ja", url.Values{"token": {key}},
 			withHeader("Sec-Fetch-Site", "cross-site"), withHeader("Origin", "https://evil.example"))
 		if res.Status != http.StatusForbidden {
 			t.Errorf("cross-site report: status %d, want 403", res.Status)
@@ -98,7 +100,7 @@ func TestReportLink(t *testing.T) {
 		}
 
 		// The page's button.
-		res = postForm(t, a, views.PathReport+"?lang=ja", url.Values{"token": {key}},
+		res = postForm(t, a, route.Report+"?lang=ja", url.Values{"token": {key}},
 			withHeader("User-Agent", "ReportTest/1"))
 		if res.Status != http.StatusOK {
 			t.Fatalf("report: status %d\n%s", res.Status, describe(res.Body))
@@ -123,14 +125,14 @@ func TestReportLink(t *testing.T) {
 		}
 
 		// The reset link is dead now, in the browser that held it too.
-		assertProblemPage(t, get(t, a, link), http.StatusGone, "ja", ja.Problem(views.LinkRevoked))
+		assertProblemPage(t, get(t, a, link), http.StatusGone, "ja", ja.Problem(problem.LinkRevoked))
 		res = holder.post(t, resetFormPath, url.Values{"password": {goodPassword}, "password_confirm": {goodPassword}})
-		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(views.LinkRevoked))
+		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(problem.LinkRevoked))
 
 		// Reporting again: nothing left to revoke, said plainly.
-		assertProblemPage(t, get(t, a, path), http.StatusGone, "ja", ja.Problem(views.ReportLinkInactive))
-		res = postForm(t, a, views.PathReport+"?lang=ja", url.Values{"token": {key}})
-		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(views.ReportLinkInactive))
+		assertProblemPage(t, get(t, a, path), http.StatusGone, "ja", ja.Problem(problem.ReportLinkInactive))
+		res = postForm(t, a, route.Report+"?lang=ja", url.Values{"token": {key}})
+		assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(problem.ReportLinkInactive))
 		if n := countWhere(t, a, "audit_events", "kind", db.AuditResetReported); n != 1 {
 			t.Errorf("reset_reported events = %d, want 1", n)
 		}
@@ -147,8 +149,8 @@ func TestReportLinkStates(t *testing.T) {
 	used := issueToken(t, a, newAccount(t, a, "rused01", "rused01@example.jp", "ja"))
 	openedBrowser(t, a, used).setNewPassword(t, resetFormPath, goodPassword)
 	usedPath := reportPath(t, a, used, views.Ja)
-	assertProblemPage(t, get(t, a, usedPath), http.StatusGone, "ja", ja.Problem(views.ReportLinkUsed))
-	assertProblemPage(t, get(t, a, reportPath(t, a, used, views.En)), http.StatusGone, "en", en.Problem(views.ReportLinkUsed))
+	assertProblemPage(t, get(t, a, usedPath), http.StatusGone, "ja", ja.Problem(problem.ReportLinkUsed))
+	assertProblemPage(t, get(t, a, reportPath(t, a, used, views.En)), http.StatusGone, "en", en.Problem(problem.ReportLinkUsed))
 
 	expiring := issueToken(t, a, newAccount(t, a, "rexp01", "rexp01@example.jp", "ja"))
 	expiringPath := reportPath(t, a, expiring, views.Ja)
@@ -161,10 +163,10 @@ func TestReportLinkStates(t *testing.T) {
 	}
 	advanceClock(a, a.cfg.TokenTTL+time.Second)
 	res = get(t, a, expiringPath)
-	assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(views.ReportLinkInactive))
+	assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(problem.ReportLinkInactive))
 	assertTokenPageHeaders(t, res)
-	res = postForm(t, a, views.PathReport+"?lang=ja", url.Values{"token": {reportKeyOf(t, a, expiring)}})
-	assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(views.ReportLinkInactive))
+	res = postForm(t, a, route.Report+"?lang=ja", url.Values{"token": {reportKeyOf(t, a, expiring)}})
+	assertProblemPage(t, res, http.StatusGone, "ja", ja.Problem(problem.ReportLinkInactive))
 
 	liveKey := reportKeyOf(t, a, live)
 	id, mac, _ := strings.Cut(liveKey, ".")
@@ -178,9 +180,9 @@ func TestReportLinkStates(t *testing.T) {
 		"reset token":        live,
 		"too long":           liveKey + strings.Repeat("A", 100),
 	} {
-		res := get(t, a, views.PathReport+"?"+url.Values{"token": {key}, "lang": {"ja"}}.Encode())
-		assertProblemPage(t, res, http.StatusNotFound, "ja", ja.Problem(views.LinkInvalid))
-		res = postForm(t, a, views.PathReport+"?lang=ja", url.Values{"token": {key}})
+		res := get(t, a, route.Report+"?"+url.Values{"token": {key}, "lang": {"ja"}}.Encode())
+		assertProblemPage(t, res, http.StatusNotFound, "ja", ja.Problem(problem.LinkInvalid))
+		res = postForm(t, a, route.Report+"?lang=ja", url.Values{"token": {key}})
 		if res.Status != http.StatusNotFound {
 			t.Errorf("%s: POST status %d, want 404", name, res.Status)
 		}
@@ -203,9 +205,9 @@ func TestReportPagesNeverFramed(t *testing.T) {
 	key := reportKeyOf(t, a, token)
 	for name, res := range map[string]*response{
 		"page":    get(t, a, path),
-		"done":    postForm(t, a, views.PathReport+"?lang=ja", url.Values{"token": {key}}),
+		"done":    postForm(t, a, route.Report+"?lang=ja", url.Values{"token": {key}}),
 		"revoked": get(t, a, path),
-		"invalid": get(t, a, views.PathReport+"?token=nonsense"),
+		"invalid": get(t, a, route.Report+"?token=nonsense"),
 	} {
 		if res.Status >= 500 {
 			t.Errorf("%s: status %d", name, res.Status)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/problem"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -722,26 +723,26 @@ func TestBadInputGetsClearPage(t *testing.T) {
 		contentType string
 		body        string
 		status      int
-		problem     views.Problem
+		problem     problem.Problem
 	}{
-		{"text/plain", "POST", "/password-resetting/confirm", "text/plain", "login_id=taro01&email=taro@example.jp", 415, views.UnsupportedMedia},
-		{"multipart", "POST", "/password-resetting/confirm", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"login_id\"\r\n\r\ntaro01\r\n--x--\r\n", 415, views.UnsupportedMedia},
-		{"JSON", "POST", "/password-resetting/confirm", "application/json", `{"login_id":"taro01","email":"taro@example.jp"}`, 415, views.UnsupportedMedia},
-		{"no content type", "POST", "/password-resetting/confirm", "", "login_id=taro01&email=taro@example.jp", 415, views.UnsupportedMedia},
-		{"Shift_JIS", "POST", "/password-resetting/confirm", form + "; charset=Shift_JIS", "login_id=taro01&email=taro@example.jp", 415, views.UnsupportedMedia},
-		{"missing email", "POST", "/password-resetting/confirm", form, "login_id=taro01", 400, views.BadForm},
-		{"empty body", "POST", "/password-resetting/confirm", form, "", 400, views.BadForm},
-		{"login_id twice", "POST", "/password-resetting/confirm", form, "login_id=taro01&login_id=jiro02&email=taro@example.jp", 400, views.BadForm},
-		{"invalid UTF-8", "POST", "/password-resetting/confirm", form, "login_id=%FF&email=taro@example.jp", 400, views.BadForm},
-		{"bad percent-encoding", "POST", "/password-resetting/confirm", form, "login_id=%zz&email=taro@example.jp", 400, views.BadForm},
-		{"send without state", "POST", "/password-resetting/send", form, "login_id=taro01", 400, views.BadForm},
-		{"state twice", "POST", "/password-resetting/send", form, "state=a.b&state=c.d", 400, views.BadForm},
-		{"修正する without state", "POST", "/password-resetting/regist", form, "", 400, views.BadForm},
-		{"unknown route", "GET", "/password-resetting/nope", "", "", 404, views.NotFound},
-		{"unknown route POST", "POST", "/password-resetting/nope", form, "a=b", 404, views.NotFound},
-		{"PUT on confirm", "PUT", "/password-resetting/confirm", form, "login_id=taro01&email=taro@example.jp", 405, views.MethodNotAllowed},
-		{"DELETE on send", "DELETE", "/password-resetting/send", "", "", 405, views.MethodNotAllowed},
-		{"GET on send", "GET", "/password-resetting/send", "", "", 405, views.MethodNotAllowed},
+		{"text/plain", "POST", "/password-resetting/confirm", "text/plain", "login_id=taro01&email=taro@example.jp", 415, problem.UnsupportedMedia},
+		{"multipart", "POST", "/password-resetting/confirm", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"login_id\"\r\n\r\ntaro01\r\n--x--\r\n", 415, problem.UnsupportedMedia},
+		{"JSON", "POST", "/password-resetting/confirm", "application/json", `{"login_id":"taro01","email":"taro@example.jp"}`, 415, problem.UnsupportedMedia},
+		{"no content type", "POST", "/password-resetting/confirm", "", "login_id=taro01&email=taro@example.jp", 415, problem.UnsupportedMedia},
+		{"Shift_JIS", "POST", "/password-resetting/confirm", form + "; charset=Shift_JIS", "login_id=taro01&email=taro@example.jp", 415, problem.UnsupportedMedia},
+		{"missing email", "POST", "/password-resetting/confirm", form, "login_id=taro01", 400, problem.BadForm},
+		{"empty body", "POST", "/password-resetting/confirm", form, "", 400, problem.BadForm},
+		{"login_id twice", "POST", "/password-resetting/confirm", form, "login_id=taro01&login_id=jiro02&email=taro@example.jp", 400, problem.BadForm},
+		{"invalid UTF-8", "POST", "/password-resetting/confirm", form, "login_id=%FF&email=taro@example.jp", 400, problem.BadForm},
+		{"bad percent-encoding", "POST", "/password-resetting/confirm", form, "login_id=%zz&email=taro@example.jp", 400, problem.BadForm},
+		{"send without state", "POST", "/password-resetting/send", form, "login_id=taro01", 400, problem.BadForm},
+		{"state twice", "POST", "/password-resetting/send", form, "state=a.b&state=c.d", 400, problem.BadForm},
+		{"修正する without state", "POST", "/password-resetting/regist", form, "", 400, problem.BadForm},
+		{"unknown route", "GET", "/password-resetting/nope", "", "", 404, problem.NotFound},
+		{"unknown route POST", "POST", "/password-resetting/nope", form, "a=b", 404, problem.NotFound},
+		{"PUT on confirm", "PUT", "/password-resetting/confirm", form, "login_id=taro01&email=taro@example.jp", 405, problem.MethodNotAllowed},
+		{"DELETE on send", "DELETE", "/password-resetting/send", "", "", 405, problem.MethodNotAllowed},
+		{"GET on send", "GET", "/password-resetting/send", "", "", 405, problem.MethodNotAllowed},
 	}
 	for _, tc := range cases {
 		for _, lang := range []views.Lang{views.Ja, views.En} {
@@ -798,7 +799,7 @@ func TestOversizedBody(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		assertProblemPage(t, &response{Status: res.StatusCode, Header: res.Header, Body: b}, http.StatusRequestEntityTooLarge,
-			string(lang), views.T(lang).Problem(views.BodyTooLarge))
+			string(lang), views.T(lang).Problem(problem.BodyTooLarge))
 		if res.Header.Get("Content-Security-Policy") == "" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: 413 lacks the security headers: %v", lang, res.Header)
 		}

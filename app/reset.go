@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -78,7 +79,7 @@ func (a *App) queueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, 
 		StoreName: acct.StoreName,
 		// The token comes first, and the account's language with it, so the
 		// page it opens speaks the mail's language.
-		URL:       a.cfg.URL(views.PathReset, nil) + "?token=" + token + "&lang=" + string(lang),
+		URL:       a.cfg.URL(route.Reset, nil) + "?token=" + token + "&lang=" + string(lang),
 		ReportURL: a.reportURL(tok, lang),
 		ExpiresAt: tok.ExpiresAt,
 	}

@@ -1,6 +1,9 @@
 package app
 
-import "aikagi/views"
+import (
+	"aikagi/app/route"
+	"aikagi/views"
+)
 
 // framablePaths are the steps the help center may show in an iframe.
 var framablePaths = map[string]bool{}
@@ -35,18 +38,18 @@ func (a *App) routes() {
 	}
 
 	// The link in the mail (steps 5 and 6): top level only, never framed.
-	r.Get(views.PathReset, a.showNewPasswordForm)
-	r.Post(views.PathReset, a.completeReset)
-	r.Post(views.PathChooseLink, a.chooseResetLink) // which of two links, when another account's was opened
-	r.Get(views.PathResetDone, a.showResetDone)
-	r.Get(views.PathReport, a.showReportForm) // 「心当たりがない場合」 in the mail
-	r.Post(views.PathReport, a.reportResetLink)
+	r.Get(route.Reset, a.showNewPasswordForm)
+	r.Post(route.Reset, a.completeReset)
+	r.Post(route.ChooseLink, a.chooseResetLink) // which of two links, when another account's was opened
+	r.Get(route.ResetDone, a.showResetDone)
+	r.Get(route.Report, a.showReportForm) // 「心当たりがない場合」 in the mail
+	r.Post(route.Report, a.reportResetLink)
 
 	// Enough of the admin site to prove the new password works.
-	r.Get(views.PathLogin, a.showLogin)
-	r.Post(views.PathLogin, a.login)
-	r.Post(views.PathLogout, a.logout)
-	r.Get(views.PathHome, a.home)
+	r.Get(route.Login, a.showLogin)
+	r.Post(route.Login, a.login)
+	r.Post(route.Logout, a.logout)
+	r.Get(route.Home, a.home)
 
 	// Delivery reports from Resend (webhook.go), when RESEND_WEBHOOK_SECRET
 	// is set. Their signature is their check; the cross-site check needs no

@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/problem"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 	"aikagi/views"
@@ -72,7 +73,7 @@ func TestSendsPerIPSharedAcrossInstances(t *testing.T) {
 		for _, lang := range []string{"ja", "en"} {
 			res := postForm(t, two, "/password-resetting/send?lang="+lang, url.Values{"state": {confirmState(t, two, "x", "x@example.jp")}})
 			l, _ := views.ParseLang(lang)
-			assertProblemPage(t, res, http.StatusTooManyRequests, lang, views.T(l).Problem(views.TooManyRequests))
+			assertProblemPage(t, res, http.StatusTooManyRequests, lang, views.T(l).Problem(problem.TooManyRequests))
 		}
 		if !slices.Contains(auditKinds(t, one.db), db.AuditRateLimited) {
 			t.Errorf("no %s audit event", db.AuditRateLimited)
@@ -95,7 +96,7 @@ func TestLinkGuessingLimited(t *testing.T) {
 		}
 	}
 	guess, _ := newSecret()
-	assertProblemPage(t, get(t, a, "/password-resetting/reset?token="+guess), http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(views.TooManyRequests))
+	assertProblemPage(t, get(t, a, "/password-resetting/reset?token="+guess), http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(problem.TooManyRequests))
 	if res := get(t, a, "/password-resetting/reset?token="+token); res.Status != http.StatusSeeOther {
 		t.Fatalf("the owner's link after the guesses: status %d, want 303", res.Status)
 	}
@@ -110,7 +111,7 @@ func TestLoginsPerIPLimited(t *testing.T) {
 		}
 	}
 	res := postForm(t, a, "/login?lang=en", url.Values{"login_id": {"user9"}, "password": {"wrong password"}})
-	assertProblemPage(t, res, http.StatusTooManyRequests, "en", views.T(views.En).Problem(views.TooManyRequests))
+	assertProblemPage(t, res, http.StatusTooManyRequests, "en", views.T(views.En).Problem(problem.TooManyRequests))
 }
 
 // Markup typed into any field, or stored in an account, comes out as text
@@ -168,7 +169,7 @@ func TestMarkupIsInert(t *testing.T) {
 func TestPanicBecomesErrorPage(t *testing.T) {
 	a := newTestApp(t, "sqlite")
 	a.fiber.Get("/test-panic", func(c *fiber.Ctx) error { panic("boom") })
-	assertProblemPage(t, get(t, a, "/test-panic"), http.StatusInternalServerError, "ja", views.T(views.Ja).Problem(views.ServerError))
+	assertProblemPage(t, get(t, a, "/test-panic"), http.StatusInternalServerError, "ja", views.T(views.Ja).Problem(problem.ServerError))
 	if res := get(t, a, "/password-resetting/regist"); res.Status != http.StatusOK {
 		t.Errorf("after a panic: status %d", res.Status)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -100,8 +101,8 @@ func (a *App) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct *db
 		notice := views.EmailChangedMail{
 			Lang: lang, SiteName: a.cfg.SiteName, StoreName: acct.StoreName, LoginID: acct.LoginID,
 			OldEmail: oldEmail, NewEmail: acct.Email, At: a.now(), ToOld: toOld,
-			LoginURL: a.cfg.URL(views.PathLogin, url.Values{"lang": {string(lang)}}),
-			ResetURL: a.cfg.URL(views.PathRequest, url.Values{"lang": {string(lang)}}),
+			LoginURL: a.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
+			ResetURL: a.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 		}
 		to := *acct
 		if toOld {

@@ -8,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/views"
 )
 
@@ -29,20 +31,45 @@ type journey struct {
 func (a *App) newJourney(j views.Journey, match func(context.Context, bun.Tx, intakeRequest) (intakeOutcome, error), sent func(*views.Text) (string, templ.Component)) *journey {
 	return &journey{
 		Journey: j,
-		states:  newStateSigner(a.cfg, "state/"+j.Name),
+		states:  newStateSigner(a.cfg, "state/"+string(j.Name)),
 		match:   match,
 		sent:    sent,
 	}
 }
 
-// normalizers and validators apply to the form fields by name.
-var (
-	normalizers = map[string]func(string) string{"login_id": normalizeLoginID, "email": normalizeEmail}
-	validators  = map[string]func(string) views.Problem{"login_id": validateLoginID, "email": validateEmail}
-)
+// normalize applies field's normalisation to s.
+func normalize(field route.Field, s string) string {
+	switch field {
+	case route.LoginID:
+		return normalizeLoginID(s)
+	case route.Email:
+		return normalizeEmail(s)
+	}
+	panic("normalize: unknown field " + field)
+}
 
-func (st requestState) values() map[string]string {
-	return map[string]string{"login_id": st.LoginID, "email": st.Email}
+// validate says what is wrong with a normalised value of field, if anything.
+func validate(field route.Field, s string) problem.Problem {
+	switch field {
+	case route.LoginID:
+		return validateLoginID(s)
+	case route.Email:
+		return validateEmail(s)
+	}
+	panic("validate: unknown field " + field)
+}
+
+func (st requestState) values() map[route.Field]string {
+	return map[route.Field]string{route.LoginID: st.LoginID, route.Email: st.Email}
+}
+
+// fieldNames are the names of the journey's form fields.
+func (j *journey) fieldNames() []string {
+	names := make([]string, len(j.Fields))
+	for i, f := range j.Fields {
+		names[i] = string(f)
+	}
+	return names
 }
 
 func (j *journey) form(t *views.Text, st requestState) views.StepForm {
@@ -53,7 +80,7 @@ func (j *journey) form(t *views.Text, st requestState) views.StepForm {
 func (a *App) showForm(j *journey) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		t := views.T(a.lang(c))
-		return a.renderStatic(c, j.Name, j.Title(t), func() templ.Component {
+		return a.renderStatic(c, string(j.Name), j.Title(t), func() templ.Component {
 			return views.StepFormView(j.form(t, requestState{}))
 		})
 	}
@@ -80,15 +107,15 @@ func (a *App) editForm(j *journey) fiber.Handler {
 // show the form again with the errors (422) or the values to confirm.
 func (a *App) confirmForm(j *journey) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		form, err := parseForm(c, j.Fields...)
+		form, err := parseForm(c, j.fieldNames()...)
 		if err != nil {
 			return err
 		}
 		t := views.T(a.lang(c))
-		values, problems := map[string]string{}, map[string]views.Problem{}
+		values, problems := map[route.Field]string{}, map[route.Field]problem.Problem{}
 		for _, name := range j.Fields {
-			values[name] = normalizers[name](form[name])
-			if p := validators[name](values[name]); p != "" {
+			values[name] = normalize(name, form[string(name)])
+			if p := validate(name, values[name]); p != "" {
 				problems[name] = p
 			}
 		}
@@ -96,7 +123,7 @@ func (a *App) confirmForm(j *journey) fiber.Handler {
 			view := views.StepForm{T: t, J: j.Journey, Values: values, Errors: problems}
 			return a.render(c, fiber.StatusUnprocessableEntity, j.Title(t), views.StepFormView(view))
 		}
-		state := j.states.sign(requestState{LoginID: values["login_id"], Email: values["email"], IssuedAt: a.now().Unix()})
+		state := j.states.sign(requestState{LoginID: values[route.LoginID], Email: values[route.Email], IssuedAt: a.now().Unix()})
 		return a.render(c, fiber.StatusOK, t.ConfirmTitle,
 			views.StepConfirmView(views.StepConfirm{T: t, J: j.Journey, Values: values, State: state}))
 	}
@@ -119,15 +146,15 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 			return a.refuseState(c, err)
 		case errors.Is(err, errStateExpired):
 			view := j.form(t, st)
-			view.Notice = views.FormExpired
+			view.Notice = problem.FormExpired
 			return a.render(c, fiber.StatusBadRequest, j.Title(t), views.StepFormView(view))
 		}
 		// The state was signed after validation; checking again costs
 		// nothing and keeps a key leak from turning into odd rows.
 		values := st.values()
 		for _, name := range j.Fields {
-			if validators[name](values[name]) != "" {
-				return problem(fiber.StatusBadRequest, views.FormTampered, errors.New("state: invalid values"))
+			if validate(name, values[name]) != "" {
+				return refuse(fiber.StatusBadRequest, problem.FormTampered, errors.New("state: invalid values"))
 			}
 		}
 		who := a.client(c)
@@ -152,7 +179,7 @@ func (a *App) sendFailed(c *fiber.Ctx, j *journey, t *views.Text, st requestStat
 	a.log.ErrorContext(c.UserContext(), "step 3 not recorded; the confirmation page is shown again",
 		"request_id", c.Locals(localRequestID), "journey", j.Name, "err", err)
 	c.Set(fiber.HeaderRetryAfter, "5")
-	view := views.StepConfirm{T: t, J: j.Journey, Values: st.values(), State: state, Notice: views.SendFailed}
+	view := views.StepConfirm{T: t, J: j.Journey, Values: st.values(), State: state, Notice: problem.SendFailed}
 	return a.render(c, fiber.StatusServiceUnavailable, t.ConfirmTitle, views.StepConfirmView(view))
 }
 
@@ -162,7 +189,7 @@ func (a *App) sendFailed(c *fiber.Ctx, j *journey, t *views.Text, st requestStat
 func (a *App) refuseState(c *fiber.Ctx, err error) error {
 	a.log.WarnContext(c.UserContext(), "form state refused: altered, or signed with a key this instance lacks; check that SECRET_KEY (and SECRET_KEYS_OLD) match on every instance",
 		"request_id", c.Locals(localRequestID), "path", c.Path())
-	return problem(fiber.StatusBadRequest, views.FormTampered, err)
+	return refuse(fiber.StatusBadRequest, problem.FormTampered, err)
 }
 
 // client is who made a request, for the audit trail.

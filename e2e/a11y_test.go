@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/views"
 )
 
@@ -23,7 +25,7 @@ func tour(t *testing.T, b *tab, acct account, check func(name string)) {
 	t.Helper()
 	T := b.T
 
-	b.visit(views.PathRequest) // the language comes from Accept-Language
+	b.visit(route.Request) // the language comes from Accept-Language
 	b.waitHeading(T.RequestTitle)
 	check("01-request")
 	b.swap(byText(T.Confirm), T.RequestTitle)
@@ -66,12 +68,12 @@ func tour(t *testing.T, b *tab, acct account, check func(name string)) {
 
 	// The mail's link a second time: the page saying it was used.
 	b.visit(strings.TrimPrefix(link, b.site.base))
-	b.waitHeading(T.ProblemTitle(views.LinkUsed))
+	b.waitHeading(T.ProblemTitle(problem.LinkUsed))
 	check("11-link-used")
 
 	// A link that never was (mistyped, or cut short by a mail client).
-	b.visit(T.Href(views.PathReset) + "&token=" + strings.Repeat("A", 43))
-	b.waitHeading(T.ProblemTitle(views.LinkInvalid))
+	b.visit(T.Href(route.Reset) + "&token=" + strings.Repeat("A", 43))
+	b.waitHeading(T.ProblemTitle(problem.LinkInvalid))
 	check("12-link-invalid")
 
 	// A link for another account, opened while this browser holds one: the
@@ -107,7 +109,7 @@ func tour(t *testing.T, b *tab, acct account, check func(name string)) {
 	check("19-reminder-sent")
 
 	b.visit(T.Href("/no-such-page"))
-	b.waitHeading(T.ProblemTitle(views.NotFound))
+	b.waitHeading(T.ProblemTitle(problem.NotFound))
 	check("20-not-found")
 }
 
@@ -245,7 +247,7 @@ func TestKeyboardOnly(t *testing.T) {
 	b := openTab(t, desktop, views.Ja)
 	acct := b.site.newAccount(t, views.Ja, "")
 	T := b.T
-	b.visit(views.PathRequest)
+	b.visit(route.Request)
 	b.waitHeading(T.RequestTitle)
 
 	want := []string{

@@ -11,6 +11,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"aikagi/app/route"
 	"aikagi/views"
 )
 
@@ -128,7 +129,7 @@ func TestHelpCenterFrame(t *testing.T) {
 	T := b.T
 
 	// Control: at top level the app's origin may set and read a cookie.
-	b.visit(views.PathLogin)
+	b.visit(route.Login)
 	probe := `(document.cookie = "aikagi_probe=1; SameSite=None; Secure; Path=/", document.cookie.includes("aikagi_probe=1"))`
 	if !eval[bool](&b.page, probe) {
 		t.Fatal("control: a top-level page of the app cannot set a cookie; the third-party check below would prove nothing")
@@ -195,7 +196,7 @@ func TestHelpCenterFrame(t *testing.T) {
 
 	// The login page cannot be framed: its link opens in the top window.
 	h.press(byText(T.ToLogin))
-	b.waitFor("the login page in the top window", `location.href === `+jsString(b.site.base+T.Href(views.PathLogin)))
+	b.waitFor("the login page in the top window", `location.href === `+jsString(b.site.base+T.Href(route.Login)))
 	b.waitHeading(T.LoginTitle)
 }
 

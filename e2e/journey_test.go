@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"aikagi/app/route"
 	"aikagi/views"
 )
 
@@ -48,7 +49,7 @@ func TestJourneyWithJavaScript(t *testing.T) {
 			T := b.T
 
 			// Step 1, in the language the browser asks for.
-			b.visit(views.PathRequest)
+			b.visit(route.Request)
 			b.waitHeading(T.RequestTitle)
 			if lang := eval[string](&b.page, `document.documentElement.lang`); lang != string(tc.lang) {
 				t.Errorf("<html lang=%q>, want %q", lang, tc.lang)
@@ -86,8 +87,8 @@ func TestJourneyWithJavaScript(t *testing.T) {
 			if !b.sameDocument() {
 				t.Fatal("steps 1–3 navigated: the document changed; they must be swapped in place")
 			}
-			if path := eval[string](&b.page, `location.pathname + location.search`); path != views.PathRequest {
-				t.Errorf("address bar shows %s after step 3, want %s (no hx-push-url)", path, views.PathRequest)
+			if path := eval[string](&b.page, `location.pathname + location.search`); path != route.Request {
+				t.Errorf("address bar shows %s after step 3, want %s (no hx-push-url)", path, route.Request)
 			}
 
 			link := b.resetLink(acct, before)
@@ -105,28 +106,28 @@ func TestJourneyWithoutJavaScript(t *testing.T) {
 	T := b.T
 	call(&b.page, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 
-	b.visit(views.PathRequest)
+	b.visit(route.Request)
 	b.waitHeading(T.RequestTitle)
 	if loaded := eval[bool](&b.page, `typeof window.htmx !== "undefined"`); loaded {
 		t.Fatal("htmx ran although JavaScript is disabled")
 	}
 
 	status := b.submit(byText(T.Confirm))
-	b.expectPage(status, 422, views.PathConfirm, T.RequestTitle)
+	b.expectPage(status, 422, route.Confirm, T.RequestTitle)
 	if n := eval[int](&b.page, `document.querySelectorAll("#error-summary li").length`); n != 2 {
 		t.Errorf("error summary lists %d problems, want 2", n)
 	}
 
 	b.fill("login_id", acct.LoginID)
 	b.fill("email", acct.Email)
-	b.expectPage(b.submit(byText(T.Confirm)), 200, views.PathConfirm, T.ConfirmTitle)
-	b.expectPage(b.submit(byText(T.Edit)), 200, views.PathRequest, T.RequestTitle)
+	b.expectPage(b.submit(byText(T.Confirm)), 200, route.Confirm, T.ConfirmTitle)
+	b.expectPage(b.submit(byText(T.Edit)), 200, route.Request, T.RequestTitle)
 	if got := b.value("login_id"); got != acct.LoginID {
 		t.Errorf("after %s the login ID field holds %q, want %q", T.Edit, got, acct.LoginID)
 	}
-	b.expectPage(b.submit(byText(T.Confirm)), 200, views.PathConfirm, T.ConfirmTitle)
+	b.expectPage(b.submit(byText(T.Confirm)), 200, route.Confirm, T.ConfirmTitle)
 	before := b.site.lastMailID()
-	b.expectPage(b.submit(byText(T.Send)), 200, views.PathSend, T.SentTitle)
+	b.expectPage(b.submit(byText(T.Send)), 200, route.Send, T.SentTitle)
 
 	link := b.resetLink(acct, before)
 	b.visit(strings.TrimPrefix(link, b.site.base))
@@ -135,19 +136,19 @@ func TestJourneyWithoutJavaScript(t *testing.T) {
 	b.fill("password_confirm", newPassword[views.Ja])
 	// Without JavaScript, 「表示」 asks the server for the form with the
 	// passwords shown, keeping what was typed.
-	b.expectPage(b.submit(byText(T.ShowPassword)), 200, views.PathReset, T.NewPasswordTitle)
+	b.expectPage(b.submit(byText(T.ShowPassword)), 200, route.Reset, T.NewPasswordTitle)
 	if typ := eval[string](&b.page, `document.getElementById("password").type`); typ != "text" || b.value("password") != newPassword[views.Ja] {
 		t.Errorf("after %s the password field is type=%s holding %q", T.ShowPassword, typ, b.value("password"))
 	}
-	b.expectPage(b.submit(byText(T.ChangePassword)), 200, views.PathResetDone, T.DoneTitle)
+	b.expectPage(b.submit(byText(T.ChangePassword)), 200, route.ResetDone, T.DoneTitle)
 	// A reload shows the done page again (POST, redirect, GET), not the
 	// page asking for cookies.
 	b.do(chromedp.Reload())
 	b.waitHeading(T.DoneTitle)
-	b.expectPage(b.submit(byText(T.ToLogin)), 200, views.PathLogin, T.LoginTitle)
+	b.expectPage(b.submit(byText(T.ToLogin)), 200, route.Login, T.LoginTitle)
 	b.fill("login_id", acct.LoginID)
 	b.fill("password", newPassword[views.Ja])
-	b.expectPage(b.submit(byText(T.LoginButton)), 200, views.PathHome, T.HomeTitle)
+	b.expectPage(b.submit(byText(T.LoginButton)), 200, route.Home, T.HomeTitle)
 	if got := b.text("#home-store"); !strings.Contains(got, acct.Store) {
 		t.Errorf("home page says %q, want the store %q", got, acct.Store)
 	}
@@ -172,7 +173,7 @@ func (b *tab) resetLink(acct account, after int) string {
 	b.t.Helper()
 	m := b.site.waitMail(b.t, acct.Email, "", after)
 	text := b.openMail(m)
-	link := regexp.MustCompile(regexp.QuoteMeta(b.site.base+views.PathReset) + `\?\S+`).FindString(text)
+	link := regexp.MustCompile(regexp.QuoteMeta(b.site.base+route.Reset) + `\?\S+`).FindString(text)
 	if link == "" {
 		b.t.Fatalf("no reset link to %s in the mail:\n%s", b.site.base, text)
 	}

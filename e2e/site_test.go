@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app"
+	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -224,8 +225,8 @@ func (s *site) sendReset(t *testing.T, acct account) (link, report string) {
 		t.Fatalf("account send-reset: %v\n%s", err, stderr.String())
 	}
 	m := s.waitMail(t, acct.Email, "", after)
-	link = regexp.MustCompile(regexp.QuoteMeta(s.base+views.PathReset) + `\?\S+`).FindString(m.Text)
-	report = regexp.MustCompile(regexp.QuoteMeta(s.base+views.PathReport) + `\?\S+`).FindString(m.Text)
+	link = regexp.MustCompile(regexp.QuoteMeta(s.base+route.Reset) + `\?\S+`).FindString(m.Text)
+	report = regexp.MustCompile(regexp.QuoteMeta(s.base+route.Report) + `\?\S+`).FindString(m.Text)
 	if link == "" || report == "" {
 		t.Fatalf("the reset mail to %s lacks its links:\n%s", acct.Email, m.Text)
 	}

@@ -1,9 +1,11 @@
 package views
 
 import (
+	"aikagi/app/problem"
 	"fmt"
-	"golang.org/x/text/language"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // Lang is a UI language. Japanese is the default; English is the second.
@@ -34,55 +36,8 @@ func (l Lang) Other() Lang {
 	return En
 }
 
-// Problem names something wrong with the input or the request; Text.Problem
-// says it in the page's language.
-type Problem string
-
-const (
-	LoginIDRequired  Problem = "login_id_required"
-	LoginIDTooLong   Problem = "login_id_too_long"
-	LoginIDInvalid   Problem = "login_id_invalid"
-	EmailRequired    Problem = "email_required"
-	EmailTooLong     Problem = "email_too_long"
-	EmailInvalid     Problem = "email_invalid"
-	FormExpired      Problem = "form_expired"
-	FormTampered     Problem = "form_tampered"
-	BadForm          Problem = "bad_form"
-	BodyTooLarge     Problem = "body_too_large"
-	UnsupportedMedia Problem = "unsupported_media"
-	NotFound         Problem = "not_found"
-	MethodNotAllowed Problem = "method_not_allowed"
-	CrossSite        Problem = "cross_site"
-	TooManyRequests  Problem = "too_many_requests"
-	ServerError      Problem = "server_error"
-	SendFailed       Problem = "send_failed" // step 3 could not record the request; the confirmation page is shown again
-
-	LinkInvalid        Problem = "link_invalid"
-	LinkExpired        Problem = "link_expired"
-	LinkUsed           Problem = "link_used"
-	LinkRevoked        Problem = "link_revoked"
-	LinkNeedsCookie    Problem = "link_needs_cookie"
-	PasswordRequired   Problem = "password_required"
-	PasswordTooShort   Problem = "password_too_short" // message has a %d for the minimum
-	PasswordTooLong    Problem = "password_too_long"
-	PasswordMismatch   Problem = "password_mismatch"
-	PasswordCommon     Problem = "password_common"
-	PasswordHasLoginID Problem = "password_has_login_id"
-	PasswordHasEmail   Problem = "password_has_email"
-	PasswordHasStore   Problem = "password_has_store"
-	PasswordControl    Problem = "password_control"     // a line break, tab or other control character
-	PasswordRepeated   Problem = "password_repeated"    // one character, or a short group, over and over
-	PasswordKeyboard   Problem = "password_keyboard"    // runs along keyboard rows or columns
-	PasswordSequence   Problem = "password_sequence"    // runs of consecutive digits or letters
-	ReportLinkUsed     Problem = "report_link_used"     // 「心当たりがない場合」 for a link that was used
-	ReportLinkInactive Problem = "report_link_inactive" // 「心当たりがない場合」 for a link that expired or was revoked
-	LoginFailed        Problem = "login_failed"
-	LoginLocked        Problem = "login_locked"
-	LoginRequired      Problem = "login_required"
-)
-
 // Text is every string of the UI in one language. Fields are checked by the
-// compiler; problems are looked up by Problem.
+// compiler; problems are looked up by problem.Problem.
 type Text struct {
 	Lang            Lang
 	LangName        string // this language's own name, for the switcher
@@ -113,8 +68,8 @@ type Text struct {
 	ErrorTitle      string
 	Sending         string
 	Required        string
-	problems        map[Problem]string
-	problemTitles   map[Problem]string
+	problems        map[problem.Problem]string
+	problemTitles   map[problem.Problem]string
 	ResetMail       ResetMailText
 	DevMailboxName  string
 
@@ -214,16 +169,16 @@ type ResetMailText struct {
 	Format   func(t time.Time) string
 }
 
-// Problem says p in this language.
-func (t *Text) Problem(p Problem) string {
+// problem.Problem says p in this language.
+func (t *Text) Problem(p problem.Problem) string {
 	if s, ok := t.problems[p]; ok {
 		return s
 	}
-	return t.problems[ServerError]
+	return t.problems[problem.ServerError]
 }
 
 // ProblemTitle is the heading of an error page about p.
-func (t *Text) ProblemTitle(p Problem) string {
+func (t *Text) ProblemTitle(p problem.Problem) string {
 	if s, ok := t.problemTitles[p]; ok {
 		return s
 	}
@@ -352,60 +307,60 @@ var ja = Text{
 		LoginURL: "ログインはこちら",
 		ResetURL: "パスワードをお忘れの場合はこちら",
 	},
-	problems: map[Problem]string{
-		LoginIDRequired:    "ログインIDを入力してください。",
-		LoginIDTooLong:     "ログインIDは64文字以内で入力してください。",
-		LoginIDInvalid:     "ログインIDに空白や改行は使えません。ログインIDだけを入力してください。",
-		EmailRequired:      "登録メールアドレスを入力してください。",
-		EmailTooLong:       "登録メールアドレスは254文字以内で入力してください。",
-		EmailInvalid:       "登録メールアドレスを「name@example.com」の形で入力してください。",
-		FormExpired:        "確認画面を開いてから時間が経ったため、送信できませんでした。入力内容を確かめて、もう一度「確認する」を押してください。",
-		FormTampered:       "フォームの内容を確認できませんでした。お手数ですが、最初から入力し直してください。",
-		BadForm:            "送信された内容を読み取れませんでした。お手数ですが、最初から入力し直してください。",
-		BodyTooLarge:       "送信された内容が大きすぎます。入力内容を短くして、もう一度お試しください。",
-		UnsupportedMedia:   "この形式の送信は受け付けていません。画面のフォームから送信してください。",
-		NotFound:           "お探しのページは見つかりませんでした。URLをご確認ください。",
-		MethodNotAllowed:   "この操作はこのページでは行えません。画面のボタンから操作してください。",
-		CrossSite:          "別のサイトからの送信は受け付けていません。このページのフォームから送信してください。",
-		TooManyRequests:    "短い時間に多くの操作が行われました。しばらく待ってから、もう一度お試しください。",
-		ServerError:        "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。",
-		SendFailed:         "一時的な問題で送信できませんでした。入力内容はそのまま残っています。少し待ってから、もう一度「送信する」を押してください。",
-		LinkInvalid:        "このURLは無効です。メールに記載されたURLを、途中で切れていないかご確認のうえ開いてください。",
-		LinkExpired:        "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。",
-		LinkUsed:           "このURLはすでに使用され、パスワードは変更済みです。新しいパスワードでログインしてください。再設定が必要な場合は、もう一度依頼してください。",
-		LinkRevoked:        "このURLは、より新しい依頼、パスワード変更、または「心当たりがない」とのご連絡によって無効になりました。最新のメールのURLを開くか、もう一度依頼してください。",
-		LinkNeedsCookie:    "このページを開くにはCookieが必要です。ブラウザのCookieを有効にして、メールのURLをもう一度開いてください。",
-		PasswordRequired:   "新しいパスワードを入力してください。",
-		PasswordTooShort:   "新しいパスワードは%d文字以上にしてください。単語をいくつかつなげると覚えやすくなります。",
-		PasswordTooLong:    "新しいパスワードは256文字以内にしてください。",
-		PasswordMismatch:   "確認用のパスワードが一致しません。同じパスワードをもう一度入力してください。",
-		PasswordCommon:     "このパスワードはよく使われていて推測されやすいため使えません。別のパスワードにしてください。",
-		PasswordHasLoginID: "ログインIDを含むパスワードは使えません。ログインIDを含まないものにしてください。",
-		PasswordHasEmail:   "メールアドレスを含むパスワードは使えません。メールアドレスの@より前の部分を含まないものにしてください。",
-		PasswordHasStore:   "店舗名を含むパスワードは使えません。店舗名を含まないものにしてください。",
-		PasswordControl:    "パスワードに改行やタブなどの制御文字は使えません。取り除いてから入力してください。",
-		PasswordRepeated:   "同じ文字や短い並びを繰り返しただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
-		PasswordKeyboard:   "キーボードの並び(qwerty、asdfなど)をなぞっただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
-		PasswordSequence:   "連続した数字や文字(123456、abcdefなど)を並べただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
-		ReportLinkUsed:     "このパスワード再設定用URLはすでに使用され、パスワードは変更されています。ご自身で変更していない場合は、すぐにパスワード再設定をやり直し、サポート窓口にご連絡ください。",
-		ReportLinkInactive: "このパスワード再設定用URLは、有効期限切れ、取り消し済み、またはより新しい依頼によって、すでに無効です。このURLでパスワードが変更されることはありません。",
-		LoginFailed:        "ログインIDまたはパスワードが正しくありません。",
-		LoginLocked:        "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。しばらく待つか、パスワードを再設定してください。",
-		LoginRequired:      "ログインしてください。",
+	problems: map[problem.Problem]string{
+		problem.LoginIDRequired:    "ログインIDを入力してください。",
+		problem.LoginIDTooLong:     "ログインIDは64文字以内で入力してください。",
+		problem.LoginIDInvalid:     "ログインIDに空白や改行は使えません。ログインIDだけを入力してください。",
+		problem.EmailRequired:      "登録メールアドレスを入力してください。",
+		problem.EmailTooLong:       "登録メールアドレスは254文字以内で入力してください。",
+		problem.EmailInvalid:       "登録メールアドレスを「name@example.com」の形で入力してください。",
+		problem.FormExpired:        "確認画面を開いてから時間が経ったため、送信できませんでした。入力内容を確かめて、もう一度「確認する」を押してください。",
+		problem.FormTampered:       "フォームの内容を確認できませんでした。お手数ですが、最初から入力し直してください。",
+		problem.BadForm:            "送信された内容を読み取れませんでした。お手数ですが、最初から入力し直してください。",
+		problem.BodyTooLarge:       "送信された内容が大きすぎます。入力内容を短くして、もう一度お試しください。",
+		problem.UnsupportedMedia:   "この形式の送信は受け付けていません。画面のフォームから送信してください。",
+		problem.NotFound:           "お探しのページは見つかりませんでした。URLをご確認ください。",
+		problem.MethodNotAllowed:   "この操作はこのページでは行えません。画面のボタンから操作してください。",
+		problem.CrossSite:          "別のサイトからの送信は受け付けていません。このページのフォームから送信してください。",
+		problem.TooManyRequests:    "短い時間に多くの操作が行われました。しばらく待ってから、もう一度お試しください。",
+		problem.ServerError:        "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。",
+		problem.SendFailed:         "一時的な問題で送信できませんでした。入力内容はそのまま残っています。少し待ってから、もう一度「送信する」を押してください。",
+		problem.LinkInvalid:        "このURLは無効です。メールに記載されたURLを、途中で切れていないかご確認のうえ開いてください。",
+		problem.LinkExpired:        "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。",
+		problem.LinkUsed:           "このURLはすでに使用され、パスワードは変更済みです。新しいパスワードでログインしてください。再設定が必要な場合は、もう一度依頼してください。",
+		problem.LinkRevoked:        "このURLは、より新しい依頼、パスワード変更、または「心当たりがない」とのご連絡によって無効になりました。最新のメールのURLを開くか、もう一度依頼してください。",
+		problem.LinkNeedsCookie:    "このページを開くにはCookieが必要です。ブラウザのCookieを有効にして、メールのURLをもう一度開いてください。",
+		problem.PasswordRequired:   "新しいパスワードを入力してください。",
+		problem.PasswordTooShort:   "新しいパスワードは%d文字以上にしてください。単語をいくつかつなげると覚えやすくなります。",
+		problem.PasswordTooLong:    "新しいパスワードは256文字以内にしてください。",
+		problem.PasswordMismatch:   "確認用のパスワードが一致しません。同じパスワードをもう一度入力してください。",
+		problem.PasswordCommon:     "このパスワードはよく使われていて推測されやすいため使えません。別のパスワードにしてください。",
+		problem.PasswordHasLoginID: "ログインIDを含むパスワードは使えません。ログインIDを含まないものにしてください。",
+		problem.PasswordHasEmail:   "メールアドレスを含むパスワードは使えません。メールアドレスの@より前の部分を含まないものにしてください。",
+		problem.PasswordHasStore:   "店舗名を含むパスワードは使えません。店舗名を含まないものにしてください。",
+		problem.PasswordControl:    "パスワードに改行やタブなどの制御文字は使えません。取り除いてから入力してください。",
+		problem.PasswordRepeated:   "同じ文字や短い並びを繰り返しただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		problem.PasswordKeyboard:   "キーボードの並び(qwerty、asdfなど)をなぞっただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		problem.PasswordSequence:   "連続した数字や文字(123456、abcdefなど)を並べただけのパスワードは推測されやすいため使えません。別のパスワードにしてください。",
+		problem.ReportLinkUsed:     "このパスワード再設定用URLはすでに使用され、パスワードは変更されています。ご自身で変更していない場合は、すぐにパスワード再設定をやり直し、サポート窓口にご連絡ください。",
+		problem.ReportLinkInactive: "このパスワード再設定用URLは、有効期限切れ、取り消し済み、またはより新しい依頼によって、すでに無効です。このURLでパスワードが変更されることはありません。",
+		problem.LoginFailed:        "ログインIDまたはパスワードが正しくありません。",
+		problem.LoginLocked:        "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。しばらく待つか、パスワードを再設定してください。",
+		problem.LoginRequired:      "ログインしてください。",
 	},
-	problemTitles: map[Problem]string{
-		NotFound:           "ページが見つかりません",
-		FormExpired:        "有効期限が切れました",
-		TooManyRequests:    "しばらくお待ちください",
-		MethodNotAllowed:   "この操作はできません",
-		LinkInvalid:        "URLが無効です",
-		LinkExpired:        "URLの有効期限切れ",
-		LinkUsed:           "URLは使用済みです",
-		LinkRevoked:        "URLは無効になりました",
-		LinkNeedsCookie:    "Cookieを有効にしてください",
-		LoginLocked:        "ログインを制限しています",
-		ReportLinkUsed:     "URLは使用済みです",
-		ReportLinkInactive: "URLはすでに無効です",
+	problemTitles: map[problem.Problem]string{
+		problem.NotFound:           "ページが見つかりません",
+		problem.FormExpired:        "有効期限が切れました",
+		problem.TooManyRequests:    "しばらくお待ちください",
+		problem.MethodNotAllowed:   "この操作はできません",
+		problem.LinkInvalid:        "URLが無効です",
+		problem.LinkExpired:        "URLの有効期限切れ",
+		problem.LinkUsed:           "URLは使用済みです",
+		problem.LinkRevoked:        "URLは無効になりました",
+		problem.LinkNeedsCookie:    "Cookieを有効にしてください",
+		problem.LoginLocked:        "ログインを制限しています",
+		problem.ReportLinkUsed:     "URLは使用済みです",
+		problem.ReportLinkInactive: "URLはすでに無効です",
 	},
 	ResetMail: ResetMailText{
 		Subject:  func(site string) string { return "【" + site + "】パスワード再設定のご案内" },
@@ -535,60 +490,60 @@ var en = Text{
 		LoginURL: "Log in",
 		ResetURL: "Forgot your password",
 	},
-	problems: map[Problem]string{
-		LoginIDRequired:    "Enter your login ID.",
-		LoginIDTooLong:     "Enter a login ID of 64 characters or fewer.",
-		LoginIDInvalid:     "A login ID cannot contain spaces or line breaks. Enter the login ID only.",
-		EmailRequired:      "Enter your registered e-mail address.",
-		EmailTooLong:       "Enter an e-mail address of 254 characters or fewer.",
-		EmailInvalid:       "Enter the e-mail address in the form name@example.com.",
-		FormExpired:        "Too much time passed since the check page was opened, so nothing was sent. Check your entries and press “Confirm” again.",
-		FormTampered:       "We could not verify the form. Please start again from the beginning.",
-		BadForm:            "We could not read what was sent. Please start again from the beginning.",
-		BodyTooLarge:       "What was sent is too large. Shorten your entries and try again.",
-		UnsupportedMedia:   "This kind of submission is not accepted. Please use the form on the page.",
-		NotFound:           "We could not find that page. Please check the URL.",
-		MethodNotAllowed:   "That action is not available on this page. Please use the buttons on the page.",
-		CrossSite:          "Submissions from other sites are not accepted. Please use the form on this page.",
-		TooManyRequests:    "Too many attempts in a short time. Please wait a while and try again.",
-		ServerError:        "A temporary problem occurred. Please wait a while and try again.",
-		SendFailed:         "A temporary problem stopped us from sending your request. Your entries are kept: wait a moment, then press “Send” again.",
-		LinkInvalid:        "This link is not valid. Open the link in the mail again, and check that it was not cut off.",
-		LinkExpired:        "This link has expired. Please request a new one from the password reset page.",
-		LinkUsed:           "This link has already been used and the password was changed. Log in with the new password, or request a new link if you need one.",
-		LinkRevoked:        "This link was replaced by a newer request or a password change, or disabled because it was reported as not requested. Open the link in the newest mail, or request a new one.",
-		LinkNeedsCookie:    "This page needs cookies. Allow cookies in your browser and open the link in the mail again.",
-		PasswordRequired:   "Enter a new password.",
-		PasswordTooShort:   "Use at least %d characters. Several words in a row are easy to remember.",
-		PasswordTooLong:    "Use 256 characters or fewer.",
-		PasswordMismatch:   "The two passwords differ. Enter the same password again.",
-		PasswordCommon:     "This password is common and easy to guess. Choose another one.",
-		PasswordHasLoginID: "The password must not contain your login ID.",
-		PasswordHasEmail:   "The password must not contain your e-mail address (the part before @).",
-		PasswordHasStore:   "The password must not contain your store name.",
-		PasswordControl:    "The password cannot contain control characters such as line breaks or tabs. Remove them and try again.",
-		PasswordRepeated:   "A password that only repeats one character or a short group of characters is easy to guess. Choose another one.",
-		PasswordKeyboard:   "A password that only follows the rows of the keyboard (such as qwerty or asdf) is easy to guess. Choose another one.",
-		PasswordSequence:   "A password that only counts up or down (such as 123456 or abcdef) is easy to guess. Choose another one.",
-		ReportLinkUsed:     "This password reset link has already been used, and the password was changed. If you did not change it yourself, reset your password again at once and contact the support desk.",
-		ReportLinkInactive: "This password reset link no longer works: it expired, was disabled, or was replaced by a newer request. It cannot be used to change your password.",
-		LoginFailed:        "The login ID or password is not correct.",
-		LoginLocked:        "After repeated failures, logging in with this login ID is paused for a while. Wait, or reset your password.",
-		LoginRequired:      "Please log in.",
+	problems: map[problem.Problem]string{
+		problem.LoginIDRequired:    "Enter your login ID.",
+		problem.LoginIDTooLong:     "Enter a login ID of 64 characters or fewer.",
+		problem.LoginIDInvalid:     "A login ID cannot contain spaces or line breaks. Enter the login ID only.",
+		problem.EmailRequired:      "Enter your registered e-mail address.",
+		problem.EmailTooLong:       "Enter an e-mail address of 254 characters or fewer.",
+		problem.EmailInvalid:       "Enter the e-mail address in the form name@example.com.",
+		problem.FormExpired:        "Too much time passed since the check page was opened, so nothing was sent. Check your entries and press “Confirm” again.",
+		problem.FormTampered:       "We could not verify the form. Please start again from the beginning.",
+		problem.BadForm:            "We could not read what was sent. Please start again from the beginning.",
+		problem.BodyTooLarge:       "What was sent is too large. Shorten your entries and try again.",
+		problem.UnsupportedMedia:   "This kind of submission is not accepted. Please use the form on the page.",
+		problem.NotFound:           "We could not find that page. Please check the URL.",
+		problem.MethodNotAllowed:   "That action is not available on this page. Please use the buttons on the page.",
+		problem.CrossSite:          "Submissions from other sites are not accepted. Please use the form on this page.",
+		problem.TooManyRequests:    "Too many attempts in a short time. Please wait a while and try again.",
+		problem.ServerError:        "A temporary problem occurred. Please wait a while and try again.",
+		problem.SendFailed:         "A temporary problem stopped us from sending your request. Your entries are kept: wait a moment, then press “Send” again.",
+		problem.LinkInvalid:        "This link is not valid. Open the link in the mail again, and check that it was not cut off.",
+		problem.LinkExpired:        "This link has expired. Please request a new one from the password reset page.",
+		problem.LinkUsed:           "This link has already been used and the password was changed. Log in with the new password, or request a new link if you need one.",
+		problem.LinkRevoked:        "This link was replaced by a newer request or a password change, or disabled because it was reported as not requested. Open the link in the newest mail, or request a new one.",
+		problem.LinkNeedsCookie:    "This page needs cookies. Allow cookies in your browser and open the link in the mail again.",
+		problem.PasswordRequired:   "Enter a new password.",
+		problem.PasswordTooShort:   "Use at least %d characters. Several words in a row are easy to remember.",
+		problem.PasswordTooLong:    "Use 256 characters or fewer.",
+		problem.PasswordMismatch:   "The two passwords differ. Enter the same password again.",
+		problem.PasswordCommon:     "This password is common and easy to guess. Choose another one.",
+		problem.PasswordHasLoginID: "The password must not contain your login ID.",
+		problem.PasswordHasEmail:   "The password must not contain your e-mail address (the part before @).",
+		problem.PasswordHasStore:   "The password must not contain your store name.",
+		problem.PasswordControl:    "The password cannot contain control characters such as line breaks or tabs. Remove them and try again.",
+		problem.PasswordRepeated:   "A password that only repeats one character or a short group of characters is easy to guess. Choose another one.",
+		problem.PasswordKeyboard:   "A password that only follows the rows of the keyboard (such as qwerty or asdf) is easy to guess. Choose another one.",
+		problem.PasswordSequence:   "A password that only counts up or down (such as 123456 or abcdef) is easy to guess. Choose another one.",
+		problem.ReportLinkUsed:     "This password reset link has already been used, and the password was changed. If you did not change it yourself, reset your password again at once and contact the support desk.",
+		problem.ReportLinkInactive: "This password reset link no longer works: it expired, was disabled, or was replaced by a newer request. It cannot be used to change your password.",
+		problem.LoginFailed:        "The login ID or password is not correct.",
+		problem.LoginLocked:        "After repeated failures, logging in with this login ID is paused for a while. Wait, or reset your password.",
+		problem.LoginRequired:      "Please log in.",
 	},
-	problemTitles: map[Problem]string{
-		NotFound:           "Page not found",
-		FormExpired:        "The page has expired",
-		TooManyRequests:    "Please wait a moment",
-		MethodNotAllowed:   "Action not available",
-		LinkInvalid:        "Link not valid",
-		LinkExpired:        "Link expired",
-		LinkUsed:           "Link already used",
-		LinkRevoked:        "Link replaced",
-		LinkNeedsCookie:    "Please allow cookies",
-		LoginLocked:        "Login paused",
-		ReportLinkUsed:     "Link already used",
-		ReportLinkInactive: "Link no longer works",
+	problemTitles: map[problem.Problem]string{
+		problem.NotFound:           "Page not found",
+		problem.FormExpired:        "The page has expired",
+		problem.TooManyRequests:    "Please wait a moment",
+		problem.MethodNotAllowed:   "Action not available",
+		problem.LinkInvalid:        "Link not valid",
+		problem.LinkExpired:        "Link expired",
+		problem.LinkUsed:           "Link already used",
+		problem.LinkRevoked:        "Link replaced",
+		problem.LinkNeedsCookie:    "Please allow cookies",
+		problem.LoginLocked:        "Login paused",
+		problem.ReportLinkUsed:     "Link already used",
+		problem.ReportLinkInactive: "Link no longer works",
 	},
 	ResetMail: ResetMailText{
 		Subject:  func(site string) string { return "[" + site + "] Reset your password" },

@@ -20,7 +20,7 @@ type ResetMail struct {
 	SiteName  string
 	StoreName string
 	URL       string
-	ReportURL string // 「心当たりがない場合」: revokes the link (PathReport)
+	ReportURL string // 「心当たりがない場合」: revokes the link (route.Report)
 	ExpiresAt time.Time
 }
 
