@@ -169,7 +169,7 @@ type ResetMailText struct {
 	Format   func(t time.Time) string
 }
 
-// problem.Problem says p in this language.
+// Problem says p in this language.
 func (t *Text) Problem(p problem.Problem) string {
 	if s, ok := t.problems[p]; ok {
 		return s
