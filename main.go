@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"aikagi/app"
+	"aikagi/app/config"
 )
 
 const usage = `usage: aikagi [command]
@@ -72,14 +73,14 @@ func run(ctx context.Context, env app.Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "aikagi: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	var cfgErr *app.ConfigError
+	var cfgErr *config.Error
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		// The command has printed its usage, as asked.
 		return 0
 	case errors.As(err, &cfgErr):
 		fmt.Fprintln(env.Stderr, "aikagi:", err)
-		return app.ExitConfig
+		return config.ExitStatus
 	case err != nil:
 		fmt.Fprintln(env.Stderr, "aikagi:", err)
 		return 1

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"aikagi/app"
+	"aikagi/app/config"
 )
 
 // TestHelpExitsZero asks every command for help: each prints its usage and
@@ -62,8 +63,8 @@ func TestConfigErrorExitStatus(t *testing.T) {
 		},
 		Stdin: strings.NewReader(""), Stdout: &stderr, Stderr: &stderr,
 	}
-	if code := run(context.Background(), env, []string{"serve"}); code != app.ExitConfig {
-		t.Errorf("serve in production without settings: exit %d, want %d\n%s", code, app.ExitConfig, stderr.String())
+	if code := run(context.Background(), env, []string{"serve"}); code != config.ExitStatus {
+		t.Errorf("serve in production without settings: exit %d, want %d\n%s", code, config.ExitStatus, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "SECRET_KEY") {
 		t.Errorf("the message does not name the setting to fix:\n%s", stderr.String())

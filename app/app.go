@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/sync/semaphore"
 
+	"aikagi/app/config"
 	"aikagi/assets"
 	"aikagi/db"
 )
@@ -23,7 +24,7 @@ import (
 // App is the application: its settings, its database and its collaborators.
 // Handlers are its methods.
 type App struct {
-	cfg               Config
+	cfg               config.Config
 	db                *bun.DB
 	log               *slog.Logger
 	now               func() time.Time
@@ -59,7 +60,7 @@ type App struct {
 
 // New builds the app. mailer delivers the outbox; when it is a *DevMailbox
 // the mailbox is also served at /_dev/mail.
-func New(cfg Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
+func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	a := &App{
 		cfg:           cfg,
 		db:            bdb,

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/config"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -44,10 +45,10 @@ func (e Env) logger() *slog.Logger {
 }
 
 // open loads the settings and opens the migrated database.
-func (e Env) open(ctx context.Context, log *slog.Logger) (Config, *bun.DB, error) {
-	cfg, err := LoadConfig(e.Getenv, RandomKey)
+func (e Env) open(ctx context.Context, log *slog.Logger) (config.Config, *bun.DB, error) {
+	cfg, err := config.Load(e.Getenv, RandomKey)
 	if err != nil {
-		return Config{}, nil, err
+		return config.Config{}, nil, err
 	}
 	bdb, err := e.openDB(ctx, log)
 	return cfg, bdb, err
@@ -58,7 +59,7 @@ func (e Env) databaseURL() string {
 	if url := strings.TrimSpace(e.Getenv("DATABASE_URL")); url != "" {
 		return url
 	}
-	return defaultDatabaseURL
+	return config.DefaultDatabaseURL
 }
 
 // openDB opens the migrated database of DATABASE_URL and needs no other
@@ -67,7 +68,7 @@ func (e Env) databaseURL() string {
 func (e Env) openDB(ctx context.Context, log *slog.Logger) (*bun.DB, error) {
 	maxConns, err := strconv.Atoi(cmp.Or(strings.TrimSpace(e.Getenv("DATABASE_MAX_CONNS")), "20"))
 	if err != nil || maxConns < 2 || maxConns > 1000 {
-		return nil, &ConfigError{Err: fmt.Errorf("DATABASE_MAX_CONNS=%q: use a number from 2 to 1000", e.Getenv("DATABASE_MAX_CONNS"))}
+		return nil, &config.Error{Err: fmt.Errorf("DATABASE_MAX_CONNS=%q: use a number from 2 to 1000", e.Getenv("DATABASE_MAX_CONNS"))}
 	}
 	bdb, err := db.OpenWith(e.databaseURL(), db.Options{MaxConns: maxConns})
 	if err != nil {
@@ -103,7 +104,7 @@ func Serve(ctx context.Context, env Env, args []string) error {
 		// letting the heap double under a burst of resets.
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	cfg, err := LoadConfig(env.Getenv, RandomKey)
+	cfg, err := config.Load(env.Getenv, RandomKey)
 	if err != nil {
 		return err
 	}
@@ -162,7 +163,7 @@ func Serve(ctx context.Context, env Env, args []string) error {
 		} else {
 			demo = DemoHelpCenter(cfg)
 			go func() { _ = demo.Listener(dln) }()
-			log.Info("demo help center (another site embedding steps 1–3)", "url", demoOrigin(cfg.DemoAddr)+"/")
+			log.Info("demo help center (another site embedding steps 1–3)", "url", config.DemoOrigin(cfg.DemoAddr)+"/")
 		}
 	}
 

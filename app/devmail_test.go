@@ -11,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/config"
 	"aikagi/db/dbtest"
 )
 
@@ -134,7 +135,7 @@ func TestDevMailNotInProduction(t *testing.T) {
 	env := testEnv()
 	env["APP_ENV"] = "production"
 	env["RESEND_API_KEY"] = "re_test"
-	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

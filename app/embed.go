@@ -1,11 +1,9 @@
 package app
 
 import (
-	"net"
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/config"
 	"aikagi/views"
 )
 
@@ -21,7 +19,7 @@ func (a *App) serveEmbedScript(c *fiber.Ctx) error {
 // DemoHelpCenter is a stand-in for the help center, for development only:
 // an article on another origin that embeds steps 1–3 the way an editor
 // would, under a CSP of its own.
-func DemoHelpCenter(cfg Config) *fiber.App {
+func DemoHelpCenter(cfg config.Config) *fiber.App {
 	demo := fiber.New(fiber.Config{DisableStartupMessage: true})
 	appOrigin := cfg.Origin()
 	demo.Get("/", func(c *fiber.Ctx) error {
@@ -31,18 +29,4 @@ func DemoHelpCenter(cfg Config) *fiber.App {
 		return views.DemoHelpCenter(views.T(lang), appOrigin).Render(c.UserContext(), c.Response().BodyWriter())
 	})
 	return demo
-}
-
-// demoOrigin is the origin the demo help center is served on: the IP form
-// of DEMO_ADDR, so that beside a BASE_URL on "localhost" it is another site,
-// as the real help center is.
-func demoOrigin(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return ""
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" || strings.EqualFold(host, "localhost") {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/resend/resend-go/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/config"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -324,7 +325,7 @@ func newResendApp(t testing.TB, dsn string, fake *fakeResend, clock *fakeClock, 
 		}
 		env[k] = v
 	}
-	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/config"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -88,7 +89,7 @@ func newTestAppOn(t testing.TB, dsn string, overrides map[string]string) *App {
 		}
 		env[k] = v
 	}
-	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/encoding/japanese"
 
+	"aikagi/app/config"
 	"aikagi/db"
 )
 
@@ -82,7 +83,7 @@ func (c cliDB) open(t *testing.T) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bdb.Close() })
-	cfg, err := LoadConfig(getenvFrom(testEnv()), noRandomKey(t))
+	cfg, err := config.Load(getenvFrom(testEnv()), noRandomKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

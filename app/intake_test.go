@@ -17,6 +17,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/config"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -438,7 +439,7 @@ func TestIntakeWaitsForTheResponse(t *testing.T) {
 func TestSendMinDurationIsDeprecated(t *testing.T) {
 	env := testEnv()
 	env["SEND_MIN_DURATION"] = "15ms"
-	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
 		t.Fatalf("a config with SEND_MIN_DURATION is refused: %v", err)
 	}

@@ -2,15 +2,14 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/config"
 	"aikagi/app/problem"
 	"aikagi/db"
 )
@@ -26,52 +25,9 @@ const (
 
 var limitNames = []string{limitSendsPerIP, limitLoginsPerIP, limitLinksPerIP, limitMailsPerRecipient, limitMailsInAll}
 
-// Limit allows Max events per Window, counted in the database so that every
-// instance shares it.
-type Limit struct {
-	Max    int
-	Window time.Duration
-}
-
-func (l Limit) String() string { return fmt.Sprintf("%d/%v", l.Max, l.Window) }
-
-// Limits are the rate limits, each set by an environment variable such as
-// LIMIT_MAILS_PER_ACCOUNT=3/1h.
-type Limits struct {
-	SendsPerIP       Limit // step 3 submissions per client IP
-	MailsPerAccount  Limit // reset mails per account; more requests still see step 3
-	MailsGlobal      Limit // reset mails in all, against floods through many accounts
-	LinkGuessesPerIP Limit // unknown reset links opened or submitted per client IP
-	LoginsPerIP      Limit // login attempts per client IP
-}
-
-func defaultLimits() Limits {
-	return Limits{
-		SendsPerIP:       Limit{20, time.Hour},
-		MailsPerAccount:  Limit{3, time.Hour},
-		MailsGlobal:      Limit{120, time.Minute},
-		LinkGuessesPerIP: Limit{20, 15 * time.Minute},
-		LoginsPerIP:      Limit{50, 15 * time.Minute},
-	}
-}
-
-// parseLimit reads "N/DURATION", for example "3/1h".
-func parseLimit(s string) (Limit, error) {
-	n, d, ok := strings.Cut(s, "/")
-	max, err := strconv.Atoi(strings.TrimSpace(n))
-	if !ok || err != nil || max < 1 {
-		return Limit{}, fmt.Errorf("%q: use COUNT/DURATION such as 3/1h", s)
-	}
-	window, err := time.ParseDuration(strings.TrimSpace(d))
-	if err != nil || window < time.Second || window > 24*time.Hour {
-		return Limit{}, fmt.Errorf("%q: use COUNT/DURATION such as 3/1h (1s to 24h)", s)
-	}
-	return Limit{Max: max, Window: window}, nil
-}
-
 // hit counts one event against key under l and reports whether it is
 // still within the limit. Pass the transaction when inside one.
-func (a *App) hit(ctx context.Context, idb bun.IDB, l Limit, key string) (bool, error) {
+func (a *App) hit(ctx context.Context, idb bun.IDB, l config.Limit, key string) (bool, error) {
 	n, err := db.CountHit(ctx, idb, key, a.now(), l.Window)
 	if err != nil {
 		return false, err
@@ -102,7 +58,7 @@ func padTo(ctx context.Context, start time.Time, floor time.Duration) {
 // audit row that counts them (with the IP and user agent of the first): a
 // flood of refused requests is exactly what must not grow the trail by a
 // row each.
-func (a *App) limited(ctx context.Context, who client, name string, l Limit) error {
+func (a *App) limited(ctx context.Context, who client, name string, l config.Limit) error {
 	a.metrics.rateLimited.WithLabelValues(name).Inc()
 	now := a.now()
 	window := db.Stamp(now).Truncate(l.Window)

@@ -181,7 +181,7 @@ func (a *App) home(c *fiber.Ctx) error {
 // logout ends the session.
 func (a *App) logout(c *fiber.Ctx) error {
 	t := views.T(a.lang(c))
-	if id := c.Cookies(a.cfg.cookieName(sessionCookie)); id != "" {
+	if id := c.Cookies(a.cfg.CookieName(sessionCookie)); id != "" {
 		if acct, err := a.sessionAccount(c); err == nil && acct != nil {
 			who := a.client(c)
 			if err := db.RecordAudit(c.UserContext(), a.db, &db.AuditEvent{Kind: db.AuditLogout, AccountID: &acct.ID, LoginID: acct.LoginID, IP: who.IP, UserAgent: who.UserAgent}, a.now()); err != nil {
@@ -198,7 +198,7 @@ func (a *App) logout(c *fiber.Ctx) error {
 
 // sessionAccount is the account logged in with this request's cookie, or nil.
 func (a *App) sessionAccount(c *fiber.Ctx) (*db.Account, error) {
-	id := c.Cookies(a.cfg.cookieName(sessionCookie))
+	id := c.Cookies(a.cfg.CookieName(sessionCookie))
 	if id == "" {
 		return nil, nil
 	}
@@ -207,7 +207,7 @@ func (a *App) sessionAccount(c *fiber.Ctx) (*db.Account, error) {
 
 func (a *App) setSessionCookie(c *fiber.Ctx, value string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{
-		Name: a.cfg.cookieName(sessionCookie), Value: value, Path: "/", Expires: expires,
+		Name: a.cfg.CookieName(sessionCookie), Value: value, Path: "/", Expires: expires,
 		HTTPOnly: true, Secure: a.cfg.HTTPS(), SameSite: fiber.CookieSameSiteLaxMode,
 	})
 }

@@ -39,7 +39,7 @@ func (a *App) showNewPasswordForm(c *fiber.Ctx) error {
 		return a.openResetLink(c, token)
 	}
 	t := views.T(a.lang(c))
-	token := c.Cookies(a.cfg.cookieName(resetCookie))
+	token := c.Cookies(a.cfg.CookieName(resetCookie))
 	if token == "" {
 		if c.Query("opened") != "" {
 			return refuse(fiber.StatusBadRequest, problem.LinkNeedsCookie, nil)
@@ -76,7 +76,7 @@ func (a *App) openResetLink(c *fiber.Ctx, token string) error {
 		return err
 	}
 	target := t.Href(route.Reset) + "&opened=1"
-	if held := c.Cookies(a.cfg.cookieName(resetCookie)); held != "" && held != token {
+	if held := c.Cookies(a.cfg.CookieName(resetCookie)); held != "" && held != token {
 		_, heldAcct, err := a.usableResetLink(c.UserContext(), held)
 		if err != nil {
 			return err
@@ -95,7 +95,7 @@ func (a *App) openResetLink(c *fiber.Ctx, token string) error {
 // account when it can still be used and is for another account than held's;
 // otherwise it drops the cookie and returns nil.
 func (a *App) waitingResetLink(c *fiber.Ctx, held *db.Account) (string, *db.Account, error) {
-	next := c.Cookies(a.cfg.cookieName(resetNextCookie))
+	next := c.Cookies(a.cfg.CookieName(resetNextCookie))
 	if next == "" {
 		return "", nil, nil
 	}
@@ -121,8 +121,8 @@ func (a *App) chooseResetLink(c *fiber.Ctx) error {
 		return err
 	}
 	t := views.T(a.lang(c))
-	held := c.Cookies(a.cfg.cookieName(resetCookie))
-	next := c.Cookies(a.cfg.cookieName(resetNextCookie))
+	held := c.Cookies(a.cfg.CookieName(resetCookie))
+	next := c.Cookies(a.cfg.CookieName(resetNextCookie))
 	if held == "" {
 		return refuse(fiber.StatusBadRequest, problem.LinkNeedsCookie, nil)
 	}
@@ -186,7 +186,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		return err
 	}
 	t := views.T(a.lang(c))
-	token := c.Cookies(a.cfg.cookieName(resetCookie))
+	token := c.Cookies(a.cfg.CookieName(resetCookie))
 	if token == "" {
 		return refuse(fiber.StatusBadRequest, problem.LinkNeedsCookie, nil)
 	}
@@ -379,14 +379,14 @@ func (a *App) linkMark(token string) string {
 
 func (a *App) setResetCookie(c *fiber.Ctx, name, token string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{
-		Name: a.cfg.cookieName(name), Value: token, Path: "/", Expires: expires,
+		Name: a.cfg.CookieName(name), Value: token, Path: "/", Expires: expires,
 		HTTPOnly: true, Secure: a.cfg.HTTPS(), SameSite: fiber.CookieSameSiteLaxMode,
 	})
 }
 
 // clearResetCookie deletes the cookie name when the request carried it.
 func (a *App) clearResetCookie(c *fiber.Ctx, name string) {
-	if c.Cookies(a.cfg.cookieName(name)) == "" {
+	if c.Cookies(a.cfg.CookieName(name)) == "" {
 		return
 	}
 	a.setResetCookie(c, name, "", time.Unix(0, 0))

@@ -467,6 +467,11 @@ func retryDelay(attempt int) time.Duration {
 
 // sweep deletes what has expired: rate counters, sessions, login failures
 // too old to count, and the sealed payloads of dead mail nobody can retry.
+// auditSweepBatch bounds the audit events one sweep deletes, so that the
+// first sweep over a long trail does not hold the table for long; the
+// sweeps after it go on (sweepEvery).
+const auditSweepBatch = 10000
+
 func (a *App) sweep(ctx context.Context) {
 	now := a.now()
 	if _, err := db.DeleteExpiredCounters(ctx, a.db, now); err != nil {

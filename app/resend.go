@@ -3,65 +3,17 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/resend/resend-go/v2"
 )
-
-// ResendSettings are the Resend settings besides RESEND_API_KEY.
-type ResendSettings struct {
-	BaseURL       string // RESEND_BASE_URL: the API's address, with a trailing slash; empty for Resend's own
-	WebhookSecret string // RESEND_WEBHOOK_SECRET: the signing secret of the webhook (whsec_…)
-	RateLimit     Limit  // RESEND_RATE_LIMIT: requests to Resend by all instances together
-}
-
-// parseResendSettings reads the Resend settings. resend-go also reads
-// RESEND_BASE_URL itself, but only once when the program starts; reading it
-// here validates it and lets tests point one app at a fake.
-func parseResendSettings(get func(name, def string) string, errs *[]error) ResendSettings {
-	var s ResendSettings
-	if v := get("RESEND_BASE_URL", ""); v != "" {
-		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			*errs = append(*errs, fmt.Errorf("RESEND_BASE_URL=%q: use an absolute URL such as https://api.resend.com/", v))
-		} else {
-			// The client resolves "emails" against it: keep a path prefix.
-			if !strings.HasSuffix(u.Path, "/") {
-				u.Path += "/"
-			}
-			s.BaseURL = u.String()
-		}
-	}
-	if v := get("RESEND_WEBHOOK_SECRET", ""); v != "" {
-		if key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(v, "whsec_")); err != nil || len(key) < 16 {
-			*errs = append(*errs, errors.New("RESEND_WEBHOOK_SECRET: use the signing secret Resend shows for the webhook (whsec_…)"))
-		} else {
-			s.WebhookSecret = v
-		}
-	}
-	s.RateLimit = Limit{Max: 2, Window: time.Second} // Resend's default per team
-	if v := get("RESEND_RATE_LIMIT", ""); v != "" {
-		if !strings.Contains(v, "/") {
-			v += "/1s"
-		}
-		l, err := parseLimit(v)
-		if err != nil {
-			*errs = append(*errs, fmt.Errorf("RESEND_RATE_LIMIT=%w (a bare number counts per second)", err))
-		} else {
-			s.RateLimit = l
-		}
-	}
-	return s
-}
 
 // resendKeyLifetime is how long Resend remembers an idempotency key.
 const resendKeyLifetime = 24 * time.Hour

@@ -96,7 +96,7 @@ func (a *App) enqueueRendered(ctx context.Context, tx bun.IDB, kind string, acct
 	if err := html.Render(ctx, &buf); err != nil {
 		return fmt.Errorf("render %s mail: %w", kind, err)
 	}
-	m := Message{From: a.cfg.mailFrom(), To: acct.Email, Subject: subject, Text: text, HTML: buf.String()}
+	m := Message{From: a.cfg.From(), To: acct.Email, Subject: subject, Text: text, HTML: buf.String()}
 	plain, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encode mail: %w", err)

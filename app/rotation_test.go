@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"aikagi/app/config"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -90,13 +91,13 @@ func TestSecretKeyRotation(t *testing.T) {
 func TestSecretKeysOldSetting(t *testing.T) {
 	env := testEnv()
 	env["SECRET_KEYS_OLD"] = newSecretHex + ", " + oldSecretHex
-	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
 	if err != nil || len(cfg.SecretKeysOld) != 2 {
 		t.Fatalf("two old keys: %d keys, %v", len(cfg.SecretKeysOld), err)
 	}
 	for _, bad := range []string{"not-hex", "abcd"} {
 		env["SECRET_KEYS_OLD"] = bad
-		if _, err := LoadConfig(getenvFrom(env), noRandomKey(t)); err == nil || !strings.Contains(err.Error(), "SECRET_KEYS_OLD") {
+		if _, err := config.Load(getenvFrom(env), noRandomKey(t)); err == nil || !strings.Contains(err.Error(), "SECRET_KEYS_OLD") {
 			t.Errorf("SECRET_KEYS_OLD=%q: %v, want an error naming the setting", bad, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"aikagi/app/config"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -67,7 +68,7 @@ type stateSigner struct {
 // derivedKeys derives purpose's key from SECRET_KEY, then from each of
 // SECRET_KEYS_OLD: the first makes what is new, all of them check what
 // comes back.
-func derivedKeys(cfg Config, purpose string) [][]byte {
+func derivedKeys(cfg config.Config, purpose string) [][]byte {
 	keys := [][]byte{deriveKey(cfg.SecretKey, purpose)}
 	for _, old := range cfg.SecretKeysOld {
 		keys = append(keys, deriveKey(old, purpose))
@@ -77,11 +78,11 @@ func derivedKeys(cfg Config, purpose string) [][]byte {
 
 // newStateSigner signs with SECRET_KEY and verifies with it and the old
 // keys, each derived for purpose; what it signs lasts FORM_TTL.
-func newStateSigner(cfg Config, purpose string) stateSigner {
+func newStateSigner(cfg config.Config, purpose string) stateSigner {
 	return newStateSignerTTL(cfg, purpose, cfg.StateTTL)
 }
 
-func newStateSignerTTL(cfg Config, purpose string, ttl time.Duration) stateSigner {
+func newStateSignerTTL(cfg config.Config, purpose string, ttl time.Duration) stateSigner {
 	keys := derivedKeys(cfg, purpose)
 	return stateSigner{key: keys[0], old: keys[1:], ttl: ttl}
 }
@@ -145,7 +146,7 @@ func newSealer(key []byte) cipher.AEAD {
 }
 
 // sealers are the AEADs of SECRET_KEY, then of each SECRET_KEYS_OLD.
-func sealers(cfg Config) []cipher.AEAD {
+func sealers(cfg config.Config) []cipher.AEAD {
 	var list []cipher.AEAD
 	for _, key := range derivedKeys(cfg, "outbox-payload") {
 		list = append(list, newSealer(key))

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"aikagi/app/config"
 	"bufio"
 	"encoding/base64"
 	"os"
@@ -11,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"aikagi/app"
 )
 
 var units = []string{"aikagi.service", "aikagi@.service"}
@@ -96,15 +95,15 @@ func TestSystemdUnitsAreHardened(t *testing.T) {
 }
 
 // TestUnitsDoNotRestartOnConfigErrors: a setting to fix exits with
-// app.ExitConfig, and restarting would only loop.
+// config.ExitStatus, and restarting would only loop.
 func TestUnitsDoNotRestartOnConfigErrors(t *testing.T) {
 	for _, unit := range units {
 		text, err := os.ReadFile(unit)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(text), "RestartPreventExitStatus="+strconv.Itoa(app.ExitConfig)) {
-			t.Errorf("%s does not stop restarting on exit status %d", unit, app.ExitConfig)
+		if !strings.Contains(string(text), "RestartPreventExitStatus="+strconv.Itoa(config.ExitStatus)) {
+			t.Errorf("%s does not stop restarting on exit status %d", unit, config.ExitStatus)
 		}
 	}
 }
@@ -181,7 +180,7 @@ func TestEnvExampleLoadsInSystemdAndShell(t *testing.T) {
 	}
 	systemd["SECRET_KEY"] = strings.Repeat("ab", 32)
 	systemd["RESEND_WEBHOOK_SECRET"] = "whsec_" + base64.StdEncoding.EncodeToString([]byte("a webhook signing secret"))
-	if _, err := app.LoadConfig(func(k string) string { return systemd[k] }, nil); err != nil {
+	if _, err := config.Load(func(k string) string { return systemd[k] }, nil); err != nil {
 		t.Errorf("the example is not a valid configuration: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app"
+	"aikagi/app/config"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
@@ -87,7 +88,7 @@ func startSite() (*site, error) {
 		"LIMIT_LINK_GUESSES_PER_IP": "1000/15m",
 		"LIMIT_LOGINS_PER_IP":       "1000/15m",
 	}
-	cfg, err := app.LoadConfig(s.getenv, app.RandomKey)
+	cfg, err := config.Load(s.getenv, app.RandomKey)
 	if err != nil {
 		return nil, err
 	}

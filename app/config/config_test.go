@@ -1,4 +1,4 @@
-package app
+package config
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 func TestLoadConfigDefaults(t *testing.T) {
 	t.Parallel()
 	generated := bytes.Repeat([]byte{7}, 32)
-	cfg, err := LoadConfig(getenvFrom(nil), func() []byte { return generated })
+	cfg, err := Load(getenvFrom(nil), func() []byte { return generated })
 	if err != nil {
 		t.Fatalf("LoadConfig with nothing set: %v", err)
 	}
@@ -69,7 +69,7 @@ func TestLoadConfigValues(t *testing.T) {
 		"AUDIT_RETENTION":     "720h",
 		"LOG_LEVEL":           "warn",
 	}
-	cfg, err := LoadConfig(getenvFrom(env), noRandomKey(t))
+	cfg, err := Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
@@ -87,7 +87,7 @@ func TestLoadConfigValues(t *testing.T) {
 	if got := cfg.URL("/password-resetting/reset", url.Values{"token": {"abc"}}); got != "https://reset.example.com/password-resetting/reset?token=abc" {
 		t.Errorf("URL = %q", got)
 	}
-	if got := cfg.mailFrom(); got != "Shop Support <support@example.com>" {
+	if got := cfg.From(); got != "Shop Support <support@example.com>" {
 		t.Errorf("mailFrom = %q", got)
 	}
 	if want := []string{"https://help.example.com", "https://support.example.org"}; !slices.Equal(cfg.FrameAncestors, want) {
@@ -113,11 +113,11 @@ func TestLoadConfigRefusesPathsAndWildcards(t *testing.T) {
 		"wildcard": {"FRAME_ANCESTORS": "https://*.example.com"},
 	} {
 		env["SECRET_KEY"] = testSecretHex
-		if _, err := LoadConfig(getenvFrom(env), noRandomKey(t)); err == nil {
+		if _, err := Load(getenvFrom(env), noRandomKey(t)); err == nil {
 			t.Errorf("%s accepted: %v", name, env)
 		}
 	}
-	cfg, err := LoadConfig(getenvFrom(map[string]string{"BASE_URL": "https://www.example.com/", "SECRET_KEY": testSecretHex}), noRandomKey(t))
+	cfg, err := Load(getenvFrom(map[string]string{"BASE_URL": "https://www.example.com/", "SECRET_KEY": testSecretHex}), noRandomKey(t))
 	if err != nil {
 		t.Fatalf("a trailing slash is no path: %v", err)
 	}
@@ -134,7 +134,7 @@ func TestLoadConfigLists(t *testing.T) {
 			"TRUSTED_PROXIES": "10.0.0.1" + sep + "172.16.0.0/12",
 			"DEMO_ADDR":       "off",
 		}
-		cfg, err := LoadConfig(getenvFrom(env), RandomKey)
+		cfg, err := Load(getenvFrom(env), func() []byte { return make([]byte, 32) })
 		if err != nil {
 			t.Errorf("separator %q: %v", sep, err)
 			continue
@@ -183,9 +183,9 @@ func TestLoadConfigRefusesBadValues(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := LoadConfig(getenvFrom(tc.env), RandomKey)
+			_, err := Load(getenvFrom(tc.env), func() []byte { return make([]byte, 32) })
 			if err == nil {
-				t.Fatalf("LoadConfig(%v) succeeded, want an error", tc.env)
+				t.Fatalf("Load(%v) succeeded, want an error", tc.env)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -209,7 +209,7 @@ func TestLoadConfigProductionRefusesUnsafe(t *testing.T) {
 			"BASE_URL":       "https://reset.example.com",
 		}
 	}
-	if _, err := LoadConfig(getenvFrom(safe()), noRandomKey(t)); err != nil {
+	if _, err := Load(getenvFrom(safe()), noRandomKey(t)); err != nil {
 		t.Fatalf("safe production settings refused: %v", err)
 	}
 	cases := []struct {
@@ -232,7 +232,7 @@ func TestLoadConfigProductionRefusesUnsafe(t *testing.T) {
 			env := safe()
 			tc.change(env)
 			randomUsed := false
-			_, err := LoadConfig(getenvFrom(env), func() []byte { randomUsed = true; return RandomKey() })
+			_, err := Load(getenvFrom(env), func() []byte { randomUsed = true; return func() []byte { return make([]byte, 32) }() })
 			if err == nil {
 				t.Fatal("production started with unsafe settings")
 			}
@@ -259,7 +259,7 @@ func TestLoadConfigRejectsOriginsThatBreakTheCSP(t *testing.T) {
 		"https://help.example.com'",
 		`https://help.example.com"`,
 	} {
-		cfg, err := LoadConfig(getenvFrom(map[string]string{"FRAME_ANCESTORS": bad}), RandomKey)
+		cfg, err := Load(getenvFrom(map[string]string{"FRAME_ANCESTORS": bad}), func() []byte { return make([]byte, 32) })
 		if err == nil {
 			t.Errorf("FRAME_ANCESTORS=%q accepted as %q", bad, cfg.FrameAncestors)
 		}
@@ -270,17 +270,17 @@ func TestLoadConfigRejectsOriginsThatBreakTheCSP(t *testing.T) {
 // development only, and follows DEMO_ADDR.
 func TestDemoOriginAllowedInDevelopmentOnly(t *testing.T) {
 	t.Parallel()
-	dev, err := LoadConfig(getenvFrom(map[string]string{"DEMO_ADDR": ":9000", "FRAME_ANCESTORS": "https://help.example.com"}), RandomKey)
+	dev, err := Load(getenvFrom(map[string]string{"DEMO_ADDR": ":9000", "FRAME_ANCESTORS": "https://help.example.com"}), func() []byte { return make([]byte, 32) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"https://help.example.com", "http://127.0.0.1:9000"}; !slices.Equal(dev.FrameAncestors, want) {
 		t.Errorf("development FrameAncestors = %q, want %q", dev.FrameAncestors, want)
 	}
-	prod, err := LoadConfig(getenvFrom(map[string]string{
+	prod, err := Load(getenvFrom(map[string]string{
 		"APP_ENV": "production", "SECRET_KEY": testSecretHex, "RESEND_API_KEY": "re_x",
 		"BASE_URL": "https://reset.example.com", "FRAME_ANCESTORS": "https://help.example.com",
-	}), RandomKey)
+	}), func() []byte { return make([]byte, 32) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,3 +288,20 @@ func TestDemoOriginAllowedInDevelopmentOnly(t *testing.T) {
 		t.Errorf("production FrameAncestors = %q, want %q", prod.FrameAncestors, want)
 	}
 }
+
+// getenvFrom turns a map into a getenv function.
+func getenvFrom(env map[string]string) func(string) string {
+	return func(name string) string { return env[name] }
+}
+
+// noRandomKey fails the test if Load asks for a random key.
+func noRandomKey(t testing.TB) func() []byte {
+	return func() []byte {
+		t.Helper()
+		t.Error("Load generated a random key although SECRET_KEY was set")
+		return make([]byte, 32)
+	}
+}
+
+// testSecretHex is a SECRET_KEY for tests.
+const testSecretHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
