@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"crypto/cipher"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"aikagi/app/config"
+	"aikagi/app/secret"
 	"aikagi/assets"
 	"aikagi/db"
 )
@@ -29,12 +29,12 @@ type App struct {
 	log               *slog.Logger
 	now               func() time.Time
 	fiber             *fiber.App
-	reset             *journey      // the password reset request (steps 1–3)
-	reminder          *journey      // the login-ID reminder
-	sealers           []cipher.AEAD // SECRET_KEY's first, then SECRET_KEYS_OLD's
-	linkMarkKey       []byte        // names reset links on pages (linkMark)
-	reportKeyKeys     [][]byte      // sign the 「心当たりがない場合」 links (reportKey); the first signs
-	doneReceipts      stateSigner   // the signed receipt of the done page's address
+	reset             *journey       // the password reset request (steps 1–3)
+	reminder          *journey       // the login-ID reminder
+	sealer            *secret.Sealer // seals payloads at rest
+	linkMarkKey       []byte         // names reset links on pages (linkMark)
+	reportKeyKeys     [][]byte       // sign the 「心当たりがない場合」 links (reportKey); the first signs
+	doneReceipts      stateSigner    // the signed receipt of the done page's address
 	mailer            Sender
 	mailbox           *DevMailbox         // development only; nil in production
 	wake              chan struct{}       // wakes the outbox worker
@@ -66,14 +66,14 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 		db:            bdb,
 		log:           log,
 		now:           time.Now,
-		sealers:       sealers(cfg),
+		sealer:        secret.NewSealer(cfg),
 		mailer:        mailer,
 		wake:          make(chan struct{}, 1),
 		intakeWake:    make(chan struct{}, 1),
 		intakeDelay:   intakeDelay,
 		hashing:       semaphore.NewWeighted(hashMemoryBudget),
-		linkMarkKey:   deriveKey(cfg.SecretKey, "reset-link-mark"),
-		reportKeyKeys: derivedKeys(cfg, "reset-report"),
+		linkMarkKey:   secret.DeriveKey(cfg.SecretKey, "reset-link-mark"),
+		reportKeyKeys: secret.Keys(cfg, "reset-report"),
 		doneReceipts:  newStateSignerTTL(cfg, "reset-done", doneReceiptTTL),
 	}
 	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {

@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/config"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -46,7 +47,7 @@ func (e Env) logger() *slog.Logger {
 
 // open loads the settings and opens the migrated database.
 func (e Env) open(ctx context.Context, log *slog.Logger) (config.Config, *bun.DB, error) {
-	cfg, err := config.Load(e.Getenv, RandomKey)
+	cfg, err := config.Load(e.Getenv, secret.Random)
 	if err != nil {
 		return config.Config{}, nil, err
 	}
@@ -104,7 +105,7 @@ func Serve(ctx context.Context, env Env, args []string) error {
 		// letting the heap double under a burst of resets.
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	cfg, err := config.Load(env.Getenv, RandomKey)
+	cfg, err := config.Load(env.Getenv, secret.Random)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"aikagi/app/secret"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func FuzzNormalize(f *testing.F) {
 // FuzzStateVerify: any hidden-state field is either refused or carries
 // exactly what was signed; nothing panics.
 func FuzzStateVerify(f *testing.F) {
-	signer := stateSigner{key: deriveKey([]byte(testSecretHex), "request-state"), ttl: 30 * time.Minute}
+	signer := stateSigner{key: secret.DeriveKey([]byte(testSecretHex), "request-state"), ttl: 30 * time.Minute}
 	now := time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
 	good := signer.sign(requestState{LoginID: "taro-01", Email: "taro@example.jp", IssuedAt: now.Unix()})
 	for _, seed := range []string{"", ".", "..", good, good + "x", "x" + good, strings.Replace(good, ".", "..", 1), "e30.AAAA", "\xff.\xff"} {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -72,7 +73,7 @@ func (a *App) recordRequest(ctx context.Context, j *journey, st requestState, wh
 	row := &db.IntakeRequest{
 		ID:        id,
 		Journey:   string(j.Name),
-		Payload:   a.seal(id, plain),
+		Payload:   a.sealer.Seal(id, plain),
 		Lang:      string(lang),
 		IP:        who.IP,
 		UserAgent: who.UserAgent,
@@ -224,7 +225,7 @@ func (a *App) matchIntake(ctx context.Context, tx bun.Tx, row *db.IntakeRequest)
 	if j == nil {
 		return "", fmt.Errorf("intake: unknown journey %q", row.Journey)
 	}
-	plain, err := a.unseal(row.ID, row.Payload)
+	plain, err := a.sealer.Open(row.ID, row.Payload)
 	if err != nil {
 		return "", fmt.Errorf("intake: %w", err)
 	}
@@ -248,7 +249,7 @@ func (a *App) journeyNamed(name string) *journey {
 // retryIntake records a failed attempt at row: it waits and is tried
 // again, or, after intakeMaxAttempts, is finished with an audit event.
 func (a *App) retryIntake(ctx context.Context, row *db.IntakeRequest, cause error) error {
-	if errors.Is(cause, errNoKeyOpens) && a.now().Sub(row.RequestedAt) < intakeKeyGrace {
+	if errors.Is(cause, secret.ErrNoKeyOpens) && a.now().Sub(row.RequestedAt) < intakeKeyGrace {
 		a.log.Error("intake: cannot open a recorded request; check SECRET_KEY and SECRET_KEYS_OLD on this instance", "intake_id", row.ID, "journey", row.Journey)
 		return db.PostponeIntake(ctx, a.db, row.ID, cause.Error(), a.now().Add(intakeKeyRetry), false)
 	}

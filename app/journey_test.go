@@ -13,6 +13,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -112,7 +113,7 @@ func newAccountWithPassword(t testing.TB, a *App, loginID, email, locale, passwo
 // a request does) and returns the raw token of the mail.
 func issueToken(t testing.TB, a *App, acct *db.Account) string {
 	t.Helper()
-	token, hash := newSecret()
+	token, hash := secret.NewToken()
 	if _, err := db.CreateResetToken(context.Background(), a.db, acct.ID, hash, a.now(), a.cfg.TokenTTL, "192.0.2.1"); err != nil {
 		t.Fatalf("create reset token: %v", err)
 	}
@@ -166,7 +167,7 @@ func linkToken(t testing.TB, link string) string {
 // tokenState reads the state of a raw token from the database.
 func tokenState(t testing.TB, a *App, token string) db.TokenState {
 	t.Helper()
-	tok, err := db.LookupResetToken(context.Background(), a.db, hashSecret(token))
+	tok, err := db.LookupResetToken(context.Background(), a.db, secret.HashToken(token))
 	if err != nil {
 		t.Fatalf("lookup token: %v", err)
 	}

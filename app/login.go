@@ -11,6 +11,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -111,7 +112,7 @@ func (a *App) login(c *fiber.Ctx) error {
 			return fmt.Errorf("login: rehash: %w", err)
 		}
 	}
-	sessionID, sessionHash := newSecret()
+	sessionID, sessionHash := secret.NewToken()
 	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// The password was checked outside this transaction. If a reset
 		// changed it meanwhile, the login must not outlive the reset (nor
@@ -188,7 +189,7 @@ func (a *App) logout(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		if err := db.DeleteSession(c.UserContext(), a.db, hashSecret(id)); err != nil {
+		if err := db.DeleteSession(c.UserContext(), a.db, secret.HashToken(id)); err != nil {
 			return err
 		}
 	}
@@ -202,7 +203,7 @@ func (a *App) sessionAccount(c *fiber.Ctx) (*db.Account, error) {
 	if id == "" {
 		return nil, nil
 	}
-	return db.FindSessionAccount(c.UserContext(), a.db, hashSecret(id), a.now())
+	return db.FindSessionAccount(c.UserContext(), a.db, secret.HashToken(id), a.now())
 }
 
 func (a *App) setSessionCookie(c *fiber.Ctx, value string, expires time.Time) {

@@ -17,6 +17,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -541,7 +542,7 @@ func TestHomeNeedsSession(t *testing.T) {
 
 	garbage := newFakeBrowser(a)
 	garbage.jar["__Host-aikagi_session"] = "not-a-session"
-	token, _ := newSecret()
+	token, _ := secret.NewToken()
 	resetTokenAsSession := newFakeBrowser(a)
 	resetTokenAsSession.jar["__Host-aikagi_session"] = issueToken(t, a, newAccount(t, a, "home02", "home02@example.jp", "ja"))
 	unknown := newFakeBrowser(a)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -51,7 +52,7 @@ func queuedMessage(t *testing.T, a *App, kind string) Message {
 	if err := a.db.NewSelect().Model(&row).Where("kind = ?", kind).OrderExpr("created_at DESC").Limit(1).Scan(context.Background()); err != nil {
 		t.Fatalf("no %s mail queued: %v", kind, err)
 	}
-	plain, err := a.unseal(row.ID, row.Payload)
+	plain, err := a.sealer.Open(row.ID, row.Payload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestMailRendering(t *testing.T) {
 			ctx := context.Background()
 			a := newTestApp(t, "sqlite")
 			acct := newAccount(t, a, "taro01", "taro@example.jp", locale)
-			token, hash := newSecret()
+			token, hash := secret.NewToken()
 			if _, err := a.queueResetLink(ctx, a.db, acct, token, hash, a.cfg.TokenTTL, "192.0.2.1"); err != nil {
 				t.Fatal(err)
 			}

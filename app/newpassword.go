@@ -14,6 +14,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -252,7 +253,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 func (a *App) changePassword(ctx context.Context, acct *db.Account, token, hash string, who client) (used bool, err error) {
 	now := a.now()
 	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		accountID, ok, err := db.ConsumeResetToken(ctx, tx, hashSecret(token), now)
+		accountID, ok, err := db.ConsumeResetToken(ctx, tx, secret.HashToken(token), now)
 		if err != nil || !ok {
 			return err
 		}
@@ -351,7 +352,7 @@ func lookupResetLink(ctx context.Context, idb bun.IDB, token string) (*db.ResetT
 	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 32 {
 		return nil, nil
 	}
-	return db.LookupResetToken(ctx, idb, hashSecret(token))
+	return db.LookupResetToken(ctx, idb, secret.HashToken(token))
 }
 
 // usableResetLink is the account a link held in a cookie can still change,

@@ -17,6 +17,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -246,15 +247,15 @@ func TestRefusedLinks(t *testing.T) {
 				return older
 			}, http.StatusGone, problem.LinkRevoked},
 			{"unknown token of the right shape", func(t *testing.T, a *App) string {
-				tok, _ := newSecret()
+				tok, _ := secret.NewToken()
 				return tok
 			}, http.StatusNotFound, problem.LinkInvalid},
 			{"random string", func(*testing.T, *App) string { return "hello-this-is-not-a-token" }, http.StatusNotFound, problem.LinkInvalid},
 			{"too short", func(t *testing.T, a *App) string {
-				return base64.RawURLEncoding.EncodeToString(RandomKey()[:16])
+				return base64.RawURLEncoding.EncodeToString(secret.Random()[:16])
 			}, http.StatusNotFound, problem.LinkInvalid},
 			{"too long", func(t *testing.T, a *App) string {
-				return base64.RawURLEncoding.EncodeToString(append(RandomKey(), RandomKey()...))
+				return base64.RawURLEncoding.EncodeToString(append(secret.Random(), secret.Random()...))
 			}, http.StatusNotFound, problem.LinkInvalid},
 			{"cut off", func(t *testing.T, a *App) string {
 				tok := issueToken(t, a, newAccount(t, a, "cut01", "cut01@example.jp", "ja"))
@@ -590,7 +591,7 @@ func TestResetRevokesOtherLinksAndSessions(t *testing.T) {
 		token := issueToken(t, a, acct)
 		// A second live link for the same account, as an older release or
 		// an operator could leave behind.
-		spare, spareHash := newSecret()
+		spare, spareHash := secret.NewToken()
 		if _, err := a.db.NewInsert().Model(&db.ResetToken{
 			AccountID: acct.ID, TokenHash: spareHash, CreatedAt: db.Stamp(a.now()), ExpiresAt: db.Stamp(a.now().Add(time.Hour)),
 		}).Exec(ctx); err != nil {
@@ -863,7 +864,7 @@ func TestSecondLinkChoices(t *testing.T) {
 		older := issueToken(t, a, first)
 		b := openedBrowser(t, a, older)
 		// An operator's second live link for the same account.
-		newer, hash := newSecret()
+		newer, hash := secret.NewToken()
 		if _, err := a.db.NewInsert().Model(&db.ResetToken{
 			AccountID: first.ID, TokenHash: hash, CreatedAt: db.Stamp(a.now()), ExpiresAt: db.Stamp(a.now().Add(time.Hour)),
 		}).Exec(context.Background()); err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"aikagi/app/secret"
 	"aikagi/db"
 )
 
@@ -133,7 +134,7 @@ func (a *App) sleep(ctx context.Context, d time.Duration) error {
 // newOutboxID is random, so it also serves as the provider's idempotency key.
 // It is hex so that it never starts with "-", which a command line would
 // take for a flag (outbox retry ID).
-func newOutboxID() string { return hex.EncodeToString(RandomKey()[:16]) }
+func newOutboxID() string { return hex.EncodeToString(secret.Random()[:16]) }
 
 // wakeOutbox tells the worker a row is waiting, without blocking.
 func (a *App) wakeOutbox() {
@@ -338,8 +339,8 @@ func (a *App) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.Tim
 	// Recording the outcome must not be cut short by shutdown.
 	rctx := context.WithoutCancel(ctx)
 	var m Message
-	plain, err := a.unseal(row.ID, row.Payload)
-	if errors.Is(err, errNoKeyOpens) {
+	plain, err := a.sealer.Open(row.ID, row.Payload)
+	if errors.Is(err, secret.ErrNoKeyOpens) {
 		// Sealed by an instance with a key this one lacks: left, with the
 		// usual backoff, for one that has it, and dead only when none took
 		// it over all the tries.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/secret"
 	"aikagi/db"
 )
 
@@ -227,7 +228,7 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 // sendResetByOperator queues a reset link for the account with loginID,
 // valid for ttl, through the path of a merchant's request, and audits it.
 func (a *App) sendResetByOperator(ctx context.Context, loginID string, ttl time.Duration) (*db.Account, time.Time, error) {
-	token, hash := newSecret()
+	token, hash := secret.NewToken()
 	var acct *db.Account
 	var expires time.Time
 	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"aikagi/app/secret"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -44,7 +45,7 @@ func (a *App) hashPassword(ctx context.Context, password string) (string, error)
 }
 
 func hashArgon2id(password string) string {
-	salt := RandomKey()[:argonSaltLen]
+	salt := secret.Random()[:argonSaltLen]
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))

@@ -10,6 +10,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -17,7 +18,7 @@ import (
 // reportKeyOf is the report key of the reset link token.
 func reportKeyOf(t testing.TB, a *App, token string) string {
 	t.Helper()
-	tok, err := db.LookupResetToken(context.Background(), a.db, hashSecret(token))
+	tok, err := db.LookupResetToken(context.Background(), a.db, secret.HashToken(token))
 	if err != nil || tok == nil {
 		t.Fatalf("reset link not stored: %v", err)
 	}

@@ -301,7 +301,7 @@ func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 		}
 		for _, row := range rows[:3] {
 			var m Message
-			plain, err := dead.unseal(row.ID, row.Payload)
+			plain, err := dead.sealer.Open(row.ID, row.Payload)
 			if err == nil {
 				err = json.Unmarshal(plain, &m)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -57,7 +58,7 @@ func (a *App) queueRequestedLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 	if refusedBy, err = a.mailAllowed(ctx, tx, fmt.Sprint("mail:account:", acct.ID)); err != nil || refusedBy != "" {
 		return intakeLimited, db.AuditResetLimited, refusedBy, err
 	}
-	token, hash := newSecret()
+	token, hash := secret.NewToken()
 	if _, err := a.queueResetLink(ctx, tx, acct, token, hash, a.cfg.TokenTTL, ip); err != nil {
 		return "", "", "", err
 	}
@@ -107,7 +108,7 @@ func (a *App) enqueueRendered(ctx context.Context, tx bun.IDB, kind string, acct
 		Kind:      kind,
 		AccountID: &acct.ID,
 		ToAddr:    m.To,
-		Payload:   a.seal(id, plain),
+		Payload:   a.sealer.Seal(id, plain),
 	}
 	if len(expiresAt) > 0 {
 		row.ExpiresAt = &expiresAt[0]

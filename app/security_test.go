@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"aikagi/app/problem"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 	"aikagi/views"
@@ -85,17 +86,17 @@ func TestSendsPerIPSharedAcrossInstances(t *testing.T) {
 func TestLinkGuessingLimited(t *testing.T) {
 	a := newTestAppEnv(t, "sqlite", map[string]string{"LIMIT_LINK_GUESSES_PER_IP": "5/15m"})
 	acct := newAccount(t, a, "guess01", "guess@example.jp", "ja")
-	token, hash := newSecret()
+	token, hash := secret.NewToken()
 	if _, err := db.CreateResetToken(context.Background(), a.db, acct.ID, hash, a.now(), 30*time.Minute, ""); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		guess, _ := newSecret()
+		guess, _ := secret.NewToken()
 		if res := get(t, a, "/password-resetting/reset?token="+guess); res.Status != http.StatusNotFound {
 			t.Fatalf("guess %d: status %d, want 404", i+1, res.Status)
 		}
 	}
-	guess, _ := newSecret()
+	guess, _ := secret.NewToken()
 	assertProblemPage(t, get(t, a, "/password-resetting/reset?token="+guess), http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(problem.TooManyRequests))
 	if res := get(t, a, "/password-resetting/reset?token="+token); res.Status != http.StatusSeeOther {
 		t.Fatalf("the owner's link after the guesses: status %d, want 303", res.Status)

@@ -156,7 +156,7 @@ func TestEmailChangedMailRendering(t *testing.T) {
 				"https://reset.example.test/password-resetting/regist?lang=" + locale,
 			}
 			for _, row := range rows {
-				plain, err := a.unseal(row.ID, row.Payload)
+				plain, err := a.sealer.Open(row.ID, row.Payload)
 				if err != nil {
 					t.Fatal(err)
 				}

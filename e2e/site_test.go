@@ -20,6 +20,7 @@ import (
 	"aikagi/app"
 	"aikagi/app/config"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -88,7 +89,7 @@ func startSite() (*site, error) {
 		"LIMIT_LINK_GUESSES_PER_IP": "1000/15m",
 		"LIMIT_LOGINS_PER_IP":       "1000/15m",
 	}
-	cfg, err := config.Load(s.getenv, app.RandomKey)
+	cfg, err := config.Load(s.getenv, secret.Random)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"aikagi/app/secret"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -19,7 +20,7 @@ import (
 const base64URLAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 func testSigner() stateSigner {
-	return stateSigner{key: deriveKey(bytes.Repeat([]byte{1}, 32), "request-state"), ttl: 30 * time.Minute}
+	return stateSigner{key: secret.DeriveKey(bytes.Repeat([]byte{1}, 32), "request-state"), ttl: 30 * time.Minute}
 }
 
 func TestStateSignerRoundTrip(t *testing.T) {
@@ -66,8 +67,8 @@ func TestStateSignerRejectsAlteredBytes(t *testing.T) {
 		"two dots":       field + ".x",
 		"extra byte":     field + "A",
 		"truncated":      field[:len(field)-1],
-		"other purpose":  stateSigner{key: deriveKey(bytes.Repeat([]byte{1}, 32), "outbox-payload"), ttl: time.Hour}.sign(requestState{LoginID: "taro01", IssuedAt: testStart.Unix()}),
-		"other secret":   stateSigner{key: deriveKey(bytes.Repeat([]byte{2}, 32), "request-state"), ttl: time.Hour}.sign(requestState{LoginID: "taro01", IssuedAt: testStart.Unix()}),
+		"other purpose":  stateSigner{key: secret.DeriveKey(bytes.Repeat([]byte{1}, 32), "outbox-payload"), ttl: time.Hour}.sign(requestState{LoginID: "taro01", IssuedAt: testStart.Unix()}),
+		"other secret":   stateSigner{key: secret.DeriveKey(bytes.Repeat([]byte{2}, 32), "request-state"), ttl: time.Hour}.sign(requestState{LoginID: "taro01", IssuedAt: testStart.Unix()}),
 		"over 4096 long": strings.Repeat("A", 4100) + "." + strings.Split(field, ".")[1],
 	} {
 		if _, err := s.verify(bad, testStart); !errors.Is(err, errStateTampered) {
@@ -114,32 +115,32 @@ func TestSealRoundTrip(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, "sqlite")
 	plain := []byte(`{"to":"taro@example.jp","text":"https://reset.example.test/password-resetting/reset?token=abc"}`)
-	sealed := a.seal("row-1", plain)
+	sealed := a.sealer.Seal("row-1", plain)
 	if bytes.Contains(sealed, []byte("token=abc")) || bytes.Contains(sealed, []byte("taro@example.jp")) {
 		t.Error("sealed payload shows the plaintext")
 	}
-	if again := a.seal("row-1", plain); bytes.Equal(again, sealed) {
+	if again := a.sealer.Seal("row-1", plain); bytes.Equal(again, sealed) {
 		t.Error("sealing twice gives the same bytes: the nonce is not random")
 	}
-	got, err := a.unseal("row-1", sealed)
+	got, err := a.sealer.Open("row-1", sealed)
 	if err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("unseal = %q, %v", got, err)
 	}
-	if _, err := a.unseal("row-2", sealed); err == nil {
+	if _, err := a.sealer.Open("row-2", sealed); err == nil {
 		t.Error("a payload moved to another row unsealed")
 	}
 	for i := range sealed {
 		altered := bytes.Clone(sealed)
 		altered[i] ^= 0x01
-		if _, err := a.unseal("row-1", altered); err == nil {
+		if _, err := a.sealer.Open("row-1", altered); err == nil {
 			t.Errorf("payload with byte %d altered unsealed", i)
 		}
 	}
-	if _, err := a.unseal("row-1", sealed[:5]); err == nil {
+	if _, err := a.sealer.Open("row-1", sealed[:5]); err == nil {
 		t.Error("a truncated payload unsealed")
 	}
 	other := newTestAppEnv(t, "sqlite", map[string]string{"SECRET_KEY": strings.Repeat("cd", 32)})
-	_, err = other.unseal("row-1", sealed)
+	_, err = other.sealer.Open("row-1", sealed)
 	if err == nil {
 		t.Fatal("a payload unsealed under another SECRET_KEY")
 	}
@@ -152,7 +153,7 @@ func TestNewResetToken(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
 	for range 100 {
-		token, hash := newSecret()
+		token, hash := secret.NewToken()
 		raw, err := base64.RawURLEncoding.DecodeString(token)
 		if err != nil || len(raw) < 32 {
 			t.Fatalf("token %q: %d bytes, %v; want ≥ 32 random bytes", token, len(raw), err)

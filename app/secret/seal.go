@@ -1,0 +1,62 @@
+package secret
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"aikagi/app/config"
+)
+
+// ErrNoKeyOpens is a payload that none of this instance's keys opens:
+// another instance (or an earlier run) sealed it under a key this one was
+// not given. It is left for a while for an instance that has the key.
+var ErrNoKeyOpens = errors.New("no key of this instance opens the payload: every instance needs the same SECRET_KEY, and SECRET_KEYS_OLD must list the keys used before a rotation")
+
+// Sealer encrypts payloads at rest (mail and recorded requests) with
+// SECRET_KEY, and opens them with it or any of SECRET_KEYS_OLD.
+type Sealer struct {
+	aeads []cipher.AEAD // SECRET_KEY's first
+}
+
+// NewSealer builds the sealer of cfg's keys.
+func NewSealer(cfg config.Config) *Sealer {
+	s := &Sealer{}
+	for _, key := range Keys(cfg, "outbox-payload") {
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			panic(fmt.Sprintf("sealer: %v", err)) // a derived key is always 32 bytes
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			panic(fmt.Sprintf("sealer: %v", err))
+		}
+		s.aeads = append(s.aeads, aead)
+	}
+	return s
+}
+
+// Seal encrypts plaintext with SECRET_KEY, bound to id so a payload cannot
+// be moved to another row.
+func (s *Sealer) Seal(id string, plaintext []byte) []byte {
+	aead := s.aeads[0]
+	nonce := make([]byte, aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	return aead.Seal(nonce, nonce, plaintext, []byte(id))
+}
+
+// Open decrypts what Seal sealed for id, with any of the keys.
+func (s *Sealer) Open(id string, sealed []byte) ([]byte, error) {
+	for _, aead := range s.aeads {
+		n := aead.NonceSize()
+		if len(sealed) < n {
+			return nil, errors.New("unseal: payload too short")
+		}
+		if plain, err := aead.Open(nil, sealed[:n], sealed[n:], []byte(id)); err == nil {
+			return plain, nil
+		}
+	}
+	return nil, fmt.Errorf("unseal: %w", ErrNoKeyOpens)
+}
