@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/db"
 )
 
@@ -45,10 +46,10 @@ func accountStatusCommand(ctx context.Context, env Env, action accountAction, ar
 		return err
 	}
 	defer bdb.Close()
-	if err := changeAccountStatus(ctx, bdb, normalizeLoginID(loginID), action, "cli: "+*reason, env.now()); err != nil {
+	if err := changeAccountStatus(ctx, bdb, account.NormalizeLoginID(loginID), action, "cli: "+*reason, env.now()); err != nil {
 		return fmt.Errorf("account %s: %w", action, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s: %s\n", terminalSafe(normalizeLoginID(loginID)), action.done())
+	fmt.Fprintf(env.Stdout, "%s: %s\n", terminalSafe(account.NormalizeLoginID(loginID)), action.done())
 	return nil
 }
 

@@ -13,8 +13,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
-	"golang.org/x/sync/semaphore"
 
+	"aikagi/app/account"
 	"aikagi/app/config"
 	"aikagi/app/secret"
 	"aikagi/assets"
@@ -36,12 +36,12 @@ type App struct {
 	reportKeyKeys     [][]byte       // sign the 「心当たりがない場合」 links (reportKey); the first signs
 	doneReceipts      stateSigner    // the signed receipt of the done page's address
 	mailer            Sender
-	mailbox           *DevMailbox         // development only; nil in production
-	wake              chan struct{}       // wakes the outbox worker
-	intakeWake        chan struct{}       // wakes the intake worker
-	intakeDelay       time.Duration       // how long a recorded request waits (intake.go)
-	hashing           *semaphore.Weighted // the memory (KiB) of password hashes in flight
-	embedScript       string              // assets.EmbedScript with this app's origin
+	mailbox           *DevMailbox   // development only; nil in production
+	wake              chan struct{} // wakes the outbox worker
+	intakeWake        chan struct{} // wakes the intake worker
+	intakeDelay       time.Duration // how long a recorded request waits (intake.go)
+	hasher            *account.Hasher
+	embedScript       string // assets.EmbedScript with this app's origin
 	metrics           *metrics
 	pagesMu           sync.RWMutex
 	pages             map[string][][]byte // renderStatic's cache: pages split at the nonce
@@ -71,7 +71,6 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 		wake:          make(chan struct{}, 1),
 		intakeWake:    make(chan struct{}, 1),
 		intakeDelay:   intakeDelay,
-		hashing:       semaphore.NewWeighted(hashMemoryBudget),
 		linkMarkKey:   secret.DeriveKey(cfg.SecretKey, "reset-link-mark"),
 		reportKeyKeys: secret.Keys(cfg, "reset-report"),
 		doneReceipts:  newStateSignerTTL(cfg, "reset-done", doneReceiptTTL),
@@ -83,6 +82,7 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	a.frameOrigins = strings.Join(cfg.FrameAncestors, " ")
 	a.framableAncestors = strings.TrimSpace("'self' " + a.frameOrigins)
 	a.metrics = newMetrics(bdb, func() time.Time { return a.now() })
+	a.hasher = account.NewHasher(func(d time.Duration) { a.metrics.hashWait.Observe(d.Seconds()) })
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/config"
 	"aikagi/app/secret"
 	"aikagi/db"
@@ -291,12 +292,12 @@ func createAccount(ctx context.Context, env Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	id, addr := normalizeLoginID(*loginID), normalizeEmail(*email)
+	id, addr := account.NormalizeLoginID(*loginID), account.NormalizeEmail(*email)
 	en := views.T(views.En)
-	if p := validateLoginID(id); p != "" {
+	if p := account.ValidateLoginID(id); p != "" {
 		return fmt.Errorf("--login-id: %s", en.Problem(p))
 	}
-	if p := validateEmail(addr); p != "" {
+	if p := account.ValidateEmail(addr); p != "" {
 		return fmt.Errorf("--email: %s", en.Problem(p))
 	}
 	if strings.TrimSpace(*store) == "" {
@@ -322,7 +323,7 @@ func createAccount(ctx context.Context, env Env, args []string) error {
 	if len([]rune(pw)) < cfg.PasswordMinLength {
 		return fmt.Errorf("password: use at least %d characters (--password-stdin or --password)", cfg.PasswordMinLength)
 	}
-	acct := &db.Account{LoginID: id, Email: addr, StoreName: strings.TrimSpace(*store), Locale: *locale, PasswordHash: hashArgon2id(normalizePassword(pw))}
+	acct := &db.Account{LoginID: id, Email: addr, StoreName: strings.TrimSpace(*store), Locale: *locale, PasswordHash: account.HashArgon2id(account.NormalizePassword(pw))}
 	now := time.Now()
 	err = bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.CreateAccount(ctx, tx, acct, now); err != nil {
@@ -391,7 +392,7 @@ func AuditCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer bdb.Close()
-	events, err := db.ListAudit(ctx, bdb, normalizeLoginID(*loginID), *limit)
+	events, err := db.ListAudit(ctx, bdb, account.NormalizeLoginID(*loginID), *limit)
 	if err != nil {
 		return err
 	}

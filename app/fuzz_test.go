@@ -1,6 +1,7 @@
 package app
 
 import (
+	"aikagi/app/account"
 	"aikagi/app/secret"
 	"strings"
 	"testing"
@@ -18,20 +19,20 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		id, email := normalizeLoginID(s), normalizeEmail(s)
-		if again := normalizeLoginID(id); again != id {
-			t.Errorf("normalizeLoginID not idempotent: %q -> %q -> %q", s, id, again)
+		id, email := account.NormalizeLoginID(s), account.NormalizeEmail(s)
+		if again := account.NormalizeLoginID(id); again != id {
+			t.Errorf("account.NormalizeLoginID not idempotent: %q -> %q -> %q", s, id, again)
 		}
-		if again := normalizeEmail(email); again != email {
-			t.Errorf("normalizeEmail not idempotent: %q -> %q -> %q", s, email, again)
+		if again := account.NormalizeEmail(email); again != email {
+			t.Errorf("account.NormalizeEmail not idempotent: %q -> %q -> %q", s, email, again)
 		}
 		if utf8.ValidString(s) && (!utf8.ValidString(id) || !utf8.ValidString(email)) {
 			t.Errorf("valid input %q became invalid UTF-8", s)
 		}
-		if validateLoginID(id) == "" && strings.ContainsFunc(id, hiddenOrSpace) {
+		if account.ValidateLoginID(id) == "" && strings.ContainsFunc(id, account.HiddenOrSpace) {
 			t.Errorf("login ID %q passed with hidden characters", id)
 		}
-		if validateEmail(email) == "" && (strings.Count(email, "@") != 1 || strings.ContainsFunc(email, hiddenOrSpace)) {
+		if account.ValidateEmail(email) == "" && (strings.Count(email, "@") != 1 || strings.ContainsFunc(email, account.HiddenOrSpace)) {
 			t.Errorf("e-mail %q passed validation", email)
 		}
 	})

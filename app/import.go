@@ -16,6 +16,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -191,15 +192,15 @@ func readAccountCSV(in io.Reader) (rows []importRow, problems []string, err erro
 			break
 		}
 		line, _ := r.FieldPos(0)
-		loginID, email := normalizeLoginID(record[0]), normalizeEmail(record[1])
+		loginID, email := account.NormalizeLoginID(record[0]), account.NormalizeEmail(record[1])
 		store, locale, hash := strings.TrimSpace(record[2]), strings.TrimSpace(record[3]), strings.TrimSpace(record[4])
 		var bad []string
-		if p := validateLoginID(loginID); p != "" {
+		if p := account.ValidateLoginID(loginID); p != "" {
 			bad = append(bad, "login_id: "+en.Problem(p))
 		} else if first, dup := seen[loginID]; dup {
 			bad = append(bad, fmt.Sprintf("login_id: %q already on line %d", loginID, first))
 		}
-		if p := validateEmail(email); p != "" {
+		if p := account.ValidateEmail(email); p != "" {
 			bad = append(bad, "email: "+en.Problem(p))
 		}
 		if store == "" {
@@ -211,9 +212,9 @@ func readAccountCSV(in io.Reader) (rows []importRow, problems []string, err erro
 		if _, ok := views.ParseLang(locale); !ok {
 			bad = append(bad, "locale: use ja or en")
 		}
-		if err := checkImportedHash(hash); err != nil {
+		if err := account.CheckImportedHash(hash); err != nil {
 			bad = append(bad, "password_hash: "+err.Error())
-			slowHash = slowHash || errors.Is(err, errHashTooSlow)
+			slowHash = slowHash || errors.Is(err, account.ErrHashTooSlow)
 		}
 		if len(bad) > 0 {
 			problems = append(problems, fmt.Sprintf("line %d: %s", line, strings.Join(bad, "; ")))

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/encoding/japanese"
 
+	"aikagi/app/account"
 	"aikagi/app/config"
 	"aikagi/db"
 )
@@ -107,7 +108,7 @@ func TestImportAccounts(t *testing.T) {
 	t.Parallel()
 	c := newCLIDB(t)
 	legacy := bcryptHash(t, "legacy password one")
-	modern := hashArgon2id("modern password two") // has commas: quoted in the file
+	modern := account.HashArgon2id("modern password two") // has commas: quoted in the file
 	csv := "\ufeff" + strings.ReplaceAll(importHeader, "\n", "\r\n") +
 		"taro01,taro01@example.jp,たろう商店,ja," + legacy + "\r\n" +
 		"ｊｉｒｏ０２, Jiro.Suzuki@Example.jp ,\"Jiro's Bakery, Osaka\",en,\"" + modern + "\"\r\n" +
@@ -168,13 +169,13 @@ func TestImportAccounts(t *testing.T) {
 func TestImportSlowestAcceptedHashesLogIn(t *testing.T) {
 	t.Parallel()
 	c := newCLIDB(t)
-	slowest, err := bcrypt.GenerateFromPassword([]byte("cost twelve password"), maxImportBcryptCost)
+	slowest, err := bcrypt.GenerateFromPassword([]byte("cost twelve password"), account.MaxImportBcryptCost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	csv := importHeader +
 		"slow01,slow01@example.jp,遅い店,ja," + string(slowest) + "\n" +
-		"slow02,slow02@example.jp,遅い店,ja,\"$argon2id$v=19$m=19456,t=2,p=4$" + strings.SplitN(hashArgon2id("x"), "$", 5)[4] + "\"\n"
+		"slow02,slow02@example.jp,遅い店,ja,\"$argon2id$v=19$m=19456,t=2,p=4$" + strings.SplitN(account.HashArgon2id("x"), "$", 5)[4] + "\"\n"
 	if out, err := c.importFile(t, csv); err != nil {
 		t.Fatalf("import: %v (%s)", err, out)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -102,7 +103,7 @@ func setCookie(res *response, name string) *http.Cookie {
 func newAccountWithPassword(t testing.TB, a *App, loginID, email, locale, password string) *db.Account {
 	t.Helper()
 	acct := newAccount(t, a, loginID, email, locale)
-	acct.PasswordHash = hashArgon2id(password)
+	acct.PasswordHash = account.HashArgon2id(password)
 	if err := db.SetPassword(context.Background(), a.db, acct.ID, acct.PasswordHash, a.now(), false); err != nil {
 		t.Fatalf("set password of %s: %v", loginID, err)
 	}

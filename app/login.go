@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -37,7 +38,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	t := views.T(a.lang(c))
-	loginID, password := normalizeLoginID(form["login_id"]), form["password"]
+	loginID, password := account.NormalizeLoginID(form["login_id"]), form["password"]
 	who := a.client(c)
 	now, start := a.now(), time.Now()
 	view := views.LoginForm{T: t, LoginID: loginID}
@@ -48,7 +49,7 @@ func (a *App) login(c *fiber.Ctx) error {
 	} else if !ok {
 		return a.limited(ctx, who, limitLoginsPerIP, a.cfg.Limits.LoginsPerIP)
 	}
-	if validateLoginID(loginID) != "" {
+	if account.ValidateLoginID(loginID) != "" {
 		return a.refuseInvalidLoginID(c, view, start)
 	}
 	// The attempt is recorded as a failure before the password is checked
@@ -79,12 +80,12 @@ func (a *App) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	hash := dummyHash()
+	hash := account.DummyHash()
 	if acct != nil {
 		hash = acct.PasswordHash
 		audit.AccountID = &acct.ID
 	}
-	ok, upgrade, err := a.verifyPassword(ctx, hash, password)
+	ok, upgrade, err := a.hasher.Verify(ctx, hash, password)
 	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
@@ -102,13 +103,13 @@ func (a *App) login(c *fiber.Ctx) error {
 	}
 	// A disabled account is refused like a wrong password, after the same
 	// work, so the answer does not tell that the account exists.
-	if !ok || acct == nil || acct.DisabledAt != nil || validateLoginID(loginID) != "" {
+	if !ok || acct == nil || acct.DisabledAt != nil || account.ValidateLoginID(loginID) != "" {
 		return refuse()
 	}
 
 	var newHash string
 	if upgrade {
-		if newHash, err = a.hashPassword(ctx, password); err != nil {
+		if newHash, err = a.hasher.Hash(ctx, password); err != nil {
 			return fmt.Errorf("login: rehash: %w", err)
 		}
 	}

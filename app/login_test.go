@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"aikagi/app/account"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -175,7 +176,7 @@ func TestBcryptLoginUpgradesHash(t *testing.T) {
 				if !strings.HasPrefix(upgraded, "$argon2id$") {
 					t.Fatalf("hash after login = %q, want argon2id", upgraded)
 				}
-				if ok, _ := verifyArgon2id(upgraded, password); !ok {
+				if ok, _ := account.VerifyArgon2id(upgraded, password); !ok {
 					t.Error("the upgraded hash does not verify the password")
 				}
 				if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordRehashed); got != 1 {
@@ -248,7 +249,7 @@ func TestLoginWithPasswordInOtherWidth(t *testing.T) {
 		if !strings.HasPrefix(upgraded, "$argon2id$") {
 			t.Fatalf("hash after login = %q, want argon2id", upgraded)
 		}
-		if ok, _ := verifyArgon2id(upgraded, "legacy pass 2019"); !ok {
+		if ok, _ := account.VerifyArgon2id(upgraded, "legacy pass 2019"); !ok {
 			t.Error("the upgraded hash is not of the normalised password")
 		}
 		if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordRehashed); got != 1 {
@@ -610,7 +611,7 @@ func TestHashingBounded(t *testing.T) {
 	a := newTestApp(t, "sqlite")
 	var releases []func()
 	for range 4 {
-		release, err := a.acquireHashMemory(context.Background(), argonMemory)
+		release, err := a.hasher.Reserve(context.Background(), account.ArgonMemory)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -618,14 +619,14 @@ func TestHashingBounded(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := a.hashPassword(ctx, "one too many"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := a.hasher.Hash(ctx, "one too many"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("hash beyond the bound: err %v, want to wait and give up", err)
 	}
-	if _, _, err := a.verifyPassword(ctx, dummyHash(), "one too many"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := a.hasher.Verify(ctx, account.DummyHash(), "one too many"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("verify beyond the bound: err %v, want to wait and give up", err)
 	}
 	releases[0]()
-	if _, err := a.hashPassword(context.Background(), "now there is room"); err != nil {
+	if _, err := a.hasher.Hash(context.Background(), "now there is room"); err != nil {
 		t.Errorf("hash after a slot was freed: %v", err)
 	}
 	for _, release := range releases[1:] {
@@ -634,13 +635,13 @@ func TestHashingBounded(t *testing.T) {
 
 	// A 64 MiB hash takes most of the budget: nothing else runs beside it.
 	big := "$argon2id$v=19$m=65536,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
-	release, err := a.acquireHashMemory(context.Background(), hashMemory(big))
+	release, err := a.hasher.Reserve(context.Background(), account.HashMemory(big))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel2()
-	if _, err := a.hashPassword(ctx2, "beside a big one"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := a.hasher.Hash(ctx2, "beside a big one"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("hash beside a 64 MiB one: err %v, want to wait", err)
 	}
 	release()
@@ -677,7 +678,7 @@ func TestLoginRacingAResetDoesNotSurviveIt(t *testing.T) {
 			if res := thief.get(t, "/"); res.Status == http.StatusOK {
 				t.Errorf("round %d: a session from the old password works after the reset", i)
 			}
-			ok, _, err := a.verifyPassword(context.Background(), storedHash(t, a, acct.ID), newPassword)
+			ok, _, err := a.hasher.Verify(context.Background(), storedHash(t, a, acct.ID), newPassword)
 			if err != nil || !ok {
 				t.Errorf("round %d: the new password does not work (the login wrote the old one back?)", i)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -213,7 +214,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		}
 		return a.render(c, fiber.StatusOK, t.NewPasswordTitle, views.NewPasswordFormView(view))
 	}
-	if problems := checkNewPassword(password, confirm, a.cfg.PasswordMinLength, acct); len(problems) > 0 {
+	if problems := account.CheckNewPassword(password, confirm, a.cfg.PasswordMinLength, acct); len(problems) > 0 {
 		who := a.client(c)
 		if err := db.RecordAudit(c.UserContext(), a.db, &db.AuditEvent{
 			Kind: db.AuditPasswordRejected, AccountID: &acct.ID, LoginID: acct.LoginID, IP: who.IP, UserAgent: who.UserAgent,
@@ -225,7 +226,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		return a.render(c, fiber.StatusUnprocessableEntity, t.NewPasswordTitle, views.NewPasswordFormView(view))
 	}
 
-	hash, err := a.hashPassword(c.UserContext(), password)
+	hash, err := a.hasher.Hash(c.UserContext(), password)
 	if err != nil {
 		return fmt.Errorf("complete reset: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/account"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -120,7 +121,7 @@ func TestConcurrentSubmissionsUseTheLinkOnce(t *testing.T) {
 		if got := countWhere(t, a, "outbox", "kind", mailKindPasswordChanged); got != 1 {
 			t.Errorf("notice mails queued = %d, want 1", got)
 		}
-		ok, _, err := a.verifyPassword(ctx, storedHash(t, a, acct.ID), goodPassword)
+		ok, _, err := a.hasher.Verify(ctx, storedHash(t, a, acct.ID), goodPassword)
 		if err != nil || !ok {
 			t.Errorf("the new password does not verify: %v, %v", ok, err)
 		}
@@ -492,7 +493,7 @@ func TestPasswordMinLengthSetting(t *testing.T) {
 func TestPasswordRefusalsThroughForm(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, "sqlite")
-	acct := &db.Account{LoginID: "yamada77", Email: "taro.yamada@docomo.ne.jp", StoreName: "やまだ鮮魚店", Locale: "ja", PasswordHash: hashArgon2id("initial password 1")}
+	acct := &db.Account{LoginID: "yamada77", Email: "taro.yamada@docomo.ne.jp", StoreName: "やまだ鮮魚店", Locale: "ja", PasswordHash: account.HashArgon2id("initial password 1")}
 	if err := db.CreateAccount(context.Background(), a.db, acct, a.now()); err != nil {
 		t.Fatal(err)
 	}
@@ -570,7 +571,7 @@ func TestNewPasswordNormalised(t *testing.T) {
 		"fullwidth パスフレーズ":    false,
 		" full width パスフレーズ":  false,
 	} {
-		if ok, upgrade, err := a.verifyPassword(context.Background(), hash, pw); err != nil || ok != want || upgrade {
+		if ok, upgrade, err := a.hasher.Verify(context.Background(), hash, pw); err != nil || ok != want || upgrade {
 			t.Errorf("verify %q = %v (upgrade %v), %v; want %v", pw, ok, upgrade, err, want)
 		}
 	}
@@ -704,7 +705,7 @@ func TestNoticeInAccountLanguage(t *testing.T) {
 func TestResetPageNamesTheAccount(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t, "sqlite")
-	acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "ja", PasswordHash: hashArgon2id("initial password 1")}
+	acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "ja", PasswordHash: account.HashArgon2id("initial password 1")}
 	if err := db.CreateAccount(context.Background(), a.db, acct, a.now()); err != nil {
 		t.Fatal(err)
 	}

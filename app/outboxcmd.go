@@ -11,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/secret"
 	"aikagi/db"
 )
@@ -215,7 +216,7 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeApp()
-	acct, expires, err := a.sendResetByOperator(ctx, normalizeLoginID(loginID), *ttl)
+	acct, expires, err := a.sendResetByOperator(ctx, account.NormalizeLoginID(loginID), *ttl)
 	if err != nil {
 		return err
 	}

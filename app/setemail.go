@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
@@ -33,8 +34,8 @@ func setEmailCommand(ctx context.Context, env Env, args []string) error {
 	if fs.NArg() != 2 {
 		return errors.New("account set-email: give the LOGIN_ID and the new ADDRESS")
 	}
-	loginID, addr := normalizeLoginID(fs.Arg(0)), normalizeEmail(fs.Arg(1))
-	if p := validateEmail(addr); p != "" {
+	loginID, addr := account.NormalizeLoginID(fs.Arg(0)), account.NormalizeEmail(fs.Arg(1))
+	if p := account.ValidateEmail(addr); p != "" {
 		return fmt.Errorf("account set-email: ADDRESS %q: %s", terminalSafe(addr), views.T(views.En).Problem(p))
 	}
 	a, closeApp, err := env.openToQueueMail(ctx, "account set-email")

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/views"
@@ -41,9 +42,9 @@ func (a *App) newJourney(j views.Journey, match func(context.Context, bun.Tx, in
 func normalize(field route.Field, s string) string {
 	switch field {
 	case route.LoginID:
-		return normalizeLoginID(s)
+		return account.NormalizeLoginID(s)
 	case route.Email:
-		return normalizeEmail(s)
+		return account.NormalizeEmail(s)
 	}
 	panic("normalize: unknown field " + field)
 }
@@ -52,9 +53,9 @@ func normalize(field route.Field, s string) string {
 func validate(field route.Field, s string) problem.Problem {
 	switch field {
 	case route.LoginID:
-		return validateLoginID(s)
+		return account.ValidateLoginID(s)
 	case route.Email:
-		return validateEmail(s)
+		return account.ValidateEmail(s)
 	}
 	panic("validate: unknown field " + field)
 }

@@ -1,10 +1,11 @@
-package app
+package account
 
 import (
 	"aikagi/app/secret"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,12 +14,13 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/semaphore"
 )
 
 // argon2id parameters recommended by OWASP's Password Storage Cheat Sheet:
 // 19 MiB, two passes, one lane.
 const (
-	argonMemory  = 19 * 1024
+	ArgonMemory  = 19 * 1024
 	argonTime    = 2
 	argonThreads = 1
 	argonKeyLen  = 32
@@ -28,26 +30,39 @@ const (
 	// flight: each takes its argon2 m, and at least a quarter of the budget,
 	// so at most four run at once and one 64 MiB hash of an old import runs
 	// alone. About 76 MiB, well inside the systemd unit's MemoryMax.
-	hashMemoryBudget    = 4 * argonMemory
+	hashMemoryBudget    = 4 * ArgonMemory
 	minHashWeight       = hashMemoryBudget / 4
-	maxImportBcryptCost = 12 // see checkImportedHash
+	MaxImportBcryptCost = 12 // see CheckImportedHash
 )
 
-// hashPassword returns the argon2id PHC string of password, normalised as
-// the merchant will type it again (normalizePassword).
-func (a *App) hashPassword(ctx context.Context, password string) (string, error) {
-	release, err := a.acquireHashMemory(ctx, argonMemory)
+// Hasher hashes and verifies passwords within a memory budget, so that a
+// burst of logins cannot take more memory than the service is given.
+type Hasher struct {
+	budget      *semaphore.Weighted // KiB of argon2 memory in flight
+	observeWait func(time.Duration) // how long a hash waited for room; may be nil
+}
+
+// NewHasher returns a Hasher with the whole budget free. observeWait, when
+// not nil, is told how long each hash waited for room.
+func NewHasher(observeWait func(time.Duration)) *Hasher {
+	return &Hasher{budget: semaphore.NewWeighted(hashMemoryBudget), observeWait: observeWait}
+}
+
+// Hash returns the argon2id PHC string of password, normalised as the
+// merchant will type it again (NormalizePassword).
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	release, err := h.Reserve(ctx, ArgonMemory)
 	if err != nil {
 		return "", err
 	}
 	defer release()
-	return hashArgon2id(normalizePassword(password)), nil
+	return HashArgon2id(NormalizePassword(password)), nil
 }
 
-func hashArgon2id(password string) string {
+func HashArgon2id(password string) string {
 	salt := secret.Random()[:argonSaltLen]
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	key := argon2.IDKey([]byte(password), salt, argonTime, ArgonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, ArgonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
@@ -85,8 +100,8 @@ func parseArgon2id(encoded string) (argon2Hash, error) {
 	return h, nil
 }
 
-// verifyArgon2id checks password against a PHC string.
-func verifyArgon2id(encoded, password string) (bool, error) {
+// VerifyArgon2id checks password against a PHC string.
+func VerifyArgon2id(encoded, password string) (bool, error) {
 	h, err := parseArgon2id(encoded)
 	if err != nil {
 		return false, err
@@ -95,43 +110,45 @@ func verifyArgon2id(encoded, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, h.key) == 1, nil
 }
 
-// acquireHashMemory waits until kib KiB of the hashing budget are free and
-// takes them; release gives them back.
-func (a *App) acquireHashMemory(ctx context.Context, kib uint32) (release func(), err error) {
+// Reserve waits until kib KiB of the hashing budget are free and takes
+// them; release gives them back.
+func (h *Hasher) Reserve(ctx context.Context, kib uint32) (release func(), err error) {
 	w := int64(min(max(kib, minHashWeight), hashMemoryBudget))
 	start := time.Now()
-	defer func() { a.metrics.hashWait.Observe(time.Since(start).Seconds()) }()
-	if err := a.hashing.Acquire(ctx, w); err != nil {
+	if h.observeWait != nil {
+		defer func() { h.observeWait(time.Since(start)) }()
+	}
+	if err := h.budget.Acquire(ctx, w); err != nil {
 		return nil, err
 	}
-	return func() { a.hashing.Release(w) }, nil
+	return func() { h.budget.Release(w) }, nil
 }
 
-// hashMemory is the argon2 memory (KiB) that verifying encoded takes; the
+// HashMemory is the argon2 memory (KiB) that verifying encoded takes; the
 // smallest weight for anything else (bcrypt needs little memory, but its
 // CPU time must be bounded too).
-func hashMemory(encoded string) uint32 {
+func HashMemory(encoded string) uint32 {
 	if h, err := parseArgon2id(encoded); err == nil {
 		return h.memory
 	}
 	return minHashWeight
 }
 
-// verifyPassword checks password, normalised, against a stored hash:
+// Verify checks password, normalised, against a stored hash:
 // argon2id, or bcrypt imported from the former admin site. upgrade reports
 // that the hash should be replaced by argon2id of the normalised password
 // now that it is known: for bcrypt, and for a hash made from the password
 // as typed before passwords were normalised (the former site stored them
 // raw), which is accepted this once.
-func (a *App) verifyPassword(ctx context.Context, encoded, password string) (ok, upgrade bool, err error) {
-	release, err := a.acquireHashMemory(ctx, hashMemory(encoded))
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, upgrade bool, err error) {
+	release, err := h.Reserve(ctx, HashMemory(encoded))
 	if err != nil {
 		return false, false, err
 	}
 	defer release()
-	normalized := normalizePassword(password)
+	normalized := NormalizePassword(password)
 	if ok, err = verifyHash(encoded, normalized); err != nil || ok {
-		return ok, ok && isBcrypt(encoded), err
+		return ok, ok && IsBcrypt(encoded), err
 	}
 	if normalized == password {
 		return false, false, nil
@@ -144,8 +161,8 @@ func (a *App) verifyPassword(ctx context.Context, encoded, password string) (ok,
 func verifyHash(encoded, password string) (bool, error) {
 	switch {
 	case strings.HasPrefix(encoded, "$argon2id$"):
-		return verifyArgon2id(encoded, password)
-	case isBcrypt(encoded):
+		return VerifyArgon2id(encoded, password)
+	case IsBcrypt(encoded):
 		err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password))
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			return false, nil
@@ -158,7 +175,7 @@ func verifyHash(encoded, password string) (bool, error) {
 	return false, errors.New("password: unknown hash format")
 }
 
-func isBcrypt(encoded string) bool {
+func IsBcrypt(encoded string) bool {
 	if !strings.HasPrefix(encoded, "$2a$") && !strings.HasPrefix(encoded, "$2b$") && !strings.HasPrefix(encoded, "$2y$") {
 		return false
 	}
@@ -166,17 +183,17 @@ func isBcrypt(encoded string) bool {
 	return err == nil
 }
 
-var errHashTooSlow = errors.New("too slow to check within the failed-login floor")
+var ErrHashTooSlow = errors.New("too slow to check within the failed-login floor")
 
-// checkImportedHash accepts an imported hash that a login can verify
+// CheckImportedHash accepts an imported hash that a login can verify
 // within LOGIN_FAILURE_MIN_DURATION and the hashing budget: bcrypt up to
 // cost 12, argon2id up to the app's own memory and passes. A slower hash
 // would make a failed login for its account take longer than one for an
 // unknown login ID, and so tell which IDs exist.
-func checkImportedHash(encoded string) error {
-	if isBcrypt(encoded) {
-		if cost, _ := bcrypt.Cost([]byte(encoded)); cost > maxImportBcryptCost {
-			return fmt.Errorf("%w: bcrypt cost %d is above %d", errHashTooSlow, cost, maxImportBcryptCost)
+func CheckImportedHash(encoded string) error {
+	if IsBcrypt(encoded) {
+		if cost, _ := bcrypt.Cost([]byte(encoded)); cost > MaxImportBcryptCost {
+			return fmt.Errorf("%w: bcrypt cost %d is above %d", ErrHashTooSlow, cost, MaxImportBcryptCost)
 		}
 		return nil
 	}
@@ -184,45 +201,19 @@ func checkImportedHash(encoded string) error {
 	if err != nil {
 		return errors.New("not a bcrypt or argon2id hash")
 	}
-	if h.memory > argonMemory || h.time > argonTime || h.threads > 4 {
-		return fmt.Errorf("%w: argon2id m=%d,t=%d,p=%d is above m=%d,t=%d,p=4", errHashTooSlow, h.memory, h.time, h.threads, argonMemory, argonTime)
+	if h.memory > ArgonMemory || h.time > argonTime || h.threads > 4 {
+		return fmt.Errorf("%w: argon2id m=%d,t=%d,p=%d is above m=%d,t=%d,p=4", ErrHashTooSlow, h.memory, h.time, h.threads, ArgonMemory, argonTime)
 	}
 	return nil
 }
 
-// slowestImportableHashes are a hash of each kind at the slowest accepted
+// SlowestImportableHashes are a hash of each kind at the slowest accepted
 // parameters, for the start-up check of the failed-login floor.
-func slowestImportableHashes() []string {
-	b, _ := bcrypt.GenerateFromPassword([]byte(randomString(16)), maxImportBcryptCost)
-	return []string{string(b), hashArgon2id(randomString(16))}
+func SlowestImportableHashes() []string {
+	b, _ := bcrypt.GenerateFromPassword([]byte(hex.EncodeToString(secret.Random()[:8])), MaxImportBcryptCost)
+	return []string{string(b), HashArgon2id(hex.EncodeToString(secret.Random()[:8]))}
 }
 
-// checkLoginFloor measures how long the slowest importable hash takes to
-// verify here, and warns when LOGIN_FAILURE_MIN_DURATION would not cover
-// it: failed logins for such accounts would then answer later than for
-// unknown login IDs.
-func (a *App) checkLoginFloor(ctx context.Context) {
-	if a.cfg.LoginFailureFloor == 0 {
-		a.log.Warn("LOGIN_FAILURE_MIN_DURATION=0: failed logins are not padded; their timing may tell which login IDs exist")
-		return
-	}
-	var slowest time.Duration
-	for _, h := range slowestImportableHashes() {
-		start := time.Now()
-		if _, _, err := a.verifyPassword(ctx, h, "not the password"); err != nil {
-			return
-		}
-		slowest = max(slowest, time.Since(start))
-	}
-	if slowest > a.cfg.LoginFailureFloor*3/4 {
-		a.log.Warn("LOGIN_FAILURE_MIN_DURATION is too short for the slowest accepted password hash on this machine; raise it",
-			"login_failure_min_duration", a.cfg.LoginFailureFloor.String(), "slowest_verification", slowest.String())
-		return
-	}
-	a.log.Info("failed-login floor covers the slowest accepted password hash",
-		"login_failure_min_duration", a.cfg.LoginFailureFloor.String(), "slowest_verification", slowest.String())
-}
-
-// dummyHash is verified when a login ID does not exist, so that an unknown
+// DummyHash is verified when a login ID does not exist, so that an unknown
 // ID takes as long to refuse as a wrong password.
-var dummyHash = sync.OnceValue(func() string { return hashArgon2id(randomString(16)) })
+var DummyHash = sync.OnceValue(func() string { return HashArgon2id(hex.EncodeToString(secret.Random()[:8])) })

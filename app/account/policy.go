@@ -1,4 +1,4 @@
-package app
+package account
 
 import (
 	"strings"
@@ -26,27 +26,27 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// checkNewPassword applies the NIST SP 800-63B policy: a minimum length, a
+// CheckNewPassword applies the NIST SP 800-63B policy: a minimum length, a
 // generous maximum, any characters, no composition rules; refused when
 // common, trivially guessable or when it contains the account's own
 // identifiers. The checks see the password as it will be hashed (NFKC), so
 // a confirmation typed in the other width still matches; only the
 // comparison with the blocklist and identifiers also folds case and spaces.
-func checkNewPassword(password, confirm string, minLength int, acct *db.Account) map[string]problem.Problem {
+func CheckNewPassword(password, confirm string, minLength int, acct *db.Account) map[string]problem.Problem {
 	problems := map[string]problem.Problem{}
 	if p := passwordProblem(password, minLength, acct); p != "" {
 		problems["password"] = p
 	}
-	if password != "" && normalizePassword(confirm) != normalizePassword(password) {
+	if password != "" && NormalizePassword(confirm) != NormalizePassword(password) {
 		problems["password_confirm"] = problem.PasswordMismatch
 	}
 	return problems
 }
 
 func passwordProblem(password string, minLength int, acct *db.Account) problem.Problem {
-	password = normalizePassword(password)
+	password = NormalizePassword(password)
 	switch {
-	case strings.TrimFunc(password, hiddenOrSpace) == "":
+	case strings.TrimFunc(password, HiddenOrSpace) == "":
 		return problem.PasswordRequired
 	case strings.ContainsFunc(password, unicode.IsControl):
 		return problem.PasswordControl

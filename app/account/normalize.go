@@ -1,4 +1,7 @@
-package app
+// Package account holds the rules of merchant accounts, whoever applies
+// them: normalising and validating login IDs and addresses, the password
+// policy and hashing, and reading accounts from CSV.
+package account
 
 import (
 	"aikagi/app/problem"
@@ -30,43 +33,43 @@ func invisible(r rune) bool {
 	return unicode.IsSpace(r) || r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\ufeff'
 }
 
-// normalizeLoginID applies NFKC (full-width letters, digits and spaces
+// NormalizeLoginID applies NFKC (full-width letters, digits and spaces
 // become ASCII), trims, and maps the remaining dash-like characters to "-".
-func normalizeLoginID(s string) string {
+func NormalizeLoginID(s string) string {
 	return loginIDDashes.Replace(strings.TrimFunc(norm.NFKC.String(s), invisible))
 }
 
-// normalizeEmail applies NFKC (so ＠ becomes @) and trims.
-func normalizeEmail(s string) string {
+// NormalizeEmail applies NFKC (so ＠ becomes @) and trims.
+func NormalizeEmail(s string) string {
 	return strings.TrimFunc(norm.NFKC.String(s), invisible)
 }
 
-// normalizePassword is the form a password is hashed and verified in: NFKC,
+// NormalizePassword is the form a password is hashed and verified in: NFKC,
 // so that a password typed in full width on a phone's input method and in
 // half width on a PC is the same password (NIST SP 800-63B 5.1.1.2). It is
 // never trimmed or case-folded: every other character the person typed
 // counts.
-func normalizePassword(s string) string {
+func NormalizePassword(s string) string {
 	return norm.NFKC.String(s)
 }
 
-// validateLoginID checks a normalised login ID.
-func validateLoginID(s string) problem.Problem {
+// ValidateLoginID checks a normalised login ID.
+func ValidateLoginID(s string) problem.Problem {
 	switch {
 	case s == "":
 		return problem.LoginIDRequired
 	case utf8.RuneCountInString(s) > maxLoginIDRunes:
 		return problem.LoginIDTooLong
-	case strings.ContainsFunc(s, hiddenOrSpace):
+	case strings.ContainsFunc(s, HiddenOrSpace):
 		return problem.LoginIDInvalid
 	}
 	return ""
 }
 
-// validateEmail checks a normalised address leniently: legacy carrier
+// ValidateEmail checks a normalised address leniently: legacy carrier
 // addresses (taro..yamada@docomo.ne.jp, taro.@ezweb.ne.jp) are real and pass;
 // the check only catches what cannot be an address at all.
-func validateEmail(s string) problem.Problem {
+func ValidateEmail(s string) problem.Problem {
 	if s == "" {
 		return problem.EmailRequired
 	}
@@ -75,14 +78,14 @@ func validateEmail(s string) problem.Problem {
 	}
 	local, domain, ok := strings.Cut(s, "@")
 	if !ok || local == "" || len(local) > 64 || strings.Contains(domain, "@") ||
-		strings.ContainsFunc(s, hiddenOrSpace) || strings.ContainsAny(local, `<>()[]\,;:"`) ||
+		strings.ContainsFunc(s, HiddenOrSpace) || strings.ContainsAny(local, `<>()[]\,;:"`) ||
 		!validDomain(domain) {
 		return problem.EmailInvalid
 	}
 	return ""
 }
 
-func hiddenOrSpace(r rune) bool {
+func HiddenOrSpace(r rune) bool {
 	return invisible(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
 }
 

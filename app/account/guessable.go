@@ -1,4 +1,4 @@
-package app
+package account
 
 import (
 	"aikagi/app/problem"

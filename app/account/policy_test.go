@@ -1,4 +1,4 @@
-package app
+package account
 
 import (
 	"maps"
@@ -202,8 +202,8 @@ func TestCheckNewPassword(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := checkNewPassword(tc.password, tc.confirm, 12, policyAccount); !maps.Equal(got, tc.want) {
-				t.Errorf("checkNewPassword(%q, %q) = %v, want %v", tc.password, tc.confirm, got, tc.want)
+			if got := CheckNewPassword(tc.password, tc.confirm, 12, policyAccount); !maps.Equal(got, tc.want) {
+				t.Errorf("CheckNewPassword(%q, %q) = %v, want %v", tc.password, tc.confirm, got, tc.want)
 			}
 		})
 	}
