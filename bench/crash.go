@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"aikagi/db"
 )
 
@@ -39,97 +41,139 @@ type crashResult struct {
 	restarted, lastNew, allSent        time.Duration // after the kill
 }
 
+// crashOnce runs the kill and the restart once, on a fresh database.
 func (b *bench) crashOnce() crashResult {
 	const n = 20
-	var mu sync.Mutex
-	accepted := map[string]int{} // mails per idempotency key
-	requests := map[string]int{} // requests per idempotency key
-	firstSeen := map[string]time.Time{}
-	hold := make(chan struct{})
-	fake := http.NewServeMux()
-	fake.HandleFunc("/emails", func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get("Idempotency-Key")
-		io.Copy(io.Discard, r.Body)
-		mu.Lock()
-		requests[key]++
-		if accepted[key] == 0 {
-			accepted[key] = 1
-			firstSeen[key] = time.Now()
-		}
-		mu.Unlock()
-		select { // accepted, but the answer waits: the instance dies meanwhile
-		case <-hold:
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"re-%s"}`, key)
-	})
+	fake := newHeldResend()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/emails", fake.serve)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv := &http.Server{Handler: fake}
+	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	defer srv.Close()
 	resend := []string{"RESEND_API_KEY=re_bench", "RESEND_BASE_URL=http://" + ln.Addr().String() + "/"}
 
 	dsn := b.freshDB()
 	s := b.startOn(dsn, resend...)
-	states := make([]string, n)
-	for i := range n {
-		id := strconv.Itoa(i)
-		createAccount(s, "crash-"+id, "crash-"+id+"@example.jp")
-		states[i] = confirmState(s.base, "crash-"+id, "crash-"+id+"@example.jp")
-	}
-	for _, state := range states { // the burst
-		post(s.base+"/password-resetting/send", url.Values{"state": {state}})
-	}
+	queueBurst(s, "crash-", n)
 	bdb, err := db.Open(dsn)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer bdb.Close()
-	ctx := context.Background()
-	count := func(status string) int {
-		c, err := bdb.NewSelect().Table("outbox").Where("status = ?", status).Count(ctx)
-		if err != nil {
-			log.Fatal(err)
+	waitClaimed(fake, bdb)
+	r := crashResult{mails: n, claimed: outboxCount(bdb, db.OutboxSending)}
+	_ = s.cmd.Process.Kill() // SIGKILL: nothing is handed back
+	_ = s.cmd.Wait()
+	killed := time.Now()
+	fake.release()
+
+	s = b.startOn(dsn, resend...)
+	defer s.stop()
+	r.restarted = time.Since(killed)
+	for deadline := time.Now().Add(3 * time.Minute); outboxCount(bdb, db.OutboxSent) < n; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			log.Fatalf("crash: %d of %d mails sent 3 minutes after the restart", outboxCount(bdb, db.OutboxSent), n)
 		}
-		return c
 	}
+	r.allSent = time.Since(killed)
+	fake.tally(&r, killed)
+	return r
+}
+
+// queueBurst creates n accounts (login IDs prefix0, prefix1, …), confirms
+// step 2 for each, then sends step 3 for all of them in a row.
+func queueBurst(s *server, prefix string, n int) {
+	states := make([]string, n)
+	for i := range n {
+		id := prefix + strconv.Itoa(i)
+		createAccount(s, id, id+"@example.jp")
+		states[i] = confirmState(s.base, id, id+"@example.jp")
+	}
+	for _, state := range states {
+		post(s.base+"/password-resetting/send", url.Values{"state": {state}})
+	}
+}
+
+// waitClaimed waits until the instance has claimed the burst.
+func waitClaimed(fake *heldResend, bdb *bun.DB) {
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		mu.Lock()
-		asked := len(requests)
-		mu.Unlock()
 		// The first mail's request is held until the sender gives up; the
 		// worker then claims a full batch and holds it while the fake
 		// holds its first request: the worst moment to die.
-		if asked > 0 && count(db.OutboxSending) >= 10 {
-			break
+		if fake.asked() > 0 && outboxCount(bdb, db.OutboxSending) >= 10 {
+			return
 		}
 		if time.Now().After(deadline) {
 			log.Fatal("crash: the burst was not queued and claimed")
 		}
 	}
-	r := crashResult{mails: n, claimed: count(db.OutboxSending)}
-	_ = s.cmd.Process.Kill() // SIGKILL: nothing is handed back
-	_ = s.cmd.Wait()
-	killed := time.Now()
-	close(hold)
+}
 
-	s = b.startOn(dsn, resend...)
-	defer s.stop()
-	r.restarted = time.Since(killed)
-	for deadline := time.Now().Add(3 * time.Minute); count(db.OutboxSent) < n; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			log.Fatalf("crash: %d of %d mails sent 3 minutes after the restart", count(db.OutboxSent), n)
-		}
+// outboxCount counts the mails in the outbox with this status.
+func outboxCount(bdb *bun.DB, status string) int {
+	c, err := bdb.NewSelect().Table("outbox").Where("status = ?", status).Count(context.Background())
+	if err != nil {
+		log.Fatal(err)
 	}
-	r.allSent = time.Since(killed)
-	mu.Lock()
-	defer mu.Unlock()
-	for key, c := range accepted {
+	return c
+}
+
+// heldResend is a fake Resend API that accepts every request but holds its
+// answer until release. It answers a repeated Idempotency-Key as Resend
+// does, with no second mail, and counts what it was asked and accepted per
+// key.
+type heldResend struct {
+	mu        sync.Mutex
+	accepted  map[string]int // mails per idempotency key
+	requests  map[string]int // requests per idempotency key
+	firstSeen map[string]time.Time
+	hold      chan struct{}
+}
+
+func newHeldResend() *heldResend {
+	return &heldResend{accepted: map[string]int{}, requests: map[string]int{}, firstSeen: map[string]time.Time{}, hold: make(chan struct{})}
+}
+
+func (f *heldResend) serve(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	io.Copy(io.Discard, r.Body)
+	f.mu.Lock()
+	f.requests[key]++
+	if f.accepted[key] == 0 {
+		f.accepted[key] = 1
+		f.firstSeen[key] = time.Now()
+	}
+	f.mu.Unlock()
+	select { // accepted, but the answer waits: the instance dies meanwhile
+	case <-f.hold:
+	case <-r.Context().Done():
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"id":"re-%s"}`, key)
+}
+
+// asked is how many distinct mails the fake has been asked to send.
+func (f *heldResend) asked() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.requests)
+}
+
+// release answers the held requests, and every later one at once.
+func (f *heldResend) release() {
+	close(f.hold)
+}
+
+// tally adds to r the mails accepted, the repeated requests and the last
+// new mail after killed.
+func (f *heldResend) tally(r *crashResult, killed time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for key, c := range f.accepted {
 		r.accepted += c
-		r.repeated += requests[key] - 1
-		r.lastNew = max(r.lastNew, firstSeen[key].Sub(killed))
+		r.repeated += f.requests[key] - 1
+		r.lastNew = max(r.lastNew, f.firstSeen[key].Sub(killed))
 	}
-	return r
 }

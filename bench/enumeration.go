@@ -29,20 +29,13 @@ func (b *bench) enum() {
 	ids := accountIDs("acct", accounts)
 	fmt.Printf("## Enumeration under load: steps 1–3 in closed loops\n\n")
 	fmt.Printf("%d accounts imported with `account import` (bcrypt cost 4) into a fresh database for each line of the tables below; each client runs GET step 1, POST step 2, POST step 3 with the signed state, again and again for %s (or until every account was matched once). Each iteration picks at random an existing account (used once) or a login ID that does not exist.\n\n", accounts, *duration)
-	type result struct {
-		dbName, load string
-		clients      int
-		run          journeyRun
-		drain        time.Duration
-		counts       map[string]int
-	}
-	var results []result
+	var results []enumResult
 	for _, dbName := range strings.Split(*dbs, ",") {
 		for _, clients := range []int{4, 16} {
 			dsn := b.freshDSN(dbName)
 			b.importAccounts(dsn, ids, minCostHash())
 			s := b.startOn(dsn)
-			r := result{dbName: dbName, clients: clients, load: loadAvg()}
+			r := enumResult{dbName: dbName, clients: clients, load: loadAvg()}
 			r.run = journeyLoop(s.base, ids, clients, *duration)
 			r.drain = waitIntakeDrained(dsn, 2*time.Minute)
 			r.counts = auditCounts(dsn)
@@ -50,6 +43,22 @@ func (b *bench) enum() {
 			results = append(results, r)
 		}
 	}
+	printEnumResults(results)
+}
+
+// enumResult is one line of enum's tables: a database at a number of
+// clients.
+type enumResult struct {
+	dbName, load string // load: the load average before the run
+	clients      int
+	run          journeyRun
+	drain        time.Duration  // until the intake had matched every request
+	counts       map[string]int // audit events by kind
+}
+
+// printEnumResults prints enum's three tables: the whole journey, step 3
+// alone, and what the audit trail recorded.
+func printEnumResults(results []enumResult) {
 	fmt.Printf("Whole journey, steps 1–3:\n\n")
 	fmt.Printf("| database | clients | iterations (match / no match) | iterations/s | median match / no match (Δ) | p99 match / no match | KS distance (5 %% critical) | load average before (1/5/15 min) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
