@@ -64,7 +64,7 @@ func run(ctx context.Context, env app.Env, args []string) int {
 	case "outbox":
 		err = app.OutboxCommand(ctx, env, args)
 	case "version", "--version":
-		fmt.Fprintln(env.Stdout, "aikagi", app.Build())
+		fmt.Fprintln(env.Stdout, "aikagi", config.Build())
 		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, usage)

@@ -79,7 +79,7 @@ func TestVersion(t *testing.T) {
 	if code := run(context.Background(), env, []string{"version"}); code != 0 {
 		t.Fatalf("version: exit %d\n%s", code, out.String())
 	}
-	if got := out.String(); !strings.HasPrefix(got, "aikagi "+app.Build().Version) || !strings.Contains(got, "go1.") {
+	if got := out.String(); !strings.HasPrefix(got, "aikagi "+config.Build().Version) || !strings.Contains(got, "go1.") {
 		t.Errorf("version printed %q", got)
 	}
 }

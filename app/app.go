@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
 	"aikagi/app/config"
+	"aikagi/app/metrics"
+	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/assets"
 	"aikagi/db"
@@ -42,7 +45,8 @@ type App struct {
 	intakeDelay       time.Duration // how long a recorded request waits (intake.go)
 	hasher            *account.Hasher
 	embedScript       string // assets.EmbedScript with this app's origin
-	metrics           *metrics
+	metrics           *metrics.Metrics
+	metricsHandler    fiber.Handler // serves metrics to whom serveMetrics allows
 	pagesMu           sync.RWMutex
 	pages             map[string][][]byte // renderStatic's cache: pages split at the nonce
 	frameOrigins      string              // FRAME_ANCESTORS, space separated, for framed pages
@@ -81,8 +85,10 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	a.pages = map[string][][]byte{}
 	a.frameOrigins = strings.Join(cfg.FrameAncestors, " ")
 	a.framableAncestors = strings.TrimSpace("'self' " + a.frameOrigins)
-	a.metrics = newMetrics(bdb, func() time.Time { return a.now() })
-	a.hasher = account.NewHasher(func(d time.Duration) { a.metrics.hashWait.Observe(d.Seconds()) })
+	a.metrics = metrics.New(bdb, func() time.Time { return a.now() }, config.Build())
+	a.metricsHandler = adaptor.HTTPHandler(a.metrics.Handler())
+	a.zeroSeries()
+	a.hasher = account.NewHasher(func(d time.Duration) { a.metrics.HashWait.Observe(d.Seconds()) })
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()
@@ -113,3 +119,21 @@ func (a *App) RunWorkers(ctx context.Context) {
 
 // Handler exposes the Fiber app, for serving and for tests.
 func (a *App) Handler() *fiber.App { return a.fiber }
+
+// zeroSeries creates every labelled series at zero, so that rates and
+// alerts work before the first event.
+func (a *App) zeroSeries() {
+	for _, kind := range []string{mailKindReset, mailKindPasswordChanged, mailKindReminder, mailKindEmailChanged} {
+		for _, result := range []string{"sent", "retry", "dead"} {
+			a.metrics.Mails.WithLabelValues(kind, result)
+		}
+	}
+	for _, name := range limitNames {
+		a.metrics.RateLimited.WithLabelValues(name)
+	}
+	for _, j := range route.Journeys {
+		for _, o := range []intakeOutcome{intakeMatched, intakeUnmatched, intakeLimited, intakeDisabled, intakeFailed, intakeExpired} {
+			a.metrics.Intake.WithLabelValues(string(j), string(o))
+		}
+	}
+}

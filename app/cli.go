@@ -154,7 +154,7 @@ func Serve(ctx context.Context, env Env, args []string) error {
 		stopWorker()
 		return fmt.Errorf("serve: %w", err)
 	}
-	log.Info("serving", "version", Build().String(), "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "database", db.Dialect(bdb), "env", map[bool]string{true: "production", false: "development"}[cfg.Production])
+	log.Info("serving", "version", config.Build().String(), "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "database", db.Dialect(bdb), "env", map[bool]string{true: "production", false: "development"}[cfg.Production])
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- a.fiber.Listener(ln) }()
 

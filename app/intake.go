@@ -211,7 +211,7 @@ func (a *App) processIntakeTx(ctx context.Context, limit int) (rows []db.IntakeR
 		return rows, err
 	}
 	for i, row := range rows {
-		a.metrics.intake.WithLabelValues(row.Journey, string(outcomes[i])).Inc()
+		a.metrics.Intake.WithLabelValues(row.Journey, string(outcomes[i])).Inc()
 		if outcomes[i] == intakeMatched {
 			a.wakeOutbox()
 		}
@@ -289,7 +289,7 @@ func (a *App) finishIntake(ctx context.Context, row *db.IntakeRequest, outcome i
 		return fmt.Errorf("intake: finish %s: %w", row.ID, err)
 	}
 	if deleted {
-		a.metrics.intake.WithLabelValues(row.Journey, string(outcome)).Inc()
+		a.metrics.Intake.WithLabelValues(row.Journey, string(outcome)).Inc()
 	}
 	return nil
 }

@@ -59,7 +59,7 @@ func padTo(ctx context.Context, start time.Time, floor time.Duration) {
 // flood of refused requests is exactly what must not grow the trail by a
 // row each.
 func (a *App) limited(ctx context.Context, who client, name string, l config.Limit) error {
-	a.metrics.rateLimited.WithLabelValues(name).Inc()
+	a.metrics.RateLimited.WithLabelValues(name).Inc()
 	now := a.now()
 	window := db.Stamp(now).Truncate(l.Window)
 	key := strings.Join([]string{db.AuditRateLimited, name, limitKey(who.IP), window.Format(time.RFC3339)}, "|")
@@ -90,7 +90,7 @@ func (a *App) mailAllowed(ctx context.Context, tx bun.IDB, key string) (refusedB
 		a.log.Warn("mails over the global limit; requests are answered but not mailed", "limit", a.cfg.Limits.MailsGlobal.String())
 	}
 	if refusedBy != "" {
-		a.metrics.rateLimited.WithLabelValues(refusedBy).Inc()
+		a.metrics.RateLimited.WithLabelValues(refusedBy).Inc()
 	}
 	return refusedBy, nil
 }

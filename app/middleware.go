@@ -39,7 +39,7 @@ func (a *App) requestLog(c *fiber.Ctx) error {
 		}
 	}
 	elapsed := time.Since(start)
-	a.metrics.observeRequest(c, elapsed)
+	a.observeRequest(c, elapsed)
 	a.log.InfoContext(c.UserContext(), "request",
 		"request_id", id,
 		"method", c.Method(),

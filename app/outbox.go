@@ -388,7 +388,7 @@ func (a *App) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.Tim
 		a.log.Warn("outbox: sent, but the claim had passed to another worker; it keeps the row", "outbox_id", row.ID, "provider_id", providerID)
 		return false
 	}
-	a.metrics.mails.WithLabelValues(row.Kind, "sent").Inc()
+	a.metrics.Mails.WithLabelValues(row.Kind, "sent").Inc()
 	if err := db.RecordAudit(rctx, a.db, &db.AuditEvent{Kind: db.AuditMailSent, AccountID: row.AccountID, Detail: row.Kind + " " + row.ID}, a.now()); err != nil {
 		a.log.Error("outbox: audit", "outbox_id", row.ID, "err", err)
 	}
@@ -441,7 +441,7 @@ func (a *App) markFailed(ctx context.Context, row db.OutboxMail, err error) {
 		a.log.Warn("outbox: failed, but the claim had passed to another worker; it keeps the row", "outbox_id", row.ID, "err", err)
 		return
 	}
-	a.metrics.mails.WithLabelValues(row.Kind, map[bool]string{true: "dead", false: "retry"}[dead]).Inc()
+	a.metrics.Mails.WithLabelValues(row.Kind, map[bool]string{true: "dead", false: "retry"}[dead]).Inc()
 	if !dead {
 		a.log.Warn("outbox: will retry", "outbox_id", row.ID, "attempt", row.Attempts, "next_attempt_at", next, "err", err)
 		return

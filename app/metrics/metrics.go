@@ -1,0 +1,128 @@
+// Package metrics holds the app's Prometheus series, in a registry of its
+// own: counters each instance keeps, and gauges read from the shared
+// database at scrape time. Whoever owns a label's vocabulary creates its
+// series at zero when it starts, so rates and alerts work before the first
+// event.
+package metrics
+
+import (
+	"aikagi/app/config"
+	"aikagi/db"
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/uptrace/bun"
+)
+
+// Metrics are the series the web app and the workers update.
+type Metrics struct {
+	registry    *prometheus.Registry
+	Requests    *prometheus.CounterVec // route, method, status
+	Latency     *prometheus.HistogramVec
+	Mails       *prometheus.CounterVec // kind, result (sent, retry, dead)
+	RateLimited *prometheus.CounterVec // limit
+	HashWait    prometheus.Histogram
+	Intake      *prometheus.CounterVec // journey, outcome
+}
+
+// New registers the series, the Go and process collectors, the build and
+// the database gauges of bdb (ages measured with now).
+func New(bdb *bun.DB, now func() time.Time, build config.BuildInfo) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "aikagi_http_request_duration_seconds", Help: "Time to answer HTTP requests, by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method"}),
+		Mails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_mail_deliveries_total", Help: "Outbox delivery attempts by mail kind and result (sent, retry, dead).",
+		}, []string{"kind", "result"}),
+		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_rate_limited_total", Help: "Requests refused or left unmailed by a rate limit, by limit.",
+		}, []string{"limit"}),
+		HashWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "aikagi_password_hash_wait_seconds", Help: "Time waited for room within the memory budget of password hashing.",
+			Buckets: []float64{.0001, .001, .01, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+		Intake: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_intake_requests_total", Help: "Step 3 requests processed by the intake worker, by journey and outcome (matched, unmatched, limited, disabled, failed, expired).",
+		}, []string{"journey", "outcome"}),
+	}
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "aikagi_build_info", Help: "Always 1; the labels say which build this instance runs.",
+		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
+	})
+	buildInfo.Set(1)
+	m.registry.MustRegister(buildInfo, m.Requests, m.Latency, m.Mails, m.RateLimited, m.HashWait, m.Intake,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		databaseCollector{db: bdb, now: now})
+	return m
+}
+
+// Handler answers scrapes.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// databaseScope labels the gauges read from the shared database rather
+// than counted by this instance: every instance reports the same value, so
+// dashboards take their max and never their sum. Counters are this
+// instance's own and do sum.
+var databaseScope = prometheus.Labels{"scope": "database"}
+
+// databaseCollector reads, at scrape time, the gauges of the shared
+// database: the intake's backlog (step 3 requests not yet matched) and the
+// outbox's depth, each with the age of its oldest waiting row. Every
+// instance reports the same values (scope="database").
+type databaseCollector struct {
+	db  *bun.DB
+	now func() time.Time
+}
+
+var (
+	outboxDepthDesc   = prometheus.NewDesc("aikagi_outbox_mails", "Mails in the outbox by status, in the whole database: every instance reports the same value (aggregate with max, never sum).", []string{"status"}, databaseScope)
+	outboxOldestDesc  = prometheus.NewDesc("aikagi_outbox_oldest_waiting_seconds", "Age of the oldest mail not yet sent (pending or sending), in the whole database (aggregate with max, never sum).", nil, databaseScope)
+	intakeBacklogDesc = prometheus.NewDesc("aikagi_intake_backlog", "Step 3 requests recorded and not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
+	intakeOldestDesc  = prometheus.NewDesc("aikagi_intake_oldest_waiting_seconds", "Age of the oldest step 3 request not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
+)
+
+func (d databaseCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxDepthDesc
+	ch <- outboxOldestDesc
+	ch <- intakeBacklogDesc
+	ch <- intakeOldestDesc
+}
+
+func (d databaseCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if stats, err := db.OutboxStats(ctx, d.db); err != nil {
+		ch <- prometheus.NewInvalidMetric(outboxDepthDesc, err)
+	} else {
+		for _, status := range []string{db.OutboxPending, db.OutboxSending, db.OutboxSent, db.OutboxDead} {
+			ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), status)
+		}
+		ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, d.age(stats.OldestWaiting))
+	}
+	if b, err := db.IntakeStats(ctx, d.db); err != nil {
+		ch <- prometheus.NewInvalidMetric(intakeBacklogDesc, err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(intakeBacklogDesc, prometheus.GaugeValue, float64(b.Count))
+		ch <- prometheus.MustNewConstMetric(intakeOldestDesc, prometheus.GaugeValue, d.age(b.Oldest))
+	}
+}
+
+// age is how long ago since was, in seconds; 0 for none.
+func (d databaseCollector) age(since time.Time) float64 {
+	if since.IsZero() {
+		return 0
+	}
+	return max(d.now().Sub(since).Seconds(), 0)
+}
