@@ -17,11 +17,12 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/app/config"
+	"aikagi/app/intake"
+	"aikagi/app/mail"
 	"aikagi/app/metrics"
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/assets"
-	"aikagi/db"
 )
 
 // App is the application: its settings, its database and its collaborators.
@@ -32,17 +33,15 @@ type App struct {
 	log               *slog.Logger
 	now               func() time.Time
 	fiber             *fiber.App
-	reset             *journey       // the password reset request (steps 1–3)
-	reminder          *journey       // the login-ID reminder
-	sealer            *secret.Sealer // seals payloads at rest
-	linkMarkKey       []byte         // names reset links on pages (linkMark)
-	reportKeyKeys     [][]byte       // sign the 「心当たりがない場合」 links (reportKey); the first signs
-	doneReceipts      stateSigner    // the signed receipt of the done page's address
-	mailer            Sender
-	mailbox           *DevMailbox   // development only; nil in production
-	wake              chan struct{} // wakes the outbox worker
-	intakeWake        chan struct{} // wakes the intake worker
-	intakeDelay       time.Duration // how long a recorded request waits (intake.go)
+	reset             *journey         // the password reset request (steps 1–3)
+	reminder          *journey         // the login-ID reminder
+	sealer            *secret.Sealer   // seals payloads at rest
+	linkMarkKey       []byte           // names reset links on pages (linkMark)
+	reportKeyKeys     [][]byte         // sign the 「心当たりがない場合」 links (reportKey); the first signs
+	doneReceipts      stateSigner      // the signed receipt of the done page's address
+	outbox            *mail.Outbox     // queues mail and delivers it
+	mailbox           *mail.DevMailbox // development only; nil in production
+	intake            *intake.Worker   // matches step 3 requests
 	hasher            *account.Hasher
 	embedScript       string // assets.EmbedScript with this app's origin
 	metrics           *metrics.Metrics
@@ -54,32 +53,22 @@ type App struct {
 	draining          atomic.Bool         // shutting down: /readyz answers 503
 	copOnce           sync.Once
 	cop               *http.CrossOriginProtection
-
-	worker outboxWorker // the mail worker's pause and pacing (outbox.go)
-
-	// intakeBeforeCommit, when set by a test, runs as the last statement of
-	// an intake transaction; an error rolls it back, as a crash would.
-	intakeBeforeCommit func(*db.IntakeRequest) error
 }
 
-// New builds the app. mailer delivers the outbox; when it is a *DevMailbox
+// New builds the app. mailer delivers the outbox; when it is a *mail.DevMailbox
 // the mailbox is also served at /_dev/mail.
-func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
+func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *App {
 	a := &App{
 		cfg:           cfg,
 		db:            bdb,
 		log:           log,
 		now:           time.Now,
 		sealer:        secret.NewSealer(cfg),
-		mailer:        mailer,
-		wake:          make(chan struct{}, 1),
-		intakeWake:    make(chan struct{}, 1),
-		intakeDelay:   intakeDelay,
 		linkMarkKey:   secret.DeriveKey(cfg.SecretKey, "reset-link-mark"),
 		reportKeyKeys: secret.Keys(cfg, "reset-report"),
 		doneReceipts:  newStateSignerTTL(cfg, "reset-done", doneReceiptTTL),
 	}
-	if box, ok := mailer.(*DevMailbox); ok && !cfg.Production {
+	if box, ok := mailer.(*mail.DevMailbox); ok && !cfg.Production {
 		a.mailbox = box
 	}
 	a.pages = map[string][][]byte{}
@@ -88,10 +77,22 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 	a.metrics = metrics.New(bdb, func() time.Time { return a.now() }, config.Build())
 	a.metricsHandler = adaptor.HTTPHandler(a.metrics.Handler())
 	a.zeroSeries()
+	a.outbox = mail.New(mail.Deps{
+		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Sender: mailer, Sealer: a.sealer,
+		Metrics: a.metrics, From: cfg.From(), Rate: cfg.Resend.RateLimit,
+	})
 	a.hasher = account.NewHasher(func(d time.Duration) { a.metrics.HashWait.Observe(d.Seconds()) })
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()
+	a.intake = intake.New(intake.Deps{
+		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Sealer: a.sealer, Metrics: a.metrics,
+		Matchers: map[route.Journey]intake.Matcher{
+			route.ResetJourney:    a.matchResetRequest,
+			route.ReminderJourney: a.matchReminderRequest,
+		},
+		OutboxWake: a.outbox.Wake,
+	})
 	a.fiber = fiber.New(fiber.Config{
 		AppName:               "aikagi",
 		BodyLimit:             maxBodyBytes,
@@ -112,8 +113,9 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer Sender) *App {
 // mail worker until ctx ends.
 func (a *App) RunWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Go(func() { a.RunIntake(ctx) })
-	wg.Go(func() { a.RunOutbox(ctx) })
+	wg.Go(func() { a.intake.Run(ctx) })
+	wg.Go(func() { a.outbox.Run(ctx) })
+	wg.Go(func() { a.runSweeps(ctx) })
 	wg.Wait()
 }
 
@@ -123,17 +125,7 @@ func (a *App) Handler() *fiber.App { return a.fiber }
 // zeroSeries creates every labelled series at zero, so that rates and
 // alerts work before the first event.
 func (a *App) zeroSeries() {
-	for _, kind := range []string{mailKindReset, mailKindPasswordChanged, mailKindReminder, mailKindEmailChanged} {
-		for _, result := range []string{"sent", "retry", "dead"} {
-			a.metrics.Mails.WithLabelValues(kind, result)
-		}
-	}
 	for _, name := range limitNames {
 		a.metrics.RateLimited.WithLabelValues(name)
-	}
-	for _, j := range route.Journeys {
-		for _, o := range []intakeOutcome{intakeMatched, intakeUnmatched, intakeLimited, intakeDisabled, intakeFailed, intakeExpired} {
-			a.metrics.Intake.WithLabelValues(string(j), string(o))
-		}
 	}
 }

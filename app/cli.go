@@ -21,6 +21,7 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/app/config"
+	"aikagi/app/mail"
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
@@ -119,16 +120,16 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	}
 	defer bdb.Close()
 
-	var mailer Sender
+	var mailer mail.Sender
 	if cfg.ResendAPIKey != "" {
-		if mailer, err = NewResendSender(cfg.ResendAPIKey, cfg.Resend.BaseURL, 0); err != nil {
+		if mailer, err = mail.NewResendSender(cfg.ResendAPIKey, cfg.Resend.BaseURL, 0); err != nil {
 			return err
 		}
 		if cfg.Resend.WebhookSecret == "" {
 			log.Warn("no RESEND_WEBHOOK_SECRET: bounces and complaints are not recorded; see README.md, Mail through Resend")
 		}
 	} else {
-		mailer = NewDevMailbox()
+		mailer = mail.NewDevMailbox()
 		log.Warn("no RESEND_API_KEY: mail goes to the development mailbox", "url", cfg.URL("/_dev/mail", nil))
 	}
 	if cfg.SecretGenerated {

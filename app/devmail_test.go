@@ -12,29 +12,30 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"aikagi/app/config"
+	"aikagi/app/mail"
 	"aikagi/db/dbtest"
 )
 
 func TestDevMailboxKeepsNewestFirst(t *testing.T) {
 	t.Parallel()
-	box := NewDevMailbox()
-	for i := 1; i <= devMailboxSize+1; i++ {
-		id, err := box.Send(context.Background(), "outbox-row", Message{To: fmt.Sprintf("m%d@example.jp", i), Subject: fmt.Sprint(i)})
+	box := mail.NewDevMailbox()
+	for i := 1; i <= mail.DevMailboxSize+1; i++ {
+		id, err := box.Send(context.Background(), "outbox-row", mail.Message{To: fmt.Sprintf("m%d@example.jp", i), Subject: fmt.Sprint(i)})
 		if err != nil || id != fmt.Sprintf("dev-%d", i) {
 			t.Fatalf("Send %d = %q, %v", i, id, err)
 		}
 	}
 	mails := box.Messages()
-	if len(mails) != devMailboxSize {
-		t.Fatalf("mailbox holds %d mails, want at most %d", len(mails), devMailboxSize)
+	if len(mails) != mail.DevMailboxSize {
+		t.Fatalf("mailbox holds %d mails, want at most %d", len(mails), mail.DevMailboxSize)
 	}
-	if mails[0].ID != devMailboxSize+1 || mails[len(mails)-1].ID != 2 {
-		t.Errorf("mailbox runs from %d to %d, want newest %d first and the oldest (1) dropped", mails[0].ID, mails[len(mails)-1].ID, devMailboxSize+1)
+	if mails[0].ID != mail.DevMailboxSize+1 || mails[len(mails)-1].ID != 2 {
+		t.Errorf("mailbox runs from %d to %d, want newest %d first and the oldest (1) dropped", mails[0].ID, mails[len(mails)-1].ID, mail.DevMailboxSize+1)
 	}
-	if _, ok := box.find(1); ok {
+	if _, ok := box.Find(1); ok {
 		t.Error("the dropped mail can still be found")
 	}
-	if m, ok := box.find(2); !ok || m.To != "m2@example.jp" {
+	if m, ok := box.Find(2); !ok || m.To != "m2@example.jp" {
 		t.Errorf("find(2) = %+v, %v", m, ok)
 	}
 }
@@ -57,7 +58,7 @@ func TestDevMailPages(t *testing.T) {
 
 	requestResetFlow(t, a, "taro01", "taro@example.jp")
 	requestResetFlow(t, a, "jane01", "jane@example.com")
-	if sent, err := a.deliverDue(context.Background()); err != nil || sent != 2 {
+	if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 2 {
 		t.Fatalf("deliverDue = %d, %v; want 2", sent, err)
 	}
 	mails := a.mailbox.Messages()
@@ -139,9 +140,9 @@ func TestDevMailNotInProduction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	box := NewDevMailbox()
+	box := mail.NewDevMailbox()
 	a := New(cfg, dbtest.Open(t, "sqlite"), slog.New(slog.NewTextHandler(io.Discard, nil)), box)
-	if _, err := box.Send(context.Background(), "x", Message{To: "taro@example.jp", Subject: "secret link"}); err != nil {
+	if _, err := box.Send(context.Background(), "x", mail.Message{To: "taro@example.jp", Subject: "secret link"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/_dev/mail", "/_dev/mail/1", "/_dev/mail/1/html"} {

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/config"
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -332,14 +333,14 @@ func newResendApp(t testing.TB, dsn string, fake *fakeResend, clock *fakeClock, 
 	if timeout == 0 {
 		timeout = fakeTimeout
 	}
-	sender, err := NewResendSender(cfg.ResendAPIKey, cfg.Resend.BaseURL, timeout)
+	sender, err := mail.NewResendSender(cfg.ResendAPIKey, cfg.Resend.BaseURL, timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := New(cfg, dbtest.OpenDSN(t, dsn), slog.New(slog.NewTextHandler(io.Discard, nil)), sender)
 	if clock != nil {
 		a.now = clock.Now
-		a.worker.sleep = clock.Sleep
+		a.outbox.Sleep = clock.Sleep
 	}
 	return a
 }
@@ -359,8 +360,10 @@ func queueNotices(t testing.TB, a *App, acct *db.Account, n int) []string {
 	}
 	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for i := range n {
-			if err := a.enqueueRendered(ctx, tx, mailKindPasswordChanged, acct, fmt.Sprintf("notice %d", i),
-				fmt.Sprintf("text %d", i), templ.Raw(fmt.Sprintf("<p>html %d</p>", i))); err != nil {
+			if err := a.outbox.Queue(ctx, tx, mail.Outgoing{
+				Kind: mail.KindPasswordChanged, AccountID: acct.ID, To: acct.Email, Subject: fmt.Sprintf("notice %d", i),
+				Text: fmt.Sprintf("text %d", i), HTML: templ.Raw(fmt.Sprintf("<p>html %d</p>", i)),
+			}); err != nil {
 				return err
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/config"
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -95,11 +96,11 @@ func newTestAppOn(t testing.TB, dsn string, overrides map[string]string) *App {
 	}
 	bdb := dbtest.OpenDSN(t, dsn)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := New(cfg, bdb, log, NewDevMailbox())
+	a := New(cfg, bdb, log, mail.NewDevMailbox())
 	setClock(a, testStart)
 	// The test clock stands still; TestIntakeWaitsForTheResponse covers
 	// the delay.
-	a.intakeDelay = 0
+	a.intake.Delay = 0
 	return a
 }
 
@@ -185,7 +186,7 @@ func send(t testing.TB, a *App, req *http.Request, opts ...reqOption) *response 
 // processIntake runs the intake worker until nothing is due.
 func processIntake(t testing.TB, a *App) int {
 	t.Helper()
-	n, err := a.processIntake(context.Background())
+	n, err := a.intake.ProcessDue(context.Background())
 	if err != nil {
 		t.Fatalf("process intake: %v", err)
 	}
@@ -491,9 +492,10 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// captureLog sends a's log to a buffer and returns it.
+// captureLog sends a's log to a buffer and returns it. It replaces the
+// logger in place, so that the workers, which share it, log there too.
 func captureLog(a *App) *syncBuffer {
 	buf := &syncBuffer{}
-	a.log = slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	*a.log = *slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return buf
 }

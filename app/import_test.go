@@ -16,6 +16,7 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/app/config"
+	"aikagi/app/mail"
 	"aikagi/db"
 )
 
@@ -88,7 +89,7 @@ func (c cliDB) open(t *testing.T) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := New(cfg, bdb, slog.New(slog.NewTextHandler(io.Discard, nil)), NewDevMailbox())
+	a := New(cfg, bdb, slog.New(slog.NewTextHandler(io.Discard, nil)), mail.NewDevMailbox())
 	setClock(a, testStart)
 	return a
 }

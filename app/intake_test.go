@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/config"
+	"aikagi/app/intake"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -251,7 +252,7 @@ func TestIntakeCrashBeforeCommit(t *testing.T) {
 		recordReset(t, a, "crash01", "crash@example.jp", "192.0.2.9")
 		// Each try fails twice: as part of a batch, and then alone.
 		crashes := 4
-		a.intakeBeforeCommit = func(*db.IntakeRequest) error {
+		a.intake.BeforeCommit = func(*db.IntakeRequest) error {
 			crashes--
 			switch {
 			case crashes < 0:
@@ -262,10 +263,10 @@ func TestIntakeCrashBeforeCommit(t *testing.T) {
 			panic("a bug in the matching code")
 		}
 		for try := range 2 {
-			if _, err := a.processIntake(context.Background()); err != nil {
+			if _, err := a.intake.ProcessDue(context.Background()); err != nil {
 				t.Fatalf("process: %v", err)
 			}
-			advanceClock(a, intakeRetryDelay(try+1))
+			advanceClock(a, intake.RetryDelay(try+1))
 		}
 		if got := rowCounts(t, a.db); got["reset_tokens"]+got["outbox"]+got["audit_events"] != 0 {
 			t.Fatalf("a rolled-back request left %v", got)
@@ -279,7 +280,7 @@ func TestIntakeCrashBeforeCommit(t *testing.T) {
 		if got := rowCounts(t, a.db); got["reset_tokens"] != 1 || got["outbox"] != 1 {
 			t.Errorf("after the retry: %v, want one token and one mail", got)
 		}
-		if sent, err := a.deliverDue(context.Background()); err != nil || sent != 1 {
+		if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 1 {
 			t.Errorf("deliverDue = %d, %v; want one mail", sent, err)
 		}
 	})
@@ -301,24 +302,24 @@ func TestIntakeGivesUpOnAnUnreadableRequest(t *testing.T) {
 			if n := processIntake(t, a); n != 1 {
 				t.Fatalf("processed %d, want the request tried", n)
 			}
-			advanceClock(a, intakeKeyRetry)
+			advanceClock(a, intake.KeyRetry)
 		}
 		var attempts int
 		if err := a.db.NewSelect().Table("intake_requests").Column("attempts").Scan(ctx, &attempts); err != nil || attempts != 0 {
 			t.Fatalf("attempts within the grace = %d, %v; want them not counted", attempts, err)
 		}
-		advanceClock(a, intakeKeyGrace)
-		for attempt := 1; attempt <= intakeMaxAttempts; attempt++ {
+		advanceClock(a, intake.KeyGrace)
+		for attempt := 1; attempt <= intake.MaxAttempts; attempt++ {
 			if n := processIntake(t, a); n != 1 {
 				t.Fatalf("attempt %d: processed %d, want 1", attempt, n)
 			}
 			if n := processIntake(t, a); n != 0 {
 				t.Fatalf("attempt %d: the failed request was due again at once", attempt)
 			}
-			advanceClock(a, intakeRetryDelay(attempt))
+			advanceClock(a, intake.RetryDelay(attempt))
 		}
 		if n := countRows(t, a.db, "intake_requests"); n != 0 {
-			t.Fatalf("%d intake rows left after %d attempts", n, intakeMaxAttempts)
+			t.Fatalf("%d intake rows left after %d attempts", n, intake.MaxAttempts)
 		}
 		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditRequestFailed}) {
 			t.Errorf("audit = %v, want one failed request", got)
@@ -336,13 +337,13 @@ func TestIntakeSweepDropsOldRequests(t *testing.T) {
 		a := newTestApp(t, dialect)
 		newAccount(t, a, "late01", "late@example.jp", "ja")
 		recordReset(t, a, "late01", "late@example.jp", "192.0.2.11")
-		advanceClock(a, intakeMaxAge-time.Minute)
-		a.sweepIntake(context.Background())
+		advanceClock(a, intake.MaxAge-time.Minute)
+		a.intake.Sweep(context.Background())
 		if n := countRows(t, a.db, "intake_requests"); n != 1 {
 			t.Fatalf("a request younger than a day was swept")
 		}
 		advanceClock(a, 2*time.Minute)
-		a.sweepIntake(context.Background())
+		a.intake.Sweep(context.Background())
 		if n := countRows(t, a.db, "intake_requests"); n != 0 {
 			t.Fatalf("%d intake rows after the sweep", n)
 		}
@@ -371,7 +372,7 @@ func TestTwoIntakeWorkersProcessEachRequestOnce(t *testing.T) {
 	counts := make([]int, 2)
 	for i, app := range []*App{a, b} {
 		wg.Go(func() {
-			got, err := app.processIntake(context.Background())
+			got, err := app.intake.ProcessDue(context.Background())
 			if err != nil {
 				t.Errorf("worker %d: %v", i, err)
 			}
@@ -417,14 +418,14 @@ func TestIntakeBacklogMetric(t *testing.T) {
 	}
 }
 
-// A recorded request is not matched before intakeDelay has passed, so that
+// A recorded request is not matched before intake.Delay has passed, so that
 // its matching never competes with its own response.
 func TestIntakeWaitsForTheResponse(t *testing.T) {
 	a := newTestApp(t, "sqlite")
-	a.intakeDelay = intakeDelay
+	a.intake.Delay = intake.Delay
 	newAccount(t, a, "wait01", "wait@example.jp", "ja")
 	recordReset(t, a, "wait01", "wait@example.jp", "192.0.2.14")
-	advanceClock(a, intakeDelay-time.Millisecond)
+	advanceClock(a, intake.Delay-time.Millisecond)
 	if n := processIntake(t, a); n != 0 {
 		t.Fatalf("processed %d requests before the delay", n)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/mail"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -134,7 +135,7 @@ func resetLink(token string, lang views.Lang) string {
 // reset link in the newest mail, checking that it is built from BASE_URL.
 func mailedResetLink(t testing.TB, a *App) string {
 	t.Helper()
-	if _, err := a.deliverDue(context.Background()); err != nil {
+	if _, err := a.outbox.DeliverDue(context.Background()); err != nil {
 		t.Fatalf("deliver: %v", err)
 	}
 	mails := a.mailbox.Messages()
@@ -239,7 +240,7 @@ func TestJourney(t *testing.T) {
 
 		// Steps 1–3, then the mail.
 		requestResetFlow(t, a, loginID, "hanako.sato@example.jp")
-		if n := countWhere(t, a, "outbox", "kind", mailKindReset); n != 1 {
+		if n := countWhere(t, a, "outbox", "kind", string(mail.KindReset)); n != 1 {
 			t.Fatalf("outbox has %d reset mails, want 1", n)
 		}
 		link := mailedResetLink(t, a)
@@ -381,7 +382,7 @@ func TestJourney(t *testing.T) {
 		}
 
 		// The notice, in the development mailbox.
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 1 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
 			t.Fatalf("deliver the notice: sent %d, %v; want 1", sent, err)
 		}
 		m := a.mailbox.Messages()[0]

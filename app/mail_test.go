@@ -14,6 +14,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/mail"
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
@@ -46,7 +47,7 @@ func assertGolden(t *testing.T, name, got string) {
 }
 
 // queuedMessage opens the sealed payload of the newest outbox row of kind.
-func queuedMessage(t *testing.T, a *App, kind string) Message {
+func queuedMessage(t *testing.T, a *App, kind mail.Kind) mail.Message {
 	t.Helper()
 	var row db.OutboxMail
 	if err := a.db.NewSelect().Model(&row).Where("kind = ?", kind).OrderExpr("created_at DESC").Limit(1).Scan(context.Background()); err != nil {
@@ -56,7 +57,7 @@ func queuedMessage(t *testing.T, a *App, kind string) Message {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m Message
+	var m mail.Message
 	if err := json.Unmarshal(plain, &m); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestMailRendering(t *testing.T) {
 			if _, err := a.queueResetLink(ctx, a.db, acct, token, hash, a.cfg.TokenTTL, "192.0.2.1"); err != nil {
 				t.Fatal(err)
 			}
-			reset := queuedMessage(t, a, mailKindReset)
+			reset := queuedMessage(t, a, mail.KindReset)
 			resetURL := "https://reset.example.test/password-resetting/reset?token=" + token + "&lang=" + locale
 			tok, err := db.LookupResetToken(ctx, a.db, hash)
 			if err != nil || tok == nil {
@@ -97,17 +98,17 @@ func TestMailRendering(t *testing.T) {
 			if err != nil || !used {
 				t.Fatalf("changePassword = %v, %v", used, err)
 			}
-			changed := queuedMessage(t, a, mailKindPasswordChanged)
+			changed := queuedMessage(t, a, mail.KindPasswordChanged)
 
 			requestURL := "https://reset.example.test/password-resetting/regist?lang=" + locale
 			loginURL := "https://reset.example.test/login?lang=" + locale
 			for _, tc := range []struct {
-				kind  string
-				m     Message
+				kind  mail.Kind
+				m     mail.Message
 				links []string
 			}{
-				{mailKindReset, reset, []string{resetURL, reportURL}},
-				{mailKindPasswordChanged, changed, []string{requestURL, loginURL}},
+				{mail.KindReset, reset, []string{resetURL, reportURL}},
+				{mail.KindPasswordChanged, changed, []string{requestURL, loginURL}},
 			} {
 				m := tc.m
 				if m.From != "Shop Support <support@example.test>" || m.To != "taro@example.jp" || !strings.Contains(m.Subject, "テスト加盟店管理サイト") {
@@ -116,7 +117,7 @@ func TestMailRendering(t *testing.T) {
 				// The text part, with the one random thing in it masked.
 				text := "From: " + m.From + "\nTo: " + m.To + "\nSubject: " + m.Subject + "\n\n" + m.Text
 				text = strings.ReplaceAll(strings.ReplaceAll(text, token, "TOKEN"), reportKey, "REPORT-KEY")
-				assertGolden(t, tc.kind+"."+locale+".txt", text)
+				assertGolden(t, string(tc.kind)+"."+locale+".txt", text)
 
 				lines := strings.Split(m.Text, "\n")
 				doc, err := goquery.NewDocumentFromReader(strings.NewReader(m.HTML))

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/mail"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -284,8 +285,10 @@ func (a *App) changePassword(ctx context.Context, acct *db.Account, token, hash 
 			ResetURL: a.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 			LoginURL: a.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 		}
-		if err := a.enqueueRendered(ctx, tx, mailKindPasswordChanged, acct, notice.Subject(),
-			views.PasswordChangedMailPlain(notice), views.PasswordChangedMailHTML(notice)); err != nil {
+		if err := a.outbox.Queue(ctx, tx, mail.Outgoing{
+			Kind: mail.KindPasswordChanged, AccountID: acct.ID, To: acct.Email, Subject: notice.Subject(),
+			Text: views.PasswordChangedMailPlain(notice), HTML: views.PasswordChangedMailHTML(notice),
+		}); err != nil {
 			return err
 		}
 		used = true
@@ -295,7 +298,7 @@ func (a *App) changePassword(ctx context.Context, acct *db.Account, token, hash 
 		return false, fmt.Errorf("complete reset: %w", err)
 	}
 	if used {
-		a.wakeOutbox()
+		a.outbox.Wake()
 	}
 	return used, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"aikagi/app/account"
+	"aikagi/app/mail"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -118,7 +119,7 @@ func TestConcurrentSubmissionsUseTheLinkOnce(t *testing.T) {
 		if got := countWhere(t, a, "audit_events", "kind", db.AuditPasswordChanged); got != 1 {
 			t.Errorf("password_changed events = %d, want 1", got)
 		}
-		if got := countWhere(t, a, "outbox", "kind", mailKindPasswordChanged); got != 1 {
+		if got := countWhere(t, a, "outbox", "kind", string(mail.KindPasswordChanged)); got != 1 {
 			t.Errorf("notice mails queued = %d, want 1", got)
 		}
 		ok, _, err := a.hasher.Verify(ctx, storedHash(t, a, acct.ID), goodPassword)
@@ -686,7 +687,7 @@ func TestNoticeInAccountLanguage(t *testing.T) {
 	acct := newAccount(t, a, "notice01", "Notice01@Example.com", "en")
 	b := openedBrowser(t, a, issueToken(t, a, acct))
 	b.setNewPassword(t, resetFormPath, goodPassword)
-	if sent, err := a.deliverDue(context.Background()); err != nil || sent != 1 {
+	if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 1 {
 		t.Fatalf("deliver: %d, %v", sent, err)
 	}
 	m := a.mailbox.Messages()[0]

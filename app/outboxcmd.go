@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/mail"
 	"aikagi/app/secret"
 	"aikagi/db"
 )
@@ -119,7 +120,7 @@ func oneLine(s string) string {
 // different payload under the same key, which Resend refuses (409
 // invalid_idempotent_request), or under a new key, which may deliver twice;
 // and a notice would state a new time. So a dead row keeps its sealed
-// payload until its link expires or outboxRetention passes (see sweep), and
+// payload until its link expires or mail.Retention passes (see sweep), and
 // a reset mail past its expiry is refused here with a pointer to "account
 // send-reset", which issues a new link on purpose. Resend forgets a key
 // after 24 hours, so the retry of an older death says so.
@@ -162,9 +163,9 @@ func retryOutbox(ctx context.Context, env Env, args []string) error {
 	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
 		return fmt.Errorf("outbox retry: the link in %s expired at %s; send a new one: %s", id, stamp(row.ExpiresAt), newLink)
 	case row.Payload == nil:
-		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", id, outboxRetention, newLink)
+		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", id, mail.Retention, newLink)
 	}
-	if row.Kind == mailKindReset && row.AccountID != nil {
+	if row.Kind == string(mail.KindReset) && row.AccountID != nil {
 		// Only the token's hash is kept, so the mail cannot be matched to it;
 		// but any link or password change after the mail makes its link dead.
 		superseded, err := db.ResetLinkSuperseded(ctx, bdb, *row.AccountID, row.CreatedAt)
@@ -190,8 +191,8 @@ func retryOutbox(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "%s (%s to %s) is queued again; a running aikagi serve sends it within a second.\n", id, row.Kind, row.ToAddr)
-	if row.DeadAt != nil && now.Sub(*row.DeadAt) > resendKeyLifetime {
-		fmt.Fprintf(env.Stdout, "Note: it died over %v ago, and Resend forgets idempotency keys after that long. If an earlier attempt reached Resend after all (see its dashboard for %s), the recipient gets a second copy.\n", resendKeyLifetime, row.ToAddr)
+	if row.DeadAt != nil && now.Sub(*row.DeadAt) > mail.ResendKeyLifetime {
+		fmt.Fprintf(env.Stdout, "Note: it died over %v ago, and Resend forgets idempotency keys after that long. If an earlier attempt reached Resend after all (see its dashboard for %s), the recipient gets a second copy.\n", mail.ResendKeyLifetime, row.ToAddr)
 	}
 	return nil
 }
@@ -252,7 +253,7 @@ func (a *App) sendResetByOperator(ctx context.Context, loginID string, ttl time.
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	a.wakeOutbox()
+	a.outbox.Wake()
 	return acct, expires, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -45,7 +46,7 @@ func TestSendResetCommand(t *testing.T) {
 		a := newTestAppOn(t, dsn, nil)
 		acct := newAccount(t, a, "taro01", "Taro@Example.jp", "ja")
 		requestResetFlow(t, a, "taro01", "taro@example.jp")
-		if _, err := a.deliverDue(ctx); err != nil {
+		if _, err := a.outbox.DeliverDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 		selfService := resetMailURL(t, a.mailbox.Messages()[0].Text)
@@ -59,7 +60,7 @@ func TestSendResetCommand(t *testing.T) {
 		if !strings.Contains(out, "Taro@Example.jp") || !strings.Contains(out, wantUntil.Format(time.RFC3339)) {
 			t.Errorf("output does not name the address and the expiry %v:\n%s", wantUntil, out)
 		}
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 1 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
 			t.Fatalf("deliverDue = %d, %v", sent, err)
 		}
 		mail := a.mailbox.Messages()[0]
@@ -153,13 +154,13 @@ func TestOutboxCommands(t *testing.T) {
 		// A notice Resend refuses: dead.
 		refused := queueNotices(t, a, acct, 1)[0]
 		fake.fail(fakeFault{Status: 422, Name: "validation_error"})
-		a.deliverDue(ctx)
+		a.outbox.DeliverDue(ctx)
 		// A reset link that goes out and bounces.
 		clock.Advance(time.Minute)
 		if _, _, err := a.sendResetByOperator(ctx, "taro01", 24*time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		a.deliverDue(ctx)
+		a.outbox.DeliverDue(ctx)
 		bounced, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxSent})
 		if len(bounced) != 1 {
 			t.Fatalf("sent rows = %+v", bounced)
@@ -181,7 +182,7 @@ func TestOutboxCommands(t *testing.T) {
 		if line := lineWith(t, out, refused); !strings.Contains(line, "dead") || !strings.Contains(line, "HTTP 422 validation_error") || !strings.Contains(line, "taro01") {
 			t.Errorf("dead row: %s", line)
 		}
-		if line := lineWith(t, out, bounced[0].ID); !strings.Contains(line, "sent") || !strings.Contains(line, "bounced") || !strings.Contains(line, "no such mailbox") || !strings.Contains(line, mailKindReset) {
+		if line := lineWith(t, out, bounced[0].ID); !strings.Contains(line, "sent") || !strings.Contains(line, "bounced") || !strings.Contains(line, "no such mailbox") || !strings.Contains(line, string(mail.KindReset)) {
 			t.Errorf("bounced row: %s", line)
 		}
 		if line := lineWith(t, out, waiting); !strings.Contains(line, "pending") || !strings.Contains(line, clock.Now().UTC().Format(time.RFC3339)) {
@@ -223,7 +224,7 @@ func TestOutboxCommands(t *testing.T) {
 		if row := outboxRow(t, a, refused); row.Status != db.OutboxPending || row.Attempts != 0 || row.DeadAt != nil {
 			t.Errorf("after retry: %s, %d attempts", row.Status, row.Attempts)
 		}
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 2 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 2 {
 			t.Fatalf("deliverDue after retry = %d, %v; want the retried and the waiting notice", sent, err)
 		}
 		if fake.deliveries()[refused] != 1 || fake.requestsFor(refused) != 2 {
@@ -253,7 +254,7 @@ func TestOutboxCommands(t *testing.T) {
 
 // TestDeadMailKeepsItsPayloadForAWhile checks how long "outbox retry" can
 // send a dead mail again: a reset mail until its link expires, any other
-// until outboxRetention has passed; the sweep then drops the sealed payload.
+// until mail.Retention has passed; the sweep then drops the sealed payload.
 func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -268,14 +269,14 @@ func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake.fail(fakeFault{Status: 403}, fakeFault{Status: 403}, fakeFault{Status: 403})
-	a.deliverDue(ctx)
+	a.outbox.DeliverDue(ctx)
 	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxDead})
 	if len(rows) != 3 {
 		t.Fatalf("dead rows = %+v", rows)
 	}
 	var reset string
 	for _, r := range rows {
-		if r.Kind == mailKindReset {
+		if r.Kind == string(mail.KindReset) {
 			reset = r.ID
 		}
 	}
@@ -298,7 +299,7 @@ func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
 	}
 
 	// After the retention: the notice's payload is gone too.
-	clock.Advance(outboxRetention)
+	clock.Advance(mail.Retention)
 	a.sweep(ctx)
 	if outboxRow(t, a, notice).Payload != nil {
 		t.Error("the notice's payload outlived the retention")
@@ -322,7 +323,7 @@ func TestRetryRefusesASupersededResetMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake.fail(fakeFault{Status: 403})
-	a.deliverDue(ctx)
+	a.outbox.DeliverDue(ctx)
 	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxDead})
 	if len(rows) != 1 {
 		t.Fatalf("dead rows = %+v", rows)

@@ -8,18 +8,17 @@ import (
 	"github.com/a-h/templ"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/intake"
+	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
 
-// mailKindReminder is the login-ID reminder in the outbox.
-const mailKindReminder = "login_id_reminder"
-
 // newReminderJourney is ログインIDをお忘れの方: the same three steps as the
 // reset, asking only for the registered address.
 func (a *App) newReminderJourney() *journey {
-	return a.newJourney(views.ReminderJourney, a.matchReminderRequest,
+	return a.newJourney(views.ReminderJourney,
 		func(t *views.Text) (string, templ.Component) {
 			return t.SentTitle, views.ReminderSentView(t, a.cfg.MailFrom.Address)
 		})
@@ -34,18 +33,18 @@ func (a *App) newReminderJourney() *journey {
 // the first account's language is the one they chose first. (A mail per
 // language would split the list and confuse exactly the merchant who has
 // several shops.)
-func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intakeRequest) (intakeOutcome, error) {
+func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intake.Request) (intake.Outcome, error) {
 	accounts, err := db.FindAccountsByEmail(ctx, tx, r.Email)
 	if err != nil {
 		return "", err
 	}
 	event := &db.AuditEvent{Kind: db.AuditReminderUnmatched, IP: r.Who.IP, UserAgent: r.Who.UserAgent, Detail: db.MaskAddress(r.Email)}
 	if len(accounts) == 0 {
-		return intakeUnmatched, db.RecordAudit(ctx, tx, event, r.At)
+		return intake.Unmatched, db.RecordAudit(ctx, tx, event, r.At)
 	}
 	if accounts = activeAccounts(accounts); len(accounts) == 0 {
 		event.Kind = db.AuditReminderDisabled
-		return intakeDisabled, db.RecordAudit(ctx, tx, event, r.At)
+		return intake.Disabled, db.RecordAudit(ctx, tx, event, r.At)
 	}
 	first := &accounts[0]
 	event.AccountID = &first.ID
@@ -62,23 +61,25 @@ func (a *App) matchReminderRequest(ctx context.Context, tx bun.Tx, r intakeReque
 			return "", err
 		}
 		event.Kind, event.Detail = db.AuditReminderLimited, refused+": "+event.Detail
-		return intakeLimited, db.RecordAudit(ctx, tx, event, r.At)
+		return intake.Limited, db.RecordAudit(ctx, tx, event, r.At)
 	}
 
 	lang, _ := views.ParseLang(first.Locale)
-	mail := views.ReminderMail{
+	msg := views.ReminderMail{
 		Lang:     lang,
 		SiteName: a.cfg.SiteName,
 		Accounts: list,
 		LoginURL: a.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 		ResetURL: a.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 	}
-	if err := a.enqueueRendered(ctx, tx, mailKindReminder, first, mail.Subject(),
-		views.ReminderMailPlain(mail), views.ReminderMailHTML(mail)); err != nil {
+	if err := a.outbox.Queue(ctx, tx, mail.Outgoing{
+		Kind: mail.KindReminder, AccountID: first.ID, To: first.Email, Subject: msg.Subject(),
+		Text: views.ReminderMailPlain(msg), HTML: views.ReminderMailHTML(msg),
+	}); err != nil {
 		return "", err
 	}
 	event.Kind = db.AuditReminderRequested
-	return intakeMatched, db.RecordAudit(ctx, tx, event, r.At)
+	return intake.Matched, db.RecordAudit(ctx, tx, event, r.At)
 }
 
 // activeAccounts leaves out the disabled accounts: a reminder names only

@@ -93,14 +93,14 @@ func TestReminderMailListsEveryLoginID(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Fatalf("send: %d", res.Status)
 		}
-		if _, err := a.deliverDue(context.Background()); err != nil {
+		if _, err := a.outbox.DeliverDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		mails := a.mailbox.Messages()
 		if len(mails) != 1 {
 			t.Fatalf("%d mails, want one for the address", len(mails))
 		}
-		m, _ := a.mailbox.find(mails[0].ID)
+		m, _ := a.mailbox.Find(mails[0].ID)
 		if m.To != "Owner@Example.jp" {
 			t.Errorf("sent to %q, want the oldest account's registered spelling", m.To)
 		}

@@ -588,7 +588,7 @@ func TestResetMail(t *testing.T) {
 			t.Fatal("mail was sent inline; it should only be queued")
 		}
 
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 1 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
 			t.Fatalf("deliverDue = %d, %v; want 1 sent", sent, err)
 		}
 		mails := a.mailbox.Messages()
@@ -648,7 +648,7 @@ func TestResetMail(t *testing.T) {
 		// A second request revokes the first link.
 		advanceClock(a, time.Minute)
 		req(t)
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 1 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
 			t.Fatalf("second deliverDue = %d, %v; want 1 sent", sent, err)
 		}
 		mails = a.mailbox.Messages()
@@ -670,7 +670,7 @@ func TestResetMail(t *testing.T) {
 		}
 
 		// Nothing more to send.
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 0 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 {
 			t.Errorf("third deliverDue = %d, %v; want nothing", sent, err)
 		}
 	})
@@ -690,7 +690,7 @@ func TestResetMailInAccountLanguage(t *testing.T) {
 	if res := postForm(t, a, "/password-resetting/send?lang=en", url.Values{"state": {state}}); res.Status != http.StatusOK {
 		t.Fatalf("send in English: status %d", res.Status)
 	}
-	if sent, err := a.deliverDue(context.Background()); err != nil || sent != 2 {
+	if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 2 {
 		t.Fatalf("deliverDue = %d, %v; want 2", sent, err)
 	}
 	byTo := map[string]views.DevMail{}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -29,7 +29,7 @@ func backoff(n int) (lo, hi time.Duration) {
 // retrying cannot help or the tries run out.
 func TestResendFaultsDeliverOnce(t *testing.T) {
 	t.Parallel()
-	serverErrors := make([]fakeFault, outboxMaxAttempts)
+	serverErrors := make([]fakeFault, mail.MaxAttempts)
 	for i := range serverErrors {
 		serverErrors[i] = fakeFault{Status: http.StatusInternalServerError}
 	}
@@ -56,7 +56,7 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 		{name: "first request still processing", faults: []fakeFault{{Drop: true, BusyFor: 1}}, sentAt: 3, requests: 3},
 		{name: "refused message", faults: []fakeFault{{Status: 422, Name: "validation_error"}}, diesAt: 1, requests: 1, errHas: "HTTP 422 validation_error"},
 		{name: "wrong API key", faults: []fakeFault{{Status: 403, Name: "invalid_api_key"}}, diesAt: 1, requests: 1, errHas: "check RESEND_API_KEY"},
-		{name: "tries used up", faults: serverErrors, diesAt: outboxMaxAttempts, requests: outboxMaxAttempts, errHas: "HTTP 500"},
+		{name: "tries used up", faults: serverErrors, diesAt: mail.MaxAttempts, requests: mail.MaxAttempts, errHas: "HTTP 500"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,11 +71,11 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 			fake.fail(tc.faults...)
 
 			for attempt := 1; ; attempt++ {
-				if attempt > outboxMaxAttempts {
+				if attempt > mail.MaxAttempts {
 					t.Fatal("still trying after the last attempt")
 				}
 				before := fake.requestCount()
-				sent, err := a.deliverDue(ctx)
+				sent, err := a.outbox.DeliverDue(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -115,7 +115,7 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 				}
 				// Not a moment early.
 				clock.Set(row.NextAttemptAt.Add(-time.Second))
-				if sent, err := a.deliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != before+1 {
+				if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != before+1 {
 					t.Fatalf("attempt %d: a second before it was due, deliverDue = %d, %v and %d requests", attempt, sent, err, fake.requestCount()-before-1)
 				}
 				clock.Set(row.NextAttemptAt)
@@ -150,7 +150,7 @@ func TestResendRetryAfterPausesWorker(t *testing.T) {
 	ids := queueNotices(t, a, acct, 3)
 	fake.fail(fakeFault{Status: 429, RetryAfter: "30"})
 
-	if sent, err := a.deliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != 1 {
+	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != 1 {
 		t.Fatalf("deliverDue = %d, %v with %d requests; want one request, refused", sent, err, fake.requestCount())
 	}
 	for _, id := range ids {
@@ -161,11 +161,11 @@ func TestResendRetryAfterPausesWorker(t *testing.T) {
 		}
 	}
 	clock.Advance(29 * time.Second)
-	if sent, _ := a.deliverDue(ctx); sent != 0 || fake.requestCount() != 1 {
+	if sent, _ := a.outbox.DeliverDue(ctx); sent != 0 || fake.requestCount() != 1 {
 		t.Fatalf("during the pause: sent %d, %d requests", sent, fake.requestCount())
 	}
 	clock.Advance(time.Second)
-	if sent, err := a.deliverDue(ctx); err != nil || sent != 3 {
+	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 3 {
 		t.Fatalf("after the pause: deliverDue = %d, %v; want all 3", sent, err)
 	}
 	if d := fake.deliveries(); len(d) != 3 {
@@ -187,7 +187,7 @@ func TestResendRateLimitSharedAcrossInstances(t *testing.T) {
 
 		var granted []time.Time
 		for i := range 8 {
-			if err := apps[i%2].waitToSend(ctx, nil); err != nil {
+			if err := apps[i%2].outbox.WaitTurn(ctx); err != nil {
 				t.Fatal(err)
 			}
 			granted = append(granted, clock.Now())
@@ -209,7 +209,7 @@ func TestResendRateLimitSharedAcrossInstances(t *testing.T) {
 		acct := newAccount(t, apps[0], "taro01", "taro@example.jp", "ja")
 		queueNotices(t, apps[0], acct, 25)
 		start := clock.Now()
-		if sent, err := apps[0].deliverDue(ctx); err != nil || sent != 25 {
+		if sent, err := apps[0].outbox.DeliverDue(ctx); err != nil || sent != 25 {
 			t.Fatalf("deliverDue = %d, %v; want 25", sent, err)
 		}
 		if took := clock.Now().Sub(start); took < 12*time.Second {
@@ -250,7 +250,7 @@ func TestTwoWorkersDeliverEachMailOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				a.RunOutbox(ctx)
+				a.outbox.Run(ctx)
 			}()
 		}
 		waitFor(t, 2*time.Minute, "every mail marked sent", func() bool {
@@ -295,12 +295,16 @@ func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 
 		// The dead worker claimed the batch and got three mails to Resend,
 		// then died before recording anything.
-		rows, err := db.ClaimDueMail(ctx, dead.db, clock.Now(), outboxLease, outboxBatch)
+		rows, err := db.ClaimDueMail(ctx, dead.db, clock.Now(), mail.Lease, mail.Batch)
 		if err != nil || len(rows) != 10 {
 			t.Fatalf("claim: %d rows, %v", len(rows), err)
 		}
+		sender, err := mail.NewResendSender(fakeAPIKey, fake.URL+"/", fakeTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, row := range rows[:3] {
-			var m Message
+			var m mail.Message
 			plain, err := dead.sealer.Open(row.ID, row.Payload)
 			if err == nil {
 				err = json.Unmarshal(plain, &m)
@@ -308,21 +312,21 @@ func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := dead.mailer.Send(ctx, row.ID, m); err != nil {
+			if _, err := sender.Send(ctx, row.ID, m); err != nil {
 				t.Fatal(err)
 			}
 		}
 
 		other := newResendApp(t, dsn, fake, clock, 0, map[string]string{"RESEND_RATE_LIMIT": "100"})
-		if sent, err := other.deliverDue(ctx); err != nil || sent != 0 {
+		if sent, err := other.outbox.DeliverDue(ctx); err != nil || sent != 0 {
 			t.Fatalf("while the claim holds: deliverDue = %d, %v; want nothing", sent, err)
 		}
-		clock.Advance(outboxLease - time.Second)
-		if sent, err := other.deliverDue(ctx); err != nil || sent != 0 {
+		clock.Advance(mail.Lease - time.Second)
+		if sent, err := other.outbox.DeliverDue(ctx); err != nil || sent != 0 {
 			t.Fatalf("a second before the lease ends: deliverDue = %d, %v; want nothing", sent, err)
 		}
 		clock.Set(testStart.Add(25 * time.Second))
-		if sent, err := other.deliverDue(ctx); err != nil || sent != 10 {
+		if sent, err := other.outbox.DeliverDue(ctx); err != nil || sent != 10 {
 			t.Fatalf("25 s after the claim: deliverDue = %d, %v; want 10", sent, err)
 		}
 		deliveries := fake.deliveries()
@@ -338,21 +342,6 @@ func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 			t.Errorf("Resend delivered %d mails, want 10", n)
 		}
 	})
-}
-
-// TestLeaseBounds checks the constants behind "a killed instance's mail
-// goes out within 30 s" and "a live worker never sends on a claim it has
-// lost": the lease plus one poll fits in 30 s, and a call to Resend, plus
-// the margin for clocks, fits in a lease just renewed (stamped to the
-// second) with time to spare for one renewal interval.
-func TestLeaseBounds(t *testing.T) {
-	t.Parallel()
-	if outboxLease+outboxPoll > 25*time.Second {
-		t.Errorf("lease %v + poll %v leave too little of the 30 s for the rate limit", outboxLease, outboxPoll)
-	}
-	if resendTimeout+outboxClaimMargin+time.Second > outboxLease-outboxRenewEvery {
-		t.Errorf("a call of up to %v may outlast a lease of %v renewed every %v", resendTimeout, outboxLease, outboxRenewEvery)
-	}
 }
 
 // slowRate lets one mail out every 30 s: the wait between two mails
@@ -376,19 +365,19 @@ func TestLiveWorkerKeepsItsClaim(t *testing.T) {
 		ids := queueNotices(t, live, acct, 3)
 
 		looked := false
-		live.worker.sleep = func(ctx context.Context, d time.Duration) error {
+		live.outbox.Sleep = func(ctx context.Context, d time.Duration) error {
 			if err := clock.Sleep(ctx, d); err != nil {
 				return err
 			}
 			if !looked && clock.Now().Sub(testStart) >= 25*time.Second {
 				looked = true
-				if sent, err := other.deliverDue(ctx); err != nil || sent != 0 {
+				if sent, err := other.outbox.DeliverDue(ctx); err != nil || sent != 0 {
 					t.Errorf("%v after the claim: the other instance sent %d, %v; want nothing", clock.Now().Sub(testStart), sent, err)
 				}
 			}
 			return nil
 		}
-		if sent, err := live.deliverDue(ctx); err != nil || sent != 3 {
+		if sent, err := live.outbox.DeliverDue(ctx); err != nil || sent != 3 {
 			t.Fatalf("deliverDue = %d, %v; want 3", sent, err)
 		}
 		if !looked {
@@ -422,19 +411,19 @@ func TestStalledWorkerDoesNotSendOnALostClaim(t *testing.T) {
 		ids := queueNotices(t, stalled, acct, 4)
 
 		tookOver := -1
-		stalled.worker.sleep = func(ctx context.Context, d time.Duration) error {
+		stalled.outbox.Sleep = func(ctx context.Context, d time.Duration) error {
 			if tookOver >= 0 || d <= 0 {
 				return clock.Sleep(ctx, d)
 			}
 			// The first wait lasts 25 s instead of d, without renewals.
 			clock.Advance(25 * time.Second)
 			var err error
-			if tookOver, err = other.deliverDue(ctx); err != nil {
+			if tookOver, err = other.outbox.DeliverDue(ctx); err != nil {
 				t.Error(err)
 			}
 			return nil
 		}
-		sent, err := stalled.deliverDue(ctx)
+		sent, err := stalled.outbox.DeliverDue(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -473,7 +462,7 @@ func TestShutdownFinishesTheSendAndHandsBackTheRest(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			a.RunOutbox(ctx)
+			a.outbox.Run(ctx)
 		}()
 		var first string
 		select {
@@ -501,7 +490,7 @@ func TestShutdownFinishesTheSendAndHandsBackTheRest(t *testing.T) {
 			}
 		}
 		next := newResendApp(t, dsn, fake, clock, 0, nil)
-		if sent, err := next.deliverDue(context.Background()); err != nil || sent != 4 {
+		if sent, err := next.outbox.DeliverDue(context.Background()); err != nil || sent != 4 {
 			t.Fatalf("the next instance sent %d, %v; want the 4 handed back", sent, err)
 		}
 		for _, id := range ids {
@@ -525,69 +514,11 @@ func TestExpiredLinkIsNotSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(10 * time.Minute)
-	if sent, err := a.deliverDue(ctx); err != nil || sent != 0 {
+	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 {
 		t.Fatalf("deliverDue = %d, %v", sent, err)
 	}
 	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{})
 	if len(rows) != 1 || rows[0].Status != db.OutboxDead || !strings.Contains(rows[0].LastError, "expired") || fake.requestCount() != 0 {
 		t.Fatalf("rows = %+v, %d requests; want one dead row, nothing sent", rows, fake.requestCount())
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	date := "Wed, 25 Nov 2026 01:00:00 GMT"
-	now := time.Date(2026, 11, 25, 1, 0, 10, 0, time.UTC) // our clock is 10 s ahead of theirs
-	for _, tc := range []struct {
-		value, date string
-		want        time.Duration
-	}{
-		{"", date, 0},
-		{"7", date, 7 * time.Second},
-		{" 0 ", date, 0},
-		{"-5", date, 0},
-		{"999999", date, maxRetryAfter},
-		{"Wed, 25 Nov 2026 01:00:30 GMT", date, 30 * time.Second}, // from their Date, not our clock
-		{"Wed, 25 Nov 2026 01:00:30 GMT", "", 20 * time.Second},
-		{"Wed, 25 Nov 2026 00:59:00 GMT", date, 0},
-		{"soon", date, 0},
-	} {
-		if got := parseRetryAfter(tc.value, tc.date, now); got != tc.want {
-			t.Errorf("parseRetryAfter(%q, %q) = %v, want %v", tc.value, tc.date, got, tc.want)
-		}
-	}
-}
-
-func TestClassifyResendError(t *testing.T) {
-	t.Parallel()
-	base := errors.New("[ERROR]: boom")
-	for _, tc := range []struct {
-		info      responseInfo
-		permanent bool
-		after     time.Duration
-	}{
-		{responseInfo{}, false, 0},
-		{responseInfo{status: 200}, false, 0},
-		{responseInfo{status: 500}, false, 0},
-		{responseInfo{status: 503, retryAfter: 9 * time.Second}, false, 9 * time.Second},
-		{responseInfo{status: 429, retryAfter: time.Second}, false, time.Second},
-		{responseInfo{status: 409, name: "concurrent_idempotent_requests"}, false, 0},
-		{responseInfo{status: 409, name: "invalid_idempotent_request"}, true, 0},
-		{responseInfo{status: 400, name: "invalid_idempotency_key"}, true, 0},
-		{responseInfo{status: 401}, true, 0},
-		{responseInfo{status: 403}, true, 0},
-		{responseInfo{status: 422, name: "validation_error"}, true, 0},
-	} {
-		err := classifyResendError(base, &tc.info)
-		var perm *PermanentError
-		var later *RetryLaterError
-		switch {
-		case tc.permanent && !errors.As(err, &perm):
-			t.Errorf("%+v: %v is not permanent", tc.info, err)
-		case !tc.permanent && (!errors.As(err, &later) || later.After != tc.after):
-			t.Errorf("%+v: %v, want to retry after %v", tc.info, err, tc.after)
-		case !errors.Is(err, base):
-			t.Errorf("%+v: %v does not wrap the client's error", tc.info, err)
-		}
 	}
 }

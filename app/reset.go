@@ -1,15 +1,15 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/intake"
+	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/db"
@@ -19,7 +19,7 @@ import (
 // newResetJourney is the password reset request of the help-center
 // article: login ID and e-mail address in, a reset link out.
 func (a *App) newResetJourney() *journey {
-	return a.newJourney(views.ResetJourney, a.matchResetRequest,
+	return a.newJourney(views.ResetJourney,
 		func(t *views.Text) (string, templ.Component) {
 			return t.SentTitle, views.RequestSentView(views.RequestSent{T: t, From: a.cfg.MailFrom.Address, TTL: a.cfg.TokenTTL})
 		})
@@ -30,18 +30,18 @@ func (a *App) newResetJourney() *journey {
 // it revokes the account's older links, stores the new one's hash and
 // queues the mail. Every outcome is audited with the request's own time
 // and client.
-func (a *App) matchResetRequest(ctx context.Context, tx bun.Tx, r intakeRequest) (intakeOutcome, error) {
+func (a *App) matchResetRequest(ctx context.Context, tx bun.Tx, r intake.Request) (intake.Outcome, error) {
 	acct, err := db.FindAccountForReset(ctx, tx, r.LoginID, r.Email)
 	if err != nil {
 		return "", err
 	}
 	event := &db.AuditEvent{Kind: db.AuditResetUnmatched, LoginID: r.LoginID, IP: r.Who.IP, UserAgent: r.Who.UserAgent}
-	outcome := intakeUnmatched
+	outcome := intake.Unmatched
 	switch {
 	case acct == nil:
 	case acct.DisabledAt != nil:
 		event.AccountID = &acct.ID
-		outcome, event.Kind = intakeDisabled, db.AuditResetDisabled
+		outcome, event.Kind = intake.Disabled, db.AuditResetDisabled
 	default:
 		event.AccountID = &acct.ID
 		outcome, event.Kind, event.Detail, err = a.queueRequestedLink(ctx, tx, acct, r.Who.IP)
@@ -54,15 +54,15 @@ func (a *App) matchResetRequest(ctx context.Context, tx bun.Tx, r intakeRequest)
 
 // queueRequestedLink queues a reset link for acct unless a mail limit
 // refuses it, and says which.
-func (a *App) queueRequestedLink(ctx context.Context, tx bun.IDB, acct *db.Account, ip string) (outcome intakeOutcome, kind, refusedBy string, err error) {
+func (a *App) queueRequestedLink(ctx context.Context, tx bun.IDB, acct *db.Account, ip string) (outcome intake.Outcome, kind, refusedBy string, err error) {
 	if refusedBy, err = a.mailAllowed(ctx, tx, fmt.Sprint("mail:account:", acct.ID)); err != nil || refusedBy != "" {
-		return intakeLimited, db.AuditResetLimited, refusedBy, err
+		return intake.Limited, db.AuditResetLimited, refusedBy, err
 	}
 	token, hash := secret.NewToken()
 	if _, err := a.queueResetLink(ctx, tx, acct, token, hash, a.cfg.TokenTTL, ip); err != nil {
 		return "", "", "", err
 	}
-	return intakeMatched, db.AuditResetRequested, "", nil
+	return intake.Matched, db.AuditResetRequested, "", nil
 }
 
 // queueResetLink stores token (by its hash) as acct's reset link for ttl,
@@ -74,7 +74,7 @@ func (a *App) queueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, 
 		return time.Time{}, err
 	}
 	lang, _ := views.ParseLang(acct.Locale)
-	mail := views.ResetMail{
+	msg := views.ResetMail{
 		Lang:      lang,
 		SiteName:  a.cfg.SiteName,
 		StoreName: acct.StoreName,
@@ -84,34 +84,8 @@ func (a *App) queueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, 
 		ReportURL: a.reportURL(tok, lang),
 		ExpiresAt: tok.ExpiresAt,
 	}
-	return tok.ExpiresAt, a.enqueueRendered(ctx, tx, mailKindReset, acct, mail.Subject(),
-		views.ResetMailPlain(mail), views.ResetMailHTML(mail), tok.ExpiresAt)
-}
-
-// enqueueRendered renders a mail for acct's registered address, seals it
-// and writes it to the outbox in tx. A mail that is useless after some time
-// (a reset link) passes that time as expiresAt: the worker never sends it
-// later, and the sealed link is dropped from a dead row then.
-func (a *App) enqueueRendered(ctx context.Context, tx bun.IDB, kind string, acct *db.Account, subject, text string, html templ.Component, expiresAt ...time.Time) error {
-	var buf bytes.Buffer
-	if err := html.Render(ctx, &buf); err != nil {
-		return fmt.Errorf("render %s mail: %w", kind, err)
-	}
-	m := Message{From: a.cfg.From(), To: acct.Email, Subject: subject, Text: text, HTML: buf.String()}
-	plain, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode mail: %w", err)
-	}
-	id := newOutboxID()
-	row := &db.OutboxMail{
-		ID:        id,
-		Kind:      kind,
-		AccountID: &acct.ID,
-		ToAddr:    m.To,
-		Payload:   a.sealer.Seal(id, plain),
-	}
-	if len(expiresAt) > 0 {
-		row.ExpiresAt = &expiresAt[0]
-	}
-	return db.EnqueueMail(ctx, tx, row, a.now())
+	return tok.ExpiresAt, a.outbox.Queue(ctx, tx, mail.Outgoing{
+		Kind: mail.KindReset, AccountID: acct.ID, To: acct.Email, Subject: msg.Subject(),
+		Text: views.ResetMailPlain(msg), HTML: views.ResetMailHTML(msg), ExpiresAt: tok.ExpiresAt,
+	})
 }

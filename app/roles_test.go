@@ -46,12 +46,12 @@ func TestRuntimeRoleWithDMLOnly(t *testing.T) {
 	}
 	newAccount(t, a, "role01", "role01@example.jp", "ja")
 	requestResetFlow(t, a, "role01", "role01@example.jp")
-	if sent, err := a.deliverDue(ctx); err != nil || sent != 1 {
+	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
 		t.Fatalf("deliverDue with the runtime role = %d, %v", sent, err)
 	}
 	logs := captureLog(a)
 	a.sweep(ctx)
-	a.sweepIntake(ctx)
+	a.intake.Sweep(ctx)
 	if strings.Contains(logs.String(), `"level":"ERROR"`) {
 		t.Errorf("the sweep failed with the runtime role:\n%s", logs)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"aikagi/app/config"
+	"aikagi/app/intake"
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -45,7 +47,7 @@ func TestSecretKeyRotation(t *testing.T) {
 		}
 		// A request recorded and a mail queued under the old key.
 		recordReset(t, before, "rot02", "rot02@example.jp", "192.0.2.20")
-		if _, err := before.processIntake(ctx); err != nil {
+		if _, err := before.intake.ProcessDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 		recordReset(t, before, "rot02", "rot02@example.jp", "192.0.2.20")
@@ -53,10 +55,10 @@ func TestSecretKeyRotation(t *testing.T) {
 		// An instance without the old key leaves both for one that has it,
 		// and says which settings to check.
 		logs := captureLog(newOnly)
-		if _, err := newOnly.processIntake(ctx); err != nil {
+		if _, err := newOnly.intake.ProcessDue(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if sent, err := newOnly.deliverDue(ctx); err != nil || sent != 0 {
+		if sent, err := newOnly.outbox.DeliverDue(ctx); err != nil || sent != 0 {
 			t.Fatalf("deliverDue without the old key = %d, %v", sent, err)
 		}
 		if !strings.Contains(logs.String(), "SECRET_KEYS_OLD") {
@@ -67,12 +69,12 @@ func TestSecretKeyRotation(t *testing.T) {
 			t.Fatalf("%d mails declared dead by an instance that lacks their key", dead)
 		}
 
-		advanceClock(after, outboxLease+intakeKeyRetry+retryDelay(outboxMaxAttempts))
+		advanceClock(after, mail.Lease+intake.KeyRetry+mail.RetryDelay(mail.MaxAttempts))
 		processIntake(t, after)
 		if n := countRows(t, after.db, "intake_requests"); n != 0 {
 			t.Errorf("%d requests left for the rotated instance", n)
 		}
-		if _, err := after.deliverDue(ctx); err != nil {
+		if _, err := after.outbox.DeliverDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := countWhere(t, after, "outbox", "status", db.OutboxSent); got != 3 {

@@ -151,14 +151,14 @@ func TestMarkupIsInert(t *testing.T) {
 	inert("login", postForm(t, a, "/login", url.Values{"login_id": {`"><script>alert(1)</script>`}, "password": {"x"}}).Body)
 
 	requestResetFlow(t, a, "xss01", "xss@example.jp")
-	if _, err := a.deliverDue(context.Background()); err != nil {
+	if _, err := a.outbox.DeliverDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	mails := a.mailbox.Messages()
 	if len(mails) != 1 {
 		t.Fatalf("%d mails", len(mails))
 	}
-	m, _ := a.mailbox.find(mails[0].ID)
+	m, _ := a.mailbox.Find(mails[0].ID)
 	inert("mail HTML", []byte(m.HTML))
 	if !strings.Contains(m.Text, "Shop "+payload) {
 		t.Errorf("the text part should carry the store name as typed (plain text is inert):\n%s", m.Text)

@@ -10,14 +10,11 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
-
-// mailKindEmailChanged is the notice of a changed registered address in the
-// outbox; one goes to the old address and one to the new.
-const mailKindEmailChanged = "email_changed"
 
 // setEmailCommand is "account set-email LOGIN_ID ADDRESS": support staff
 // change an account's registered address, for a merchant who can no longer
@@ -90,7 +87,7 @@ func (a *App) changeEmailByOperator(ctx context.Context, loginID, addr string) (
 	if err != nil {
 		return nil, "", err
 	}
-	a.wakeOutbox()
+	a.outbox.Wake()
 	return acct, old, nil
 }
 
@@ -109,8 +106,10 @@ func (a *App) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct *db
 		if toOld {
 			to.Email = oldEmail
 		}
-		if err := a.enqueueRendered(ctx, tx, mailKindEmailChanged, &to, notice.Subject(),
-			views.EmailChangedMailPlain(notice), views.EmailChangedMailHTML(notice)); err != nil {
+		if err := a.outbox.Queue(ctx, tx, mail.Outgoing{
+			Kind: mail.KindEmailChanged, AccountID: to.ID, To: to.Email, Subject: notice.Subject(),
+			Text: views.EmailChangedMailPlain(notice), HTML: views.EmailChangedMailHTML(notice),
+		}); err != nil {
 			return err
 		}
 	}

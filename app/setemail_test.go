@@ -11,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -26,7 +27,7 @@ func TestSetEmailCommand(t *testing.T) {
 		a := newTestAppOn(t, dsn, nil)
 		acct := newAccount(t, a, "taro01", "Old.Taro@Example.jp", "ja")
 		requestResetFlow(t, a, "taro01", "old.taro@example.jp")
-		if _, err := a.deliverDue(ctx); err != nil {
+		if _, err := a.outbox.DeliverDue(ctx); err != nil {
 			t.Fatal(err)
 		}
 		oldLink := resetMailURL(t, a.mailbox.Messages()[0].Text)
@@ -62,7 +63,7 @@ func TestSetEmailCommand(t *testing.T) {
 		}
 		var to []string
 		for _, n := range notices {
-			if n.Kind != mailKindEmailChanged || *n.AccountID != acct.ID {
+			if n.Kind != string(mail.KindEmailChanged) || *n.AccountID != acct.ID {
 				t.Errorf("queued %+v, want only the notices", n)
 			}
 			to = append(to, n.ToAddr)
@@ -71,11 +72,11 @@ func TestSetEmailCommand(t *testing.T) {
 		if strings.Join(to, " ") != "New.Taro@Example.jp Old.Taro@Example.jp" {
 			t.Errorf("notices to %q, want one to the old and one to the new address", to)
 		}
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 2 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 2 {
 			t.Fatalf("deliverDue = %d, %v", sent, err)
 		}
 		for _, m := range a.mailbox.Messages()[:2] {
-			full, _ := a.mailbox.find(m.ID)
+			full, _ := a.mailbox.Find(m.ID)
 			if m.Subject != "【テスト加盟店管理サイト】登録メールアドレスが変更されました" {
 				t.Errorf("subject %q", m.Subject)
 			}
@@ -148,7 +149,7 @@ func TestEmailChangedMailRendering(t *testing.T) {
 				t.Fatal(err)
 			}
 			var rows []db.OutboxMail
-			if err := a.db.NewSelect().Model(&rows).Where("kind = ?", mailKindEmailChanged).Order("to_addr").Scan(ctx); err != nil || len(rows) != 2 {
+			if err := a.db.NewSelect().Model(&rows).Where("kind = ?", mail.KindEmailChanged).Order("to_addr").Scan(ctx); err != nil || len(rows) != 2 {
 				t.Fatalf("queued %d notices, %v", len(rows), err)
 			}
 			links := []string{
@@ -160,7 +161,7 @@ func TestEmailChangedMailRendering(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var m Message
+				var m mail.Message
 				if err := json.Unmarshal(plain, &m); err != nil {
 					t.Fatal(err)
 				}

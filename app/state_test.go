@@ -253,7 +253,7 @@ func TestTokenNotLogged(t *testing.T) {
 
 	newAccount(t, a, "taro01", "taro@example.jp", "ja")
 	requestResetFlow(t, a, "taro01", "taro@example.jp")
-	if _, err := a.deliverDue(context.Background()); err != nil {
+	if _, err := a.outbox.DeliverDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	mails := a.mailbox.Messages()

@@ -1,14 +1,13 @@
 package app
 
 import (
-	"context"
 	"errors"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/intake"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/views"
@@ -21,19 +20,14 @@ import (
 type journey struct {
 	views.Journey
 	states stateSigner // keyed per journey, so one's state is refused by another
-	// match is the intake worker's part of a recorded step 3, in the
-	// transaction that deletes the request: find the account, apply the
-	// mail limits, queue the mail, audit. Step 3 itself never calls it.
-	match func(ctx context.Context, tx bun.Tx, r intakeRequest) (intakeOutcome, error)
 	// sent is step 3's screen.
 	sent func(t *views.Text) (title string, screen templ.Component)
 }
 
-func (a *App) newJourney(j views.Journey, match func(context.Context, bun.Tx, intakeRequest) (intakeOutcome, error), sent func(*views.Text) (string, templ.Component)) *journey {
+func (a *App) newJourney(j views.Journey, sent func(*views.Text) (string, templ.Component)) *journey {
 	return &journey{
 		Journey: j,
 		states:  newStateSigner(a.cfg, "state/"+string(j.Name)),
-		match:   match,
 		sent:    sent,
 	}
 }
@@ -164,7 +158,7 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 		} else if !ok {
 			return a.limited(c.UserContext(), who, limitSendsPerIP, a.cfg.Limits.SendsPerIP)
 		}
-		if err := a.recordRequest(c.UserContext(), j, st, who, t.Lang); err != nil {
+		if err := a.intake.Record(c.UserContext(), j.Name, intake.Values{LoginID: st.LoginID, Email: st.Email}, who, string(t.Lang)); err != nil {
 			return a.sendFailed(c, j, t, st, form["state"], err)
 		}
 		title, screen := j.sent(t)
@@ -194,10 +188,7 @@ func (a *App) refuseState(c *fiber.Ctx, err error) error {
 }
 
 // client is who made a request, for the audit trail.
-type client struct {
-	IP        string
-	UserAgent string
-}
+type client = intake.Client
 
 func (a *App) client(c *fiber.Ctx) client {
 	ua := c.Get(fiber.HeaderUserAgent)

@@ -130,7 +130,7 @@ func TestListsEscapeForgedText(t *testing.T) {
 	}
 	newAccount(t, a, "taro01", "taro@example.jp", "ja")
 	requestResetFlow(t, a, "taro01", "taro@example.jp")
-	if _, err := a.deliverDue(ctx); err != nil {
+	if _, err := a.outbox.DeliverDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sent, err := db.ListOutbox(ctx, a.db, db.OutboxFilter{Limit: 1})

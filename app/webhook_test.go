@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -70,7 +70,7 @@ func TestResendWebhook(t *testing.T) {
 		if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		if sent, err := a.deliverDue(ctx); err != nil || sent != 1 {
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
 			t.Fatalf("deliverDue = %d, %v", sent, err)
 		}
 		rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{})
@@ -199,7 +199,7 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 			arrived := fake.notify()
 			delivered := make(chan int, 1)
 			go func() {
-				sent, _ := a.deliverDue(ctx)
+				sent, _ := a.outbox.DeliverDue(ctx)
 				delivered <- sent
 			}()
 			var id string
@@ -262,33 +262,11 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 	}
 }
 
-// TestResendTags reads the tags of a webhook in each shape, and ignores
-// a shape it does not know instead of refusing the event.
-func TestResendTags(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ tags, want string }{
-		{`{"outbox_id":"ab12","category":"reset"}`, "ab12"},
-		{`[{"name":"category","value":"reset"},{"name":"outbox_id","value":"ab12"}]`, "ab12"},
-		{`null`, ""},
-		{`"outbox_id"`, ""},
-		{`{"outbox_id":7}`, ""},
-	} {
-		var hook resendWebhook
-		if err := json.Unmarshal([]byte(webhookBodyTagged("email.bounced", "re-1", tc.tags)), &hook); err != nil {
-			t.Errorf("%s: %v", tc.tags, err)
-			continue
-		}
-		if got := hook.message(); got.OutboxID != tc.want || got.ProviderID != "re-1" {
-			t.Errorf("%s: message %+v, want outbox id %q", tc.tags, got, tc.want)
-		}
-	}
-}
-
 // TestOutboxIDsFitResendTags checks that an outbox id is a valid tag value.
 func TestOutboxIDsFitResendTags(t *testing.T) {
 	t.Parallel()
 	for range 100 {
-		if id := newOutboxID(); !resendTagChars.MatchString(id) {
+		if id := mail.NewID(); !resendTagChars.MatchString(id) {
 			t.Fatalf("outbox id %q is not a valid Resend tag value", id)
 		}
 	}

@@ -1,4 +1,4 @@
-package app
+package mail
 
 import (
 	"bytes"
@@ -15,8 +15,8 @@ import (
 	"github.com/resend/resend-go/v2"
 )
 
-// resendKeyLifetime is how long Resend remembers an idempotency key.
-const resendKeyLifetime = 24 * time.Hour
+// ResendKeyLifetime is how long Resend remembers an idempotency key.
+const ResendKeyLifetime = 24 * time.Hour
 
 // resendTimeout bounds one call to Resend. It stays well under outboxLease
 // (the worker also cuts a call off before its claim runs out), so a worker
@@ -26,7 +26,7 @@ const resendTimeout = 10 * time.Second
 // ResendSender delivers mail through Resend, one POST /emails per outbox
 // row with the row id as Idempotency-Key: a retry of a request whose answer
 // was lost returns the first answer instead of a second mail (Resend keeps
-// keys for resendKeyLifetime, far longer than the worker retries).
+// keys for ResendKeyLifetime, far longer than the worker retries).
 //
 // It does not use the batch endpoint (POST /emails/batch). A batch carries
 // one idempotency key for all its mails, which protects a retry only if the
