@@ -2,6 +2,8 @@ package views
 
 import (
 	"aikagi/app/problem"
+	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/text/language"
@@ -65,7 +67,6 @@ type Text struct {
 	ToLogin         string
 	BackToStart     string
 	ErrorTitle      string
-	Sending         string
 	Required        string
 	problems        map[problem.Problem]string
 	problemTitles   map[problem.Problem]string
@@ -91,11 +92,12 @@ type Text struct {
 	ReportDoneLead        string
 	Password              string
 	PasswordHint          func(min int) string
+	PasswordTooShort      func(min int) string // problem.PasswordTooShort, which needs the minimum
 	PasswordConfirm       string
 	ShowPassword          string
 	HidePassword          string
 	ChangePassword        string
-	PasswordFeedbackShort string // %d: characters still missing; used by the page script
+	PasswordFeedbackShort ScriptCount // characters still missing, said by the page script
 	PasswordFeedbackOK    string
 	DoneTitle             string
 	DoneLead              string
@@ -168,7 +170,19 @@ type ResetMailText struct {
 	Format   func(t time.Time) string
 }
 
-// Problem says p in this language.
+// ScriptCount is a message the page script fills in as the user types, so
+// it cannot be a func: the script replaces {n} with the count and uses One
+// when the count is 1, Other otherwise.
+type ScriptCount struct {
+	One   string
+	Other string
+}
+
+// countPlaceholder is what the page script replaces in a ScriptCount.
+const countPlaceholder = "{n}"
+
+// Problem says p in this language. problem.PasswordTooShort needs the
+// minimum length: say it with PasswordTooShort.
 func (t *Text) Problem(p problem.Problem) string {
 	if s, ok := t.problems[p]; ok {
 		return s
@@ -206,4 +220,57 @@ func MatchAcceptLanguage(header string) Lang {
 		return Ja
 	}
 	return Langs[index]
+}
+
+// jaDuration says d in 時間, 分 and 秒, leaving out the parts that are zero:
+// 24時間, 30分, 1時間30分.
+func jaDuration(d time.Duration) string {
+	h, m, s := splitDuration(d)
+	var b strings.Builder
+	if h > 0 {
+		fmt.Fprintf(&b, "%d時間", h)
+	}
+	if m > 0 || (h == 0 && s == 0) {
+		fmt.Fprintf(&b, "%d分", m)
+	}
+	if s > 0 {
+		fmt.Fprintf(&b, "%d秒", s)
+	}
+	return b.String()
+}
+
+// enDuration says d in hours, minutes and seconds, leaving out the parts
+// that are zero: 24 hours, 30 minutes, 1 hour 30 minutes.
+func enDuration(d time.Duration) string {
+	h, m, s := splitDuration(d)
+	var parts []string
+	if h > 0 {
+		parts = append(parts, enCount(h, "hour", "hours"))
+	}
+	if m > 0 || (h == 0 && s == 0) {
+		parts = append(parts, enCount(m, "minute", "minutes"))
+	}
+	if s > 0 {
+		parts = append(parts, enCount(s, "second", "seconds"))
+	}
+	return strings.Join(parts, " ")
+}
+
+// splitDuration rounds d to whole seconds and splits it. There is no unit
+// above hours: the durations shown are TTLs set in hours and minutes
+// (TOKEN_TTL=24h), and they read back the way they were set.
+func splitDuration(d time.Duration) (h, m, s int) {
+	if d < 0 {
+		d = 0
+	}
+	secs := int(d.Round(time.Second) / time.Second)
+	return secs / 3600, secs % 3600 / 60, secs % 60
+}
+
+// enCount is n with the English noun for it: 1 character, 2 characters.
+func enCount(n int, one, other string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, other)
 }

@@ -28,7 +28,7 @@ var en = Text{
 	SentTitle:       "E-mail sent",
 	SentLead:        "If the login ID and e-mail address you entered match our records, we have sent a mail with a password reset link to the registered address. Follow the instructions in the mail to set a new password.",
 	SentExpiry: func(ttl time.Duration) string {
-		return fmt.Sprintf("The link works for %d minutes after the mail was sent. If it expires, please start again from the beginning.", int(ttl.Minutes()))
+		return "The link works for " + enDuration(ttl) + " after the mail was sent. If it expires, please start again from the beginning."
 	},
 	SentCheckSpam: "If the mail has not arrived after a few minutes, check your spam folder.",
 	SentFilter: func(from string) string {
@@ -38,7 +38,6 @@ var en = Text{
 	ToLogin:           "Go to the login page",
 	BackToStart:       "Back to the reset request",
 	ErrorTitle:        "Something went wrong",
-	Sending:           "Sending…",
 	Required:          "Required",
 	DevMailboxName:    "Development mailbox",
 	NewPasswordTitle:  "Set a new password",
@@ -60,13 +59,17 @@ var en = Text{
 	ReportDoneLead:    "The password reset link no longer works. Your password has not been changed; you can log in with it as before. The support desk has a record of this and will look into it if needed.",
 	Password:          "New password",
 	PasswordHint: func(min int) string {
-		return fmt.Sprintf("At least %d characters; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords, passwords containing your login ID, e-mail address or store name, and passwords that only repeat a character or follow keyboard rows or digit runs are refused.", min)
+		return "At least " + enCount(min, "character", "characters") +
+			"; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords, passwords containing your login ID, e-mail address or store name, and passwords that only repeat a character or follow keyboard rows or digit runs are refused."
 	},
-	PasswordConfirm:       "New password (again)",
-	ShowPassword:          "Show password",
-	HidePassword:          "Hide password",
-	ChangePassword:        "Change password",
-	PasswordFeedbackShort: "%d more characters needed",
+	PasswordConfirm: "New password (again)",
+	ShowPassword:    "Show password",
+	HidePassword:    "Hide password",
+	ChangePassword:  "Change password",
+	PasswordTooShort: func(min int) string {
+		return "Use at least " + enCount(min, "character", "characters") + ". Several words in a row are easy to remember."
+	},
+	PasswordFeedbackShort: ScriptCount{One: "{n} more character needed", Other: "{n} more characters needed"},
 	PasswordFeedbackOK:    "Long enough",
 	DoneTitle:             "Password changed",
 	DoneLead:              "Your new password is set, and you have been logged out everywhere else. Log in with the new password.",
@@ -140,7 +143,6 @@ var en = Text{
 		problem.LinkRevoked:        "This link was replaced by a newer request or a password change, or disabled because it was reported as not requested. Open the link in the newest mail, or request a new one.",
 		problem.LinkNeedsCookie:    "This page needs cookies. Allow cookies in your browser and open the link in the mail again.",
 		problem.PasswordRequired:   "Enter a new password.",
-		problem.PasswordTooShort:   "Use at least %d characters. Several words in a row are easy to remember.",
 		problem.PasswordTooLong:    "Use 256 characters or fewer.",
 		problem.PasswordMismatch:   "The two passwords differ. Enter the same password again.",
 		problem.PasswordCommon:     "This password is common and easy to guess. Choose another one.",

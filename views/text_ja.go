@@ -30,7 +30,7 @@ var ja = Text{
 	SentTitle:       "メール送信完了",
 	SentLead:        "入力されたログインIDとメールアドレスが登録内容と一致した場合、登録メールアドレス宛てにパスワード再設定用URLを記載したメールをお送りしました。メール本文の指示にしたがって、パスワードを再設定してください。",
 	SentExpiry: func(ttl time.Duration) string {
-		return fmt.Sprintf("URLの有効期限はメール送信から%d分です。期限が切れた場合は、もう一度最初から手続きしてください。", int(ttl.Minutes()))
+		return "URLの有効期限はメール送信から" + jaDuration(ttl) + "です。期限が切れた場合は、もう一度最初から手続きしてください。"
 	},
 	SentCheckSpam: "数分たってもメールが届かない場合は、迷惑メールフォルダをご確認ください。",
 	SentFilter: func(from string) string {
@@ -40,7 +40,6 @@ var ja = Text{
 	ToLogin:           "ログイン画面へ",
 	BackToStart:       "パスワード再設定依頼に戻る",
 	ErrorTitle:        "エラーが発生しました",
-	Sending:           "送信中…",
 	Required:          "必須",
 	DevMailboxName:    "開発用メールボックス",
 	NewPasswordTitle:  "新しいパスワードの設定",
@@ -64,11 +63,14 @@ var ja = Text{
 	PasswordHint: func(min int) string {
 		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むもの、同じ文字の繰り返しやキーボードの並び・連続した数字だけのものは使えません。", min)
 	},
-	PasswordConfirm:       "新しいパスワード(確認)",
-	ShowPassword:          "パスワードを表示する",
-	HidePassword:          "パスワードを隠す",
-	ChangePassword:        "パスワードを変更する",
-	PasswordFeedbackShort: "あと%d文字必要です",
+	PasswordConfirm: "新しいパスワード(確認)",
+	ShowPassword:    "パスワードを表示する",
+	HidePassword:    "パスワードを隠す",
+	ChangePassword:  "パスワードを変更する",
+	PasswordTooShort: func(min int) string {
+		return fmt.Sprintf("新しいパスワードは%d文字以上にしてください。単語をいくつかつなげると覚えやすくなります。", min)
+	},
+	PasswordFeedbackShort: ScriptCount{One: "あと{n}文字必要です", Other: "あと{n}文字必要です"},
 	PasswordFeedbackOK:    "長さは十分です",
 	DoneTitle:             "パスワード再設定完了",
 	DoneLead:              "新しいパスワードを設定しました。ほかの端末でのログインはすべて終了しています。新しいパスワードでログインしてください。",
@@ -144,7 +146,6 @@ var ja = Text{
 		problem.LinkRevoked:        "このURLは、より新しい依頼、パスワード変更、または「心当たりがない」とのご連絡によって無効になりました。最新のメールのURLを開くか、もう一度依頼してください。",
 		problem.LinkNeedsCookie:    "このページを開くにはCookieが必要です。ブラウザのCookieを有効にして、メールのURLをもう一度開いてください。",
 		problem.PasswordRequired:   "新しいパスワードを入力してください。",
-		problem.PasswordTooShort:   "新しいパスワードは%d文字以上にしてください。単語をいくつかつなげると覚えやすくなります。",
 		problem.PasswordTooLong:    "新しいパスワードは256文字以内にしてください。",
 		problem.PasswordMismatch:   "確認用のパスワードが一致しません。同じパスワードをもう一度入力してください。",
 		problem.PasswordCommon:     "このパスワードはよく使われていて推測されやすいため使えません。別のパスワードにしてください。",
