@@ -73,11 +73,28 @@ func wantNone(t *testing.T, doc *goquery.Document, sel string) {
 	}
 }
 
-// buttons lists the text of every button, in order.
-func buttons(doc *goquery.Document, sel string) []string {
+// texts lists the text of each element sel finds, in order.
+func texts(doc *goquery.Document, sel string) []string {
 	var out []string
 	doc.Find(sel).Each(func(_ int, b *goquery.Selection) {
 		out = append(out, strings.Join(strings.Fields(b.Text()), " "))
 	})
 	return out
+}
+
+// tableRows lists the data rows of a mail's innermost tables (not the
+// layout's), each as its cells' text joined by "|".
+func tableRows(doc *goquery.Document) []string {
+	var rows []string
+	doc.Find("tr").Each(func(_ int, tr *goquery.Selection) {
+		if tr.Find("table").Length() > 0 || tr.Children().Filter("td").Length() == 0 {
+			return
+		}
+		var cells []string
+		tr.Children().Each(func(_ int, td *goquery.Selection) {
+			cells = append(cells, strings.Join(strings.Fields(td.Text()), " "))
+		})
+		rows = append(rows, strings.Join(cells, "|"))
+	})
+	return rows
 }

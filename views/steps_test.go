@@ -75,7 +75,7 @@ func TestStepFormEmpty(t *testing.T) {
 				wantText(t, doc, "label[for="+f.id+"]", f.label+" "+w.required)
 				wantNone(t, doc, "input#"+f.id+"[aria-invalid]")
 			}
-			if got := buttons(doc, "form button"); !slices.Equal(got, []string{w.confirm}) {
+			if got := texts(doc, "form button"); !slices.Equal(got, []string{w.confirm}) {
 				t.Errorf("buttons = %q, want %q", got, w.confirm)
 			}
 			wantNone(t, doc, "#error-summary")
@@ -200,7 +200,7 @@ func TestStepConfirm(t *testing.T) {
 			wantAttr(t, doc, "input[name=state]", "value", "signed.state")
 			wantAttr(t, doc, "input[name=state]", "type", "hidden")
 
-			if got, want := buttons(doc, "form button"), []string{w.send, w.edit}; !slices.Equal(got, want) {
+			if got, want := texts(doc, "form button"), []string{w.send, w.edit}; !slices.Equal(got, want) {
 				t.Errorf("buttons = %q, want %q", got, want)
 			}
 			wantAttr(t, doc, "form", "action", route.Send+q)
