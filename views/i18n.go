@@ -170,9 +170,9 @@ type ResetMailText struct {
 	Format   func(t time.Time) string
 }
 
-// ScriptCount is a message the page script fills in as the user types, so
-// it cannot be a func: the script replaces {n} with the count and uses One
-// when the count is 1, Other otherwise.
+// ScriptCount is a message the page script (assets/js/app.js) fills in as
+// the user types, so it cannot be a func: the script replaces {n} with the
+// count and uses One when the count is 1, Other otherwise.
 type ScriptCount struct {
 	One   string
 	Other string
