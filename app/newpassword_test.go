@@ -421,7 +421,7 @@ func TestResetPagesInEnglish(t *testing.T) {
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("short password: status %d", res.Status)
 	}
-	if got, want := strings.TrimSpace(res.Doc(t).Find("#password-error").Text()), fmt.Sprintf(en.Problem(problem.PasswordTooShort), 12); !strings.Contains(got, want) {
+	if got, want := strings.TrimSpace(res.Doc(t).Find("#password-error").Text()), en.PasswordTooShort(12); !strings.Contains(got, want) {
 		t.Errorf("short password error = %q, want %q", got, want)
 	}
 
@@ -472,8 +472,8 @@ func TestPasswordMinLengthSetting(t *testing.T) {
 		t.Fatalf("15 characters: status %d, want 422", res.Status)
 	}
 	want := "新しいパスワードは16文字以上にしてください。"
-	if want != fmt.Sprintf(ja.Problem(problem.PasswordTooShort), 16)[:len(want)] {
-		t.Fatalf("message wording changed: %q", ja.Problem(problem.PasswordTooShort))
+	if want != ja.PasswordTooShort(16)[:len(want)] {
+		t.Fatalf("message wording changed: %q", ja.PasswordTooShort(16))
 	}
 	doc = res.Doc(t)
 	if got := doc.Find("#password-error").Text(); !strings.Contains(got, want) {
@@ -523,7 +523,7 @@ func TestPasswordRefusalsThroughForm(t *testing.T) {
 		}
 		msg := ja.Problem(tc.prob)
 		if tc.prob == problem.PasswordTooShort {
-			msg = fmt.Sprintf(msg, 12)
+			msg = ja.PasswordTooShort(12)
 		}
 		doc := res.Doc(t)
 		if got := doc.Find("#" + tc.field + "-error").Text(); !strings.Contains(got, msg) {

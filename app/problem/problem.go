@@ -49,3 +49,47 @@ const (
 	LoginLocked        Problem = "login_locked"
 	LoginRequired      Problem = "login_required"
 )
+
+// All lists every Problem, so that tests can check each one is worded in
+// every language.
+var All = []Problem{
+	LoginIDRequired,
+	LoginIDTooLong,
+	LoginIDInvalid,
+	EmailRequired,
+	EmailTooLong,
+	EmailInvalid,
+	FormExpired,
+	FormTampered,
+	BadForm,
+	BodyTooLarge,
+	UnsupportedMedia,
+	NotFound,
+	MethodNotAllowed,
+	CrossSite,
+	TooManyRequests,
+	ServerError,
+	SendFailed,
+	LinkInvalid,
+	LinkExpired,
+	LinkUsed,
+	LinkRevoked,
+	LinkNeedsCookie,
+	PasswordRequired,
+	PasswordTooShort,
+	PasswordTooLong,
+	PasswordMismatch,
+	PasswordCommon,
+	PasswordHasLoginID,
+	PasswordHasEmail,
+	PasswordHasStore,
+	PasswordControl,
+	PasswordRepeated,
+	PasswordKeyboard,
+	PasswordSequence,
+	ReportLinkUsed,
+	ReportLinkInactive,
+	LoginFailed,
+	LoginLocked,
+	LoginRequired,
+}

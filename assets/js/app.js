@@ -99,7 +99,8 @@
       return;
     }
     var missing = Number(input.dataset.minLength) - typedLength(input.value);
+    var shortMsg = missing === 1 ? out.dataset.msgShortOne : out.dataset.msgShortOther;
     out.textContent = input.value === "" ? "" :
-      missing > 0 ? out.dataset.msgShort.replace("%d", String(missing)) : out.dataset.msgOk;
+      missing > 0 ? shortMsg.replace("{n}", String(missing)) : out.dataset.msgOk;
   });
 })();

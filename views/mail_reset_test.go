@@ -1,0 +1,60 @@
+package views
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// mailTime is 15:30 in Japan.
+var mailTime = time.Date(2026, 4, 1, 6, 30, 0, 0, time.UTC)
+
+func TestResetMail(t *testing.T) {
+	tests := []struct {
+		lang                             Lang
+		subject, greeting, button, until string
+		report                           string
+	}{
+		{Ja, "【加盟店管理サイト】パスワード再設定のご案内", "山田商店 ご担当者様", "パスワードを再設定する",
+			"このURLの有効期限は 2026年4月1日 15:30(日本時間) までです。", "心当たりがない場合はこちら"},
+		{En, "[加盟店管理サイト] Reset your password", "Dear 山田商店,", "Reset my password",
+			"The link works until 1 April 2026, 06:30 UTC.", "I did not ask for this"},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			m := ResetMail{
+				Lang:      tc.lang,
+				SiteName:  "加盟店管理サイト",
+				StoreName: "山田商店",
+				URL:       "https://reset.example.com/password-resetting/reset?token=tok-123&lang=" + string(tc.lang),
+				ReportURL: "https://reset.example.com/password-resetting/report?token=rep-456&lang=" + string(tc.lang),
+				ExpiresAt: mailTime,
+			}
+			if got := m.Subject(); got != tc.subject {
+				t.Errorf("subject = %q, want %q", got, tc.subject)
+			}
+
+			doc := renderDoc(t, ResetMailHTML(m))
+			wantAttr(t, doc, "html", "lang", string(tc.lang))
+			wantText(t, doc, "title", tc.subject)
+			wantText(t, doc, `a[href="`+m.URL+`"]`, tc.button)
+			wantText(t, doc, `a[href="`+m.ReportURL+`"]`, tc.report)
+			body := textOf(t, doc, "body")
+			for _, want := range []string{tc.greeting, tc.until, m.URL, m.ReportURL} {
+				if !strings.Contains(body, want) {
+					t.Errorf("HTML part does not say %q:\n%s", want, body)
+				}
+			}
+			if n := doc.Find("a[href]").Length(); n != 2 {
+				t.Errorf("%d links, want the reset link and the report link", n)
+			}
+
+			plain := ResetMailPlain(m)
+			for _, want := range []string{tc.greeting, "\n" + m.URL + "\n", tc.until, tc.report, "\n" + m.ReportURL + "\n"} {
+				if !strings.Contains(plain, want) {
+					t.Errorf("plain text does not have %q:\n%s", want, plain)
+				}
+			}
+		})
+	}
+}

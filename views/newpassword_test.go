@@ -1,0 +1,175 @@
+package views
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"aikagi/app/problem"
+	"aikagi/app/route"
+)
+
+// newPasswordWords are the words of the new-password page the browser
+// tests and the help center rely on.
+var newPasswordWords = map[Lang]struct {
+	title, account, password, confirm, show, hide, change string
+	tooShort, mismatch, hint                              string
+	shortOne, shortOther                                  string
+}{
+	Ja: {
+		title: "新しいパスワードの設定", account: "taro-01(山田商店)の新しいパスワード",
+		password: "新しいパスワード", confirm: "新しいパスワード(確認)",
+		show: "パスワードを表示する", hide: "パスワードを隠す", change: "パスワードを変更する",
+		tooShort: "新しいパスワードは12文字以上にしてください。", mismatch: "確認用のパスワードが一致しません。",
+		hint:     "12文字以上で、",
+		shortOne: "あと{n}文字必要です", shortOther: "あと{n}文字必要です",
+	},
+	En: {
+		title: "Set a new password", account: "New password for taro-01 (山田商店)",
+		password: "New password", confirm: "New password (again)",
+		show: "Show password", hide: "Hide password", change: "Change password",
+		tooShort: "Use at least 12 characters.", mismatch: "The two passwords differ.",
+		hint:     "At least 12 characters;",
+		shortOne: "{n} more character needed", shortOther: "{n} more characters needed",
+	},
+}
+
+func TestNewPasswordForm(t *testing.T) {
+	for _, lang := range Langs {
+		t.Run(string(lang), func(t *testing.T) {
+			w, q := newPasswordWords[lang], "?lang="+string(lang)
+			text := T(lang)
+			doc := renderDoc(t, NewPasswordFormView(NewPasswordForm{
+				T: text, LoginID: "taro-01", StoreName: "山田商店", LinkMark: "mark-1", MinLength: 12,
+			}))
+
+			wantText(t, doc, "h1", w.title)
+			wantText(t, doc, "#reset-account", w.account)
+			wantAttr(t, doc, "form[data-password-form]", "action", route.Reset+q)
+			wantAttr(t, doc, "input[name=username]", "value", "taro-01")
+			wantAttr(t, doc, "input[name=username]", "autocomplete", "username")
+			wantAttr(t, doc, "input[name=link]", "value", "mark-1")
+
+			wantAttr(t, doc, "input#password", "type", "password")
+			wantAttr(t, doc, "input#password", "autocomplete", "new-password")
+			wantAttr(t, doc, "input#password", "data-min-length", "12")
+			wantText(t, doc, "label[for=password]", w.password+" "+text.Required)
+			if got := textOf(t, doc, "#password-hint"); !strings.HasPrefix(got, w.hint) {
+				t.Errorf("#password-hint = %q, want it to start %q", got, w.hint)
+			}
+			wantAttr(t, doc, "input#password_confirm", "type", "password")
+			wantText(t, doc, "label[for=password_confirm]", w.confirm+" "+text.Required)
+
+			wantAttr(t, doc, "#password-feedback", "aria-live", "polite")
+			wantAttr(t, doc, "#password-feedback", "data-msg-short-one", w.shortOne)
+			wantAttr(t, doc, "#password-feedback", "data-msg-short-other", w.shortOther)
+			wantAttr(t, doc, "#password-feedback", "data-msg-ok", text.PasswordFeedbackOK)
+
+			// The hidden first button makes Enter change the password, not
+			// show it.
+			if got, want := texts(doc, "form button[type=submit]"), []string{w.change, w.show, w.change}; !slices.Equal(got, want) {
+				t.Errorf("buttons = %q, want %q", got, want)
+			}
+			wantAttr(t, doc, "button[data-reveal-toggle]", "value", "1")
+			wantAttr(t, doc, "button[data-reveal-toggle]", "aria-pressed", "false")
+			wantNone(t, doc, "#error-summary")
+		})
+	}
+}
+
+func TestNewPasswordFormErrors(t *testing.T) {
+	for _, lang := range Langs {
+		t.Run(string(lang), func(t *testing.T) {
+			w := newPasswordWords[lang]
+			doc := renderDoc(t, NewPasswordFormView(NewPasswordForm{
+				T: T(lang), LoginID: "taro-01", StoreName: "山田商店", MinLength: 12,
+				Errors: map[string]problem.Problem{"password": problem.PasswordTooShort, "password_confirm": problem.PasswordMismatch},
+			}))
+
+			var links []string
+			for _, a := range doc.Find("#error-summary li a").EachIter() {
+				links = append(links, a.AttrOr("href", ""))
+			}
+			if want := []string{"#password", "#password_confirm"}; !slices.Equal(links, want) {
+				t.Errorf("summary links = %q, want %q", links, want)
+			}
+			for sel, want := range map[string]string{
+				"#error-summary li a[href='#password']":         w.tooShort,
+				"#error-summary li a[href='#password_confirm']": w.mismatch,
+				"#password-error":         w.tooShort,
+				"#password_confirm-error": w.mismatch,
+			} {
+				if got := textOf(t, doc, sel); !strings.Contains(got, want) {
+					t.Errorf("%s = %q, want it to say %q", sel, got, want)
+				}
+			}
+			wantAttr(t, doc, "input#password", "aria-invalid", "true")
+			wantAttr(t, doc, "input#password", "aria-describedby", "password-hint password-error")
+			wantAttr(t, doc, "input#password_confirm", "aria-describedby", "password_confirm-error")
+			wantAttr(t, doc, "input#password", "value", "")
+		})
+	}
+}
+
+// TestNewPasswordFormRevealed is the no-JavaScript way to check what was
+// typed: the passwords come back as text.
+func TestNewPasswordFormRevealed(t *testing.T) {
+	for _, lang := range Langs {
+		t.Run(string(lang), func(t *testing.T) {
+			w := newPasswordWords[lang]
+			doc := renderDoc(t, NewPasswordFormView(NewPasswordForm{
+				T: T(lang), LoginID: "taro-01", StoreName: "山田商店", MinLength: 12,
+				Reveal: true, Password: "violet kumo river", Confirm: "violet kumo rivr",
+			}))
+			wantAttr(t, doc, "input#password", "type", "text")
+			wantAttr(t, doc, "input#password", "value", "violet kumo river")
+			wantAttr(t, doc, "input#password_confirm", "type", "text")
+			wantAttr(t, doc, "input#password_confirm", "value", "violet kumo rivr")
+			wantText(t, doc, "button[data-reveal-toggle]", w.hide)
+			wantAttr(t, doc, "button[data-reveal-toggle]", "value", "0")
+			wantAttr(t, doc, "button[data-reveal-toggle]", "aria-pressed", "true")
+		})
+	}
+}
+
+func TestResetDone(t *testing.T) {
+	for _, lang := range Langs {
+		t.Run(string(lang), func(t *testing.T) {
+			text := T(lang)
+			doc := renderDoc(t, ResetDoneView(text))
+			wantText(t, doc, "[role=status] h1", map[Lang]string{Ja: "パスワード再設定完了", En: "Password changed"}[lang])
+			wantAttr(t, doc, "a[target=_top]", "href", route.Login+"?lang="+string(lang))
+			wantText(t, doc, "a[target=_top]", text.ToLogin)
+		})
+	}
+}
+
+func TestChooseResetLink(t *testing.T) {
+	tests := []struct {
+		lang                    Lang
+		held, next, keep, swtch string
+	}{
+		{Ja, "taro-01(山田商店)", "evil-99(悪い店)", "taro-01(山田商店)のまま続ける", "evil-99(悪い店)に切り替える"},
+		{En, "taro-01 (山田商店)", "evil-99 (悪い店)", "Continue with taro-01 (山田商店)", "Switch to evil-99 (悪い店)"},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			doc := renderDoc(t, ChooseResetLinkView(LinkChoiceView{
+				T:        T(tc.lang),
+				Held:     ResetAccount{LoginID: "taro-01", StoreName: "山田商店"},
+				Next:     ResetAccount{LoginID: "evil-99", StoreName: "悪い店"},
+				HeldMark: "held-mark", NextMark: "next-mark",
+			}))
+			wantText(t, doc, "#held-account", tc.held)
+			wantText(t, doc, "#next-account", tc.next)
+			wantText(t, doc, "#keep-link", tc.keep)
+			wantAttr(t, doc, "#keep-link", "value", string(KeepHeldLink))
+			wantText(t, doc, "#switch-link", tc.swtch)
+			wantAttr(t, doc, "#switch-link", "value", string(SwitchToNextLink))
+			wantAttr(t, doc, "input[name=held]", "value", "held-mark")
+			wantAttr(t, doc, "input[name=next]", "value", "next-mark")
+			wantAttr(t, doc, "form", "action", route.ChooseLink+"?lang="+string(tc.lang))
+			wantAttr(t, doc, "form", "method", "post")
+		})
+	}
+}
