@@ -19,6 +19,7 @@ import (
 
 	"aikagi/app"
 	"aikagi/app/config"
+	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/db"
@@ -32,7 +33,7 @@ type site struct {
 	base    string // the app's origin, BASE_URL
 	demo    string // the demo help center's origin, in FRAME_ANCESTORS
 	env     map[string]string
-	mailbox *app.DevMailbox
+	mailbox *mail.DevMailbox
 
 	app      *fiber.App
 	helpDesk *fiber.App
@@ -107,7 +108,7 @@ func startSite() (*site, error) {
 			logOut = s.logFile
 		}
 	}
-	s.mailbox = app.NewDevMailbox()
+	s.mailbox = mail.NewDevMailbox()
 	a := app.New(cfg, s.db, slog.New(slog.NewJSONHandler(logOut, nil)), s.mailbox)
 	s.outbox = make(chan struct{})
 	go func() {

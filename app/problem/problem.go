@@ -32,7 +32,7 @@ const (
 	LinkRevoked        Problem = "link_revoked"
 	LinkNeedsCookie    Problem = "link_needs_cookie"
 	PasswordRequired   Problem = "password_required"
-	PasswordTooShort   Problem = "password_too_short" // message has a %d for the minimum
+	PasswordTooShort   Problem = "password_too_short" // Text.PasswordTooShort says it with the minimum
 	PasswordTooLong    Problem = "password_too_long"
 	PasswordMismatch   Problem = "password_mismatch"
 	PasswordCommon     Problem = "password_common"
