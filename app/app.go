@@ -18,8 +18,10 @@ import (
 	"aikagi/app/account"
 	"aikagi/app/config"
 	"aikagi/app/intake"
+	"aikagi/app/limit"
 	"aikagi/app/mail"
 	"aikagi/app/metrics"
+	"aikagi/app/recovery"
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/assets"
@@ -37,11 +39,12 @@ type App struct {
 	reminder          *journey         // the login-ID reminder
 	sealer            *secret.Sealer   // seals payloads at rest
 	linkMarkKey       []byte           // names reset links on pages (linkMark)
-	reportKeyKeys     [][]byte         // sign the 「心当たりがない場合」 links (reportKey); the first signs
 	doneReceipts      stateSigner      // the signed receipt of the done page's address
 	outbox            *mail.Outbox     // queues mail and delivers it
 	mailbox           *mail.DevMailbox // development only; nil in production
 	intake            *intake.Worker   // matches step 3 requests
+	limits            *limit.Limiter
+	recovery          *recovery.Service // matches requests, issues links, changes addresses
 	hasher            *account.Hasher
 	embedScript       string // assets.EmbedScript with this app's origin
 	metrics           *metrics.Metrics
@@ -59,14 +62,13 @@ type App struct {
 // the mailbox is also served at /_dev/mail.
 func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *App {
 	a := &App{
-		cfg:           cfg,
-		db:            bdb,
-		log:           log,
-		now:           time.Now,
-		sealer:        secret.NewSealer(cfg),
-		linkMarkKey:   secret.DeriveKey(cfg.SecretKey, "reset-link-mark"),
-		reportKeyKeys: secret.Keys(cfg, "reset-report"),
-		doneReceipts:  newStateSignerTTL(cfg, "reset-done", doneReceiptTTL),
+		cfg:          cfg,
+		db:           bdb,
+		log:          log,
+		now:          time.Now,
+		sealer:       secret.NewSealer(cfg),
+		linkMarkKey:  secret.DeriveKey(cfg.SecretKey, "reset-link-mark"),
+		doneReceipts: newStateSignerTTL(cfg, "reset-done", doneReceiptTTL),
 	}
 	if box, ok := mailer.(*mail.DevMailbox); ok && !cfg.Production {
 		a.mailbox = box
@@ -76,10 +78,13 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *
 	a.framableAncestors = strings.TrimSpace("'self' " + a.frameOrigins)
 	a.metrics = metrics.New(bdb, func() time.Time { return a.now() }, config.Build())
 	a.metricsHandler = adaptor.HTTPHandler(a.metrics.Handler())
-	a.zeroSeries()
+	a.limits = limit.New(bdb, log, func() time.Time { return a.now() }, a.metrics, cfg.Limits)
 	a.outbox = mail.New(mail.Deps{
 		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Sender: mailer, Sealer: a.sealer,
 		Metrics: a.metrics, From: cfg.From(), Rate: cfg.Resend.RateLimit,
+	})
+	a.recovery = recovery.New(recovery.Deps{
+		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Config: cfg, Outbox: a.outbox, Limits: a.limits,
 	})
 	a.hasher = account.NewHasher(func(d time.Duration) { a.metrics.HashWait.Observe(d.Seconds()) })
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
@@ -88,8 +93,8 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *
 	a.intake = intake.New(intake.Deps{
 		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Sealer: a.sealer, Metrics: a.metrics,
 		Matchers: map[route.Journey]intake.Matcher{
-			route.ResetJourney:    a.matchResetRequest,
-			route.ReminderJourney: a.matchReminderRequest,
+			route.ResetJourney:    a.recovery.MatchReset,
+			route.ReminderJourney: a.recovery.MatchReminder,
 		},
 		OutboxWake: a.outbox.Wake,
 	})
@@ -121,11 +126,3 @@ func (a *App) RunWorkers(ctx context.Context) {
 
 // Handler exposes the Fiber app, for serving and for tests.
 func (a *App) Handler() *fiber.App { return a.fiber }
-
-// zeroSeries creates every labelled series at zero, so that rates and
-// alerts work before the first event.
-func (a *App) zeroSeries() {
-	for _, name := range limitNames {
-		a.metrics.RateLimited.WithLabelValues(name)
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/limit"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -44,10 +45,10 @@ func (a *App) login(c *fiber.Ctx) error {
 	view := views.LoginForm{T: t, LoginID: loginID}
 	audit := &db.AuditEvent{LoginID: loginID, IP: who.IP, UserAgent: who.UserAgent}
 
-	if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LoginsPerIP, "login:ip:"+limitKey(who.IP)); err != nil {
+	if ok, err := a.limits.PerClient(ctx, limit.LoginsPerIP, who.IP); err != nil {
 		return err
 	} else if !ok {
-		return a.limited(ctx, who, limitLoginsPerIP, a.cfg.Limits.LoginsPerIP)
+		return a.limited(ctx, who, limit.LoginsPerIP)
 	}
 	if account.ValidateLoginID(loginID) != "" {
 		return a.refuseInvalidLoginID(c, view, start)

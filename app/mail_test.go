@@ -78,7 +78,7 @@ func TestMailRendering(t *testing.T) {
 			a := newTestApp(t, "sqlite")
 			acct := newAccount(t, a, "taro01", "taro@example.jp", locale)
 			token, hash := secret.NewToken()
-			if _, err := a.queueResetLink(ctx, a.db, acct, token, hash, a.cfg.TokenTTL, "192.0.2.1"); err != nil {
+			if _, err := a.recovery.QueueResetLink(ctx, a.db, acct, token, hash, a.cfg.TokenTTL, "192.0.2.1"); err != nil {
 				t.Fatal(err)
 			}
 			reset := queuedMessage(t, a, mail.KindReset)
@@ -87,7 +87,7 @@ func TestMailRendering(t *testing.T) {
 			if err != nil || tok == nil {
 				t.Fatalf("the queued link is not stored: %v", err)
 			}
-			reportKey := a.reportKey(tok)
+			reportKey := a.recovery.ReportKey(tok)
 			reportURL := "https://reset.example.test/password-resetting/report?token=" + reportKey + "&lang=" + locale
 			// The mailed link opens the new-password page (before it is used below).
 			u, _ := url.Parse(resetURL)

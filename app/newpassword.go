@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/limit"
 	"aikagi/app/mail"
 	"aikagi/app/problem"
 	"aikagi/app/route"
@@ -327,10 +328,10 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 	switch state {
 	case db.TokenUnknown:
 		// Guessing produces unknown links; a real one always opens.
-		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+limitKey(who.IP)); err != nil {
+		if ok, err := a.limits.PerClient(ctx, limit.LinksPerIP, who.IP); err != nil {
 			return nil, nil, err
 		} else if !ok {
-			return nil, nil, a.limited(ctx, who, limitLinksPerIP, a.cfg.Limits.LinkGuessesPerIP)
+			return nil, nil, a.limited(ctx, who, limit.LinksPerIP)
 		}
 	case db.TokenExpired:
 		status, prob = fiber.StatusGone, problem.LinkExpired

@@ -13,7 +13,6 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/app/mail"
-	"aikagi/app/secret"
 	"aikagi/db"
 )
 
@@ -217,7 +216,7 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeApp()
-	acct, expires, err := a.sendResetByOperator(ctx, account.NormalizeLoginID(loginID), *ttl)
+	acct, expires, err := a.recovery.SendResetByOperator(ctx, account.NormalizeLoginID(loginID), *ttl)
 	if err != nil {
 		return err
 	}
@@ -225,36 +224,6 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 		"A running aikagi serve sends it within a second; see aikagi outbox list --status sent.\n",
 		acct.LoginID, acct.Email, acct.Locale, stamp(&expires))
 	return nil
-}
-
-// sendResetByOperator queues a reset link for the account with loginID,
-// valid for ttl, through the path of a merchant's request, and audits it.
-func (a *App) sendResetByOperator(ctx context.Context, loginID string, ttl time.Duration) (*db.Account, time.Time, error) {
-	token, hash := secret.NewToken()
-	var acct *db.Account
-	var expires time.Time
-	err := a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if acct, err = db.FindAccountByLoginID(ctx, tx, loginID); err != nil {
-			return err
-		}
-		if acct == nil {
-			return fmt.Errorf("account send-reset: no account with login ID %q (see aikagi account list)", loginID)
-		}
-		if acct.DisabledAt != nil {
-			return fmt.Errorf("account send-reset: %s is disabled; enable it first (aikagi account enable %s --reason …)", loginID, loginID)
-		}
-		if expires, err = a.queueResetLink(ctx, tx, acct, token, hash, ttl, ""); err != nil {
-			return err
-		}
-		return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditResetByOperator, AccountID: &acct.ID, LoginID: acct.LoginID,
-			UserAgent: "aikagi account send-reset", Detail: fmt.Sprintf("link valid for %v, until %s", ttl, stamp(&expires))}, a.now())
-	})
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	a.outbox.Wake()
-	return acct, expires, nil
 }
 
 // openToQueueMail opens the app for a command that queues mail for the

@@ -157,7 +157,7 @@ func TestOutboxCommands(t *testing.T) {
 		a.outbox.DeliverDue(ctx)
 		// A reset link that goes out and bounces.
 		clock.Advance(time.Minute)
-		if _, _, err := a.sendResetByOperator(ctx, "taro01", 24*time.Hour); err != nil {
+		if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", 24*time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		a.outbox.DeliverDue(ctx)
@@ -265,7 +265,7 @@ func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
 	acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
 	notices := queueNotices(t, a, acct, 2)
 	notice, late := notices[0], notices[1]
-	if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	fake.fail(fakeFault{Status: 403}, fakeFault{Status: 403}, fakeFault{Status: 403})
@@ -319,7 +319,7 @@ func TestRetryRefusesASupersededResetMail(t *testing.T) {
 	clock := newFakeClock(testStart)
 	a := newResendApp(t, dsn, fake, clock, 0, nil)
 	newAccount(t, a, "taro01", "taro@example.jp", "ja")
-	if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	fake.fail(fakeFault{Status: 403})
@@ -329,7 +329,7 @@ func TestRetryRefusesASupersededResetMail(t *testing.T) {
 		t.Fatalf("dead rows = %+v", rows)
 	}
 	clock.Advance(2 * time.Second)
-	if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	_, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", rows[0].ID)

@@ -2,72 +2,23 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"aikagi/app/limit"
 	"aikagi/app/problem"
-	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
 )
-
-// The 「心当たりがない場合」 link of a reset mail carries a report key, not the
-// reset token: the key can revoke the link but never use it, so it does no
-// harm in the address bar, the history or a mail scanner's log. It is the
-// link's row ID and a MAC over that ID and the token's hash.
-
-// reportKey is the report key of tok, made with SECRET_KEY.
-func (a *App) reportKey(tok *db.ResetToken) string {
-	return reportKeyWith(a.reportKeyKeys[0], tok)
-}
-
-func reportKeyWith(secret []byte, tok *db.ResetToken) string {
-	m := hmac.New(sha256.New, secret)
-	fmt.Fprintf(m, "%d.", tok.ID)
-	m.Write(tok.TokenHash)
-	return strconv.FormatInt(tok.ID, 10) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
-}
-
-// reportURL is the 「心当たりがない場合」 link for tok, in lang.
-func (a *App) reportURL(tok *db.ResetToken, lang views.Lang) string {
-	return a.cfg.URL(route.Report, nil) + "?token=" + a.reportKey(tok) + "&lang=" + string(lang)
-}
-
-// reportedLink returns the reset link a report key names, or nil.
-func (a *App) reportedLink(ctx context.Context, key string) (*db.ResetToken, error) {
-	idText, _, ok := strings.Cut(key, ".")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if !ok || err != nil || id <= 0 || len(key) > 64 {
-		return nil, nil
-	}
-	tok, err := db.GetResetToken(ctx, a.db, id)
-	if err != nil || tok == nil {
-		return nil, err
-	}
-	valid := false
-	for _, secret := range a.reportKeyKeys { // links mailed before a key rotation too
-		valid = subtle.ConstantTimeCompare([]byte(key), []byte(reportKeyWith(secret, tok))) == 1 || valid
-	}
-	if !valid {
-		return nil, nil
-	}
-	return tok, nil
-}
 
 // checkReportedLink returns the still usable reset link of a report key,
 // or the page saying why there is nothing to revoke. Unknown keys count
 // towards the per-IP limit on link guesses, as unknown reset links do.
 func (a *App) checkReportedLink(c *fiber.Ctx, key string) (*db.ResetToken, error) {
 	ctx := c.UserContext()
-	tok, err := a.reportedLink(ctx, key)
+	tok, err := a.recovery.ReportedLink(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -80,10 +31,10 @@ func (a *App) checkReportedLink(c *fiber.Ctx, key string) (*db.ResetToken, error
 		return nil, refuse(fiber.StatusGone, problem.ReportLinkInactive, nil)
 	case db.TokenUnknown:
 		who := a.client(c)
-		if ok, err := a.hit(ctx, a.db, a.cfg.Limits.LinkGuessesPerIP, "link:ip:"+limitKey(who.IP)); err != nil {
+		if ok, err := a.limits.PerClient(ctx, limit.LinksPerIP, who.IP); err != nil {
 			return nil, err
 		} else if !ok {
-			return nil, a.limited(ctx, who, limitLinksPerIP, a.cfg.Limits.LinkGuessesPerIP)
+			return nil, a.limited(ctx, who, limit.LinksPerIP)
 		}
 	}
 	return nil, refuse(fiber.StatusNotFound, problem.LinkInvalid, nil)

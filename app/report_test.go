@@ -22,7 +22,7 @@ func reportKeyOf(t testing.TB, a *App, token string) string {
 	if err != nil || tok == nil {
 		t.Fatalf("reset link not stored: %v", err)
 	}
-	return a.reportKey(tok)
+	return a.recovery.ReportKey(tok)
 }
 
 // reportPath is the path and query of the 「心当たりがない場合」 link for the

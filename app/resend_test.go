@@ -510,7 +510,7 @@ func TestExpiredLinkIsNotSent(t *testing.T) {
 	clock := newFakeClock(testStart)
 	a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, 0, nil)
 	newAccount(t, a, "taro01", "taro@example.jp", "ja")
-	if _, _, err := a.sendResetByOperator(ctx, "taro01", 10*time.Minute); err != nil {
+	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(10 * time.Minute)

@@ -196,19 +196,6 @@ func TestRefusedRequestsDoNotDrainTheGlobalLimit(t *testing.T) {
 	}
 }
 
-func TestLimitKeyGroupsIPv6Subnets(t *testing.T) {
-	for ip, want := range map[string]string{
-		"192.0.2.7":                 "192.0.2.7",
-		"2001:db8:1:2:aaaa::1":      "2001:db8:1:2::/64",
-		"2001:db8:1:2:ffff:ffff::9": "2001:db8:1:2::/64",
-		"not an ip":                 "not an ip",
-	} {
-		if got := limitKey(ip); got != want {
-			t.Errorf("limitKey(%q) = %q, want %q", ip, got, want)
-		}
-	}
-}
-
 // Failed logins take at least LOGIN_FAILURE_MIN_DURATION, so a slow bcrypt
 // check of an imported account does not stand out from an unknown ID.
 func TestFailedLoginFloor(t *testing.T) {

@@ -145,7 +145,7 @@ func TestEmailChangedMailRendering(t *testing.T) {
 			ctx := context.Background()
 			a := newTestApp(t, "sqlite")
 			newAccount(t, a, "taro01", "old@example.jp", locale)
-			if _, _, err := a.changeEmailByOperator(ctx, "taro01", "new@example.jp"); err != nil {
+			if _, _, err := a.recovery.ChangeEmail(ctx, "taro01", "new@example.jp"); err != nil {
 				t.Fatal(err)
 			}
 			var rows []db.OutboxMail

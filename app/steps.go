@@ -8,6 +8,7 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/app/intake"
+	"aikagi/app/limit"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/views"
@@ -153,10 +154,10 @@ func (a *App) sendForm(j *journey) fiber.Handler {
 			}
 		}
 		who := a.client(c)
-		if ok, err := a.hit(c.UserContext(), a.db, a.cfg.Limits.SendsPerIP, "send:ip:"+limitKey(who.IP)); err != nil {
+		if ok, err := a.limits.PerClient(c.UserContext(), limit.SendsPerIP, who.IP); err != nil {
 			return a.sendFailed(c, j, t, st, form["state"], err)
 		} else if !ok {
-			return a.limited(c.UserContext(), who, limitSendsPerIP, a.cfg.Limits.SendsPerIP)
+			return a.limited(c.UserContext(), who, limit.SendsPerIP)
 		}
 		if err := a.intake.Record(c.UserContext(), j.Name, intake.Values{LoginID: st.LoginID, Email: st.Email}, who, string(t.Lang)); err != nil {
 			return a.sendFailed(c, j, t, st, form["state"], err)

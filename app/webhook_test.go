@@ -67,7 +67,7 @@ func TestResendWebhook(t *testing.T) {
 		a := newTestAppEnv(t, dialect, map[string]string{"RESEND_WEBHOOK_SECRET": testWebhookSecret})
 		logs := captureLog(a)
 		acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
-		if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+		if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
@@ -191,7 +191,7 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 			a := newResendApp(t, dsn, fake, clock, 0, map[string]string{"RESEND_WEBHOOK_SECRET": testWebhookSecret})
 			logs := captureLog(a)
 			newAccount(t, a, "taro01", "taro@example.jp", "ja")
-			if _, _, err := a.sendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+			if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			hold := make(chan struct{})

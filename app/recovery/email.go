@@ -1,0 +1,79 @@
+package recovery
+
+import (
+	"aikagi/app/mail"
+	"aikagi/app/route"
+	"aikagi/db"
+	"aikagi/views"
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/uptrace/bun"
+)
+
+// ChangeEmail sets the registered address of the account with
+// loginID to addr, revokes its reset links (they went to the old address,
+// which may be the reason for the change), audits it and queues a notice
+// to the old and the new address, all in one transaction. It returns the
+// changed account and the old address.
+func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string) (*db.Account, string, error) {
+	var acct *db.Account
+	var old string
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		found, err := db.FindAccountByLoginID(ctx, tx, loginID)
+		if err != nil {
+			return err
+		}
+		if found == nil {
+			return fmt.Errorf("account set-email: no account with login ID %q (see aikagi account list)", loginID)
+		}
+		if found.Email == addr {
+			return fmt.Errorf("account set-email: %s is already the registered address of %s", addr, loginID)
+		}
+		acct, old = found, found.Email
+		now := s.now()
+		if err := db.SetEmail(ctx, tx, acct.ID, addr, now); err != nil {
+			return err
+		}
+		acct.Email = addr
+		if err := db.RevokeResetTokens(ctx, tx, acct.ID, now); err != nil {
+			return err
+		}
+		if err := db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditEmailChanged, AccountID: &acct.ID, LoginID: acct.LoginID,
+			UserAgent: "aikagi account set-email", Detail: fmt.Sprintf("from %s to %s", old, addr)}, now); err != nil {
+			return err
+		}
+		return s.queueEmailChangedNotices(ctx, tx, acct, old)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	s.outbox.Wake()
+	return acct, old, nil
+}
+
+// queueEmailChangedNotices queues the notice of acct's new address to the
+// old address and to the new one (acct.Email), in tx.
+func (s *Service) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct *db.Account, oldEmail string) error {
+	lang, _ := views.ParseLang(acct.Locale)
+	for _, toOld := range []bool{true, false} {
+		notice := views.EmailChangedMail{
+			Lang: lang, SiteName: s.cfg.SiteName, StoreName: acct.StoreName, LoginID: acct.LoginID,
+			OldEmail: oldEmail, NewEmail: acct.Email, At: s.now(), ToOld: toOld,
+			LoginURL: s.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
+			ResetURL: s.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
+		}
+		to := *acct
+		if toOld {
+			to.Email = oldEmail
+		}
+		if err := s.outbox.Queue(ctx, tx, mail.Outgoing{
+			Kind: mail.KindEmailChanged, AccountID: to.ID, To: to.Email, Subject: notice.Subject(),
+			Text: views.EmailChangedMailPlain(notice), HTML: views.EmailChangedMailHTML(notice),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
