@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"aikagi/app"
+	"aikagi/app/cli"
 	"aikagi/app/config"
 )
 
@@ -40,13 +40,13 @@ variables; see README.md.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, app.OSEnv(), os.Args[1:])
+	code := run(ctx, cli.OSEnv(), os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
 // run runs the command in args and returns the process's exit status.
-func run(ctx context.Context, env app.Env, args []string) int {
+func run(ctx context.Context, env cli.Env, args []string) int {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -54,15 +54,15 @@ func run(ctx context.Context, env app.Env, args []string) int {
 	var err error
 	switch cmd {
 	case "serve":
-		err = app.Serve(ctx, env, args)
+		err = cli.Serve(ctx, env, args)
 	case "migrate":
-		err = app.Migrate(ctx, env, args)
+		err = cli.Migrate(ctx, env, args)
 	case "account":
-		err = app.AccountCommand(ctx, env, args)
+		err = cli.AccountCommand(ctx, env, args)
 	case "audit":
-		err = app.AuditCommand(ctx, env, args)
+		err = cli.AuditCommand(ctx, env, args)
 	case "outbox":
-		err = app.OutboxCommand(ctx, env, args)
+		err = cli.OutboxCommand(ctx, env, args)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "aikagi", config.Build())
 		return 0

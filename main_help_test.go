@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"aikagi/app"
+	"aikagi/app/cli"
 	"aikagi/app/config"
 )
 
@@ -25,7 +25,7 @@ func TestHelpExitsZero(t *testing.T) {
 		{"outbox", "--help"}, {"outbox", "list", "-h"}, {"outbox", "retry", "-h"},
 	} {
 		var stdout, stderr bytes.Buffer
-		env := app.Env{
+		env := cli.Env{
 			Getenv: func(name string) string {
 				if name == "DATABASE_URL" {
 					return dbURL
@@ -47,7 +47,7 @@ func TestHelpExitsZero(t *testing.T) {
 		}
 	}
 	var stderr bytes.Buffer
-	if code := run(context.Background(), app.Env{Getenv: func(string) string { return "" }, Stdout: &stderr, Stderr: &stderr}, []string{"nonsense"}); code != 2 {
+	if code := run(context.Background(), cli.Env{Getenv: func(string) string { return "" }, Stdout: &stderr, Stderr: &stderr}, []string{"nonsense"}); code != 2 {
 		t.Errorf("an unknown command exits %d, want 2", code)
 	}
 }
@@ -57,7 +57,7 @@ func TestHelpExitsZero(t *testing.T) {
 func TestConfigErrorExitStatus(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
-	env := app.Env{
+	env := cli.Env{
 		Getenv: func(name string) string {
 			return map[string]string{"APP_ENV": "production", "DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "c.db")}[name]
 		},
@@ -75,7 +75,7 @@ func TestConfigErrorExitStatus(t *testing.T) {
 func TestVersion(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	env := app.Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out}
+	env := cli.Env{Getenv: func(string) string { return "" }, Stdout: &out, Stderr: &out}
 	if code := run(context.Background(), env, []string{"version"}); code != 0 {
 		t.Fatalf("version: exit %d\n%s", code, out.String())
 	}

@@ -126,3 +126,6 @@ func (a *App) RunWorkers(ctx context.Context) {
 
 // Handler exposes the Fiber app, for serving and for tests.
 func (a *App) Handler() *fiber.App { return a.fiber }
+
+// Drain makes /readyz answer 503, ahead of shutdown.
+func (a *App) Drain() { a.draining.Store(true) }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/uptrace/bun"
+	"golang.org/x/crypto/bcrypt"
 
 	"aikagi/app/config"
 	"aikagi/app/mail"
@@ -498,4 +499,20 @@ func captureLog(a *App) *syncBuffer {
 	buf := &syncBuffer{}
 	*a.log = *slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return buf
+}
+
+// waitLong bounds a wait for a state that should come soon: generous, since
+// it only decides when a state that never comes fails the test. How soon
+// things happen is measured in BENCHMARKS.md, not asserted here.
+const waitLong = 2 * time.Minute
+
+// bcryptHash is password's bcrypt hash at the lowest cost, as an import
+// from the former admin site would hold.
+func bcryptHash(t testing.TB, password string) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
 }

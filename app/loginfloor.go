@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// checkLoginFloor measures how long the slowest importable hash takes to
+// CheckLoginFloor measures how long the slowest importable hash takes to
 // verify here, and warns when LOGIN_FAILURE_MIN_DURATION would not cover
 // it: failed logins for such accounts would then answer later than for
 // unknown login IDs.
-func (a *App) checkLoginFloor(ctx context.Context) {
+func (a *App) CheckLoginFloor(ctx context.Context) {
 	if a.cfg.LoginFailureFloor == 0 {
 		a.log.Warn("LOGIN_FAILURE_MIN_DURATION=0: failed logins are not padded; their timing may tell which login IDs exist")
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app"
+	"aikagi/app/cli"
 	"aikagi/app/config"
 	"aikagi/app/mail"
 	"aikagi/app/route"
@@ -204,10 +205,10 @@ func (s *site) readmeAccount(t *testing.T) account {
 func (s *site) create(t *testing.T, acct account) {
 	t.Helper()
 	var stderr strings.Builder
-	env := app.Env{Getenv: s.getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
+	env := cli.Env{Getenv: s.getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
 	args := []string{"create", "--login-id", acct.LoginID, "--email", acct.Email, "--store", acct.Store,
 		"--locale", string(acct.Lang), "--password", acct.Password}
-	if err := app.AccountCommand(context.Background(), env, args); err != nil {
+	if err := cli.AccountCommand(context.Background(), env, args); err != nil {
 		t.Fatalf("account create: %v\n%s", err, stderr.String())
 	}
 }
@@ -223,8 +224,8 @@ func (s *site) sendReset(t *testing.T, acct account) (link, report string) {
 	t.Helper()
 	after := s.lastMailID()
 	var stderr strings.Builder
-	env := app.Env{Getenv: s.getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
-	if err := app.AccountCommand(context.Background(), env, []string{"send-reset", acct.LoginID}); err != nil {
+	env := cli.Env{Getenv: s.getenv, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr}
+	if err := cli.AccountCommand(context.Background(), env, []string{"send-reset", acct.LoginID}); err != nil {
 		t.Fatalf("account send-reset: %v\n%s", err, stderr.String())
 	}
 	m := s.waitMail(t, acct.Email, "", after)

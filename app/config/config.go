@@ -62,6 +62,14 @@ func (e *Error) Unwrap() error { return e.Err }
 // EX_CONFIG).
 const ExitStatus = 78
 
+// Environment is APP_ENV: production or development.
+func (c Config) Environment() string {
+	if c.Production {
+		return "production"
+	}
+	return "development"
+}
+
 // HTTPS reports whether the app is served over HTTPS (judged by BASE_URL,
 // since TLS usually ends at a proxy in front of it).
 func (c Config) HTTPS() bool { return c.BaseURL.Scheme == "https" }

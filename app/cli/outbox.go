@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -12,7 +12,12 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
+	"aikagi/app/config"
+	"aikagi/app/limit"
 	"aikagi/app/mail"
+	"aikagi/app/metrics"
+	"aikagi/app/recovery"
+	"aikagi/app/secret"
 	"aikagi/db"
 )
 
@@ -211,12 +216,12 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 	if *ttl < time.Minute || *ttl > 7*24*time.Hour {
 		return fmt.Errorf("--ttl %v: use a duration from 1m to 168h, such as 24h", *ttl)
 	}
-	a, closeApp, err := env.openToQueueMail(ctx, "account send-reset")
+	svc, closeDB, err := env.openToQueueMail(ctx, "account send-reset")
 	if err != nil {
 		return err
 	}
-	defer closeApp()
-	acct, expires, err := a.recovery.SendResetByOperator(ctx, account.NormalizeLoginID(loginID), *ttl)
+	defer closeDB()
+	acct, expires, err := svc.SendResetByOperator(ctx, account.NormalizeLoginID(loginID), *ttl)
 	if err != nil {
 		return err
 	}
@@ -226,12 +231,13 @@ func sendResetCommand(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// openToQueueMail opens the app for a command that queues mail for the
-// server to send. It needs the server's SECRET_KEY, which seals the queued
-// mail, and its BASE_URL, from which the mail's links are built: defaults
-// made up for the command would leave the server unable to open the mail,
-// or put a link to this machine in it.
-func (e Env) openToQueueMail(ctx context.Context, cmd string) (a *App, closeApp func(), err error) {
+// openToQueueMail opens what a command needs to queue mail for the server
+// to send, without the web app: the database, the outbox and the service
+// that acts on accounts. It needs the server's SECRET_KEY, which seals the
+// queued mail, and its BASE_URL, from which the mail's links are built:
+// defaults made up for the command would leave the server unable to open
+// the mail, or put a link to this machine in it.
+func (e Env) openToQueueMail(ctx context.Context, cmd string) (svc *recovery.Service, closeDB func(), err error) {
 	log := e.logger()
 	cfg, bdb, err := e.open(ctx, log)
 	if err != nil {
@@ -247,9 +253,13 @@ func (e Env) openToQueueMail(ctx context.Context, cmd string) (a *App, closeApp 
 		bdb.Close()
 		return nil, nil, err
 	}
-	a = New(cfg, bdb, log, nil)
-	a.now = e.now
-	return a, func() { bdb.Close() }, nil
+	m := metrics.New(bdb, e.now, config.Build())
+	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: e.now, Sealer: secret.NewSealer(cfg), Metrics: m, From: cfg.From()})
+	svc = recovery.New(recovery.Deps{
+		DB: bdb, Log: log, Now: e.now, Config: cfg, Outbox: outbox,
+		Limits: limit.New(bdb, log, e.now, m, cfg.Limits),
+	})
+	return svc, func() { bdb.Close() }, nil
 }
 
 // parseWithArg parses flags with one positional argument named name,

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bufio"
@@ -9,19 +9,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
 	"aikagi/app/config"
-	"aikagi/app/mail"
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
@@ -88,110 +84,6 @@ func (e Env) openDB(ctx context.Context, log *slog.Logger) (*bun.DB, error) {
 	return bdb, nil
 }
 
-// defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT
-// is set: well above the app's working set (about 40 MB plus 4 × 19 MiB of
-// hashing), well below the 256 MB the systemd unit allows.
-const defaultMemoryLimit = 160 << 20
-
-// Serve runs the web server and the mail worker until ctx ends, then
-// finishes the requests in flight and hands unsent mail back to the outbox.
-func Serve(ctx context.Context, env Env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if env.Getenv("GOMEMLIMIT") == "" {
-		// Each password hash takes 19 MiB and up to four run at once; a soft
-		// limit makes the collector return that memory promptly instead of
-		// letting the heap double under a burst of resets.
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
-	cfg, err := config.Load(env.Getenv, secret.Random)
-	if err != nil {
-		return err
-	}
-	logOut := newLogWriter(env.Stderr, 100*time.Millisecond)
-	defer logOut.Close()
-	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	bdb, err := env.openDB(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer bdb.Close()
-
-	var mailer mail.Sender
-	if cfg.ResendAPIKey != "" {
-		if mailer, err = mail.NewResendSender(cfg.ResendAPIKey, cfg.Resend.BaseURL, 0); err != nil {
-			return err
-		}
-		if cfg.Resend.WebhookSecret == "" {
-			log.Warn("no RESEND_WEBHOOK_SECRET: bounces and complaints are not recorded; see README.md, Mail through Resend")
-		}
-	} else {
-		mailer = mail.NewDevMailbox()
-		log.Warn("no RESEND_API_KEY: mail goes to the development mailbox", "url", cfg.URL("/_dev/mail", nil))
-	}
-	if cfg.SecretGenerated {
-		log.Warn("no SECRET_KEY: using a random key for this run; forms and queued mail from earlier runs will not verify")
-	}
-	for _, msg := range cfg.Deprecated {
-		log.Warn(msg)
-	}
-	a := New(cfg, bdb, log, mailer)
-
-	// The workers outlive ctx: they stop after the last request is answered,
-	// so that what those requests recorded is matched and mailed.
-	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
-	workerDone := make(chan struct{})
-	go func() {
-		defer close(workerDone)
-		a.RunWorkers(workerCtx)
-	}()
-	go a.checkLoginFloor(workerCtx)
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		stopWorker()
-		return fmt.Errorf("serve: %w", err)
-	}
-	log.Info("serving", "version", config.Build().String(), "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "database", db.Dialect(bdb), "env", map[bool]string{true: "production", false: "development"}[cfg.Production])
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.fiber.Listener(ln) }()
-
-	var demo *fiber.App
-	if !cfg.Production && cfg.DemoAddr != "off" {
-		if dln, err := net.Listen("tcp", cfg.DemoAddr); err != nil {
-			log.Warn("demo help center not started", "addr", cfg.DemoAddr, "err", err)
-		} else {
-			demo = DemoHelpCenter(cfg)
-			go func() { _ = demo.Listener(dln) }()
-			log.Info("demo help center (another site embedding steps 1–3)", "url", config.DemoOrigin(cfg.DemoAddr)+"/")
-		}
-	}
-
-	select {
-	case err = <-serveErr:
-	case <-ctx.Done():
-		// /readyz fails first, so that the load balancer stops sending new
-		// requests before the listener closes.
-		a.draining.Store(true)
-		if cfg.ShutdownDrain > 0 {
-			log.Info("draining: /readyz answers 503", "for", cfg.ShutdownDrain.String())
-			time.Sleep(cfg.ShutdownDrain)
-		}
-		log.Info("shutting down")
-		err = a.fiber.ShutdownWithTimeout(20 * time.Second)
-	}
-	if demo != nil {
-		_ = demo.ShutdownWithTimeout(time.Second)
-	}
-	stopWorker()
-	<-workerDone
-	log.Info("stopped")
-	return err
-}
-
 // Migrate applies pending migrations and exits.
 // It needs only DATABASE_URL.
 func Migrate(ctx context.Context, env Env, args []string) error {
@@ -255,11 +147,11 @@ func AccountCommand(ctx context.Context, env Env, args []string) error {
 	case "import":
 		return importAccounts(ctx, env, args[1:])
 	case "send-reset":
-		return sendResetCommand(ctx, env, args[1:]) // outboxcmd.go
+		return sendResetCommand(ctx, env, args[1:]) // outbox.go
 	case "set-email":
 		return setEmailCommand(ctx, env, args[1:]) // setemail.go
 	case "disable", "enable", "delete":
-		return accountStatusCommand(ctx, env, accountAction(args[0]), args[1:]) // accountstatus.go
+		return accountStatusCommand(ctx, env, account.Action(args[0]), args[1:]) // status.go
 	}
 	return fmt.Errorf("account: unknown sub-command %q (use create, list, import, send-reset, set-email, disable, enable or delete)", args[0])
 }

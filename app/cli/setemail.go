@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -29,12 +29,12 @@ func setEmailCommand(ctx context.Context, env Env, args []string) error {
 	if p := account.ValidateEmail(addr); p != "" {
 		return fmt.Errorf("account set-email: ADDRESS %q: %s", terminalSafe(addr), views.T(views.En).Problem(p))
 	}
-	a, closeApp, err := env.openToQueueMail(ctx, "account set-email")
+	svc, closeDB, err := env.openToQueueMail(ctx, "account set-email")
 	if err != nil {
 		return err
 	}
-	defer closeApp()
-	acct, old, err := a.recovery.ChangeEmail(ctx, loginID, addr)
+	defer closeDB()
+	acct, old, err := svc.ChangeEmail(ctx, loginID, addr)
 	if err != nil {
 		return err
 	}

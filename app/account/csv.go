@@ -1,0 +1,141 @@
+package account
+
+import (
+	"aikagi/db"
+	"aikagi/views"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ImportColumns is the header an import file must start with.
+var ImportColumns = []string{"login_id", "email", "store_name", "locale", "password_hash"}
+
+// ParseCSV reads and checks a whole file against itself; the import
+// also checks it against the database.
+func ParseCSV(in io.Reader) ([]ImportRow, error) {
+	rows, problems, err := ReadCSV(in)
+	if err != nil {
+		return nil, err
+	}
+	return rows, ImportProblems(problems, len(rows))
+}
+
+// ImportProblems is the error that lists every problem of a file, or nil.
+func ImportProblems(problems []string, rows int) error {
+	if len(problems) > 0 {
+		return fmt.Errorf("account import: nothing imported:\n  %s", strings.Join(problems, "\n  "))
+	}
+	if rows == 0 {
+		return errors.New("account import: the file has no accounts")
+	}
+	return nil
+}
+
+// ReadCSV checks every row and returns the good ones with every
+// problem found, by line; err is for a file that cannot be read at all.
+func ReadCSV(in io.Reader) (rows []ImportRow, problems []string, err error) {
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("account import: %w", err)
+	}
+	if err := checkUTF8(data); err != nil {
+		return nil, nil, err
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = len(ImportColumns)
+	header, err := r.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("account import: line 1: %w", err)
+	}
+	header[0] = strings.TrimPrefix(header[0], "\ufeff") // Excel's byte order mark
+	if strings.Join(header, ",") != strings.Join(ImportColumns, ",") {
+		return nil, nil, fmt.Errorf("account import: line 1: the header must be %s", strings.Join(ImportColumns, ","))
+	}
+	en := views.T(views.En)
+	slowHash := false
+	seen := map[string]int{}
+	for {
+		record, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// A *csv.ParseError names its line; after a wrong field count
+			// the reader can go on, after a broken quote it cannot.
+			problems = append(problems, err.Error())
+			if errors.Is(err, csv.ErrFieldCount) {
+				continue
+			}
+			break
+		}
+		line, _ := r.FieldPos(0)
+		loginID, email := NormalizeLoginID(record[0]), NormalizeEmail(record[1])
+		store, locale, hash := strings.TrimSpace(record[2]), strings.TrimSpace(record[3]), strings.TrimSpace(record[4])
+		var bad []string
+		if p := ValidateLoginID(loginID); p != "" {
+			bad = append(bad, "login_id: "+en.Problem(p))
+		} else if first, dup := seen[loginID]; dup {
+			bad = append(bad, fmt.Sprintf("login_id: %q already on line %d", loginID, first))
+		}
+		if p := ValidateEmail(email); p != "" {
+			bad = append(bad, "email: "+en.Problem(p))
+		}
+		if store == "" {
+			bad = append(bad, "store_name: empty")
+		}
+		if locale == "" {
+			locale = string(views.Ja)
+		}
+		if _, ok := views.ParseLang(locale); !ok {
+			bad = append(bad, "locale: use ja or en")
+		}
+		if err := CheckImportedHash(hash); err != nil {
+			bad = append(bad, "password_hash: "+err.Error())
+			slowHash = slowHash || errors.Is(err, ErrHashTooSlow)
+		}
+		if len(bad) > 0 {
+			problems = append(problems, fmt.Sprintf("line %d: %s", line, strings.Join(bad, "; ")))
+			continue
+		}
+		seen[loginID] = line
+		rows = append(rows, ImportRow{Line: line, Account: &db.Account{LoginID: loginID, Email: email, StoreName: store, Locale: locale, PasswordHash: hash}})
+	}
+	if slowHash {
+		problems = append(problems, "to import accounts with slower hashes: export them again at bcrypt cost 12 or lower, "+
+			"or leave them out, create them with \"aikagi account create\" and send them a link with \"aikagi account send-reset\"")
+	}
+	return rows, problems, nil
+}
+
+// checkUTF8 refuses a file that is not UTF-8, naming its first bad lines:
+// a Shift_JIS export from the old site would otherwise be stored as
+// mojibake.
+func checkUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	var bad []string
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if !utf8.Valid(line) {
+			bad = append(bad, strconv.Itoa(i+1))
+			if len(bad) == 5 {
+				bad = append(bad, "…")
+				break
+			}
+		}
+	}
+	return fmt.Errorf("account import: nothing imported: the file is not UTF-8 (line %s); "+
+		"if it came from the old site as Shift_JIS, convert it first: iconv -f SHIFT_JIS -t UTF-8 FILE > FILE.utf8.csv", strings.Join(bad, ", "))
+}
+
+// ImportRow is a checked row of an import file.
+type ImportRow struct {
+	Line    int
+	Account *db.Account
+}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+)
+
+// TestServeWithResend runs the serve command as an operator would, with
+// RESEND_API_KEY set and RESEND_BASE_URL pointing at the fake: a merchant's
+// request reaches Resend as one well-formed call; a reset link queued by an
+// operator's command (another process) goes out too; a bounce reported by
+// webhook shows in outbox list, even when it overtakes the worker; and the
+// server stops cleanly when told to.
+func TestServeWithResend(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		fake := newFakeResend(t)
+		dsn := dbtest.Fresh(t, dialect)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		env := testEnv()
+		for k, v := range map[string]string{
+			"DATABASE_URL": dsn, "ADDR": addr,
+			"RESEND_API_KEY": fakeAPIKey, "RESEND_BASE_URL": fake.URL, "RESEND_WEBHOOK_SECRET": testWebhookSecret,
+		} {
+			env[k] = v
+		}
+		command := func(cmd func(context.Context, Env, []string) error, stdin string, args ...string) string {
+			t.Helper()
+			var out bytes.Buffer
+			if err := cmd(context.Background(), Env{Getenv: getenvFrom(env), Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: io.Discard}, args); err != nil {
+				t.Fatalf("%q: %v", args, err)
+			}
+			return out.String()
+		}
+		command(AccountCommand, "a long passphrase of mine\n", "create", "--login-id", "taro01", "--email", "taro@example.jp", "--store", "山田商店", "--locale", "en", "--password-stdin")
+
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		logs := &syncBuffer{}
+		served := make(chan error, 1)
+		go func() { served <- Serve(ctx, Env{Getenv: getenvFrom(env), Stdout: io.Discard, Stderr: logs}, nil) }()
+
+		base := "http://" + addr
+		hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
+		waitFor(t, waitLong, "the server to answer", func() bool {
+			res, err := hc.Get(base + "/healthz")
+			if err == nil {
+				res.Body.Close()
+			}
+			return err == nil && res.StatusCode == http.StatusOK
+		})
+		post := func(path string, form url.Values) *goquery.Document {
+			t.Helper()
+			req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			res, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("POST %s: status %d", path, res.StatusCode)
+			}
+			doc, err := goquery.NewDocumentFromReader(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return doc
+		}
+
+		// The merchant's request.
+		state, _ := post("/password-resetting/confirm", url.Values{"login_id": {"taro01"}, "email": {"taro@example.jp"}}).Find("input[name=state]").Attr("value")
+		post("/password-resetting/send", url.Values{"state": {state}})
+		waitFor(t, waitLong, "the reset mail to reach Resend", func() bool { return len(fake.mails()) == 1 })
+		m := fake.mails()[0]
+		bdb := dbtest.OpenDSN(t, dsn)
+		rows, err := db.ListOutbox(context.Background(), bdb, db.OutboxFilter{})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("outbox: %+v, %v", rows, err)
+		}
+		link := "https://reset.example.test/password-resetting/reset?token="
+		if m.Key != rows[0].ID || m.From != "Shop Support <support@example.test>" || len(m.To) != 1 || m.To[0] != "taro@example.jp" ||
+			m.Subject != "[テスト加盟店管理サイト] Reset your password" || !strings.Contains(m.Text, link) || !strings.Contains(m.HTML, link) {
+			t.Errorf("the call to Resend: key %q (row %q), from %q, to %q, subject %q, text %d bytes, html %d bytes",
+				m.Key, rows[0].ID, m.From, m.To, m.Subject, len(m.Text), len(m.HTML))
+		}
+		waitFor(t, waitLong, "the row to be marked sent", func() bool {
+			row, _ := db.GetOutboxMail(context.Background(), bdb, m.Key)
+			return row != nil && row.Status == db.OutboxSent && row.ProviderID == m.ID
+		})
+
+		// An operator's reset link, queued by another process.
+		command(AccountCommand, "", "send-reset", "taro01")
+		waitFor(t, waitLong, "the operator's mail to reach Resend", func() bool { return len(fake.mails()) == 2 })
+
+		// Resend reports a bounce, possibly before the worker has stored
+		// Resend's id: the mail's outbox_id tag names the row. The operator
+		// sees it.
+		bounced := fake.mails()[1]
+		req := signedWebhook(testWebhookSecret, webhookBodyTagged("email.bounced", bounced.ID, bounced.tagsObject()), time.Now())
+		hreq, _ := http.NewRequest(http.MethodPost, base+"/webhooks/resend", req.Body)
+		hreq.Header = req.Header
+		res, err := hc.Do(hreq)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("webhook: %v, %v", res, err)
+		}
+		res.Body.Close()
+		if out := command(OutboxCommand, "", "list", "--problems"); !strings.Contains(out, "bounced") || !strings.Contains(out, bounced.Key) {
+			t.Errorf("outbox list --problems:\n%s", out)
+		}
+		if res, err := hc.Get(base + "/_dev/mail"); err != nil || res.StatusCode != http.StatusNotFound {
+			t.Errorf("the development mailbox is served beside Resend: %v, %v", res, err)
+		}
+
+		stop()
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		case <-time.After(waitLong):
+			t.Fatal("Serve did not stop")
+		}
+		if d := fake.deliveries(); len(d) != 2 || d[m.Key] != 1 {
+			t.Errorf("deliveries = %v, want two mails once each", d)
+		}
+		if !strings.Contains(logs.String(), `"stopped"`) {
+			t.Errorf("no stop in the log:\n%s", logs.String())
+		}
+	})
+}
+
+
