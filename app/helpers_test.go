@@ -302,9 +302,9 @@ func assertNothingWritten(t testing.TB, a *App) {
 }
 
 // auditKinds lists the audit event kinds, oldest first.
-func auditKinds(t testing.TB, bdb bun.IDB) []string {
+func auditKinds(t testing.TB, bdb bun.IDB) []db.AuditKind {
 	t.Helper()
-	var kinds []string
+	var kinds []db.AuditKind
 	if err := bdb.NewSelect().Table("audit_events").Column("kind").Order("id").Scan(context.Background(), &kinds); err != nil {
 		t.Fatalf("list audit kinds: %v", err)
 	}

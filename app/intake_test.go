@@ -155,7 +155,7 @@ func TestIntakeOutcomes(t *testing.T) {
 			prepare func(t *testing.T, a *App)
 			loginID string
 			email   string
-			kind    string
+			kind    db.AuditKind
 			mails   int
 		}{
 			{name: "match", loginID: "taro01", email: "TARO@example.jp", kind: db.AuditResetRequested, mails: 1},
@@ -233,7 +233,7 @@ func TestIntakeAccountDeletedMeanwhile(t *testing.T) {
 		if n := processIntake(t, a); n != 1 {
 			t.Fatalf("processed %d, want 1", n)
 		}
-		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditResetUnmatched}) {
+		if got := auditKinds(t, a.db); !slices.Equal(got, []db.AuditKind{db.AuditResetUnmatched}) {
 			t.Errorf("audit = %v, want one unmatched request", got)
 		}
 		if n := countRows(t, a.db, "intake_requests") + countRows(t, a.db, "outbox"); n != 0 {
@@ -321,7 +321,7 @@ func TestIntakeGivesUpOnAnUnreadableRequest(t *testing.T) {
 		if n := countRows(t, a.db, "intake_requests"); n != 0 {
 			t.Fatalf("%d intake rows left after %d attempts", n, intake.MaxAttempts)
 		}
-		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditRequestFailed}) {
+		if got := auditKinds(t, a.db); !slices.Equal(got, []db.AuditKind{db.AuditRequestFailed}) {
 			t.Errorf("audit = %v, want one failed request", got)
 		}
 		if n := countRows(t, a.db, "reset_tokens") + countRows(t, a.db, "outbox"); n != 0 {
@@ -347,7 +347,7 @@ func TestIntakeSweepDropsOldRequests(t *testing.T) {
 		if n := countRows(t, a.db, "intake_requests"); n != 0 {
 			t.Fatalf("%d intake rows after the sweep", n)
 		}
-		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditRequestExpired}) {
+		if got := auditKinds(t, a.db); !slices.Equal(got, []db.AuditKind{db.AuditRequestExpired}) {
 			t.Errorf("audit = %v, want one expired request", got)
 		}
 	})

@@ -39,7 +39,7 @@ func (a *App) limited(ctx context.Context, who client, name limit.Name) error {
 	l := a.limits.Of(name)
 	now := a.now()
 	window := db.Stamp(now).Truncate(l.Window)
-	key := strings.Join([]string{db.AuditRateLimited, string(name), limit.ClientKey(who.IP), window.Format(time.RFC3339)}, "|")
+	key := strings.Join([]string{string(db.AuditRateLimited), string(name), limit.ClientKey(who.IP), window.Format(time.RFC3339)}, "|")
 	event := &db.AuditEvent{Kind: db.AuditRateLimited, IP: who.IP, UserAgent: who.UserAgent, Detail: string(name)}
 	if err := db.RecordAuditAggregated(ctx, a.db, event, key, now); err != nil {
 		return err

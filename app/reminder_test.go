@@ -131,7 +131,7 @@ func TestReminderMailListsEveryLoginID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
+		var got []db.AuditKind
 		for _, e := range events {
 			got = append(got, e.Kind)
 		}

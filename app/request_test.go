@@ -505,7 +505,7 @@ func TestSendDoesNotRevealAccounts(t *testing.T) {
 			if got := rowCounts(t, a.db); got["reset_tokens"] != 1 || got["outbox"] != 1 || got["audit_events"] != 3 {
 				t.Errorf("htmx=%v: after two non-matching requests rows = %v, want still 1 token and 1 mail, 3 audit events", htmx, got)
 			}
-			want := []string{db.AuditResetRequested, db.AuditResetUnmatched, db.AuditResetUnmatched}
+			want := []db.AuditKind{db.AuditResetRequested, db.AuditResetUnmatched, db.AuditResetUnmatched}
 			if got := auditKinds(t, a.db); !slices.Equal(got, want) {
 				t.Errorf("htmx=%v: audit kinds = %q, want %q", htmx, got, want)
 			}
@@ -641,7 +641,7 @@ func TestResetMail(t *testing.T) {
 		if row.Status != db.OutboxSent || row.Payload != nil || row.ToAddr != "Taro@Example.jp" {
 			t.Errorf("outbox row after sending: status %q, payload %d bytes, to %q; want sent, cleared, Taro@Example.jp", row.Status, len(row.Payload), row.ToAddr)
 		}
-		if got := auditKinds(t, a.db); !slices.Equal(got, []string{db.AuditResetRequested, db.AuditMailSent}) {
+		if got := auditKinds(t, a.db); !slices.Equal(got, []db.AuditKind{db.AuditResetRequested, db.AuditMailSent}) {
 			t.Errorf("audit kinds = %q", got)
 		}
 
@@ -1032,7 +1032,10 @@ func TestAuditRecordsClient(t *testing.T) {
 	if len(events) != 2 {
 		t.Fatalf("audit events = %d, want 2", len(events))
 	}
-	want := []struct{ kind, ip, ua, login string }{
+	want := []struct {
+		kind          db.AuditKind
+		ip, ua, login string
+	}{
 		{db.AuditResetRequested, "203.0.113.7", "Mozilla/5.0 (iPhone)", "taro01"},
 		{db.AuditResetUnmatched, "0.0.0.0", "curl/8", "taro01"},
 	}

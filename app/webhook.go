@@ -54,7 +54,7 @@ func (a *App) receiveResendWebhook(c *fiber.Ctx) error {
 	}
 	a.log.Info("webhook: recorded", "event", event, "outbox_id", row.ID, "provider_id", msg.ProviderID, "status", row.Status)
 
-	kind := ""
+	var kind db.AuditKind
 	switch event {
 	case db.DeliveryBounced, db.DeliveryFailed:
 		kind = db.AuditMailBounced
@@ -74,7 +74,7 @@ func (a *App) receiveResendWebhook(c *fiber.Ctx) error {
 	if row.Kind == string(mail.KindReset) && kind == db.AuditMailBounced {
 		action = "the merchant did not get the reset link: check the account's registered address, then send a new link with aikagi account send-reset LOGIN_ID"
 	}
-	a.log.Warn("outbox: Resend reports "+event, "outbox_id", row.ID, "kind", row.Kind, "account_id", row.AccountID,
+	a.log.Warn("outbox: Resend reports "+string(event), "outbox_id", row.ID, "kind", row.Kind, "account_id", row.AccountID,
 		"detail", hook.Detail, "action", action)
 	return c.SendString("ok")
 }

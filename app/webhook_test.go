@@ -81,7 +81,7 @@ func TestResendWebhook(t *testing.T) {
 			t.Helper()
 			return send(t, a, req)
 		}
-		event := func() string {
+		event := func() db.DeliveryEvent {
 			t.Helper()
 			return outboxRow(t, a, mail.ID).DeliveryEvent
 		}

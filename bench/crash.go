@@ -111,7 +111,7 @@ func waitClaimed(fake *heldResend, bdb *bun.DB) {
 }
 
 // outboxCount counts the mails in the outbox with this status.
-func outboxCount(bdb *bun.DB, status string) int {
+func outboxCount(bdb *bun.DB, status db.OutboxStatus) int {
 	c, err := bdb.NewSelect().Table("outbox").Where("status = ?", status).Count(context.Background())
 	if err != nil {
 		log.Fatal(err)

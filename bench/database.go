@@ -91,7 +91,7 @@ func sampleBacklog(dsn string) (stop func() (intake, outbox int)) {
 			if stats, err := db.IntakeStats(ctx, bdb); err == nil {
 				peakIntake = max(peakIntake, stats.Count)
 			}
-			if n, err := bdb.NewSelect().Model((*db.OutboxMail)(nil)).Where("status IN (?)", bun.In([]string{db.OutboxPending, db.OutboxSending})).Count(ctx); err == nil {
+			if n, err := bdb.NewSelect().Model((*db.OutboxMail)(nil)).Where("status IN (?)", bun.In([]db.OutboxStatus{db.OutboxPending, db.OutboxSending})).Count(ctx); err == nil {
 				peakOutbox = max(peakOutbox, n)
 			}
 			select {
@@ -110,7 +110,7 @@ func sampleBacklog(dsn string) (stop func() (intake, outbox int)) {
 }
 
 // auditCounts counts the audit events by kind.
-func auditCounts(dsn string) map[string]int {
+func auditCounts(dsn string) map[db.AuditKind]int {
 	bdb, err := db.Open(dsn)
 	if err != nil {
 		log.Fatal(err)
@@ -121,9 +121,9 @@ func auditCounts(dsn string) map[string]int {
 		log.Fatal(err)
 	}
 	defer rows.Close()
-	counts := map[string]int{}
+	counts := map[db.AuditKind]int{}
 	for rows.Next() {
-		var kind string
+		var kind db.AuditKind
 		var n int
 		if err := rows.Scan(&kind, &n); err != nil {
 			log.Fatal(err)

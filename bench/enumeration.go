@@ -52,8 +52,8 @@ type enumResult struct {
 	dbName, load string // load: the load average before the run
 	clients      int
 	run          journeyRun
-	drain        time.Duration  // until the intake had matched every request
-	counts       map[string]int // audit events by kind
+	drain        time.Duration        // until the intake had matched every request
+	counts       map[db.AuditKind]int // audit events by kind
 }
 
 // printEnumResults prints enum's three tables: the whole journey, step 3

@@ -10,48 +10,51 @@ import (
 	"github.com/uptrace/bun"
 )
 
+// AuditKind names what an audit event records.
+type AuditKind string
+
 // Audit event kinds.
 const (
-	AuditResetRequested    = "reset_requested"       // a request matched an account; token and mail queued
-	AuditResetUnmatched    = "reset_request_nomatch" // a request matched no account
-	AuditMailSent          = "mail_sent"
-	AuditMailDead          = "mail_dead"
-	AuditAccountCreated    = "account_created"
-	AuditAccountImported   = "account_imported"
-	AuditAccountUpdated    = "account_updated" // account import --update corrected its address, store name or locale
-	AuditAccountDisabled   = "account_disabled"
-	AuditAccountEnabled    = "account_enabled"
-	AuditAccountDeleted    = "account_deleted"
-	AuditResetDisabled     = "reset_request_disabled"     // matched a disabled account: answered, not mailed
-	AuditReminderDisabled  = "login_id_reminder_disabled" // every account on the address is disabled: answered, not mailed
-	AuditTokenRefused      = "reset_token_refused"        // an invalid, expired, used or revoked link was opened or submitted
-	AuditPasswordChanged   = "password_changed"           // a reset completed; the token was used
-	AuditPasswordRejected  = "password_rejected"          // the new password failed the policy
-	AuditLoginSucceeded    = "login_succeeded"
-	AuditLoginFailed       = "login_failed"
-	AuditLoginLocked       = "login_locked"
-	AuditPasswordRehashed  = "password_rehashed" // a bcrypt hash, or one of the password as typed before normalising, was replaced by argon2id
-	AuditLogout            = "logout"
-	AuditResetLimited      = "reset_request_limited"       // matched, but over a mail limit: answered, not mailed
-	AuditRateLimited       = "rate_limited"                // refused with 429 by a per-client limit
-	AuditReminderRequested = "login_id_reminder_requested" // an address matched; the reminder mail is queued
-	AuditReminderUnmatched = "login_id_reminder_nomatch"
-	AuditReminderLimited   = "login_id_reminder_limited" // matched, but over a mail limit: answered, not mailed
-	AuditRequestFailed     = "request_failed"            // a recorded step 3 could not be processed; nothing was sent
-	AuditRequestExpired    = "request_expired"           // a recorded step 3 waited over a day; nothing was sent
+	AuditResetRequested    AuditKind = "reset_requested"       // a request matched an account; token and mail queued
+	AuditResetUnmatched    AuditKind = "reset_request_nomatch" // a request matched no account
+	AuditMailSent          AuditKind = "mail_sent"
+	AuditMailDead          AuditKind = "mail_dead"
+	AuditAccountCreated    AuditKind = "account_created"
+	AuditAccountImported   AuditKind = "account_imported"
+	AuditAccountUpdated    AuditKind = "account_updated" // account import --update corrected its address, store name or locale
+	AuditAccountDisabled   AuditKind = "account_disabled"
+	AuditAccountEnabled    AuditKind = "account_enabled"
+	AuditAccountDeleted    AuditKind = "account_deleted"
+	AuditResetDisabled     AuditKind = "reset_request_disabled"     // matched a disabled account: answered, not mailed
+	AuditReminderDisabled  AuditKind = "login_id_reminder_disabled" // every account on the address is disabled: answered, not mailed
+	AuditTokenRefused      AuditKind = "reset_token_refused"        // an invalid, expired, used or revoked link was opened or submitted
+	AuditPasswordChanged   AuditKind = "password_changed"           // a reset completed; the token was used
+	AuditPasswordRejected  AuditKind = "password_rejected"          // the new password failed the policy
+	AuditLoginSucceeded    AuditKind = "login_succeeded"
+	AuditLoginFailed       AuditKind = "login_failed"
+	AuditLoginLocked       AuditKind = "login_locked"
+	AuditPasswordRehashed  AuditKind = "password_rehashed" // a bcrypt hash, or one of the password as typed before normalising, was replaced by argon2id
+	AuditLogout            AuditKind = "logout"
+	AuditResetLimited      AuditKind = "reset_request_limited"       // matched, but over a mail limit: answered, not mailed
+	AuditRateLimited       AuditKind = "rate_limited"                // refused with 429 by a per-client limit
+	AuditReminderRequested AuditKind = "login_id_reminder_requested" // an address matched; the reminder mail is queued
+	AuditReminderUnmatched AuditKind = "login_id_reminder_nomatch"
+	AuditReminderLimited   AuditKind = "login_id_reminder_limited" // matched, but over a mail limit: answered, not mailed
+	AuditRequestFailed     AuditKind = "request_failed"            // a recorded step 3 could not be processed; nothing was sent
+	AuditRequestExpired    AuditKind = "request_expired"           // a recorded step 3 waited over a day; nothing was sent
 	// AuditResetReported flags the account for support: the merchant said,
 	// through 「心当たりがない場合」 in the mail, that a reset link was not
 	// theirs; the link was revoked.
-	AuditResetReported = "reset_reported"
+	AuditResetReported AuditKind = "reset_reported"
 )
 
 // Audit event kinds of mail delivery and its operators.
 const (
-	AuditMailBounced     = "mail_bounced"           // the provider reports a bounce, or that it could not send at all
-	AuditMailComplained  = "mail_complained"        // the recipient marked the mail as spam
-	AuditMailRetried     = "mail_retried"           // an operator put a dead mail back in the outbox
-	AuditResetByOperator = "reset_sent_by_operator" // support staff queued a reset link (account send-reset)
-	AuditEmailChanged    = "email_changed"          // an operator changed the registered address (account set-email)
+	AuditMailBounced     AuditKind = "mail_bounced"           // the provider reports a bounce, or that it could not send at all
+	AuditMailComplained  AuditKind = "mail_complained"        // the recipient marked the mail as spam
+	AuditMailRetried     AuditKind = "mail_retried"           // an operator put a dead mail back in the outbox
+	AuditResetByOperator AuditKind = "reset_sent_by_operator" // support staff queued a reset link (account send-reset)
+	AuditEmailChanged    AuditKind = "email_changed"          // an operator changed the registered address (account set-email)
 )
 
 // Audit field limits, in characters: room for any real value, while input

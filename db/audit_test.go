@@ -99,7 +99,7 @@ func TestRecordAuditAggregated(t *testing.T) {
 		}
 		counts := map[string]int{}
 		for _, e := range events {
-			counts[e.Kind+" "+e.AggKey] += e.Count
+			counts[string(e.Kind)+" "+e.AggKey] += e.Count
 			if e.Kind == db.AuditRateLimited && e.UserAgent != "bot/"+e.IP {
 				t.Errorf("the aggregate mixes the first event's fields with later ones': %+v", e)
 			}

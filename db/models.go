@@ -37,13 +37,19 @@ type ResetToken struct {
 	RequestedIP string     `bun:"requested_ip"`
 }
 
+// OutboxStatus is where a mail is in the outbox.
+type OutboxStatus string
+
 // Outbox statuses.
 const (
-	OutboxPending = "pending"
-	OutboxSending = "sending"
-	OutboxSent    = "sent"
-	OutboxDead    = "dead"
+	OutboxPending OutboxStatus = "pending"
+	OutboxSending OutboxStatus = "sending"
+	OutboxSent    OutboxStatus = "sent"
+	OutboxDead    OutboxStatus = "dead"
 )
+
+// OutboxStatuses lists every outbox status.
+var OutboxStatuses = []OutboxStatus{OutboxPending, OutboxSending, OutboxSent, OutboxDead}
 
 // OutboxMail is a mail waiting for (or done with) delivery. Payload holds the
 // rendered message sealed with the app's key, because a reset mail carries a
@@ -52,25 +58,25 @@ const (
 type OutboxMail struct {
 	bun.BaseModel `bun:"table:outbox"`
 
-	ID            string     `bun:"id,pk"`
-	Kind          string     `bun:"kind"`
-	AccountID     *int64     `bun:"account_id"`
-	ToAddr        string     `bun:"to_addr"`
-	Payload       []byte     `bun:"payload"`
-	Status        string     `bun:"status"`
-	Attempts      int        `bun:"attempts"`
-	NextAttemptAt time.Time  `bun:"next_attempt_at"`
-	LockedUntil   *time.Time `bun:"locked_until"`
-	LastError     string     `bun:"last_error"`
-	ProviderID    string     `bun:"provider_id"`
-	CreatedAt     time.Time  `bun:"created_at"`
-	SentAt        *time.Time `bun:"sent_at"`
+	ID            string       `bun:"id,pk"`
+	Kind          string       `bun:"kind"`
+	AccountID     *int64       `bun:"account_id"`
+	ToAddr        string       `bun:"to_addr"`
+	Payload       []byte       `bun:"payload"`
+	Status        OutboxStatus `bun:"status"`
+	Attempts      int          `bun:"attempts"`
+	NextAttemptAt time.Time    `bun:"next_attempt_at"`
+	LockedUntil   *time.Time   `bun:"locked_until"`
+	LastError     string       `bun:"last_error"`
+	ProviderID    string       `bun:"provider_id"`
+	CreatedAt     time.Time    `bun:"created_at"`
+	SentAt        *time.Time   `bun:"sent_at"`
 
-	ExpiresAt       *time.Time `bun:"expires_at"` // the content is useless after this (a reset link's expiry)
-	DeadAt          *time.Time `bun:"dead_at"`
-	DeliveryEvent   string     `bun:"delivery_event"` // the provider's latest word: delivered, bounced, …
-	DeliveryEventAt *time.Time `bun:"delivery_event_at"`
-	DeliveryDetail  string     `bun:"delivery_detail"`
+	ExpiresAt       *time.Time    `bun:"expires_at"` // the content is useless after this (a reset link's expiry)
+	DeadAt          *time.Time    `bun:"dead_at"`
+	DeliveryEvent   DeliveryEvent `bun:"delivery_event"` // the provider's latest word: delivered, bounced, …
+	DeliveryEventAt *time.Time    `bun:"delivery_event_at"`
+	DeliveryDetail  string        `bun:"delivery_detail"`
 
 	LoginID string `bun:"login_id,scanonly"` // the account's, for operators' lists
 }
@@ -81,7 +87,7 @@ type AuditEvent struct {
 
 	ID        int64     `bun:"id,pk,autoincrement"`
 	At        time.Time `bun:"at"`
-	Kind      string    `bun:"kind"`
+	Kind      AuditKind `bun:"kind"`
 	AccountID *int64    `bun:"account_id"`
 	LoginID   string    `bun:"login_id"`
 	IP        string    `bun:"ip"`

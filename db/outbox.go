@@ -11,19 +11,25 @@ import (
 	"github.com/uptrace/bun"
 )
 
+// DeliveryEvent is what the mail provider last reported about a mail.
+type DeliveryEvent string
+
 // Delivery events, as the mail provider reports them through its webhooks.
 const (
-	DeliveryDelayed    = "delivery_delayed"
-	DeliveryDelivered  = "delivered"
-	DeliveryBounced    = "bounced"
-	DeliveryFailed     = "failed" // the provider could not send it at all
-	DeliveryComplained = "complained"
+	DeliveryDelayed    DeliveryEvent = "delivery_delayed"
+	DeliveryDelivered  DeliveryEvent = "delivered"
+	DeliveryBounced    DeliveryEvent = "bounced"
+	DeliveryFailed     DeliveryEvent = "failed" // the provider could not send it at all
+	DeliveryComplained DeliveryEvent = "complained"
 )
+
+// DeliveryEvents lists every delivery event.
+var DeliveryEvents = []DeliveryEvent{DeliveryDelivered, DeliveryDelayed, DeliveryBounced, DeliveryComplained, DeliveryFailed}
 
 // deliveryRank orders the events from least to most final: a later event
 // replaces an earlier one only when it says more, so webhooks arriving out
 // of order or twice leave the row as it should be.
-var deliveryRank = map[string]int{
+var deliveryRank = map[DeliveryEvent]int{
 	"":                 0,
 	DeliveryDelayed:    1,
 	DeliveryDelivered:  2,
@@ -115,21 +121,30 @@ func MarkMailSent(ctx context.Context, idb bun.IDB, id string, attempt int, prov
 	return changedOne(res, err, "mark mail sent")
 }
 
-// MarkMailFailed records a failed attempt of the claim (id, attempt): the
-// row is due again at next, or dead when dead is true. A dead row keeps its
-// payload for "outbox retry" until DropStalePayloads removes it. ok is false
-// when the claim was lost.
-func MarkMailFailed(ctx context.Context, idb bun.IDB, id string, attempt int, lastError string, next time.Time, dead bool, now time.Time) (ok bool, err error) {
+// RetryMailLater records a failed attempt of the claim (id, attempt) that
+// may pass: the row is due again at next. ok is false when the claim was
+// lost.
+func RetryMailLater(ctx context.Context, idb bun.IDB, id string, attempt int, lastError string, next time.Time) (ok bool, err error) {
 	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
 		Set("last_error = ?", lastError).
-		Set("locked_until = NULL")
-	if dead {
-		q = q.Set("status = ?", OutboxDead).Set("dead_at = ?", Stamp(now))
-	} else {
-		q = q.Set("status = ?", OutboxPending).Set("next_attempt_at = ?", Stamp(next))
-	}
+		Set("locked_until = NULL").
+		Set("status = ?", OutboxPending).
+		Set("next_attempt_at = ?", Stamp(next))
 	res, err := claimed(q, id, attempt).Exec(ctx)
-	return changedOne(res, err, "mark mail failed")
+	return changedOne(res, err, "retry mail later")
+}
+
+// MarkMailDead records the last failed attempt of the claim (id, attempt):
+// the mail is given up. A dead row keeps its payload for "outbox retry"
+// until DropStalePayloads removes it. ok is false when the claim was lost.
+func MarkMailDead(ctx context.Context, idb bun.IDB, id string, attempt int, lastError string, now time.Time) (ok bool, err error) {
+	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("last_error = ?", lastError).
+		Set("locked_until = NULL").
+		Set("status = ?", OutboxDead).
+		Set("dead_at = ?", Stamp(now))
+	res, err := claimed(q, id, attempt).Exec(ctx)
+	return changedOne(res, err, "mark mail dead")
 }
 
 // RenewMailClaims extends the lease of the claims in rows (each identified
@@ -173,9 +188,9 @@ func ReleaseMail(ctx context.Context, idb bun.IDB, id string, attempt int, now t
 
 // OutboxFilter selects rows for ListOutbox. Zero values select everything.
 type OutboxFilter struct {
-	Status   string // one status
-	Event    string // one delivery event
-	Problems bool   // dead, or bounced, complained or failed at the provider
+	Status   OutboxStatus  // one status
+	Event    DeliveryEvent // one delivery event
+	Problems bool          // dead, or bounced, complained or failed at the provider
 	Limit    int
 }
 
@@ -197,7 +212,7 @@ func ListOutbox(ctx context.Context, idb bun.IDB, f OutboxFilter) ([]OutboxMail,
 	}
 	if f.Problems {
 		q = q.Where("outbox_mail.status = ? OR outbox_mail.delivery_event IN (?)", OutboxDead,
-			bun.In([]string{DeliveryBounced, DeliveryComplained, DeliveryFailed}))
+			bun.In([]DeliveryEvent{DeliveryBounced, DeliveryComplained, DeliveryFailed}))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: list outbox: %w", err)
@@ -230,7 +245,7 @@ func RequeueMail(ctx context.Context, idb bun.IDB, id string, now time.Time) (ok
 		Set("locked_until = NULL").
 		Set("dead_at = NULL").
 		Where("id = ?", id).
-		Where("status IN (?)", bun.In([]string{OutboxDead, OutboxPending})).
+		Where("status IN (?)", bun.In([]OutboxStatus{OutboxDead, OutboxPending})).
 		Where("payload IS NOT NULL").
 		Exec(ctx)
 	return changedOne(res, err, "requeue mail")
@@ -271,7 +286,7 @@ func findMessage(ctx context.Context, idb bun.IDB, ref MessageRef) (string, erro
 // sent; MarkMailSent leaves the event alone), unless the row already holds
 // that event or a more final one. It returns the row when it changed, nil
 // otherwise; known is false when no row matches ref.
-func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, ref MessageRef, event, detail string, now time.Time) (row *OutboxMail, known bool, err error) {
+func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, ref MessageRef, event DeliveryEvent, detail string, now time.Time) (row *OutboxMail, known bool, err error) {
 	rank, ok := deliveryRank[event]
 	if !ok || event == "" {
 		return nil, false, fmt.Errorf("db: record delivery event: unknown event %q", event)
@@ -283,7 +298,7 @@ func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, ref MessageRef, event
 	if id == "" {
 		return nil, false, nil
 	}
-	var lower []string
+	var lower []DeliveryEvent
 	for e, r := range deliveryRank {
 		if r < rank {
 			lower = append(lower, e)
@@ -329,7 +344,7 @@ func DropStalePayloads(ctx context.Context, idb bun.IDB, now, deadBefore time.Ti
 func MaskOldAddresses(ctx context.Context, idb bun.IDB, cutoff time.Time, limit int) (int, error) {
 	var rows []OutboxMail
 	err := idb.NewSelect().Model(&rows).Column("id", "to_addr").
-		Where("status IN (?)", bun.In([]string{OutboxSent, OutboxDead})).
+		Where("status IN (?)", bun.In([]OutboxStatus{OutboxSent, OutboxDead})).
 		Where("created_at < ?", Stamp(cutoff)).
 		Where("to_addr NOT LIKE ?", "%***@%").
 		OrderExpr("created_at").Limit(limit).Scan(ctx)

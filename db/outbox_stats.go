@@ -10,7 +10,7 @@ import (
 
 // OutboxSummary is the outbox at a glance, for metrics.
 type OutboxSummary struct {
-	Counts        map[string]int
+	Counts        map[OutboxStatus]int
 	OldestWaiting time.Time // zero when nothing waits
 }
 
@@ -18,19 +18,19 @@ type OutboxSummary struct {
 // is not sent yet.
 func OutboxStats(ctx context.Context, idb bun.IDB) (OutboxSummary, error) {
 	var rows []struct {
-		Status string `bun:"status"`
-		N      int    `bun:"n"`
+		Status OutboxStatus `bun:"status"`
+		N      int          `bun:"n"`
 	}
 	if err := idb.NewSelect().Table("outbox").Column("status").ColumnExpr("count(*) AS n").Group("status").Scan(ctx, &rows); err != nil {
 		return OutboxSummary{}, fmt.Errorf("db: outbox stats: %w", err)
 	}
-	s := OutboxSummary{Counts: map[string]int{}}
+	s := OutboxSummary{Counts: map[OutboxStatus]int{}}
 	for _, r := range rows {
 		s.Counts[r.Status] = r.N
 	}
 	var oldest []time.Time
 	err := idb.NewSelect().Table("outbox").ColumnExpr("created_at").
-		Where("status IN (?)", bun.In([]string{OutboxPending, OutboxSending})).
+		Where("status IN (?)", bun.In([]OutboxStatus{OutboxPending, OutboxSending})).
 		Order("created_at").Limit(1).Scan(ctx, &oldest)
 	if err != nil {
 		return OutboxSummary{}, fmt.Errorf("db: outbox oldest: %w", err)

@@ -34,9 +34,9 @@ func TestRecordDeliveryEvent(t *testing.T) {
 		ctx := context.Background()
 		sentMail(t, bdb, "m1", "re-1")
 		for i, step := range []struct {
-			event   string
+			event   db.DeliveryEvent
 			changed bool
-			want    string
+			want    db.DeliveryEvent
 		}{
 			{db.DeliveryDelayed, true, db.DeliveryDelayed},
 			{db.DeliveryDelivered, true, db.DeliveryDelivered},
@@ -124,7 +124,7 @@ func TestDeadMailRequeueAndPayloads(t *testing.T) {
 		}
 		rows, _ := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
 		for _, r := range rows {
-			if ok, err := db.MarkMailFailed(ctx, bdb, r.ID, r.Attempts, "HTTP 422", time.Time{}, true, t0); err != nil || !ok {
+			if ok, err := db.MarkMailDead(ctx, bdb, r.ID, r.Attempts, "HTTP 422", t0); err != nil || !ok {
 				t.Fatal(ok, err)
 			}
 		}

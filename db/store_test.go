@@ -306,7 +306,7 @@ func TestOutboxClaimSendRetry(t *testing.T) {
 		if ok, err := db.MarkMailSent(ctx, bdb, "mail-1", 1, "provider-late", t0.Add(2*time.Minute)); err != nil || ok {
 			t.Fatalf("stale claim marked sent = %v, %v; want refused", ok, err)
 		}
-		if ok, err := db.MarkMailFailed(ctx, bdb, "mail-1", 2, "HTTP 503", t0.Add(10*time.Minute), false, t0.Add(2*time.Minute)); err != nil || !ok {
+		if ok, err := db.RetryMailLater(ctx, bdb, "mail-1", 2, "HTTP 503", t0.Add(10*time.Minute)); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
 		if early, _ := db.ClaimDueMail(ctx, bdb, t0.Add(5*time.Minute), time.Minute, 10); len(early) != 0 {
@@ -414,7 +414,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 func TestAuditTrail(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
 		ctx := context.Background()
-		for i, kind := range []string{db.AuditResetUnmatched, db.AuditResetRequested} {
+		for i, kind := range []db.AuditKind{db.AuditResetUnmatched, db.AuditResetRequested} {
 			e := &db.AuditEvent{Kind: kind, LoginID: "taro", IP: "192.0.2.1", UserAgent: "test"}
 			if err := db.RecordAudit(ctx, bdb, e, t0.Add(time.Duration(i)*time.Second)); err != nil {
 				t.Fatal(err)

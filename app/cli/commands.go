@@ -301,7 +301,7 @@ func AuditCommand(ctx context.Context, env Env, args []string) error {
 			// window of a limit: its time is the first one's.
 			detail = fmt.Sprintf("%s (%d times)", detail, e.Count)
 		}
-		t.add(e.At.Format(time.RFC3339), e.Kind, e.LoginID, account, e.IP, truncate(e.UserAgent, 40), detail)
+		t.add(e.At.Format(time.RFC3339), string(e.Kind), e.LoginID, account, e.IP, truncate(e.UserAgent, 40), detail)
 	}
 	return t.write(env.Stdout)
 }

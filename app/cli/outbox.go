@@ -38,26 +38,31 @@ func OutboxCommand(ctx context.Context, env Env, args []string) error {
 	return fmt.Errorf("outbox: unknown sub-command %q (use list or retry)", args[0])
 }
 
-var (
-	outboxStatuses = []string{db.OutboxPending, db.OutboxSending, db.OutboxSent, db.OutboxDead}
-	deliveryEvents = []string{db.DeliveryDelivered, db.DeliveryDelayed, db.DeliveryBounced, db.DeliveryComplained, db.DeliveryFailed}
-)
+// joined lists values for a flag's help and errors.
+func joined[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
 
 func listOutbox(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("outbox list", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	status := fs.String("status", "", "only mail in this status: "+strings.Join(outboxStatuses, ", "))
-	event := fs.String("event", "", "only mail with this delivery event from Resend: "+strings.Join(deliveryEvents, ", "))
+	status := fs.String("status", "", "only mail in this status: "+joined(db.OutboxStatuses))
+	event := fs.String("event", "", "only mail with this delivery event from Resend: "+joined(db.DeliveryEvents))
 	problems := fs.Bool("problems", false, "only mail that needs attention: dead, bounced, complained or failed")
 	limit := fs.Int("limit", 50, "at most this many mails, newest first")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *status != "" && !slices.Contains(outboxStatuses, *status) {
-		return fmt.Errorf("--status: use one of %s", strings.Join(outboxStatuses, ", "))
+	filter := db.OutboxFilter{Status: db.OutboxStatus(*status), Event: db.DeliveryEvent(*event), Problems: *problems, Limit: *limit}
+	if filter.Status != "" && !slices.Contains(db.OutboxStatuses, filter.Status) {
+		return fmt.Errorf("--status: use one of %s", joined(db.OutboxStatuses))
 	}
-	if *event != "" && !slices.Contains(deliveryEvents, *event) {
-		return fmt.Errorf("--event: use one of %s", strings.Join(deliveryEvents, ", "))
+	if filter.Event != "" && !slices.Contains(db.DeliveryEvents, filter.Event) {
+		return fmt.Errorf("--event: use one of %s", joined(db.DeliveryEvents))
 	}
 	if *limit < 1 {
 		return errors.New("--limit: use a positive number")
@@ -67,13 +72,13 @@ func listOutbox(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer bdb.Close()
-	rows, err := db.ListOutbox(ctx, bdb, db.OutboxFilter{Status: *status, Event: *event, Problems: *problems, Limit: *limit})
+	rows, err := db.ListOutbox(ctx, bdb, filter)
 	if err != nil {
 		return err
 	}
 	t := newTextTable("CREATED", "ID", "KIND", "LOGIN ID", "TO", "STATUS", "TRIES", "NEXT ATTEMPT", "DELIVERY", "LAST ERROR")
 	for _, r := range rows {
-		t.add(stamp(&r.CreatedAt), r.ID, r.Kind, r.LoginID, r.ToAddr, r.Status, fmt.Sprint(r.Attempts),
+		t.add(stamp(&r.CreatedAt), r.ID, r.Kind, r.LoginID, r.ToAddr, string(r.Status), fmt.Sprint(r.Attempts),
 			nextAttempt(r), delivery(r), truncate(oneLine(r.LastError), 100))
 	}
 	return t.write(env.Stdout)
@@ -95,7 +100,7 @@ func delivery(r db.OutboxMail) string {
 	if r.DeliveryEvent == "" {
 		return "-"
 	}
-	s := r.DeliveryEvent + " " + stamp(r.DeliveryEventAt)
+	s := string(r.DeliveryEvent) + " " + stamp(r.DeliveryEventAt)
 	if r.DeliveryDetail != "" {
 		s += " (" + truncate(oneLine(r.DeliveryDetail), 80) + ")"
 	}
@@ -148,37 +153,8 @@ func retryOutbox(ctx context.Context, env Env, args []string) error {
 	if row == nil {
 		return fmt.Errorf("outbox retry: no mail %q (see aikagi outbox list)", id)
 	}
-	loginID := "LOGIN_ID"
-	if row.AccountID != nil {
-		if acct, err := db.GetAccount(ctx, bdb, *row.AccountID); err == nil && acct != nil {
-			loginID = acct.LoginID
-		}
-	}
-	newLink := fmt.Sprintf("aikagi account send-reset %s", loginID)
-	switch {
-	case row.Status == db.OutboxSent:
-		msg := fmt.Sprintf("outbox retry: %s was sent at %s (Resend id %s)", id, stamp(row.SentAt), row.ProviderID)
-		if row.DeliveryEvent == db.DeliveryBounced || row.DeliveryEvent == db.DeliveryFailed {
-			msg += fmt.Sprintf(" and %s: the address did not take it, so sending it again would not help. Correct the account's address, then for a reset link run: %s", row.DeliveryEvent, newLink)
-		}
-		return errors.New(msg)
-	case row.Status == db.OutboxSending:
-		return fmt.Errorf("outbox retry: a worker is sending %s now (claimed until %s)", id, stamp(row.LockedUntil))
-	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
-		return fmt.Errorf("outbox retry: the link in %s expired at %s; send a new one: %s", id, stamp(row.ExpiresAt), newLink)
-	case row.Payload == nil:
-		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", id, mail.Retention, newLink)
-	}
-	if row.Kind == string(mail.KindReset) && row.AccountID != nil {
-		// Only the token's hash is kept, so the mail cannot be matched to it;
-		// but any link or password change after the mail makes its link dead.
-		superseded, err := db.ResetLinkSuperseded(ctx, bdb, *row.AccountID, row.CreatedAt)
-		if err != nil {
-			return err
-		}
-		if superseded {
-			return fmt.Errorf("outbox retry: a newer link or a password change since %s has made the link in %s dead; if a link is still needed: %s", stamp(&row.CreatedAt), id, newLink)
-		}
+	if err := checkRetryable(ctx, bdb, row, now); err != nil {
+		return err
 	}
 	err = bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		ok, err := db.RequeueMail(ctx, tx, id, now)
@@ -260,6 +236,45 @@ func (e Env) openToQueueMail(ctx context.Context, cmd string) (svc *recovery.Ser
 		Limits: limit.New(bdb, log, e.now, m, cfg.Limits),
 	})
 	return svc, func() { bdb.Close() }, nil
+}
+
+// checkRetryable refuses to queue row again when sending it could not
+// help, saying what to do instead.
+func checkRetryable(ctx context.Context, bdb *bun.DB, row *db.OutboxMail, now time.Time) error {
+	loginID := "LOGIN_ID"
+	if row.AccountID != nil {
+		if acct, err := db.GetAccount(ctx, bdb, *row.AccountID); err == nil && acct != nil {
+			loginID = acct.LoginID
+		}
+	}
+	newLink := "aikagi account send-reset " + loginID
+	switch {
+	case row.Status == db.OutboxSent:
+		msg := fmt.Sprintf("outbox retry: %s was sent at %s (Resend id %s)", row.ID, stamp(row.SentAt), row.ProviderID)
+		if row.DeliveryEvent == db.DeliveryBounced || row.DeliveryEvent == db.DeliveryFailed {
+			msg += fmt.Sprintf(" and %s: the address did not take it, so sending it again would not help. Correct the account's address, then for a reset link run: %s", row.DeliveryEvent, newLink)
+		}
+		return errors.New(msg)
+	case row.Status == db.OutboxSending:
+		return fmt.Errorf("outbox retry: a worker is sending %s now (claimed until %s)", row.ID, stamp(row.LockedUntil))
+	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
+		return fmt.Errorf("outbox retry: the link in %s expired at %s; send a new one: %s", row.ID, stamp(row.ExpiresAt), newLink)
+	case row.Payload == nil:
+		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", row.ID, mail.Retention, newLink)
+	}
+	if row.Kind != string(mail.KindReset) || row.AccountID == nil {
+		return nil
+	}
+	// Only the token's hash is kept, so the mail cannot be matched to it;
+	// but any link or password change after the mail makes its link dead.
+	superseded, err := db.ResetLinkSuperseded(ctx, bdb, *row.AccountID, row.CreatedAt)
+	if err != nil {
+		return err
+	}
+	if superseded {
+		return fmt.Errorf("outbox retry: a newer link or a password change since %s has made the link in %s dead; if a link is still needed: %s", stamp(&row.CreatedAt), row.ID, newLink)
+	}
+	return nil
 }
 
 // parseWithArg parses flags with one positional argument named name,

@@ -96,13 +96,16 @@ func afterGrace(ctx context.Context, grace time.Duration) (context.Context, cont
 	}
 }
 
-// markFailed records a failed attempt: due again after the backoff (or the
-// provider's Retry-After, when longer), or dead when retrying cannot help or
-// the tries are used up.
+// markFailed records a failed attempt: dead when retrying cannot help or
+// the tries are used up, else due again after the backoff (or the
+// provider's Retry-After, when longer).
 func (o *Outbox) markFailed(ctx context.Context, row db.OutboxMail, err error) {
-	now := o.now()
 	var perm *PermanentError
-	dead := errors.As(err, &perm) || row.Attempts >= MaxAttempts
+	if errors.As(err, &perm) || row.Attempts >= MaxAttempts {
+		o.markDead(ctx, row, err)
+		return
+	}
+	now := o.now()
 	delay := RetryDelay(row.Attempts)
 	var later *RetryLaterError
 	if errors.As(err, &later) && later.After > 0 {
@@ -111,20 +114,22 @@ func (o *Outbox) markFailed(ctx context.Context, row db.OutboxMail, err error) {
 		o.pause(now.Add(later.After))
 	}
 	next := now.Add(delay)
-	ok, merr := db.MarkMailFailed(ctx, o.db, row.ID, row.Attempts, err.Error(), next, dead, now)
-	if merr != nil {
-		o.log.Error("outbox: mark failed", "outbox_id", row.ID, "err", merr)
+	ok, merr := db.RetryMailLater(ctx, o.db, row.ID, row.Attempts, err.Error(), next)
+	if !o.recorded(row, ok, merr, err) {
 		return
 	}
-	if !ok {
-		o.log.Warn("outbox: failed, but the claim had passed to another worker; it keeps the row", "outbox_id", row.ID, "err", err)
+	o.metrics.Mails.WithLabelValues(row.Kind, "retry").Inc()
+	o.log.Warn("outbox: will retry", "outbox_id", row.ID, "attempt", row.Attempts, "next_attempt_at", next, "err", err)
+}
+
+// markDead gives row up, and tells the operator what to do about it.
+func (o *Outbox) markDead(ctx context.Context, row db.OutboxMail, err error) {
+	now := o.now()
+	ok, merr := db.MarkMailDead(ctx, o.db, row.ID, row.Attempts, err.Error(), now)
+	if !o.recorded(row, ok, merr, err) {
 		return
 	}
-	o.metrics.Mails.WithLabelValues(row.Kind, map[bool]string{true: "dead", false: "retry"}[dead]).Inc()
-	if !dead {
-		o.log.Warn("outbox: will retry", "outbox_id", row.ID, "attempt", row.Attempts, "next_attempt_at", next, "err", err)
-		return
-	}
+	o.metrics.Mails.WithLabelValues(row.Kind, "dead").Inc()
 	action := fmt.Sprintf("fix the cause named in err, then run: aikagi outbox retry %s", row.ID)
 	if row.Kind == string(KindReset) {
 		action += " (or send a new link: aikagi account send-reset LOGIN_ID)"
@@ -134,6 +139,19 @@ func (o *Outbox) markFailed(ctx context.Context, row db.OutboxMail, err error) {
 	if aerr := db.RecordAudit(ctx, o.db, &db.AuditEvent{Kind: db.AuditMailDead, AccountID: row.AccountID, Detail: fmt.Sprintf("%s %s: %v", row.Kind, row.ID, err)}, now); aerr != nil {
 		o.log.Error("outbox: audit", "outbox_id", row.ID, "err", aerr)
 	}
+}
+
+// recorded reports whether a failed attempt at row (cause) was recorded:
+// ok and merr are what recording it returned.
+func (o *Outbox) recorded(row db.OutboxMail, ok bool, merr, cause error) bool {
+	if merr != nil {
+		o.log.Error("outbox: mark failed", "outbox_id", row.ID, "err", merr)
+		return false
+	}
+	if !ok {
+		o.log.Warn("outbox: failed, but the claim had passed to another worker; it keeps the row", "outbox_id", row.ID, "err", cause)
+	}
+	return ok
 }
 
 // RetryDelay grows exponentially from 5 s to at most 15 min, with ±20 %

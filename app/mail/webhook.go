@@ -13,7 +13,7 @@ import (
 // resendEvents maps the webhook events of Resend that we record to the
 // outbox's delivery events. Others (sent, opened, clicked, …) are
 // acknowledged and ignored.
-var resendEvents = map[string]string{
+var resendEvents = map[string]db.DeliveryEvent{
 	resend.EventEmailDelivered:       db.DeliveryDelivered,
 	resend.EventEmailDeliveryDelayed: db.DeliveryDelayed,
 	resend.EventEmailBounced:         db.DeliveryBounced,
@@ -63,10 +63,10 @@ func (t *resendTags) UnmarshalJSON(b []byte) error {
 
 // Report is what a verified Resend webhook says about one mail.
 type Report struct {
-	Type    string        // Resend's event type, as sent
-	Event   string        // the outbox's delivery event; "" for one that is not recorded
-	Message db.MessageRef // the mail it is about: the outbox_id tag, and Resend's id
-	Detail  string        // what an operator should read: the bounce or the failure reason
+	Type    string           // Resend's event type, as sent
+	Event   db.DeliveryEvent // the outbox's delivery event; "" for one that is not recorded
+	Message db.MessageRef    // the mail it is about: the outbox_id tag, and Resend's id
+	Detail  string           // what an operator should read: the bounce or the failure reason
 }
 
 // WebhookHeaders are the Svix headers that sign a webhook call.

@@ -106,8 +106,8 @@ func (d databaseCollector) Collect(ch chan<- prometheus.Metric) {
 	if stats, err := db.OutboxStats(ctx, d.db); err != nil {
 		ch <- prometheus.NewInvalidMetric(outboxDepthDesc, err)
 	} else {
-		for _, status := range []string{db.OutboxPending, db.OutboxSending, db.OutboxSent, db.OutboxDead} {
-			ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), status)
+		for _, status := range db.OutboxStatuses {
+			ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), string(status))
 		}
 		ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, d.age(stats.OldestWaiting))
 	}

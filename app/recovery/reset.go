@@ -46,7 +46,7 @@ func (s *Service) MatchReset(ctx context.Context, tx bun.Tx, r intake.Request) (
 
 // queueRequestedLink queues a reset link for acct unless a mail limit
 // refuses it, and says which.
-func (s *Service) queueRequestedLink(ctx context.Context, tx bun.IDB, acct *db.Account, ip string) (outcome intake.Outcome, kind string, refusedBy limit.Name, err error) {
+func (s *Service) queueRequestedLink(ctx context.Context, tx bun.IDB, acct *db.Account, ip string) (outcome intake.Outcome, kind db.AuditKind, refusedBy limit.Name, err error) {
 	if refusedBy, err = s.limits.MailAllowed(ctx, tx, fmt.Sprint("mail:account:", acct.ID)); err != nil || refusedBy != "" {
 		return intake.Limited, db.AuditResetLimited, refusedBy, err
 	}
