@@ -22,6 +22,7 @@ import (
 	"aikagi/app/mail"
 	"aikagi/app/metrics"
 	"aikagi/app/recovery"
+	"aikagi/app/retention"
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/assets"
@@ -44,8 +45,10 @@ type App struct {
 	mailbox           *mail.DevMailbox // development only; nil in production
 	intake            *intake.Worker   // matches step 3 requests
 	limits            *limit.Limiter
+	sweeper           *retention.Sweeper
 	recovery          *recovery.Service // matches requests, issues links, changes addresses
 	hasher            *account.Hasher
+	logins            *account.Logins
 	embedScript       string // assets.EmbedScript with this app's origin
 	metrics           *metrics.Metrics
 	metricsHandler    fiber.Handler // serves metrics to whom serveMetrics allows
@@ -87,6 +90,8 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *
 		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Config: cfg, Outbox: a.outbox, Limits: a.limits,
 	})
 	a.hasher = account.NewHasher(func(d time.Duration) { a.metrics.HashWait.Observe(d.Seconds()) })
+	a.sweeper = retention.New(bdb, log, func() time.Time { return a.now() }, cfg)
+	a.logins = account.NewLogins(bdb, a.hasher, func() time.Time { return a.now() }, cfg)
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()
@@ -120,7 +125,7 @@ func (a *App) RunWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.intake.Run(ctx) })
 	wg.Go(func() { a.outbox.Run(ctx) })
-	wg.Go(func() { a.runSweeps(ctx) })
+	wg.Go(func() { a.sweeper.Run(ctx) })
 	wg.Wait()
 }
 

@@ -87,7 +87,7 @@ func TestSweepDeletesOldAudit(t *testing.T) {
 		advanceClock(a, 24*time.Hour)
 		record("recent01")
 		advanceClock(a, 30*24*time.Hour) // old01 is 31 days old, recent01 30
-		a.sweep(ctx)
+		a.sweeper.Sweep(ctx)
 		var left []string
 		for _, e := range mustListAudit(t, a) {
 			left = append(left, e.LoginID)

@@ -94,7 +94,7 @@ func TestMailRendering(t *testing.T) {
 			if res := get(t, a, u.RequestURI()); res.Status != 303 {
 				t.Errorf("the mailed link answers %d, want the redirect of a valid link", res.Status)
 			}
-			used, err := a.changePassword(ctx, acct, token, "$argon2id$new", client{IP: "192.0.2.1"})
+			used, err := a.recovery.ChangePassword(ctx, acct, token, "$argon2id$new", client{IP: "192.0.2.1"})
 			if err != nil || !used {
 				t.Fatalf("changePassword = %v, %v", used, err)
 			}

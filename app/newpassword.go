@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,7 +13,6 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/app/limit"
-	"aikagi/app/mail"
 	"aikagi/app/problem"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -180,10 +178,8 @@ func resetAccount(acct *db.Account) views.ResetAccount {
 	return views.ResetAccount{LoginID: acct.LoginID, StoreName: acct.StoreName}
 }
 
-// completeReset is step 6: check the new password, then in one transaction
-// use the token (only one of concurrent submissions can), store the new
-// hash, revoke the account's other links and sessions, lift a lockout,
-// audit, and queue the "password changed" notice.
+// completeReset is step 6: check the new password, then change it
+// (recovery.Service.ChangePassword).
 func (a *App) completeReset(c *fiber.Ctx) error {
 	form, err := parseForm(c)
 	if err != nil {
@@ -232,7 +228,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("complete reset: %w", err)
 	}
-	used, err := a.changePassword(c.UserContext(), acct, token, hash, a.client(c))
+	used, err := a.recovery.ChangePassword(c.UserContext(), acct, token, hash, a.client(c))
 	if err != nil {
 		return err
 	}
@@ -249,59 +245,6 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 	a.clearResetCookies(c)
 	receipt := a.doneReceipts.sign(requestState{IssuedAt: a.now().Unix()})
 	return redirectNoStore(c, t.Href(route.ResetDone)+"&receipt="+receipt)
-}
-
-// changePassword is the transaction of step 6. used is false when the token
-// could not be consumed.
-func (a *App) changePassword(ctx context.Context, acct *db.Account, token, hash string, who client) (used bool, err error) {
-	now := a.now()
-	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		accountID, ok, err := db.ConsumeResetToken(ctx, tx, secret.HashToken(token), now)
-		if err != nil || !ok {
-			return err
-		}
-		if accountID != acct.ID {
-			return fmt.Errorf("complete reset: token belongs to account %d, not %d", accountID, acct.ID)
-		}
-		if err := db.SetPassword(ctx, tx, acct.ID, hash, now, true); err != nil {
-			return err
-		}
-		if err := db.RevokeResetTokens(ctx, tx, acct.ID, now); err != nil {
-			return err
-		}
-		if err := db.DeleteAccountSessions(ctx, tx, acct.ID); err != nil {
-			return err
-		}
-		if err := db.ClearLoginFailures(ctx, tx, acct.LoginID); err != nil {
-			return err
-		}
-		if err := db.RecordAudit(ctx, tx, &db.AuditEvent{
-			Kind: db.AuditPasswordChanged, AccountID: &acct.ID, LoginID: acct.LoginID, IP: who.IP, UserAgent: who.UserAgent,
-		}, now); err != nil {
-			return err
-		}
-		lang, _ := views.ParseLang(acct.Locale)
-		notice := views.PasswordChangedMail{
-			Lang: lang, SiteName: a.cfg.SiteName, StoreName: acct.StoreName, At: now, IP: who.IP,
-			ResetURL: a.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
-			LoginURL: a.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
-		}
-		if err := a.outbox.Queue(ctx, tx, mail.Outgoing{
-			Kind: mail.KindPasswordChanged, AccountID: acct.ID, To: acct.Email, Subject: notice.Subject(),
-			Text: views.PasswordChangedMailPlain(notice), HTML: views.PasswordChangedMailHTML(notice),
-		}); err != nil {
-			return err
-		}
-		used = true
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("complete reset: %w", err)
-	}
-	if used {
-		a.outbox.Wake()
-	}
-	return used, nil
 }
 
 // checkResetLink finds the account of a link that can still be used, or

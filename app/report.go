@@ -1,11 +1,7 @@
 package app
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"aikagi/app/limit"
 	"aikagi/app/problem"
@@ -64,7 +60,7 @@ func (a *App) reportResetLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	revoked, err := a.revokeReportedLink(c.UserContext(), tok, a.client(c))
+	revoked, err := a.recovery.RevokeReported(c.UserContext(), tok, a.client(c))
 	if err != nil {
 		return err
 	}
@@ -76,39 +72,4 @@ func (a *App) reportResetLink(c *fiber.Ctx) error {
 		return refuse(fiber.StatusGone, problem.ReportLinkInactive, nil)
 	}
 	return a.render(c, fiber.StatusOK, t.ReportDoneTitle, views.ReportDoneView(t))
-}
-
-// revokeReportedLink is the transaction of a report. revoked is false when
-// the link could no longer be revoked.
-func (a *App) revokeReportedLink(ctx context.Context, tok *db.ResetToken, who client) (revoked bool, err error) {
-	now := a.now()
-	err = a.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		ok, err := db.RevokeResetToken(ctx, tx, tok.ID, now)
-		if err != nil || !ok {
-			return err
-		}
-		if err := db.RevokeResetTokens(ctx, tx, tok.AccountID, now); err != nil {
-			return err
-		}
-		acct, err := db.GetAccount(ctx, tx, tok.AccountID)
-		if err != nil {
-			return err
-		}
-		event := &db.AuditEvent{
-			Kind: db.AuditResetReported, AccountID: &tok.AccountID, IP: who.IP, UserAgent: who.UserAgent,
-			Detail: fmt.Sprintf("reset link %d reported as not requested and revoked; needs a look from support", tok.ID),
-		}
-		if acct != nil {
-			event.LoginID = acct.LoginID
-		}
-		if err := db.RecordAudit(ctx, tx, event, now); err != nil {
-			return err
-		}
-		revoked = true
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("report reset link: %w", err)
-	}
-	return revoked, nil
 }

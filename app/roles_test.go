@@ -50,7 +50,7 @@ func TestRuntimeRoleWithDMLOnly(t *testing.T) {
 		t.Fatalf("deliverDue with the runtime role = %d, %v", sent, err)
 	}
 	logs := captureLog(a)
-	a.sweep(ctx)
+	a.sweeper.Sweep(ctx)
 	a.intake.Sweep(ctx)
 	if strings.Contains(logs.String(), `"level":"ERROR"`) {
 		t.Errorf("the sweep failed with the runtime role:\n%s", logs)

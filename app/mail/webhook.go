@@ -2,6 +2,7 @@ package mail
 
 import (
 	"aikagi/db"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,4 +113,51 @@ func (w *resendWebhook) detail() string {
 		return w.Data.Failed.Reason
 	}
 	return ""
+}
+
+// Record stores what a webhook reports against the outbox row it names,
+// audits bounces and complaints, and tells the operator what to do about
+// them. A report about a message the outbox does not know, or one less
+// final than what is stored, changes nothing.
+func (o *Outbox) Record(ctx context.Context, hook Report) error {
+	event, msg := hook.Event, hook.Message
+	now := o.now()
+	row, known, err := db.RecordDeliveryEvent(ctx, o.db, msg, event, hook.Detail, now)
+	if err != nil {
+		return err
+	}
+	if !known {
+		o.log.Warn("webhook: no outbox row for this message; acknowledged and dropped", "event", hook.Type,
+			"outbox_id", msg.OutboxID, "provider_id", msg.ProviderID)
+		return nil
+	}
+	if row == nil {
+		o.log.Info("webhook: nothing new to record (a repeat, or a less final event)", "event", hook.Type, "outbox_id", msg.OutboxID, "provider_id", msg.ProviderID)
+		return nil
+	}
+	o.log.Info("webhook: recorded", "event", event, "outbox_id", row.ID, "provider_id", msg.ProviderID, "status", row.Status)
+
+	var kind db.AuditKind
+	switch event {
+	case db.DeliveryBounced, db.DeliveryFailed:
+		kind = db.AuditMailBounced
+	case db.DeliveryComplained:
+		kind = db.AuditMailComplained
+	default:
+		return nil
+	}
+	detail := fmt.Sprintf("%s %s: %s", row.Kind, row.ID, event)
+	if d := hook.Detail; d != "" {
+		detail += " (" + d + ")"
+	}
+	if err := db.RecordAudit(ctx, o.db, &db.AuditEvent{Kind: kind, AccountID: row.AccountID, Detail: detail}, now); err != nil {
+		return err
+	}
+	action := "see aikagi outbox list --problems"
+	if row.Kind == string(KindReset) && kind == db.AuditMailBounced {
+		action = "the merchant did not get the reset link: check the account's registered address, then send a new link with aikagi account send-reset LOGIN_ID"
+	}
+	o.log.Warn("outbox: Resend reports "+string(event), "outbox_id", row.ID, "kind", row.Kind, "account_id", row.AccountID,
+		"detail", hook.Detail, "action", action)
+	return nil
 }

@@ -1,6 +1,7 @@
 package recovery
 
 import (
+	"aikagi/app/intake"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
@@ -12,6 +13,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/uptrace/bun"
 )
 
 // The 「心当たりがない場合」 link of a reset mail carries a report key, not the
@@ -55,4 +58,40 @@ func (s *Service) ReportedLink(ctx context.Context, key string) (*db.ResetToken,
 		return nil, nil
 	}
 	return tok, nil
+}
+
+// RevokeReported revokes the link tok, reported through 「心当たりがない場合」,
+// with the account's other links, and flags the account for support. revoked is false when
+// the link could no longer be revoked.
+func (s *Service) RevokeReported(ctx context.Context, tok *db.ResetToken, who intake.Client) (revoked bool, err error) {
+	now := s.now()
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		ok, err := db.RevokeResetToken(ctx, tx, tok.ID, now)
+		if err != nil || !ok {
+			return err
+		}
+		if err := db.RevokeResetTokens(ctx, tx, tok.AccountID, now); err != nil {
+			return err
+		}
+		acct, err := db.GetAccount(ctx, tx, tok.AccountID)
+		if err != nil {
+			return err
+		}
+		event := &db.AuditEvent{
+			Kind: db.AuditResetReported, AccountID: &tok.AccountID, IP: who.IP, UserAgent: who.UserAgent,
+			Detail: fmt.Sprintf("reset link %d reported as not requested and revoked; needs a look from support", tok.ID),
+		}
+		if acct != nil {
+			event.LoginID = acct.LoginID
+		}
+		if err := db.RecordAudit(ctx, tx, event, now); err != nil {
+			return err
+		}
+		revoked = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("report reset link: %w", err)
+	}
+	return revoked, nil
 }
