@@ -1,12 +1,13 @@
 package app
 
 import (
-	"aikagi/app/problem"
 	"errors"
 	"mime"
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"aikagi/app/problem"
 
 	"github.com/gofiber/fiber/v2"
 )

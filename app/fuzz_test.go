@@ -1,12 +1,13 @@
 package app
 
 import (
-	"aikagi/app/account"
-	"aikagi/app/secret"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"aikagi/app/account"
+	"aikagi/app/secret"
 )
 
 // FuzzNormalize: normalising never panics, is idempotent, and what passes

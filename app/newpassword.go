@@ -213,17 +213,8 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		return a.render(c, fiber.StatusOK, t.NewPasswordTitle, views.NewPasswordFormView(view))
 	}
 	if problems := account.CheckNewPassword(password, confirm, a.cfg.PasswordMinLength, acct); len(problems) > 0 {
-		who := a.client(c)
-		if err := db.RecordAudit(c.UserContext(), a.db, &db.AuditEvent{
-			Kind: db.AuditPasswordRejected, AccountID: &acct.ID, LoginID: acct.LoginID, IP: who.IP, UserAgent: who.UserAgent,
-			Detail: string(problems["password"]),
-		}, a.now()); err != nil {
-			return err
-		}
-		view.Errors = problems
-		return a.render(c, fiber.StatusUnprocessableEntity, t.NewPasswordTitle, views.NewPasswordFormView(view))
+		return a.refusePassword(c, view, acct, problems)
 	}
-
 	hash, err := a.hasher.Hash(c.UserContext(), password)
 	if err != nil {
 		return fmt.Errorf("complete reset: %w", err)
@@ -233,18 +224,37 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		return err
 	}
 	if !used {
-		// Another submission of the same link won the race, or it expired
-		// meanwhile: say which.
-		_, _, err := a.checkResetLink(c, token)
-		a.clearResetCookies(c)
-		if err == nil {
-			err = refuse(fiber.StatusGone, problem.LinkUsed, nil)
-		}
-		return err
+		return a.refuseUsedLink(c, token)
 	}
 	a.clearResetCookies(c)
 	receipt := a.doneReceipts.sign(requestState{IssuedAt: a.now().Unix()})
 	return redirectNoStore(c, t.Href(route.ResetDone)+"&receipt="+receipt)
+}
+
+// refusePassword shows the new-password form again with what is wrong with
+// the password, and audits the refusal.
+func (a *App) refusePassword(c *fiber.Ctx, view views.NewPasswordForm, acct *db.Account, problems map[string]problem.Problem) error {
+	who := a.client(c)
+	if err := db.RecordAudit(c.UserContext(), a.db, &db.AuditEvent{
+		Kind: db.AuditPasswordRejected, AccountID: &acct.ID, LoginID: acct.LoginID, IP: who.IP, UserAgent: who.UserAgent,
+		Detail: string(problems["password"]),
+	}, a.now()); err != nil {
+		return err
+	}
+	view.Errors = problems
+	return a.render(c, fiber.StatusUnprocessableEntity, view.T.NewPasswordTitle, views.NewPasswordFormView(view))
+}
+
+// refuseUsedLink answers a submission whose link could not be used after
+// all: another submission of the same link won the race, or it expired
+// meanwhile. It says which.
+func (a *App) refuseUsedLink(c *fiber.Ctx, token string) error {
+	_, _, err := a.checkResetLink(c, token)
+	a.clearResetCookies(c)
+	if err == nil {
+		err = refuse(fiber.StatusGone, problem.LinkUsed, nil)
+	}
+	return err
 }
 
 // checkResetLink finds the account of a link that can still be used, or

@@ -1,13 +1,14 @@
 package app
 
 import (
-	"aikagi/app/config"
-	"aikagi/app/secret"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
 	"time"
+
+	"aikagi/app/config"
+	"aikagi/app/secret"
 )
 
 // requestState is what steps 1–3 carry between requests instead of a

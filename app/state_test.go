@@ -1,7 +1,6 @@
 package app
 
 import (
-	"aikagi/app/secret"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"aikagi/app/secret"
 
 	"github.com/gofiber/fiber/v2"
 )

@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"aikagi/app/config"
 	"bufio"
 	"encoding/base64"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"aikagi/app/config"
 )
 
 var units = []string{"aikagi.service", "aikagi@.service"}

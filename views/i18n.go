@@ -1,10 +1,11 @@
 package views
 
 import (
-	"aikagi/app/problem"
 	"fmt"
 	"strings"
 	"time"
+
+	"aikagi/app/problem"
 
 	"golang.org/x/text/language"
 )

@@ -1,9 +1,10 @@
 package views
 
 import (
-	"aikagi/app/problem"
 	"fmt"
 	"time"
+
+	"aikagi/app/problem"
 )
 
 var en = Text{

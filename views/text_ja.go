@@ -1,9 +1,10 @@
 package views
 
 import (
-	"aikagi/app/problem"
 	"fmt"
 	"time"
+
+	"aikagi/app/problem"
 )
 
 var jst = time.FixedZone("JST", 9*60*60)

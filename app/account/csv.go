@@ -1,9 +1,8 @@
 package account
 
 import (
-	"aikagi/db"
-	"aikagi/views"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -11,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"aikagi/db"
+	"aikagi/views"
 )
 
 // ImportColumns is the header an import file must start with.
@@ -57,7 +59,6 @@ func ReadCSV(in io.Reader) (rows []ImportRow, problems []string, err error) {
 	if strings.Join(header, ",") != strings.Join(ImportColumns, ",") {
 		return nil, nil, fmt.Errorf("account import: line 1: the header must be %s", strings.Join(ImportColumns, ","))
 	}
-	en := views.T(views.En)
 	slowHash := false
 	seen := map[string]int{}
 	for {
@@ -75,36 +76,14 @@ func ReadCSV(in io.Reader) (rows []ImportRow, problems []string, err error) {
 			break
 		}
 		line, _ := r.FieldPos(0)
-		loginID, email := NormalizeLoginID(record[0]), NormalizeEmail(record[1])
-		store, locale, hash := strings.TrimSpace(record[2]), strings.TrimSpace(record[3]), strings.TrimSpace(record[4])
-		var bad []string
-		if p := ValidateLoginID(loginID); p != "" {
-			bad = append(bad, "login_id: "+en.Problem(p))
-		} else if first, dup := seen[loginID]; dup {
-			bad = append(bad, fmt.Sprintf("login_id: %q already on line %d", loginID, first))
-		}
-		if p := ValidateEmail(email); p != "" {
-			bad = append(bad, "email: "+en.Problem(p))
-		}
-		if store == "" {
-			bad = append(bad, "store_name: empty")
-		}
-		if locale == "" {
-			locale = string(views.Ja)
-		}
-		if _, ok := views.ParseLang(locale); !ok {
-			bad = append(bad, "locale: use ja or en")
-		}
-		if err := CheckImportedHash(hash); err != nil {
-			bad = append(bad, "password_hash: "+err.Error())
-			slowHash = slowHash || errors.Is(err, ErrHashTooSlow)
-		}
+		acct, bad, slow := checkRow(record, seen)
+		slowHash = slowHash || slow
 		if len(bad) > 0 {
 			problems = append(problems, fmt.Sprintf("line %d: %s", line, strings.Join(bad, "; ")))
 			continue
 		}
-		seen[loginID] = line
-		rows = append(rows, ImportRow{Line: line, Account: &db.Account{LoginID: loginID, Email: email, StoreName: store, Locale: locale, PasswordHash: hash}})
+		seen[acct.LoginID] = line
+		rows = append(rows, ImportRow{Line: line, Account: acct})
 	}
 	if slowHash {
 		problems = append(problems, "to import accounts with slower hashes: export them again at bcrypt cost 12 or lower, "+
@@ -138,4 +117,37 @@ func checkUTF8(data []byte) error {
 type ImportRow struct {
 	Line    int
 	Account *db.Account
+}
+
+// checkRow reads one record of an import file. bad lists what is wrong
+// with it, in English; slow reports a hash refused as too slow to check.
+// seen holds the login IDs of the rows before, with their lines.
+func checkRow(record []string, seen map[string]int) (acct *db.Account, bad []string, slow bool) {
+	en := views.T(views.En)
+	acct = &db.Account{
+		LoginID:      NormalizeLoginID(record[0]),
+		Email:        NormalizeEmail(record[1]),
+		StoreName:    strings.TrimSpace(record[2]),
+		Locale:       cmp.Or(strings.TrimSpace(record[3]), string(views.Ja)),
+		PasswordHash: strings.TrimSpace(record[4]),
+	}
+	if p := ValidateLoginID(acct.LoginID); p != "" {
+		bad = append(bad, "login_id: "+en.Problem(p))
+	} else if first, dup := seen[acct.LoginID]; dup {
+		bad = append(bad, fmt.Sprintf("login_id: %q already on line %d", acct.LoginID, first))
+	}
+	if p := ValidateEmail(acct.Email); p != "" {
+		bad = append(bad, "email: "+en.Problem(p))
+	}
+	if acct.StoreName == "" {
+		bad = append(bad, "store_name: empty")
+	}
+	if _, ok := views.ParseLang(acct.Locale); !ok {
+		bad = append(bad, "locale: use ja or en")
+	}
+	if err := CheckImportedHash(acct.PasswordHash); err != nil {
+		bad = append(bad, "password_hash: "+err.Error())
+		slow = errors.Is(err, ErrHashTooSlow)
+	}
+	return acct, bad, slow
 }

@@ -1,10 +1,11 @@
 package account
 
 import (
-	"aikagi/app/problem"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"aikagi/app/problem"
 )
 
 // The blocklist holds the passwords people actually used; the patterns

@@ -1,7 +1,6 @@
 package account
 
 import (
-	"aikagi/app/secret"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"aikagi/app/secret"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"

@@ -4,10 +4,11 @@
 package account
 
 import (
-	"aikagi/app/problem"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"aikagi/app/problem"
 
 	"golang.org/x/text/unicode/norm"
 )

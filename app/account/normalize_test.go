@@ -1,9 +1,10 @@
 package account
 
 import (
-	"aikagi/app/problem"
 	"strings"
 	"testing"
+
+	"aikagi/app/problem"
 )
 
 func TestNormalizeLoginID(t *testing.T) {

@@ -1,11 +1,12 @@
 package account
 
 import (
-	"aikagi/db"
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"aikagi/db"
 
 	"github.com/uptrace/bun"
 )

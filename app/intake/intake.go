@@ -6,16 +6,17 @@
 package intake
 
 import (
-	"aikagi/app/mail"
-	"aikagi/app/metrics"
-	"aikagi/app/route"
-	"aikagi/app/secret"
-	"aikagi/db"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
+
+	"aikagi/app/mail"
+	"aikagi/app/metrics"
+	"aikagi/app/route"
+	"aikagi/app/secret"
+	"aikagi/db"
 
 	"github.com/uptrace/bun"
 )

@@ -1,14 +1,15 @@
 package intake
 
 import (
-	"aikagi/app/route"
-	"aikagi/app/secret"
-	"aikagi/db"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"aikagi/app/route"
+	"aikagi/app/secret"
+	"aikagi/db"
 
 	"github.com/uptrace/bun"
 )

@@ -1,8 +1,6 @@
 package mail
 
 import (
-	"aikagi/app/secret"
-	"aikagi/db"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +8,9 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"aikagi/app/secret"
+	"aikagi/db"
 )
 
 // deliver sends one claimed row, held until heldUntil, and records the
@@ -17,25 +18,9 @@ import (
 func (o *Outbox) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.Time) bool {
 	// Recording the outcome must not be cut short by shutdown.
 	rctx := context.WithoutCancel(ctx)
-	var m Message
-	plain, err := o.sealer.Open(row.ID, row.Payload)
-	if errors.Is(err, secret.ErrNoKeyOpens) {
-		// Sealed by an instance with a key this one lacks: left, with the
-		// usual backoff, for one that has it, and dead only when none took
-		// it over all the tries.
-		o.log.Error("outbox: cannot open a queued mail; check SECRET_KEY and SECRET_KEYS_OLD on this instance", "outbox_id", row.ID, "attempt", row.Attempts)
-		o.markFailed(rctx, row, err)
-		return false
-	}
-	if err == nil {
-		err = json.Unmarshal(plain, &m)
-	}
+	m, err := o.open(row)
 	if err != nil {
-		o.markFailed(rctx, row, &PermanentError{Err: err})
-		return false
-	}
-	if row.ExpiresAt != nil && !o.now().Before(*row.ExpiresAt) {
-		o.markFailed(rctx, row, &PermanentError{Err: fmt.Errorf("outbox: the link expired at %s before the mail could be sent; nothing was sent", row.ExpiresAt.Format(time.RFC3339))})
+		o.markFailed(rctx, row, err)
 		return false
 	}
 	sendCtx, cancel := afterGrace(ctx, shutdownGrace)
@@ -73,6 +58,29 @@ func (o *Outbox) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.
 	}
 	o.log.Info("outbox: sent", "outbox_id", row.ID, "kind", row.Kind, "provider_id", providerID, "attempt", row.Attempts)
 	return true
+}
+
+// open decrypts and decodes row's message. A row this instance has no key
+// for is left, with the usual backoff, for one that has it, and dies only
+// when none took it over all the tries; an expired link, or a payload that
+// does not decode, is a PermanentError.
+func (o *Outbox) open(row db.OutboxMail) (Message, error) {
+	var m Message
+	plain, err := o.sealer.Open(row.ID, row.Payload)
+	if errors.Is(err, secret.ErrNoKeyOpens) {
+		o.log.Error("outbox: cannot open a queued mail; check SECRET_KEY and SECRET_KEYS_OLD on this instance", "outbox_id", row.ID, "attempt", row.Attempts)
+		return m, err
+	}
+	if err == nil {
+		err = json.Unmarshal(plain, &m)
+	}
+	if err != nil {
+		return m, &PermanentError{Err: err}
+	}
+	if row.ExpiresAt != nil && !o.now().Before(*row.ExpiresAt) {
+		return m, &PermanentError{Err: fmt.Errorf("outbox: the link expired at %s before the mail could be sent; nothing was sent", row.ExpiresAt.Format(time.RFC3339))}
+	}
+	return m, nil
 }
 
 // afterGrace returns a context that ends grace after ctx does.

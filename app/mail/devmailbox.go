@@ -1,11 +1,12 @@
 package mail
 
 import (
-	"aikagi/views"
 	"context"
 	"strconv"
 	"sync"
 	"time"
+
+	"aikagi/views"
 )
 
 // DevMailboxSize bounds the development mailbox; older mail falls out.

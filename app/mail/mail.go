@@ -5,10 +5,11 @@
 package mail
 
 import (
-	"aikagi/app/secret"
 	"context"
 	"encoding/hex"
 	"time"
+
+	"aikagi/app/secret"
 )
 
 // Kind names what a mail is for, as the outbox stores it.

@@ -1,12 +1,13 @@
 package mail
 
 import (
-	"aikagi/db"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	"aikagi/db"
 
 	"github.com/resend/resend-go/v2"
 )

@@ -1,15 +1,16 @@
 package mail
 
 import (
-	"aikagi/app/config"
-	"aikagi/app/metrics"
-	"aikagi/app/secret"
-	"aikagi/db"
 	"context"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"aikagi/app/config"
+	"aikagi/app/metrics"
+	"aikagi/app/secret"
+	"aikagi/db"
 
 	"github.com/uptrace/bun"
 )

@@ -6,11 +6,12 @@
 package metrics
 
 import (
-	"aikagi/app/config"
-	"aikagi/db"
 	"context"
 	"net/http"
 	"time"
+
+	"aikagi/app/config"
+	"aikagi/db"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"

@@ -1,13 +1,14 @@
 package recovery
 
 import (
+	"context"
+	"fmt"
+	"net/url"
+
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
-	"context"
-	"fmt"
-	"net/url"
 
 	"github.com/uptrace/bun"
 )

@@ -1,15 +1,16 @@
 package recovery
 
 import (
+	"context"
+	"fmt"
+	"net/url"
+
 	"aikagi/app/intake"
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
-	"context"
-	"fmt"
-	"net/url"
 
 	"github.com/uptrace/bun"
 )

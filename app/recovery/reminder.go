@@ -1,14 +1,15 @@
 package recovery
 
 import (
+	"context"
+	"net/url"
+	"strings"
+
 	"aikagi/app/intake"
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
-	"context"
-	"net/url"
-	"strings"
 
 	"github.com/uptrace/bun"
 )

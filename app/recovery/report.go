@@ -1,10 +1,6 @@
 package recovery
 
 import (
-	"aikagi/app/intake"
-	"aikagi/app/route"
-	"aikagi/db"
-	"aikagi/views"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -13,6 +9,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"aikagi/app/intake"
+	"aikagi/app/route"
+	"aikagi/db"
+	"aikagi/views"
 
 	"github.com/uptrace/bun"
 )

@@ -1,6 +1,10 @@
 package recovery
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"aikagi/app/intake"
 	"aikagi/app/limit"
 	"aikagi/app/mail"
@@ -8,9 +12,6 @@ import (
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
-	"context"
-	"fmt"
-	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -50,20 +51,21 @@ func (s *Service) queueRequestedLink(ctx context.Context, tx bun.IDB, acct *db.A
 	if refusedBy, err = s.limits.MailAllowed(ctx, tx, fmt.Sprint("mail:account:", acct.ID)); err != nil || refusedBy != "" {
 		return intake.Limited, db.AuditResetLimited, refusedBy, err
 	}
-	token, hash := secret.NewToken()
-	if _, err := s.QueueResetLink(ctx, tx, acct, token, hash, s.cfg.TokenTTL, ip); err != nil {
+	if _, _, err := s.QueueResetLink(ctx, tx, acct, s.cfg.TokenTTL, ip); err != nil {
 		return "", "", "", err
 	}
 	return intake.Matched, db.AuditResetRequested, "", nil
 }
 
-// QueueResetLink stores token (by its hash) as acct's reset link for ttl,
-// revoking older ones, and queues the mail that carries it, in tx. Both the
-// merchant's request and an operator's send-reset come through here.
-func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, token string, hash []byte, ttl time.Duration, ip string) (expiresAt time.Time, err error) {
+// QueueResetLink makes a new reset link for acct, valid for ttl, revoking
+// older ones, and queues the mail that carries it, in tx; ip is the
+// requester's, if any. Both the merchant's request and an operator's
+// send-reset come through here. Only the token's hash is stored.
+func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Account, ttl time.Duration, ip string) (token string, expiresAt time.Time, err error) {
+	token, hash := secret.NewToken()
 	tok, err := db.CreateResetToken(ctx, tx, acct.ID, hash, s.now(), ttl, ip)
 	if err != nil {
-		return time.Time{}, err
+		return "", time.Time{}, err
 	}
 	lang, _ := views.ParseLang(acct.Locale)
 	msg := views.ResetMail{
@@ -76,7 +78,7 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 		ReportURL: s.ReportURL(tok, lang),
 		ExpiresAt: tok.ExpiresAt,
 	}
-	return tok.ExpiresAt, s.outbox.Queue(ctx, tx, mail.Outgoing{
+	return token, tok.ExpiresAt, s.outbox.Queue(ctx, tx, mail.Outgoing{
 		Kind: mail.KindReset, AccountID: acct.ID, To: acct.Email, Subject: msg.Subject(),
 		Text: views.ResetMailPlain(msg), HTML: views.ResetMailHTML(msg), ExpiresAt: tok.ExpiresAt,
 	})
@@ -85,7 +87,6 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 // SendResetByOperator queues a reset link for the account with loginID,
 // valid for ttl, through the path of a merchant's request, and audits it.
 func (s *Service) SendResetByOperator(ctx context.Context, loginID string, ttl time.Duration) (*db.Account, time.Time, error) {
-	token, hash := secret.NewToken()
 	var acct *db.Account
 	var expires time.Time
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -99,7 +100,7 @@ func (s *Service) SendResetByOperator(ctx context.Context, loginID string, ttl t
 		if acct.DisabledAt != nil {
 			return fmt.Errorf("account send-reset: %s is disabled; enable it first (aikagi account enable %s --reason …)", loginID, loginID)
 		}
-		if expires, err = s.QueueResetLink(ctx, tx, acct, token, hash, ttl, ""); err != nil {
+		if _, expires, err = s.QueueResetLink(ctx, tx, acct, ttl, ""); err != nil {
 			return err
 		}
 		return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditResetByOperator, AccountID: &acct.ID, LoginID: acct.LoginID,
