@@ -3,14 +3,17 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -188,4 +191,172 @@ func containsLineEnding(lines []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// resetMailURL finds the reset link in a mail's text.
+func resetMailURL(t *testing.T, text string) *url.URL {
+	t.Helper()
+	const prefix = "https://reset.example.test/password-resetting/reset?token="
+	i := strings.Index(text, prefix)
+	if i < 0 {
+		t.Fatalf("mail text has no link starting with %s:\n%s", prefix, text)
+	}
+	raw, _, _ := strings.Cut(text[i:], "\n")
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		t.Fatalf("reset link %q: %v", raw, err)
+	}
+	return u
+}
+
+// TestResetMail follows a matching request to the mail: it goes to the
+// registered address, carries a link built from BASE_URL whose token only
+// the mail knows, and a newer request revokes the older link.
+func TestResetMail(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		a := newTestApp(t, dialect)
+		acct := newAccount(t, a, "taro01", "Taro@Example.jp", "ja")
+
+		// The Host header must not leak into the link.
+		req := func(t *testing.T) {
+			state := confirmState(t, a, "taro01", "taro@example.jp")
+			res := postForm(t, a, "/password-resetting/send", url.Values{"state": {state}}, func(r *http.Request) { r.Host = "evil.example" })
+			if res.Status != http.StatusOK {
+				t.Fatalf("send: status %d\n%s", res.Status, describe(res.Body))
+			}
+		}
+		req(t)
+
+		var sealed [][]byte
+		if err := a.db.NewSelect().Table("outbox").Column("payload").Scan(ctx, &sealed); err != nil {
+			t.Fatal(err)
+		}
+		if len(sealed) != 1 || len(sealed[0]) == 0 {
+			t.Fatalf("outbox payloads = %d, want one sealed payload", len(sealed))
+		}
+		if len(a.mailbox.Messages()) != 0 {
+			t.Fatal("mail was sent inline; it should only be queued")
+		}
+
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
+			t.Fatalf("deliverDue = %d, %v; want 1 sent", sent, err)
+		}
+		mails := a.mailbox.Messages()
+		if len(mails) != 1 {
+			t.Fatalf("mailbox has %d mails, want 1", len(mails))
+		}
+		m := mails[0]
+		if m.To != "Taro@Example.jp" {
+			t.Errorf("To = %q, want the registered spelling Taro@Example.jp", m.To)
+		}
+		if m.From != "Shop Support <support@example.test>" {
+			t.Errorf("From = %q", m.From)
+		}
+		if want := "【テスト加盟店管理サイト】パスワード再設定のご案内"; m.Subject != want {
+			t.Errorf("Subject = %q, want %q", m.Subject, want)
+		}
+		for _, want := range []string{acct.StoreName + " ご担当者様", "2026年11月25日 10:30(日本時間)", "心当たりがない場合"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("mail text lacks %q:\n%s", want, m.Text)
+			}
+		}
+		link := resetMailURL(t, m.Text)
+		token := link.Query().Get("token")
+		if len(token) < 43 {
+			t.Errorf("token %q is shorter than 256 bits in base64url", token)
+		}
+
+		sum := sha256.Sum256([]byte(token))
+		tok, err := db.LookupResetToken(ctx, a.db, sum[:])
+		if err != nil || tok == nil {
+			t.Fatalf("no reset token stored under the SHA-256 of the mailed token (err %v)", err)
+		}
+		if tok.AccountID != acct.ID || tok.State(a.now()) != db.TokenValid {
+			t.Errorf("token: account %d state %v, want account %d valid", tok.AccountID, tok.State(a.now()), acct.ID)
+		}
+		if want := testStart.Add(30 * time.Minute); !tok.ExpiresAt.Equal(want) {
+			t.Errorf("token expires at %v, want %v", tok.ExpiresAt, want)
+		}
+		if strings.Contains(string(sealed[0]), token) {
+			t.Error("the outbox payload holds the raw token in clear")
+		}
+		if where := tablesContaining(t, a.db, token); len(where) != 0 {
+			t.Errorf("the raw token is stored in %v", where)
+		}
+
+		var row db.OutboxMail
+		if err := a.db.NewSelect().Model(&row).Limit(1).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if row.Status != db.OutboxSent || row.Payload != nil || row.ToAddr != "Taro@Example.jp" {
+			t.Errorf("outbox row after sending: status %q, payload %d bytes, to %q; want sent, cleared, Taro@Example.jp", row.Status, len(row.Payload), row.ToAddr)
+		}
+		if got := auditKinds(t, a.db); !slices.Equal(got, []db.AuditKind{db.AuditResetRequested, db.AuditMailSent}) {
+			t.Errorf("audit kinds = %q", got)
+		}
+
+		// A second request revokes the first link.
+		advanceClock(a, time.Minute)
+		req(t)
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
+			t.Fatalf("second deliverDue = %d, %v; want 1 sent", sent, err)
+		}
+		mails = a.mailbox.Messages()
+		if len(mails) != 2 {
+			t.Fatalf("mailbox has %d mails, want 2", len(mails))
+		}
+		token2 := resetMailURL(t, mails[0].Text).Query().Get("token")
+		if token2 == token {
+			t.Fatal("the second mail carries the same token")
+		}
+		first, _ := db.LookupResetToken(ctx, a.db, sum[:])
+		if got := first.State(a.now()); got != db.TokenRevoked {
+			t.Errorf("first token state = %v, want revoked (%v)", got, db.TokenRevoked)
+		}
+		sum2 := sha256.Sum256([]byte(token2))
+		second, _ := db.LookupResetToken(ctx, a.db, sum2[:])
+		if got := second.State(a.now()); got != db.TokenValid {
+			t.Errorf("second token state = %v, want valid", got)
+		}
+
+		// Nothing more to send.
+		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 {
+			t.Errorf("third deliverDue = %d, %v; want nothing", sent, err)
+		}
+	})
+}
+
+// TestResetMailInAccountLanguage checks that the mail follows the account's
+// stored locale, not the language of the pages.
+func TestResetMailInAccountLanguage(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite")
+	newAccount(t, a, "jane01", "jane@example.com", "en")
+	newAccount(t, a, "taro01", "taro@example.jp", "ja")
+	// Japanese pages, English account.
+	requestResetFlow(t, a, "jane01", "jane@example.com")
+	// English pages, Japanese account.
+	state := confirmState(t, a, "taro01", "taro@example.jp")
+	if res := postForm(t, a, "/password-resetting/send?lang=en", url.Values{"state": {state}}); res.Status != http.StatusOK {
+		t.Fatalf("send in English: status %d", res.Status)
+	}
+	if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 2 {
+		t.Fatalf("deliverDue = %d, %v; want 2", sent, err)
+	}
+	byTo := map[string]views.DevMail{}
+	for _, m := range a.mailbox.Messages() {
+		byTo[m.To] = m
+	}
+	en := byTo["jane@example.com"]
+	if en.Subject != "[テスト加盟店管理サイト] Reset your password" {
+		t.Errorf("English subject = %q", en.Subject)
+	}
+	if !strings.Contains(en.Text, "The link works until 25 November 2026, 01:30 UTC.") {
+		t.Errorf("English mail text:\n%s", en.Text)
+	}
+	if ja := byTo["taro@example.jp"]; !strings.Contains(ja.Subject, "パスワード再設定のご案内") {
+		t.Errorf("Japanese subject = %q", ja.Subject)
+	}
 }
