@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,4 +233,127 @@ func TestMaskOldAddresses(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestOutboxClaimSendRetry(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		a := createAccount(t, bdb, "taro", "taro@example.jp")
+		m := &db.OutboxMail{ID: "mail-1", Kind: "reset_link", AccountID: &a.ID, ToAddr: a.Email, Payload: []byte("sealed")}
+		if err := db.EnqueueMail(ctx, bdb, m, t0); err != nil {
+			t.Fatal(err)
+		}
+
+		claimed, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+		if err != nil || len(claimed) != 1 || claimed[0].Attempts != 1 || claimed[0].Status != db.OutboxSending || string(claimed[0].Payload) != "sealed" {
+			t.Fatalf("first claim = %+v, %v", claimed, err)
+		}
+		// Leased: nobody else gets it until the lease runs out.
+		if again, _ := db.ClaimDueMail(ctx, bdb, t0.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+			t.Fatalf("a leased row was claimed again: %+v", again)
+		}
+		// A worker that died: the lease expires and another takes over.
+		again, err := db.ClaimDueMail(ctx, bdb, t0.Add(2*time.Minute), time.Minute, 10)
+		if err != nil || len(again) != 1 || again[0].Attempts != 2 {
+			t.Fatalf("claim after lease expiry = %+v, %v", again, err)
+		}
+
+		// The first worker outlived its lease: its outcome no longer counts.
+		if ok, err := db.MarkMailSent(ctx, bdb, "mail-1", 1, "provider-late", t0.Add(2*time.Minute)); err != nil || ok {
+			t.Fatalf("stale claim marked sent = %v, %v; want refused", ok, err)
+		}
+		if ok, err := db.RetryMailLater(ctx, bdb, "mail-1", 2, "HTTP 503", t0.Add(10*time.Minute)); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if early, _ := db.ClaimDueMail(ctx, bdb, t0.Add(5*time.Minute), time.Minute, 10); len(early) != 0 {
+			t.Fatal("a row was retried before its next attempt time")
+		}
+		due, _ := db.ClaimDueMail(ctx, bdb, t0.Add(10*time.Minute), time.Minute, 10)
+		if len(due) != 1 || due[0].LastError != "HTTP 503" {
+			t.Fatalf("retry claim = %+v", due)
+		}
+		if ok, err := db.MarkMailSent(ctx, bdb, "mail-1", 3, "provider-42", t0.Add(10*time.Minute)); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		rows, err := db.ListOutbox(ctx, bdb, db.OutboxFilter{Limit: 10})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("list: %+v %v", rows, err)
+		}
+		var payload []byte
+		if err := bdb.NewSelect().Table("outbox").Column("payload").Where("id = ?", "mail-1").Scan(ctx, &payload); err != nil {
+			t.Fatal(err)
+		}
+		if r := rows[0]; r.Status != db.OutboxSent || r.ProviderID != "provider-42" || r.SentAt == nil || payload != nil || r.LoginID != "taro" {
+			t.Fatalf("after send: %+v payload=%q", r, payload)
+		}
+		if none, _ := db.ClaimDueMail(ctx, bdb, t0.Add(time.Hour), time.Minute, 10); len(none) != 0 {
+			t.Fatal("a sent row was claimed")
+		}
+	})
+}
+
+// Two workers claiming at once never get the same row.
+func TestOutboxConcurrentClaimsAreDisjoint(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		const rows = 40
+		for i := range rows {
+			m := &db.OutboxMail{ID: "m" + string(rune('A'+i)), Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}
+			if err := db.EnqueueMail(ctx, bdb, m, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var mu sync.Mutex
+		seen := map[string]int{}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					got, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 3)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, r := range got {
+						seen[r.ID]++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if len(seen) != rows {
+			t.Errorf("claimed %d distinct rows, want %d", len(seen), rows)
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("row %s claimed %d times", id, n)
+			}
+		}
+	})
+}
+
+func TestReleaseMailHandsBackUncounted(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "r1", Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.ClaimDueMail(ctx, bdb, t0, time.Hour, 1); len(got) != 1 {
+			t.Fatal("not claimed")
+		}
+		if ok, err := db.ReleaseMail(ctx, bdb, "r1", 1, t0); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		got, _ := db.ClaimDueMail(ctx, bdb, t0, time.Hour, 1)
+		if len(got) != 1 || got[0].Attempts != 1 {
+			t.Fatalf("after hand-back: %+v (want claimable at once, attempt count unchanged)", got)
+		}
+	})
 }
