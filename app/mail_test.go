@@ -21,6 +21,7 @@ import (
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
+	"aikagi/views/email"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under app/testdata/golden")
@@ -165,12 +166,12 @@ func TestMailRendering(t *testing.T) {
 func TestMailTextParts(t *testing.T) {
 	t.Parallel()
 	for _, lang := range []views.Lang{views.Ja, views.En} {
-		m := views.ResetMail{Lang: lang, SiteName: "S", StoreName: "St", URL: "https://x.test/r?token=T", ReportURL: "https://x.test/report?token=R", ExpiresAt: testStart}
+		m := email.ResetMail{Lang: lang, SiteName: "S", StoreName: "St", URL: "https://x.test/r?token=T", ReportURL: "https://x.test/report?token=R", ExpiresAt: testStart}
 		var html bytes.Buffer
-		if err := views.ResetMailHTML(m).Render(context.Background(), &html); err != nil {
+		if err := email.ResetMailHTML(m).Render(context.Background(), &html); err != nil {
 			t.Fatal(err)
 		}
-		for part, body := range map[string]string{"text": views.ResetMailPlain(m), "html": html.String()} {
+		for part, body := range map[string]string{"text": email.ResetMailPlain(m), "html": html.String()} {
 			if strings.Count(body, "https://x.test/r?token=T") != map[string]int{"text": 1, "html": 2}[part] {
 				t.Errorf("%s %s part: link count wrong:\n%s", lang, part, body)
 			}

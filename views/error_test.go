@@ -5,6 +5,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/views/viewtest"
 )
 
 func TestErrorPageSaysTheProblem(t *testing.T) {
@@ -15,14 +16,14 @@ func TestErrorPageSaysTheProblem(t *testing.T) {
 				continue // a field error on the new-password page, never a page of its own
 			}
 			t.Run(string(lang)+" "+string(p), func(t *testing.T) {
-				doc := renderDoc(t, ErrorPage(ErrorView{T: text, Problem: p}))
-				wantAttr(t, doc, "#error-summary", "role", "alert")
-				wantText(t, doc, "#error-summary h1", text.ProblemTitle(p))
+				doc := viewtest.Render(t, ErrorPage(ErrorView{T: text, Problem: p}))
+				viewtest.WantAttr(t, doc, "#error-summary", "role", "alert")
+				viewtest.WantText(t, doc, "#error-summary h1", text.ProblemTitle(p))
 				// The map, not Problem(p), which would fall back to the
 				// server error and hide a missing message.
-				wantText(t, doc, "#error-summary p", text.problems[p])
-				wantAttr(t, doc, "a", "href", route.Request+"?lang="+string(lang))
-				wantText(t, doc, "a", text.BackToStart)
+				viewtest.WantText(t, doc, "#error-summary p", text.problems[p])
+				viewtest.WantAttr(t, doc, "a", "href", route.Request+"?lang="+string(lang))
+				viewtest.WantText(t, doc, "a", text.BackToStart)
 			})
 		}
 	}
@@ -43,8 +44,8 @@ func TestErrorPageWords(t *testing.T) {
 		{En, problem.BadForm, "Something went wrong", "We could not read what was sent. Please start again from the beginning."},
 	}
 	for _, tc := range tests {
-		doc := renderDoc(t, ErrorPage(ErrorView{T: T(tc.lang), Problem: tc.p}))
-		wantText(t, doc, "h1", tc.title)
-		wantText(t, doc, "#error-summary p", tc.text)
+		doc := viewtest.Render(t, ErrorPage(ErrorView{T: T(tc.lang), Problem: tc.p}))
+		viewtest.WantText(t, doc, "h1", tc.title)
+		viewtest.WantText(t, doc, "#error-summary p", tc.text)
 	}
 }

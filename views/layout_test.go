@@ -5,6 +5,8 @@ import (
 	"context"
 	"testing"
 
+	"aikagi/views/viewtest"
+
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 )
@@ -24,14 +26,14 @@ func TestLayout(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			wantAttr(t, doc, "html", "lang", string(lang))
-			wantText(t, doc, "title", text.RequestTitle+" | 加盟店管理サイト")
-			wantAttr(t, doc, "meta[name=description]", "content", text.MetaDescription)
-			wantAttr(t, doc, "a.skip-link", "href", "#main")
-			wantText(t, doc, "a.skip-link", text.SkipToContent)
-			wantAttr(t, doc, "body", "data-frame-origins", "https://help.example.com")
-			wantAttr(t, doc, "main#main #flow", "hx-target", "this")
-			wantText(t, doc, "#flow [role=status] h1", text.ReportDoneTitle)
+			viewtest.WantAttr(t, doc, "html", "lang", string(lang))
+			viewtest.WantText(t, doc, "title", text.RequestTitle+" | 加盟店管理サイト")
+			viewtest.WantAttr(t, doc, "meta[name=description]", "content", text.MetaDescription)
+			viewtest.WantAttr(t, doc, "a.skip-link", "href", "#main")
+			viewtest.WantText(t, doc, "a.skip-link", text.SkipToContent)
+			viewtest.WantAttr(t, doc, "body", "data-frame-origins", "https://help.example.com")
+			viewtest.WantAttr(t, doc, "main#main #flow", "hx-target", "this")
+			viewtest.WantText(t, doc, "#flow [role=status] h1", text.ReportDoneTitle)
 			for _, s := range doc.Find("script").EachIter() {
 				if s.AttrOr("nonce", "") != "nonce-1" {
 					t.Errorf("script %s has no nonce", s.AttrOr("src", ""))
@@ -42,6 +44,6 @@ func TestLayout(t *testing.T) {
 }
 
 func TestFragmentTitle(t *testing.T) {
-	doc := renderDoc(t, FragmentTitle(Page{T: T(Ja), Title: "入力内容の確認", SiteName: "加盟店管理サイト"}))
-	wantText(t, doc, "title", "入力内容の確認 | 加盟店管理サイト")
+	doc := viewtest.Render(t, FragmentTitle(Page{T: T(Ja), Title: "入力内容の確認", SiteName: "加盟店管理サイト"}))
+	viewtest.WantText(t, doc, "title", "入力内容の確認 | 加盟店管理サイト")
 }

@@ -6,6 +6,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/views/viewtest"
 )
 
 var loginWords = map[Lang]struct{ title, loginID, password, button, forgotPassword, forgotLoginID string }{
@@ -17,24 +18,24 @@ func TestLoginForm(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w, q := loginWords[lang], "?lang="+string(lang)
-			doc := renderDoc(t, LoginFormView(LoginForm{T: T(lang)}))
+			doc := viewtest.Render(t, LoginFormView(LoginForm{T: T(lang)}))
 
-			wantText(t, doc, "h1", w.title)
-			wantAttr(t, doc, "form", "action", route.Login+q)
-			wantAttr(t, doc, "input#login_id", "autocomplete", "username")
-			wantAttr(t, doc, "input#login_id", "value", "")
-			wantText(t, doc, "label[for=login_id]", w.loginID)
-			wantAttr(t, doc, "input#password", "type", "password")
-			wantAttr(t, doc, "input#password", "autocomplete", "current-password")
-			wantText(t, doc, "label[for=password]", w.password)
-			if got := texts(doc, "form button"); !slices.Equal(got, []string{w.button}) {
+			viewtest.WantText(t, doc, "h1", w.title)
+			viewtest.WantAttr(t, doc, "form", "action", route.Login+q)
+			viewtest.WantAttr(t, doc, "input#login_id", "autocomplete", "username")
+			viewtest.WantAttr(t, doc, "input#login_id", "value", "")
+			viewtest.WantText(t, doc, "label[for=login_id]", w.loginID)
+			viewtest.WantAttr(t, doc, "input#password", "type", "password")
+			viewtest.WantAttr(t, doc, "input#password", "autocomplete", "current-password")
+			viewtest.WantText(t, doc, "label[for=password]", w.password)
+			if got := viewtest.Texts(doc, "form button"); !slices.Equal(got, []string{w.button}) {
 				t.Errorf("buttons = %q, want %q", got, w.button)
 			}
-			wantText(t, doc, "#forgot-password", w.forgotPassword)
-			wantAttr(t, doc, "#forgot-password", "href", route.Request+q)
-			wantText(t, doc, "#forgot-login-id", w.forgotLoginID)
-			wantAttr(t, doc, "#forgot-login-id", "href", route.ReminderRequest+q)
-			wantNone(t, doc, "#error-summary")
+			viewtest.WantText(t, doc, "#forgot-password", w.forgotPassword)
+			viewtest.WantAttr(t, doc, "#forgot-password", "href", route.Request+q)
+			viewtest.WantText(t, doc, "#forgot-login-id", w.forgotLoginID)
+			viewtest.WantAttr(t, doc, "#forgot-login-id", "href", route.ReminderRequest+q)
+			viewtest.WantNone(t, doc, "#error-summary")
 		})
 	}
 }
@@ -44,10 +45,10 @@ func TestLoginFormProblems(t *testing.T) {
 		text := T(lang)
 		for _, p := range []problem.Problem{problem.LoginFailed, problem.LoginLocked, problem.LoginRequired} {
 			t.Run(string(lang)+" "+string(p), func(t *testing.T) {
-				doc := renderDoc(t, LoginFormView(LoginForm{T: text, LoginID: "taro-01", Problem: p}))
-				wantText(t, doc, "#error-summary li", text.problems[p])
-				wantAttr(t, doc, "input#login_id", "value", "taro-01")
-				wantAttr(t, doc, "input#password", "value", "")
+				doc := viewtest.Render(t, LoginFormView(LoginForm{T: text, LoginID: "taro-01", Problem: p}))
+				viewtest.WantText(t, doc, "#error-summary li", text.problems[p])
+				viewtest.WantAttr(t, doc, "input#login_id", "value", "taro-01")
+				viewtest.WantAttr(t, doc, "input#password", "value", "")
 				// Only a lockout points at the way out: resetting the
 				// password lifts it.
 				locked := doc.Find("form a[href='" + route.Request + "?lang=" + string(lang) + "']")
@@ -55,7 +56,7 @@ func TestLoginFormProblems(t *testing.T) {
 					t.Errorf("link to the reset request shown: %v, want %v", locked.Length() == 1, want)
 				}
 				if p == problem.LoginLocked {
-					wantText(t, doc, "form p.rounded-lg", text.LockedHelp+" "+text.RequestTitle)
+					viewtest.WantText(t, doc, "form p.rounded-lg", text.LockedHelp+" "+text.RequestTitle)
 				}
 			})
 		}
@@ -71,9 +72,9 @@ func TestHome(t *testing.T) {
 		{En, "You are logged in as 山田商店."},
 	}
 	for _, tc := range tests {
-		doc := renderDoc(t, HomeView(T(tc.lang), "山田商店"))
-		wantText(t, doc, "#home-store", tc.lead)
-		wantAttr(t, doc, "form", "action", route.Logout+"?lang="+string(tc.lang))
-		wantText(t, doc, "form button", T(tc.lang).Logout)
+		doc := viewtest.Render(t, HomeView(T(tc.lang), "山田商店"))
+		viewtest.WantText(t, doc, "#home-store", tc.lead)
+		viewtest.WantAttr(t, doc, "form", "action", route.Logout+"?lang="+string(tc.lang))
+		viewtest.WantText(t, doc, "form button", T(tc.lang).Logout)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/views/viewtest"
 )
 
 // newPasswordWords are the words of the new-password page the browser
@@ -39,40 +40,40 @@ func TestNewPasswordForm(t *testing.T) {
 		t.Run(string(lang), func(t *testing.T) {
 			w, q := newPasswordWords[lang], "?lang="+string(lang)
 			text := T(lang)
-			doc := renderDoc(t, NewPasswordFormView(NewPasswordForm{
+			doc := viewtest.Render(t, NewPasswordFormView(NewPasswordForm{
 				T: text, LoginID: "taro-01", StoreName: "山田商店", LinkMark: "mark-1", MinLength: 12,
 			}))
 
-			wantText(t, doc, "h1", w.title)
-			wantText(t, doc, "#reset-account", w.account)
-			wantAttr(t, doc, "form[data-password-form]", "action", route.Reset+q)
-			wantAttr(t, doc, "input[name=username]", "value", "taro-01")
-			wantAttr(t, doc, "input[name=username]", "autocomplete", "username")
-			wantAttr(t, doc, "input[name=link]", "value", "mark-1")
+			viewtest.WantText(t, doc, "h1", w.title)
+			viewtest.WantText(t, doc, "#reset-account", w.account)
+			viewtest.WantAttr(t, doc, "form[data-password-form]", "action", route.Reset+q)
+			viewtest.WantAttr(t, doc, "input[name=username]", "value", "taro-01")
+			viewtest.WantAttr(t, doc, "input[name=username]", "autocomplete", "username")
+			viewtest.WantAttr(t, doc, "input[name=link]", "value", "mark-1")
 
-			wantAttr(t, doc, "input#password", "type", "password")
-			wantAttr(t, doc, "input#password", "autocomplete", "new-password")
-			wantAttr(t, doc, "input#password", "data-min-length", "12")
-			wantText(t, doc, "label[for=password]", w.password+" "+text.Required)
-			if got := textOf(t, doc, "#password-hint"); !strings.HasPrefix(got, w.hint) {
+			viewtest.WantAttr(t, doc, "input#password", "type", "password")
+			viewtest.WantAttr(t, doc, "input#password", "autocomplete", "new-password")
+			viewtest.WantAttr(t, doc, "input#password", "data-min-length", "12")
+			viewtest.WantText(t, doc, "label[for=password]", w.password+" "+text.Required)
+			if got := viewtest.Text(t, doc, "#password-hint"); !strings.HasPrefix(got, w.hint) {
 				t.Errorf("#password-hint = %q, want it to start %q", got, w.hint)
 			}
-			wantAttr(t, doc, "input#password_confirm", "type", "password")
-			wantText(t, doc, "label[for=password_confirm]", w.confirm+" "+text.Required)
+			viewtest.WantAttr(t, doc, "input#password_confirm", "type", "password")
+			viewtest.WantText(t, doc, "label[for=password_confirm]", w.confirm+" "+text.Required)
 
-			wantAttr(t, doc, "#password-feedback", "aria-live", "polite")
-			wantAttr(t, doc, "#password-feedback", "data-msg-short-one", w.shortOne)
-			wantAttr(t, doc, "#password-feedback", "data-msg-short-other", w.shortOther)
-			wantAttr(t, doc, "#password-feedback", "data-msg-ok", text.PasswordFeedbackOK)
+			viewtest.WantAttr(t, doc, "#password-feedback", "aria-live", "polite")
+			viewtest.WantAttr(t, doc, "#password-feedback", "data-msg-short-one", w.shortOne)
+			viewtest.WantAttr(t, doc, "#password-feedback", "data-msg-short-other", w.shortOther)
+			viewtest.WantAttr(t, doc, "#password-feedback", "data-msg-ok", text.PasswordFeedbackOK)
 
 			// The hidden first button makes Enter change the password, not
 			// show it.
-			if got, want := texts(doc, "form button[type=submit]"), []string{w.change, w.show, w.change}; !slices.Equal(got, want) {
+			if got, want := viewtest.Texts(doc, "form button[type=submit]"), []string{w.change, w.show, w.change}; !slices.Equal(got, want) {
 				t.Errorf("buttons = %q, want %q", got, want)
 			}
-			wantAttr(t, doc, "button[data-reveal-toggle]", "value", "1")
-			wantAttr(t, doc, "button[data-reveal-toggle]", "aria-pressed", "false")
-			wantNone(t, doc, "#error-summary")
+			viewtest.WantAttr(t, doc, "button[data-reveal-toggle]", "value", "1")
+			viewtest.WantAttr(t, doc, "button[data-reveal-toggle]", "aria-pressed", "false")
+			viewtest.WantNone(t, doc, "#error-summary")
 		})
 	}
 }
@@ -81,7 +82,7 @@ func TestNewPasswordFormErrors(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w := newPasswordWords[lang]
-			doc := renderDoc(t, NewPasswordFormView(NewPasswordForm{
+			doc := viewtest.Render(t, NewPasswordFormView(NewPasswordForm{
 				T: T(lang), LoginID: "taro-01", StoreName: "山田商店", MinLength: 12,
 				Errors: map[string]problem.Problem{"password": problem.PasswordTooShort, "password_confirm": problem.PasswordMismatch},
 			}))
@@ -99,14 +100,14 @@ func TestNewPasswordFormErrors(t *testing.T) {
 				"#password-error":         w.tooShort,
 				"#password_confirm-error": w.mismatch,
 			} {
-				if got := textOf(t, doc, sel); !strings.Contains(got, want) {
+				if got := viewtest.Text(t, doc, sel); !strings.Contains(got, want) {
 					t.Errorf("%s = %q, want it to say %q", sel, got, want)
 				}
 			}
-			wantAttr(t, doc, "input#password", "aria-invalid", "true")
-			wantAttr(t, doc, "input#password", "aria-describedby", "password-hint password-error")
-			wantAttr(t, doc, "input#password_confirm", "aria-describedby", "password_confirm-error")
-			wantAttr(t, doc, "input#password", "value", "")
+			viewtest.WantAttr(t, doc, "input#password", "aria-invalid", "true")
+			viewtest.WantAttr(t, doc, "input#password", "aria-describedby", "password-hint password-error")
+			viewtest.WantAttr(t, doc, "input#password_confirm", "aria-describedby", "password_confirm-error")
+			viewtest.WantAttr(t, doc, "input#password", "value", "")
 		})
 	}
 }
@@ -117,17 +118,17 @@ func TestNewPasswordFormRevealed(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w := newPasswordWords[lang]
-			doc := renderDoc(t, NewPasswordFormView(NewPasswordForm{
+			doc := viewtest.Render(t, NewPasswordFormView(NewPasswordForm{
 				T: T(lang), LoginID: "taro-01", StoreName: "山田商店", MinLength: 12,
 				Reveal: true, Password: "violet kumo river", Confirm: "violet kumo rivr",
 			}))
-			wantAttr(t, doc, "input#password", "type", "text")
-			wantAttr(t, doc, "input#password", "value", "violet kumo river")
-			wantAttr(t, doc, "input#password_confirm", "type", "text")
-			wantAttr(t, doc, "input#password_confirm", "value", "violet kumo rivr")
-			wantText(t, doc, "button[data-reveal-toggle]", w.hide)
-			wantAttr(t, doc, "button[data-reveal-toggle]", "value", "0")
-			wantAttr(t, doc, "button[data-reveal-toggle]", "aria-pressed", "true")
+			viewtest.WantAttr(t, doc, "input#password", "type", "text")
+			viewtest.WantAttr(t, doc, "input#password", "value", "violet kumo river")
+			viewtest.WantAttr(t, doc, "input#password_confirm", "type", "text")
+			viewtest.WantAttr(t, doc, "input#password_confirm", "value", "violet kumo rivr")
+			viewtest.WantText(t, doc, "button[data-reveal-toggle]", w.hide)
+			viewtest.WantAttr(t, doc, "button[data-reveal-toggle]", "value", "0")
+			viewtest.WantAttr(t, doc, "button[data-reveal-toggle]", "aria-pressed", "true")
 		})
 	}
 }
@@ -136,10 +137,10 @@ func TestResetDone(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			text := T(lang)
-			doc := renderDoc(t, ResetDoneView(text))
-			wantText(t, doc, "[role=status] h1", map[Lang]string{Ja: "パスワード再設定完了", En: "Password changed"}[lang])
-			wantAttr(t, doc, "a[target=_top]", "href", route.Login+"?lang="+string(lang))
-			wantText(t, doc, "a[target=_top]", text.ToLogin)
+			doc := viewtest.Render(t, ResetDoneView(text))
+			viewtest.WantText(t, doc, "[role=status] h1", map[Lang]string{Ja: "パスワード再設定完了", En: "Password changed"}[lang])
+			viewtest.WantAttr(t, doc, "a[target=_top]", "href", route.Login+"?lang="+string(lang))
+			viewtest.WantText(t, doc, "a[target=_top]", text.ToLogin)
 		})
 	}
 }
@@ -154,22 +155,22 @@ func TestChooseResetLink(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.lang), func(t *testing.T) {
-			doc := renderDoc(t, ChooseResetLinkView(LinkChoiceView{
+			doc := viewtest.Render(t, ChooseResetLinkView(LinkChoiceView{
 				T:        T(tc.lang),
 				Held:     ResetAccount{LoginID: "taro-01", StoreName: "山田商店"},
 				Next:     ResetAccount{LoginID: "evil-99", StoreName: "悪い店"},
 				HeldMark: "held-mark", NextMark: "next-mark",
 			}))
-			wantText(t, doc, "#held-account", tc.held)
-			wantText(t, doc, "#next-account", tc.next)
-			wantText(t, doc, "#keep-link", tc.keep)
-			wantAttr(t, doc, "#keep-link", "value", string(KeepHeldLink))
-			wantText(t, doc, "#switch-link", tc.swtch)
-			wantAttr(t, doc, "#switch-link", "value", string(SwitchToNextLink))
-			wantAttr(t, doc, "input[name=held]", "value", "held-mark")
-			wantAttr(t, doc, "input[name=next]", "value", "next-mark")
-			wantAttr(t, doc, "form", "action", route.ChooseLink+"?lang="+string(tc.lang))
-			wantAttr(t, doc, "form", "method", "post")
+			viewtest.WantText(t, doc, "#held-account", tc.held)
+			viewtest.WantText(t, doc, "#next-account", tc.next)
+			viewtest.WantText(t, doc, "#keep-link", tc.keep)
+			viewtest.WantAttr(t, doc, "#keep-link", "value", string(KeepHeldLink))
+			viewtest.WantText(t, doc, "#switch-link", tc.swtch)
+			viewtest.WantAttr(t, doc, "#switch-link", "value", string(SwitchToNextLink))
+			viewtest.WantAttr(t, doc, "input[name=held]", "value", "held-mark")
+			viewtest.WantAttr(t, doc, "input[name=next]", "value", "next-mark")
+			viewtest.WantAttr(t, doc, "form", "action", route.ChooseLink+"?lang="+string(tc.lang))
+			viewtest.WantAttr(t, doc, "form", "method", "post")
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"aikagi/app/route"
+	"aikagi/views/viewtest"
 )
 
 func TestRequestSent(t *testing.T) {
@@ -23,20 +24,20 @@ func TestRequestSent(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(string(tc.lang)+" "+tc.ttl.String(), func(t *testing.T) {
 			w, q := words[tc.lang], "?lang="+string(tc.lang)
-			doc := renderDoc(t, RequestSentView(RequestSent{T: T(tc.lang), From: "no-reply@example.com", TTL: tc.ttl}))
+			doc := viewtest.Render(t, RequestSentView(RequestSent{T: T(tc.lang), From: "no-reply@example.com", TTL: tc.ttl}))
 
-			wantText(t, doc, "[role=status] h1", w.sentTitle)
-			wantAttr(t, doc, "ol[aria-label]", "aria-label", w.stepOf3)
-			wantText(t, doc, "ol li[aria-current=step]", "3."+w.stepLabels[2])
-			body := textOf(t, doc, "body")
+			viewtest.WantText(t, doc, "[role=status] h1", w.sentTitle)
+			viewtest.WantAttr(t, doc, "ol[aria-label]", "aria-label", w.stepOf3)
+			viewtest.WantText(t, doc, "ol li[aria-current=step]", "3."+w.stepLabels[2])
+			body := viewtest.Text(t, doc, "body")
 			for _, want := range []string{tc.expiry, tc.from} {
 				if !strings.Contains(body, want) {
 					t.Errorf("page does not say %q:\n%s", want, body)
 				}
 			}
-			wantNone(t, doc, "form")
-			wantAttr(t, doc, "#forgot-login-id", "href", route.ReminderRequest+q)
-			wantAttr(t, doc, "a[target=_top]", "href", route.Login+q)
+			viewtest.WantNone(t, doc, "form")
+			viewtest.WantAttr(t, doc, "#forgot-login-id", "href", route.ReminderRequest+q)
+			viewtest.WantAttr(t, doc, "a[target=_top]", "href", route.Login+q)
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/views/viewtest"
 )
 
 // flowWords are the words of steps 1–3 that the help-center article and
@@ -59,34 +60,34 @@ func TestStepFormEmpty(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w, q := words[lang], "?lang="+string(lang)
-			doc := renderDoc(t, StepFormView(StepForm{T: T(lang), J: ResetJourney}))
+			doc := viewtest.Render(t, StepFormView(StepForm{T: T(lang), J: ResetJourney}))
 
-			wantText(t, doc, "h1", w.requestTitle)
-			wantAttr(t, doc, "form", "action", route.Confirm+q)
-			wantAttr(t, doc, "form", "hx-post", route.Confirm+q)
+			viewtest.WantText(t, doc, "h1", w.requestTitle)
+			viewtest.WantAttr(t, doc, "form", "action", route.Confirm+q)
+			viewtest.WantAttr(t, doc, "form", "hx-post", route.Confirm+q)
 			for _, f := range []struct{ id, typ, label string }{
 				{"login_id", "text", w.loginID},
 				{"email", "email", w.email},
 			} {
-				wantAttr(t, doc, "input#"+f.id, "name", f.id)
-				wantAttr(t, doc, "input#"+f.id, "type", f.typ)
-				wantAttr(t, doc, "input#"+f.id, "value", "")
-				wantAttr(t, doc, "input#"+f.id, "aria-describedby", f.id+"-hint")
-				wantText(t, doc, "label[for="+f.id+"]", f.label+" "+w.required)
-				wantNone(t, doc, "input#"+f.id+"[aria-invalid]")
+				viewtest.WantAttr(t, doc, "input#"+f.id, "name", f.id)
+				viewtest.WantAttr(t, doc, "input#"+f.id, "type", f.typ)
+				viewtest.WantAttr(t, doc, "input#"+f.id, "value", "")
+				viewtest.WantAttr(t, doc, "input#"+f.id, "aria-describedby", f.id+"-hint")
+				viewtest.WantText(t, doc, "label[for="+f.id+"]", f.label+" "+w.required)
+				viewtest.WantNone(t, doc, "input#"+f.id+"[aria-invalid]")
 			}
-			if got := texts(doc, "form button"); !slices.Equal(got, []string{w.confirm}) {
+			if got := viewtest.Texts(doc, "form button"); !slices.Equal(got, []string{w.confirm}) {
 				t.Errorf("buttons = %q, want %q", got, w.confirm)
 			}
-			wantNone(t, doc, "#error-summary")
+			viewtest.WantNone(t, doc, "#error-summary")
 
-			wantAttr(t, doc, "ol[aria-label]", "aria-label", w.stepOf1)
-			wantText(t, doc, "ol li[aria-current=step]", "1."+w.stepLabels[0])
-			wantAttr(t, doc, "a[hreflang]", "href", route.Request+"?lang="+w.otherLang)
-			wantText(t, doc, "a[hreflang]", w.otherLangName)
-			wantAttr(t, doc, "#forgot-login-id", "href", route.ReminderRequest+q)
-			wantText(t, doc, "#forgot-login-id", w.forgotLoginID)
-			wantAttr(t, doc, "a[target=_top]", "href", route.Login+q)
+			viewtest.WantAttr(t, doc, "ol[aria-label]", "aria-label", w.stepOf1)
+			viewtest.WantText(t, doc, "ol li[aria-current=step]", "1."+w.stepLabels[0])
+			viewtest.WantAttr(t, doc, "a[hreflang]", "href", route.Request+"?lang="+w.otherLang)
+			viewtest.WantText(t, doc, "a[hreflang]", w.otherLangName)
+			viewtest.WantAttr(t, doc, "#forgot-login-id", "href", route.ReminderRequest+q)
+			viewtest.WantText(t, doc, "#forgot-login-id", w.forgotLoginID)
+			viewtest.WantAttr(t, doc, "a[target=_top]", "href", route.Login+q)
 		})
 	}
 }
@@ -95,15 +96,15 @@ func TestStepFormErrors(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w := words[lang]
-			doc := renderDoc(t, StepFormView(StepForm{
+			doc := viewtest.Render(t, StepFormView(StepForm{
 				T:      T(lang),
 				J:      ResetJourney,
 				Values: map[route.Field]string{route.Email: "taro@example"},
 				Errors: map[route.Field]problem.Problem{route.LoginID: problem.LoginIDRequired, route.Email: problem.EmailInvalid},
 			}))
 
-			wantAttr(t, doc, "#error-summary", "role", "alert")
-			wantText(t, doc, "#error-summary-title", w.errorSummary)
+			viewtest.WantAttr(t, doc, "#error-summary", "role", "alert")
+			viewtest.WantText(t, doc, "#error-summary-title", w.errorSummary)
 			var links []string
 			doc.Find("#error-summary li a").Each(func(_ int, a *goquery.Selection) {
 				links = append(links, a.AttrOr("href", "")+" "+a.Text())
@@ -113,12 +114,12 @@ func TestStepFormErrors(t *testing.T) {
 				t.Errorf("summary links = %q, want %q", links, want)
 			}
 
-			wantAttr(t, doc, "input#email", "value", "taro@example")
-			wantAttr(t, doc, "input#email", "aria-invalid", "true")
-			wantAttr(t, doc, "input#email", "aria-describedby", "email-hint email-error")
-			wantText(t, doc, "#email-error", "! "+w.emailInvalid)
-			wantAttr(t, doc, "input#login_id", "aria-invalid", "true")
-			wantText(t, doc, "#login_id-error", "! "+w.loginIDRequired)
+			viewtest.WantAttr(t, doc, "input#email", "value", "taro@example")
+			viewtest.WantAttr(t, doc, "input#email", "aria-invalid", "true")
+			viewtest.WantAttr(t, doc, "input#email", "aria-describedby", "email-hint email-error")
+			viewtest.WantText(t, doc, "#email-error", "! "+w.emailInvalid)
+			viewtest.WantAttr(t, doc, "input#login_id", "aria-invalid", "true")
+			viewtest.WantText(t, doc, "#login_id-error", "! "+w.loginIDRequired)
 		})
 	}
 }
@@ -127,16 +128,16 @@ func TestStepFormNotice(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			text := T(lang)
-			doc := renderDoc(t, StepFormView(StepForm{
+			doc := viewtest.Render(t, StepFormView(StepForm{
 				T:      text,
 				J:      ResetJourney,
 				Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro@example.com"},
 				Notice: problem.FormExpired,
 			}))
-			wantText(t, doc, "#error-summary li", text.Problem(problem.FormExpired))
-			wantNone(t, doc, "#error-summary li a")
-			wantAttr(t, doc, "input#login_id", "value", "taro-01")
-			wantAttr(t, doc, "input#email", "value", "taro@example.com")
+			viewtest.WantText(t, doc, "#error-summary li", text.Problem(problem.FormExpired))
+			viewtest.WantNone(t, doc, "#error-summary li a")
+			viewtest.WantAttr(t, doc, "input#login_id", "value", "taro-01")
+			viewtest.WantAttr(t, doc, "input#email", "value", "taro@example.com")
 		})
 	}
 }
@@ -146,16 +147,16 @@ func TestStepFormNotice(t *testing.T) {
 func TestStepFormRefilled(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
-			doc := renderDoc(t, StepFormView(StepForm{
+			doc := viewtest.Render(t, StepFormView(StepForm{
 				T:      T(lang),
 				J:      ResetJourney,
 				Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: `"taro"<b>@example.com`},
 			}))
-			wantAttr(t, doc, "input#login_id", "value", "taro-01")
-			wantAttr(t, doc, "input#email", "value", `"taro"<b>@example.com`)
-			wantNone(t, doc, "#error-summary")
-			wantNone(t, doc, "[aria-invalid]")
-			wantNone(t, doc, "b")
+			viewtest.WantAttr(t, doc, "input#login_id", "value", "taro-01")
+			viewtest.WantAttr(t, doc, "input#email", "value", `"taro"<b>@example.com`)
+			viewtest.WantNone(t, doc, "#error-summary")
+			viewtest.WantNone(t, doc, "[aria-invalid]")
+			viewtest.WantNone(t, doc, "b")
 		})
 	}
 }
@@ -164,15 +165,15 @@ func TestReminderStepForm(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w, q := words[lang], "?lang="+string(lang)
-			doc := renderDoc(t, StepFormView(StepForm{T: T(lang), J: ReminderJourney}))
-			wantText(t, doc, "h1", w.reminderTitle)
-			wantAttr(t, doc, "form", "action", route.ReminderConfirm+q)
-			wantAttr(t, doc, "input#email", "name", "email")
-			wantNone(t, doc, "#login_id")
-			wantAttr(t, doc, "#forgot-password", "href", route.Request+q)
-			wantText(t, doc, "#forgot-password", w.forgotPassword)
-			wantNone(t, doc, "#forgot-login-id")
-			wantAttr(t, doc, "a[hreflang]", "href", route.ReminderRequest+"?lang="+w.otherLang)
+			doc := viewtest.Render(t, StepFormView(StepForm{T: T(lang), J: ReminderJourney}))
+			viewtest.WantText(t, doc, "h1", w.reminderTitle)
+			viewtest.WantAttr(t, doc, "form", "action", route.ReminderConfirm+q)
+			viewtest.WantAttr(t, doc, "input#email", "name", "email")
+			viewtest.WantNone(t, doc, "#login_id")
+			viewtest.WantAttr(t, doc, "#forgot-password", "href", route.Request+q)
+			viewtest.WantText(t, doc, "#forgot-password", w.forgotPassword)
+			viewtest.WantNone(t, doc, "#forgot-login-id")
+			viewtest.WantAttr(t, doc, "a[hreflang]", "href", route.ReminderRequest+"?lang="+w.otherLang)
 		})
 	}
 }
@@ -181,33 +182,33 @@ func TestStepConfirm(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w, q := words[lang], "?lang="+string(lang)
-			doc := renderDoc(t, StepConfirmView(StepConfirm{
+			doc := viewtest.Render(t, StepConfirmView(StepConfirm{
 				T:      T(lang),
 				J:      ResetJourney,
 				Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro@example.com"},
 				State:  "signed.state",
 			}))
 
-			wantText(t, doc, "h1", w.confirmTitle)
-			wantAttr(t, doc, "ol[aria-label]", "aria-label", w.stepOf2)
-			wantText(t, doc, "#confirm-login-id", "taro-01")
-			wantText(t, doc, "#confirm-email", "taro@example.com")
+			viewtest.WantText(t, doc, "h1", w.confirmTitle)
+			viewtest.WantAttr(t, doc, "ol[aria-label]", "aria-label", w.stepOf2)
+			viewtest.WantText(t, doc, "#confirm-login-id", "taro-01")
+			viewtest.WantText(t, doc, "#confirm-email", "taro@example.com")
 			var labels []string
 			doc.Find("dl dt").Each(func(_ int, dt *goquery.Selection) { labels = append(labels, dt.Text()) })
 			if want := []string{w.loginID, w.email}; !slices.Equal(labels, want) {
 				t.Errorf("labels = %q, want %q", labels, want)
 			}
-			wantAttr(t, doc, "input[name=state]", "value", "signed.state")
-			wantAttr(t, doc, "input[name=state]", "type", "hidden")
+			viewtest.WantAttr(t, doc, "input[name=state]", "value", "signed.state")
+			viewtest.WantAttr(t, doc, "input[name=state]", "type", "hidden")
 
-			if got, want := texts(doc, "form button"), []string{w.send, w.edit}; !slices.Equal(got, want) {
+			if got, want := viewtest.Texts(doc, "form button"), []string{w.send, w.edit}; !slices.Equal(got, want) {
 				t.Errorf("buttons = %q, want %q", got, want)
 			}
-			wantAttr(t, doc, "form", "action", route.Send+q)
-			wantAttr(t, doc, "form button.btn-primary", "hx-post", route.Send+q)
-			wantAttr(t, doc, "form button.btn-secondary", "formaction", route.Request+q)
-			wantAttr(t, doc, "form button.btn-secondary", "hx-post", route.Request+q)
-			wantNone(t, doc, "#error-summary")
+			viewtest.WantAttr(t, doc, "form", "action", route.Send+q)
+			viewtest.WantAttr(t, doc, "form button.btn-primary", "hx-post", route.Send+q)
+			viewtest.WantAttr(t, doc, "form button.btn-secondary", "formaction", route.Request+q)
+			viewtest.WantAttr(t, doc, "form button.btn-secondary", "hx-post", route.Request+q)
+			viewtest.WantNone(t, doc, "#error-summary")
 		})
 	}
 }
@@ -218,17 +219,17 @@ func TestStepConfirmSendFailed(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			text := T(lang)
-			doc := renderDoc(t, StepConfirmView(StepConfirm{
+			doc := viewtest.Render(t, StepConfirmView(StepConfirm{
 				T:      text,
 				J:      ResetJourney,
 				Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro@example.com"},
 				State:  "signed.state",
 				Notice: problem.SendFailed,
 			}))
-			wantAttr(t, doc, "#error-summary", "role", "alert")
-			wantText(t, doc, "#error-summary li", text.Problem(problem.SendFailed))
-			wantText(t, doc, "#confirm-login-id", "taro-01")
-			wantAttr(t, doc, "input[name=state]", "value", "signed.state")
+			viewtest.WantAttr(t, doc, "#error-summary", "role", "alert")
+			viewtest.WantText(t, doc, "#error-summary li", text.Problem(problem.SendFailed))
+			viewtest.WantText(t, doc, "#confirm-login-id", "taro-01")
+			viewtest.WantAttr(t, doc, "input[name=state]", "value", "signed.state")
 		})
 	}
 }
@@ -237,17 +238,17 @@ func TestReminderStepConfirm(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			w, q := words[lang], "?lang="+string(lang)
-			doc := renderDoc(t, StepConfirmView(StepConfirm{
+			doc := viewtest.Render(t, StepConfirmView(StepConfirm{
 				T:      T(lang),
 				J:      ReminderJourney,
 				Values: map[route.Field]string{route.Email: "taro@example.com"},
 				State:  "s",
 			}))
-			wantText(t, doc, "#confirm-email", "taro@example.com")
-			wantNone(t, doc, "#confirm-login-id")
-			wantAttr(t, doc, "form", "action", route.ReminderSend+q)
-			wantAttr(t, doc, "form button.btn-secondary", "formaction", route.ReminderRequest+q)
-			wantText(t, doc, "dl dt", w.email)
+			viewtest.WantText(t, doc, "#confirm-email", "taro@example.com")
+			viewtest.WantNone(t, doc, "#confirm-login-id")
+			viewtest.WantAttr(t, doc, "form", "action", route.ReminderSend+q)
+			viewtest.WantAttr(t, doc, "form button.btn-secondary", "formaction", route.ReminderRequest+q)
+			viewtest.WantText(t, doc, "dl dt", w.email)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
+	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
 )
@@ -59,7 +60,7 @@ func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string) (*db.Ac
 func (s *Service) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct *db.Account, oldEmail string) error {
 	lang, _ := views.ParseLang(acct.Locale)
 	for _, toOld := range []bool{true, false} {
-		notice := views.EmailChangedMail{
+		notice := email.EmailChangedMail{
 			Lang: lang, SiteName: s.cfg.SiteName, StoreName: acct.StoreName, LoginID: acct.LoginID,
 			OldEmail: oldEmail, NewEmail: acct.Email, At: s.now(), ToOld: toOld,
 			LoginURL: s.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
@@ -71,7 +72,7 @@ func (s *Service) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct
 		}
 		if err := s.outbox.Queue(ctx, tx, mail.Outgoing{
 			Kind: mail.KindEmailChanged, AccountID: to.ID, To: to.Email, Subject: notice.Subject(),
-			Text: views.EmailChangedMailPlain(notice), HTML: views.EmailChangedMailHTML(notice),
+			Text: email.EmailChangedMailPlain(notice), HTML: email.EmailChangedMailHTML(notice),
 		}); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
+	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
 )
@@ -47,14 +48,14 @@ func (s *Service) ChangePassword(ctx context.Context, acct *db.Account, token, h
 			return err
 		}
 		lang, _ := views.ParseLang(acct.Locale)
-		notice := views.PasswordChangedMail{
+		notice := email.PasswordChangedMail{
 			Lang: lang, SiteName: s.cfg.SiteName, StoreName: acct.StoreName, At: now, IP: who.IP,
 			ResetURL: s.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 			LoginURL: s.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 		}
 		if err := s.outbox.Queue(ctx, tx, mail.Outgoing{
 			Kind: mail.KindPasswordChanged, AccountID: acct.ID, To: acct.Email, Subject: notice.Subject(),
-			Text: views.PasswordChangedMailPlain(notice), HTML: views.PasswordChangedMailHTML(notice),
+			Text: email.PasswordChangedMailPlain(notice), HTML: email.PasswordChangedMailHTML(notice),
 		}); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
+	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
 )
@@ -39,10 +40,10 @@ func (s *Service) MatchReminder(ctx context.Context, tx bun.Tx, r intake.Request
 	first := &accounts[0]
 	event.AccountID = &first.ID
 	ids := make([]string, len(accounts))
-	list := make([]views.ReminderAccount, len(accounts))
+	list := make([]email.ReminderAccount, len(accounts))
 	for i, acct := range accounts {
 		ids[i] = acct.LoginID
-		list[i] = views.ReminderAccount{LoginID: acct.LoginID, StoreName: acct.StoreName}
+		list[i] = email.ReminderAccount{LoginID: acct.LoginID, StoreName: acct.StoreName}
 	}
 	event.LoginID, event.Detail = first.LoginID, strings.Join(ids, " ")
 
@@ -55,7 +56,7 @@ func (s *Service) MatchReminder(ctx context.Context, tx bun.Tx, r intake.Request
 	}
 
 	lang, _ := views.ParseLang(first.Locale)
-	msg := views.ReminderMail{
+	msg := email.ReminderMail{
 		Lang:     lang,
 		SiteName: s.cfg.SiteName,
 		Accounts: list,
@@ -64,7 +65,7 @@ func (s *Service) MatchReminder(ctx context.Context, tx bun.Tx, r intake.Request
 	}
 	if err := s.outbox.Queue(ctx, tx, mail.Outgoing{
 		Kind: mail.KindReminder, AccountID: first.ID, To: first.Email, Subject: msg.Subject(),
-		Text: views.ReminderMailPlain(msg), HTML: views.ReminderMailHTML(msg),
+		Text: email.ReminderMailPlain(msg), HTML: email.ReminderMailHTML(msg),
 	}); err != nil {
 		return "", err
 	}

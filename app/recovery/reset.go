@@ -12,6 +12,7 @@ import (
 	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
+	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
 )
@@ -68,7 +69,7 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 		return "", time.Time{}, err
 	}
 	lang, _ := views.ParseLang(acct.Locale)
-	msg := views.ResetMail{
+	msg := email.ResetMail{
 		Lang:      lang,
 		SiteName:  s.cfg.SiteName,
 		StoreName: acct.StoreName,
@@ -80,7 +81,7 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 	}
 	return token, tok.ExpiresAt, s.outbox.Queue(ctx, tx, mail.Outgoing{
 		Kind: mail.KindReset, AccountID: acct.ID, To: acct.Email, Subject: msg.Subject(),
-		Text: views.ResetMailPlain(msg), HTML: views.ResetMailHTML(msg), ExpiresAt: tok.ExpiresAt,
+		Text: email.ResetMailPlain(msg), HTML: email.ResetMailHTML(msg), ExpiresAt: tok.ExpiresAt,
 	})
 }
 

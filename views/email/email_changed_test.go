@@ -1,29 +1,32 @@
-package views
+package email
 
 import (
 	"slices"
 	"strings"
 	"testing"
+
+	"aikagi/views"
+	"aikagi/views/viewtest"
 )
 
 func TestEmailChangedMail(t *testing.T) {
 	tests := []struct {
-		lang    Lang
+		lang    views.Lang
 		toOld   bool
 		subject string
 		rows    []string
 		next    string
 	}{
-		{Ja, true, "【加盟店管理サイト】登録メールアドレスが変更されました",
+		{views.Ja, true, "【加盟店管理サイト】登録メールアドレスが変更されました",
 			[]string{"ログインID|taro-01", "変更前|old@example.com", "変更後|new@example.com", "変更日時|2026年4月1日 15:30(日本時間)"},
 			"今後、パスワード再設定などのお知らせは変更後のアドレスにお送りします。このアドレスには届きません。"},
-		{Ja, false, "【加盟店管理サイト】登録メールアドレスが変更されました",
+		{views.Ja, false, "【加盟店管理サイト】登録メールアドレスが変更されました",
 			[]string{"ログインID|taro-01", "変更前|old@example.com", "変更後|new@example.com", "変更日時|2026年4月1日 15:30(日本時間)"},
 			"今後、パスワード再設定などのお知らせはこのアドレスにお送りします。"},
-		{En, true, "[加盟店管理サイト] Your registered e-mail address was changed",
+		{views.En, true, "[加盟店管理サイト] Your registered e-mail address was changed",
 			[]string{"Login ID|taro-01", "Before|old@example.com", "After|new@example.com", "When|1 April 2026, 06:30 UTC"},
 			"From now on, notices such as password reset links go to the new address, not to this one."},
-		{En, false, "[加盟店管理サイト] Your registered e-mail address was changed",
+		{views.En, false, "[加盟店管理サイト] Your registered e-mail address was changed",
 			[]string{"Login ID|taro-01", "Before|old@example.com", "After|new@example.com", "When|1 April 2026, 06:30 UTC"},
 			"From now on, notices such as password reset links go to this address."},
 	}
@@ -48,17 +51,17 @@ func TestEmailChangedMail(t *testing.T) {
 			if got := m.Subject(); got != tc.subject {
 				t.Errorf("subject = %q, want %q", got, tc.subject)
 			}
-			text := T(tc.lang).EmailChangedMail
+			text := views.T(tc.lang).EmailChangedMail
 			other := text.ToNew
 			if !tc.toOld {
 				other = text.ToOld
 			}
 
-			doc := renderDoc(t, EmailChangedMailHTML(m))
-			if got := tableRows(doc); !slices.Equal(got, tc.rows) {
+			doc := viewtest.Render(t, EmailChangedMailHTML(m))
+			if got := viewtest.TableRows(doc); !slices.Equal(got, tc.rows) {
 				t.Errorf("rows = %q, want %q", got, tc.rows)
 			}
-			body := textOf(t, doc, "body")
+			body := viewtest.Text(t, doc, "body")
 			if !strings.Contains(body, tc.next) {
 				t.Errorf("HTML part does not say %q", tc.next)
 			}
@@ -66,7 +69,7 @@ func TestEmailChangedMail(t *testing.T) {
 				t.Errorf("HTML part says %q, meant for the other address", other)
 			}
 			for _, url := range []string{m.LoginURL, m.ResetURL} {
-				wantText(t, doc, `a[href="`+url+`"]`, url)
+				viewtest.WantText(t, doc, `a[href="`+url+`"]`, url)
 			}
 
 			plain := EmailChangedMailPlain(m)

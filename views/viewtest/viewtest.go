@@ -1,4 +1,6 @@
-package views
+// Package viewtest renders templ components in tests and reads the result
+// as a browser would: by element ids, texts and attributes.
+package viewtest
 
 import (
 	"bytes"
@@ -10,8 +12,8 @@ import (
 	"github.com/a-h/templ"
 )
 
-// renderDoc renders c as the browser would receive it and parses it.
-func renderDoc(t *testing.T, c templ.Component) *goquery.Document {
+// Render renders c as the browser would receive it and parses it.
+func Render(t testing.TB, c templ.Component) *goquery.Document {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := c.Render(context.Background(), &buf); err != nil {
@@ -24,9 +26,9 @@ func renderDoc(t *testing.T, c templ.Component) *goquery.Document {
 	return doc
 }
 
-// textOf is the text of the elements sel finds, with runs of white space
+// Text is the text of the elements sel finds, with runs of white space
 // made one space; it fails when sel finds nothing.
-func textOf(t *testing.T, doc *goquery.Document, sel string) string {
+func Text(t testing.TB, doc *goquery.Document, sel string) string {
 	t.Helper()
 	s := doc.Find(sel)
 	if s.Length() == 0 {
@@ -35,8 +37,8 @@ func textOf(t *testing.T, doc *goquery.Document, sel string) string {
 	return strings.Join(strings.Fields(s.Text()), " ")
 }
 
-// attrOf is the attribute name of the one element sel finds.
-func attrOf(t *testing.T, doc *goquery.Document, sel, name string) string {
+// Attr is the attribute name of the one element sel finds.
+func Attr(t testing.TB, doc *goquery.Document, sel, name string) string {
 	t.Helper()
 	s := doc.Find(sel)
 	if s.Length() != 1 {
@@ -49,32 +51,32 @@ func attrOf(t *testing.T, doc *goquery.Document, sel, name string) string {
 	return v
 }
 
-// wantText fails unless the text of sel is want.
-func wantText(t *testing.T, doc *goquery.Document, sel, want string) {
+// WantText fails unless the text of sel is want.
+func WantText(t testing.TB, doc *goquery.Document, sel, want string) {
 	t.Helper()
-	if got := textOf(t, doc, sel); got != want {
+	if got := Text(t, doc, sel); got != want {
 		t.Errorf("%s = %q, want %q", sel, got, want)
 	}
 }
 
-// wantAttr fails unless attribute name of sel is want.
-func wantAttr(t *testing.T, doc *goquery.Document, sel, name, want string) {
+// WantAttr fails unless attribute name of sel is want.
+func WantAttr(t testing.TB, doc *goquery.Document, sel, name, want string) {
 	t.Helper()
-	if got := attrOf(t, doc, sel, name); got != want {
+	if got := Attr(t, doc, sel, name); got != want {
 		t.Errorf("%s[%s] = %q, want %q", sel, name, got, want)
 	}
 }
 
-// wantNone fails if sel finds anything.
-func wantNone(t *testing.T, doc *goquery.Document, sel string) {
+// WantNone fails if sel finds anything.
+func WantNone(t testing.TB, doc *goquery.Document, sel string) {
 	t.Helper()
 	if n := doc.Find(sel).Length(); n != 0 {
 		t.Errorf("%d elements match %s, want none", n, sel)
 	}
 }
 
-// texts lists the text of each element sel finds, in order.
-func texts(doc *goquery.Document, sel string) []string {
+// Texts lists the text of each element sel finds, in order.
+func Texts(doc *goquery.Document, sel string) []string {
 	var out []string
 	doc.Find(sel).Each(func(_ int, b *goquery.Selection) {
 		out = append(out, strings.Join(strings.Fields(b.Text()), " "))
@@ -82,9 +84,9 @@ func texts(doc *goquery.Document, sel string) []string {
 	return out
 }
 
-// tableRows lists the data rows of a mail's innermost tables (not the
+// TableRows lists the data rows of a mail's innermost tables (not the
 // layout's), each as its cells' text joined by "|".
-func tableRows(doc *goquery.Document) []string {
+func TableRows(doc *goquery.Document) []string {
 	var rows []string
 	doc.Find("tr").Each(func(_ int, tr *goquery.Selection) {
 		if tr.Find("table").Length() > 0 || tr.Children().Filter("td").Length() == 0 {

@@ -1,9 +1,12 @@
-package views
+package email
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"aikagi/views"
+	"aikagi/views/viewtest"
 )
 
 // mailTime is 15:30 in Japan.
@@ -11,13 +14,13 @@ var mailTime = time.Date(2026, 4, 1, 6, 30, 0, 0, time.UTC)
 
 func TestResetMail(t *testing.T) {
 	tests := []struct {
-		lang                             Lang
+		lang                             views.Lang
 		subject, greeting, button, until string
 		report                           string
 	}{
-		{Ja, "【加盟店管理サイト】パスワード再設定のご案内", "山田商店 ご担当者様", "パスワードを再設定する",
+		{views.Ja, "【加盟店管理サイト】パスワード再設定のご案内", "山田商店 ご担当者様", "パスワードを再設定する",
 			"このURLの有効期限は 2026年4月1日 15:30(日本時間) までです。", "心当たりがない場合はこちら"},
-		{En, "[加盟店管理サイト] Reset your password", "Dear 山田商店,", "Reset my password",
+		{views.En, "[加盟店管理サイト] Reset your password", "Dear 山田商店,", "Reset my password",
 			"The link works until 1 April 2026, 06:30 UTC.", "I did not ask for this"},
 	}
 	for _, tc := range tests {
@@ -34,12 +37,12 @@ func TestResetMail(t *testing.T) {
 				t.Errorf("subject = %q, want %q", got, tc.subject)
 			}
 
-			doc := renderDoc(t, ResetMailHTML(m))
-			wantAttr(t, doc, "html", "lang", string(tc.lang))
-			wantText(t, doc, "title", tc.subject)
-			wantText(t, doc, `a[href="`+m.URL+`"]`, tc.button)
-			wantText(t, doc, `a[href="`+m.ReportURL+`"]`, tc.report)
-			body := textOf(t, doc, "body")
+			doc := viewtest.Render(t, ResetMailHTML(m))
+			viewtest.WantAttr(t, doc, "html", "lang", string(tc.lang))
+			viewtest.WantText(t, doc, "title", tc.subject)
+			viewtest.WantText(t, doc, `a[href="`+m.URL+`"]`, tc.button)
+			viewtest.WantText(t, doc, `a[href="`+m.ReportURL+`"]`, tc.report)
+			body := viewtest.Text(t, doc, "body")
 			for _, want := range []string{tc.greeting, tc.until, m.URL, m.ReportURL} {
 				if !strings.Contains(body, want) {
 					t.Errorf("HTML part does not say %q:\n%s", want, body)

@@ -1,19 +1,22 @@
-package views
+package email
 
 import (
 	"slices"
 	"strings"
 	"testing"
+
+	"aikagi/views"
+	"aikagi/views/viewtest"
 )
 
 func TestPasswordChangedMail(t *testing.T) {
 	tests := []struct {
-		lang    Lang
+		lang    views.Lang
 		subject string
 		rows    []string
 	}{
-		{Ja, "【加盟店管理サイト】パスワードが変更されました", []string{"変更日時|2026年4月1日 15:30(日本時間)", "操作元IPアドレス|203.0.113.7"}},
-		{En, "[加盟店管理サイト] Your password was changed", []string{"When|1 April 2026, 06:30 UTC", "From IP address|203.0.113.7"}},
+		{views.Ja, "【加盟店管理サイト】パスワードが変更されました", []string{"変更日時|2026年4月1日 15:30(日本時間)", "操作元IPアドレス|203.0.113.7"}},
+		{views.En, "[加盟店管理サイト] Your password was changed", []string{"When|1 April 2026, 06:30 UTC", "From IP address|203.0.113.7"}},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.lang), func(t *testing.T) {
@@ -29,15 +32,15 @@ func TestPasswordChangedMail(t *testing.T) {
 			if got := m.Subject(); got != tc.subject {
 				t.Errorf("subject = %q, want %q", got, tc.subject)
 			}
-			doc := renderDoc(t, PasswordChangedMailHTML(m))
-			wantText(t, doc, "title", tc.subject)
-			if got := tableRows(doc); !slices.Equal(got, tc.rows) {
+			doc := viewtest.Render(t, PasswordChangedMailHTML(m))
+			viewtest.WantText(t, doc, "title", tc.subject)
+			if got := viewtest.TableRows(doc); !slices.Equal(got, tc.rows) {
 				t.Errorf("rows = %q, want %q", got, tc.rows)
 			}
 			for _, url := range []string{m.ResetURL, m.LoginURL} {
-				wantText(t, doc, `a[href="`+url+`"]`, url)
+				viewtest.WantText(t, doc, `a[href="`+url+`"]`, url)
 			}
-			if body := textOf(t, doc, "body"); !strings.Contains(body, T(tc.lang).ChangedMail.NotYou) {
+			if body := viewtest.Text(t, doc, "body"); !strings.Contains(body, views.T(tc.lang).ChangedMail.NotYou) {
 				t.Errorf("HTML part does not tell what to do if it was not you")
 			}
 
@@ -47,7 +50,7 @@ func TestPasswordChangedMail(t *testing.T) {
 					t.Errorf("plain text does not have %q:\n%s", want, plain)
 				}
 			}
-			for _, want := range []string{m.ResetURL, m.LoginURL, T(tc.lang).ChangedMail.NotYou} {
+			for _, want := range []string{m.ResetURL, m.LoginURL, views.T(tc.lang).ChangedMail.NotYou} {
 				if !strings.Contains(plain, want) {
 					t.Errorf("plain text does not have %q:\n%s", want, plain)
 				}
