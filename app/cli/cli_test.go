@@ -8,7 +8,7 @@ import (
 )
 
 func TestAccountCreateCommand(t *testing.T) {
-	c := newCLIDB(t)
+	c := newCLIDB(t, "sqlite")
 	out, err := c.run(t, "a long enough passphrase\n", "create", "--login-id", "ｔａｒｏ－０１", "--email", "Taro@Example.jp", "--store", "山田商店", "--locale", "en", "--password-stdin")
 	if err != nil {
 		t.Fatalf("create: %v", err)
@@ -41,23 +41,22 @@ func TestAccountCreateCommand(t *testing.T) {
 // The operator can read the trail of one login ID, including the events
 // recorded against its account.
 func TestAuditListCommand(t *testing.T) {
-	c := newCLIDB(t)
+	c := newCLIDB(t, "sqlite")
 	if _, err := c.run(t, "", "create", "--login-id", "audit01", "--email", "audit@example.jp", "--store", "x", "--password", "a long enough passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.run(t, "", "create", "--login-id", "other01", "--email", "other@example.jp", "--store", "x", "--password", "a long enough passphrase"); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	env := Env{Getenv: getenvFrom(map[string]string{"DATABASE_URL": "sqlite:" + c.path, "SECRET_KEY": testSecretHex}), Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
-	if err := AuditCommand(context.Background(), env, []string{"list", "--login-id", "audit01"}); err != nil {
+	env := map[string]string{"DATABASE_URL": c.dsn, "SECRET_KEY": testSecretHex}
+	out, err := runWith(t, env, nil, "", AuditCommand, "list", "--login-id", "audit01")
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := stdout.String()
 	if !strings.Contains(out, "account_created") || !strings.Contains(out, "audit01") || strings.Contains(out, "other01") {
 		t.Errorf("audit list --login-id audit01:\n%s", out)
 	}
-	if err := AuditCommand(context.Background(), env, []string{"nonsense"}); err == nil {
+	if _, err := runWith(t, env, nil, "", AuditCommand, "nonsense"); err == nil {
 		t.Error("an unknown audit sub-command was accepted")
 	}
 }
