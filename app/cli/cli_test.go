@@ -1,10 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
+
+	"aikagi/db/dbtest"
 )
 
 func TestAccountCreateCommand(t *testing.T) {
@@ -64,45 +65,45 @@ func TestAuditListCommand(t *testing.T) {
 // migrate needs only DATABASE_URL, even in production, and says what it
 // applied: the whole set on a new database, nothing the second time.
 func TestMigrateCommandReportsWhatItApplied(t *testing.T) {
-	path := "sqlite:" + t.TempDir() + "/m.db"
-	env := map[string]string{"DATABASE_URL": path, "APP_ENV": "production"}
-	run := func() string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if err := Migrate(context.Background(), Env{Getenv: getenvFrom(env), Stdout: &out, Stderr: &errOut}, nil); err != nil {
-			t.Fatalf("migrate: %v (%s)", err, errOut.String())
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		env := map[string]string{"DATABASE_URL": dbtest.Fresh(t, dialect), "APP_ENV": "production"}
+		first, err := runWith(t, env, nil, "", Migrate)
+		if err != nil {
+			t.Fatalf("migrate: %v", err)
 		}
-		return out.String()
-	}
-	first := run()
-	if !strings.HasPrefix(first, "applied ") || !strings.Contains(first, "_intake") || !strings.Contains(first, "_initial") {
-		t.Errorf("first migrate printed %q, want the migrations it applied", first)
-	}
-	if second := run(); !strings.Contains(second, "nothing to apply") {
-		t.Errorf("second migrate printed %q, want nothing to apply", second)
-	}
+		if !strings.HasPrefix(first, "applied ") || !strings.Contains(first, "_intake") || !strings.Contains(first, "_initial") {
+			t.Errorf("first migrate printed %q, want the migrations it applied", first)
+		}
+		if second, err := runWith(t, env, nil, "", Migrate); err != nil || !strings.Contains(second, "nothing to apply") {
+			t.Errorf("second migrate printed %q, %v; want nothing to apply", second, err)
+		}
+	})
 }
 
 // The commands that only read or queue run with DATABASE_URL alone, even in
 // production where serving needs the mail and secret settings.
 func TestReadOnlyCommandsNeedOnlyTheDatabase(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": "sqlite:" + t.TempDir() + "/ro.db", "APP_ENV": "production"}
-	for _, tc := range []struct {
-		cmd  func(context.Context, Env, []string) error
-		args []string
-		want string
-	}{
-		{AccountCommand, []string{"list"}, "LOGIN ID"},
-		{AuditCommand, []string{"list"}, "EVENT"},
-		{OutboxCommand, []string{"list"}, "STATUS"},
-	} {
-		var out, errOut bytes.Buffer
-		if err := tc.cmd(context.Background(), Env{Getenv: getenvFrom(env), Stdout: &out, Stderr: &errOut}, tc.args); err != nil {
-			t.Errorf("%v: %v", tc.args, err)
-			continue
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		env := map[string]string{"DATABASE_URL": dbtest.Fresh(t, dialect), "APP_ENV": "production"}
+		for _, tc := range []struct {
+			cmd  func(context.Context, Env, []string) error
+			args []string
+			want string
+		}{
+			{AccountCommand, []string{"list"}, "LOGIN ID"},
+			{AuditCommand, []string{"list"}, "EVENT"},
+			{OutboxCommand, []string{"list"}, "STATUS"},
+		} {
+			out, err := runWith(t, env, nil, "", tc.cmd, tc.args...)
+			if err != nil {
+				t.Errorf("%v: %v", tc.args, err)
+				continue
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("%v printed %q, want its header", tc.args, out)
+			}
 		}
-		if !strings.Contains(out.String(), tc.want) {
-			t.Errorf("%v printed %q, want its header", tc.args, out.String())
-		}
-	}
+	})
 }

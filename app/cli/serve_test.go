@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"aikagi/db"
-	"aikagi/db/dbtest"
 	"bytes"
 	"context"
 	"io"
@@ -14,6 +12,9 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"aikagi/db"
+	"aikagi/db/dbtest"
 )
 
 // TestServeWithResend runs the serve command as an operator would, with
