@@ -114,8 +114,9 @@ func TestListsEscapeForgedText(t *testing.T) {
 	srv := newServer(t, dsn, mail.NewDevMailbox(), clock)
 
 	// /login refuses such an ID before recording anything (see
-	// TestLoginRefusesInvalidLoginIDQuietly); the lists must hold even if
-	// a row like it got in some other way, as with a forged user agent.
+	// TestLoginRefusesInvalidLoginIDQuietly in package app); the lists must
+	// hold even if a row like it got in some other way, as with a forged
+	// user agent.
 	if err := db.RecordAudit(ctx, srv.db, &db.AuditEvent{Kind: db.AuditLoginFailed, LoginID: forgedLoginID,
 		UserAgent: "Mozilla\x1b[2J\x1b[H\u202eevil"}, clock.Now()); err != nil {
 		t.Fatal(err)
