@@ -1,14 +1,15 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
+
+	"aikagi/db/dbtest"
 )
 
 func TestAccountCreateCommand(t *testing.T) {
-	c := newCLIDB(t)
+	c := newCLIDB(t, "sqlite")
 	out, err := c.run(t, "a long enough passphrase\n", "create", "--login-id", "ｔａｒｏ－０１", "--email", "Taro@Example.jp", "--store", "山田商店", "--locale", "en", "--password-stdin")
 	if err != nil {
 		t.Fatalf("create: %v", err)
@@ -41,23 +42,22 @@ func TestAccountCreateCommand(t *testing.T) {
 // The operator can read the trail of one login ID, including the events
 // recorded against its account.
 func TestAuditListCommand(t *testing.T) {
-	c := newCLIDB(t)
+	c := newCLIDB(t, "sqlite")
 	if _, err := c.run(t, "", "create", "--login-id", "audit01", "--email", "audit@example.jp", "--store", "x", "--password", "a long enough passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.run(t, "", "create", "--login-id", "other01", "--email", "other@example.jp", "--store", "x", "--password", "a long enough passphrase"); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	env := Env{Getenv: getenvFrom(map[string]string{"DATABASE_URL": "sqlite:" + c.path, "SECRET_KEY": testSecretHex}), Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
-	if err := AuditCommand(context.Background(), env, []string{"list", "--login-id", "audit01"}); err != nil {
+	env := map[string]string{"DATABASE_URL": c.dsn, "SECRET_KEY": testSecretHex}
+	out, err := runWith(t, env, nil, "", AuditCommand, "list", "--login-id", "audit01")
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := stdout.String()
 	if !strings.Contains(out, "account_created") || !strings.Contains(out, "audit01") || strings.Contains(out, "other01") {
 		t.Errorf("audit list --login-id audit01:\n%s", out)
 	}
-	if err := AuditCommand(context.Background(), env, []string{"nonsense"}); err == nil {
+	if _, err := runWith(t, env, nil, "", AuditCommand, "nonsense"); err == nil {
 		t.Error("an unknown audit sub-command was accepted")
 	}
 }
@@ -65,45 +65,45 @@ func TestAuditListCommand(t *testing.T) {
 // migrate needs only DATABASE_URL, even in production, and says what it
 // applied: the whole set on a new database, nothing the second time.
 func TestMigrateCommandReportsWhatItApplied(t *testing.T) {
-	path := "sqlite:" + t.TempDir() + "/m.db"
-	env := map[string]string{"DATABASE_URL": path, "APP_ENV": "production"}
-	run := func() string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if err := Migrate(context.Background(), Env{Getenv: getenvFrom(env), Stdout: &out, Stderr: &errOut}, nil); err != nil {
-			t.Fatalf("migrate: %v (%s)", err, errOut.String())
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		env := map[string]string{"DATABASE_URL": dbtest.Fresh(t, dialect), "APP_ENV": "production"}
+		first, err := runWith(t, env, nil, "", Migrate)
+		if err != nil {
+			t.Fatalf("migrate: %v", err)
 		}
-		return out.String()
-	}
-	first := run()
-	if !strings.HasPrefix(first, "applied ") || !strings.Contains(first, "_intake") || !strings.Contains(first, "_initial") {
-		t.Errorf("first migrate printed %q, want the migrations it applied", first)
-	}
-	if second := run(); !strings.Contains(second, "nothing to apply") {
-		t.Errorf("second migrate printed %q, want nothing to apply", second)
-	}
+		if !strings.HasPrefix(first, "applied ") || !strings.Contains(first, "_intake") || !strings.Contains(first, "_initial") {
+			t.Errorf("first migrate printed %q, want the migrations it applied", first)
+		}
+		if second, err := runWith(t, env, nil, "", Migrate); err != nil || !strings.Contains(second, "nothing to apply") {
+			t.Errorf("second migrate printed %q, %v; want nothing to apply", second, err)
+		}
+	})
 }
 
 // The commands that only read or queue run with DATABASE_URL alone, even in
 // production where serving needs the mail and secret settings.
 func TestReadOnlyCommandsNeedOnlyTheDatabase(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": "sqlite:" + t.TempDir() + "/ro.db", "APP_ENV": "production"}
-	for _, tc := range []struct {
-		cmd  func(context.Context, Env, []string) error
-		args []string
-		want string
-	}{
-		{AccountCommand, []string{"list"}, "LOGIN ID"},
-		{AuditCommand, []string{"list"}, "EVENT"},
-		{OutboxCommand, []string{"list"}, "STATUS"},
-	} {
-		var out, errOut bytes.Buffer
-		if err := tc.cmd(context.Background(), Env{Getenv: getenvFrom(env), Stdout: &out, Stderr: &errOut}, tc.args); err != nil {
-			t.Errorf("%v: %v", tc.args, err)
-			continue
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		env := map[string]string{"DATABASE_URL": dbtest.Fresh(t, dialect), "APP_ENV": "production"}
+		for _, tc := range []struct {
+			cmd  func(context.Context, Env, []string) error
+			args []string
+			want string
+		}{
+			{AccountCommand, []string{"list"}, "LOGIN ID"},
+			{AuditCommand, []string{"list"}, "EVENT"},
+			{OutboxCommand, []string{"list"}, "STATUS"},
+		} {
+			out, err := runWith(t, env, nil, "", tc.cmd, tc.args...)
+			if err != nil {
+				t.Errorf("%v: %v", tc.args, err)
+				continue
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("%v printed %q, want its header", tc.args, out)
+			}
 		}
-		if !strings.Contains(out.String(), tc.want) {
-			t.Errorf("%v printed %q, want its header", tc.args, out.String())
-		}
-	}
+	})
 }

@@ -1,138 +1,79 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"net/http"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/a-h/templ"
+	"github.com/uptrace/bun"
 
 	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
 
-// runCommand runs an operator command against the database at dsn with the
-// test settings, on the clock now, and returns what it printed.
-func runCommand(t *testing.T, dsn string, now func() time.Time, cmd func(context.Context, Env, []string) error, args ...string) (string, error) {
+// newResendServer is a stand-in server whose mail goes through the
+// ResendSender to fake, on clock.
+func newResendServer(t *testing.T, dsn string, fake *fakeResend, clock *fakeClock) *server {
 	t.Helper()
-	env := testEnv()
-	env["DATABASE_URL"] = dsn
-	var stdout, stderr bytes.Buffer
-	err := cmd(context.Background(), Env{Getenv: getenvFrom(env), Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Now: now}, args)
-	return stdout.String(), err
-}
-
-// lineWith returns the line of out that contains s.
-func lineWith(t *testing.T, out, s string) string {
-	t.Helper()
-	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, s) {
-			return line
-		}
+	sender, err := mail.NewResendSender(fakeAPIKey, fake.URL, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no line with %q in:\n%s", s, out)
-	return ""
+	return newServer(t, dsn, sender, clock)
 }
 
-// TestSendResetCommand is support staff sending a merchant a link that
-// lasts longer than a self-service one.
-func TestSendResetCommand(t *testing.T) {
-	t.Parallel()
-	forEachDialect(t, func(t *testing.T, dialect string) {
-		ctx := context.Background()
-		dsn := dbtest.Fresh(t, dialect)
-		a := newTestAppOn(t, dsn, nil)
-		acct := newAccount(t, a, "taro01", "Taro@Example.jp", "ja")
-		requestResetFlow(t, a, "taro01", "taro@example.jp")
-		if _, err := a.outbox.DeliverDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		selfService := resetMailURL(t, a.mailbox.Messages()[0].Text)
-
-		// Flags after the login ID, and a full-width login ID, as typed.
-		out, err := runCommand(t, dsn, a.now, AccountCommand, "send-reset", "ｔａｒｏ０１", "--ttl", "48h")
-		if err != nil {
-			t.Fatalf("send-reset: %v", err)
-		}
-		wantUntil := testStart.Add(48 * time.Hour)
-		if !strings.Contains(out, "Taro@Example.jp") || !strings.Contains(out, wantUntil.Format(time.RFC3339)) {
-			t.Errorf("output does not name the address and the expiry %v:\n%s", wantUntil, out)
-		}
-		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
-			t.Fatalf("deliverDue = %d, %v", sent, err)
-		}
-		mail := a.mailbox.Messages()[0]
-		if mail.To != "Taro@Example.jp" || !strings.Contains(mail.Text, "2026年11月27日 10:00(日本時間)") {
-			t.Errorf("operator's mail to %q does not carry the 48 h expiry:\n%s", mail.To, mail.Text)
-		}
-		events, _ := db.ListAudit(ctx, a.db, "taro01", 10)
-		if len(events) == 0 || events[0].Kind != db.AuditMailSent || events[1].Kind != db.AuditResetByOperator ||
-			*events[1].AccountID != acct.ID || !strings.Contains(events[1].Detail, "48h") {
-			t.Errorf("audit = %+v, want the operator's reset then its mail", events)
-		}
-
-		link := resetMailURL(t, mail.Text)
-		advanceClock(a, 47*time.Hour) // long after a self-service link would have expired
-		if res := get(t, a, link.RequestURI()); res.Status != http.StatusSeeOther {
-			t.Errorf("the operator's link after 47 h answers %d, want valid", res.Status)
-		}
-		if res := get(t, a, selfService.RequestURI()); res.Status != http.StatusGone {
-			t.Errorf("the older self-service link answers %d, want revoked", res.Status)
-		}
-		for _, tc := range []struct {
-			args []string
-			want string
-		}{
-			{[]string{"send-reset"}, "LOGIN_ID"},
-			{[]string{"send-reset", "nobody"}, "no account"},
-			{[]string{"send-reset", "taro01", "--ttl", "30s"}, "--ttl"},
-			{[]string{"send-reset", "taro01", "--ttl", "200h"}, "--ttl"},
-			{[]string{"send-reset", "taro01", "jiro01"}, "one LOGIN_ID"},
-		} {
-			if _, err := runCommand(t, dsn, a.now, AccountCommand, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("%q: err = %v, want one about %s", tc.args, err, tc.want)
+// queueNotices queues n small mails without an expiry for acct, in one
+// transaction, and returns their outbox ids.
+func queueNotices(t testing.TB, srv *server, acct *db.Account, n int) []string {
+	t.Helper()
+	ctx := context.Background()
+	var before []string
+	if err := srv.db.NewSelect().Table("outbox").Column("id").Scan(ctx, &before); err != nil {
+		t.Fatal(err)
+	}
+	err := srv.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for i := range n {
+			if err := srv.outbox.Queue(ctx, tx, mail.Outgoing{
+				Kind: mail.KindPasswordChanged, AccountID: acct.ID, To: acct.Email, Subject: fmt.Sprintf("notice %d", i),
+				Text: fmt.Sprintf("text %d", i), HTML: templ.Raw(fmt.Sprintf("<p>html %d</p>", i)),
+			}); err != nil {
+				return err
 			}
 		}
+		return nil
 	})
+	if err != nil {
+		t.Fatalf("queue notices: %v", err)
+	}
+	var all []string
+	if err := srv.db.NewSelect().Table("outbox").Column("id").Order("created_at", "id").Scan(ctx, &all); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, id := range all {
+		if !slices.Contains(before, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != n {
+		t.Fatalf("queued %d notices, found %d new rows", n, len(ids))
+	}
+	return ids
 }
 
-// Without an explicit BASE_URL the link would point at this machine's
-// default address: the command refuses.
-func TestSendResetNeedsBaseURL(t *testing.T) {
-	t.Parallel()
-	dsn := dbtest.Fresh(t, "sqlite")
-	a := newTestAppOn(t, dsn, nil)
-	newAccount(t, a, "taro01", "taro@example.jp", "ja")
-	var stdout bytes.Buffer
-	err := AccountCommand(context.Background(), Env{
-		Getenv: getenvFrom(map[string]string{"DATABASE_URL": dsn, "SECRET_KEY": testSecretHex}), Stdout: &stdout, Stderr: &stdout,
-	}, []string{"send-reset", "taro01"})
-	if err == nil || !strings.Contains(err.Error(), "BASE_URL") {
-		t.Errorf("err = %v, want one asking for BASE_URL", err)
-	}
-	if n := countRows(t, a.db, "outbox"); n != 0 {
-		t.Errorf("%d mails queued", n)
-	}
-}
-
-// TestSendResetNeedsTheServersKey checks that the command refuses to seal
-// mail with a key the server does not have.
-func TestSendResetNeedsTheServersKey(t *testing.T) {
-	t.Parallel()
-	dsn := dbtest.Fresh(t, "sqlite")
-	a := newTestAppOn(t, dsn, nil)
-	newAccount(t, a, "taro01", "taro@example.jp", "ja")
-	var stdout bytes.Buffer
-	err := AccountCommand(context.Background(), Env{
-		Getenv: getenvFrom(map[string]string{"DATABASE_URL": dsn}), Stdout: &stdout, Stderr: &stdout,
-	}, []string{"send-reset", "taro01"})
-	if err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
-		t.Errorf("err = %v, want one asking for SECRET_KEY", err)
-	}
-	if n := countRows(t, a.db, "outbox"); n != 0 {
-		t.Errorf("%d mails queued", n)
+// dropStalePayloads does to the outbox what the server's sweep does
+// (app.sweep; TestSweepKeepsDeadMailForRetry in package app): it drops the
+// sealed payload of dead mail whose link has expired or that died over
+// mail.Retention ago.
+func dropStalePayloads(t *testing.T, bdb *bun.DB, now time.Time) {
+	t.Helper()
+	if _, err := db.DropStalePayloads(context.Background(), bdb, now, now.Add(-mail.Retention)); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -144,33 +85,33 @@ func TestOutboxCommands(t *testing.T) {
 		dsn := dbtest.Fresh(t, dialect)
 		fake := newFakeResend(t)
 		clock := newFakeClock(testStart)
-		a := newResendApp(t, dsn, fake, clock, 0, nil)
-		acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
+		srv := newResendServer(t, dsn, fake, clock)
+		acct := newAccount(t, srv.db, "taro01", "taro@example.jp", "ja")
 		run := func(args ...string) (string, error) {
 			t.Helper()
 			return runCommand(t, dsn, clock.Now, OutboxCommand, args...)
 		}
 
 		// A notice Resend refuses: dead.
-		refused := queueNotices(t, a, acct, 1)[0]
+		refused := queueNotices(t, srv, acct, 1)[0]
 		fake.fail(fakeFault{Status: 422, Name: "validation_error"})
-		a.outbox.DeliverDue(ctx)
+		srv.outbox.DeliverDue(ctx)
 		// A reset link that goes out and bounces.
 		clock.Advance(time.Minute)
-		if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", 24*time.Hour); err != nil {
+		if _, _, err := srv.recovery.SendResetByOperator(ctx, "taro01", 24*time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		a.outbox.DeliverDue(ctx)
-		bounced, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxSent})
+		srv.outbox.DeliverDue(ctx)
+		bounced, _ := db.ListOutbox(ctx, srv.db, db.OutboxFilter{Status: db.OutboxSent})
 		if len(bounced) != 1 {
 			t.Fatalf("sent rows = %+v", bounced)
 		}
-		if row, _, err := db.RecordDeliveryEvent(ctx, a.db, db.MessageRef{ProviderID: bounced[0].ProviderID}, db.DeliveryBounced, "Permanent/General: no such mailbox", clock.Now()); err != nil || row == nil {
+		if row, _, err := db.RecordDeliveryEvent(ctx, srv.db, db.MessageRef{ProviderID: bounced[0].ProviderID}, db.DeliveryBounced, "Permanent/General: no such mailbox", clock.Now()); err != nil || row == nil {
 			t.Fatal(row, err)
 		}
 		// A notice still waiting.
 		clock.Advance(time.Minute)
-		waiting := queueNotices(t, a, acct, 1)[0]
+		waiting := queueNotices(t, srv, acct, 1)[0]
 
 		out, err := run("list")
 		if err != nil {
@@ -221,16 +162,16 @@ func TestOutboxCommands(t *testing.T) {
 		if err != nil || !strings.Contains(out, "queued again") {
 			t.Fatalf("retry: %q, %v", out, err)
 		}
-		if row := outboxRow(t, a, refused); row.Status != db.OutboxPending || row.Attempts != 0 || row.DeadAt != nil {
+		if row := outboxRow(t, srv.db, refused); row.Status != db.OutboxPending || row.Attempts != 0 || row.DeadAt != nil {
 			t.Errorf("after retry: %s, %d attempts", row.Status, row.Attempts)
 		}
-		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 2 {
+		if sent, err := srv.outbox.DeliverDue(ctx); err != nil || sent != 2 {
 			t.Fatalf("deliverDue after retry = %d, %v; want the retried and the waiting notice", sent, err)
 		}
 		if fake.deliveries()[refused] != 1 || fake.requestsFor(refused) != 2 {
 			t.Errorf("retried notice: delivered %d, requested %d; want once, on the second request with its key", fake.deliveries()[refused], fake.requestsFor(refused))
 		}
-		if n := countWhere(t, a, "audit_events", "kind", db.AuditMailRetried); n != 1 {
+		if n := countWhere(t, srv.db, "audit_events", "kind", db.AuditMailRetried); n != 1 {
 			t.Errorf("%d mail_retried audit events, want 1", n)
 		}
 
@@ -252,25 +193,27 @@ func TestOutboxCommands(t *testing.T) {
 	})
 }
 
-// TestDeadMailKeepsItsPayloadForAWhile checks how long "outbox retry" can
-// send a dead mail again: a reset mail until its link expires, any other
-// until mail.Retention has passed; the sweep then drops the sealed payload.
-func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
+// TestRetryOfDeadMailOverTime checks how long "outbox retry" can send a
+// dead mail again: a reset mail until its link expires, any other until
+// the server's sweep has dropped its sealed payload after mail.Retention.
+// What the sweep keeps is tested in package app
+// (TestSweepKeepsDeadMailForRetry).
+func TestRetryOfDeadMailOverTime(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dsn := dbtest.Fresh(t, "sqlite")
 	fake := newFakeResend(t)
 	clock := newFakeClock(testStart)
-	a := newResendApp(t, dsn, fake, clock, 0, nil)
-	acct := newAccount(t, a, "taro01", "taro@example.jp", "ja")
-	notices := queueNotices(t, a, acct, 2)
+	srv := newResendServer(t, dsn, fake, clock)
+	acct := newAccount(t, srv.db, "taro01", "taro@example.jp", "ja")
+	notices := queueNotices(t, srv, acct, 2)
 	notice, late := notices[0], notices[1]
-	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+	if _, _, err := srv.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	fake.fail(fakeFault{Status: 403}, fakeFault{Status: 403}, fakeFault{Status: 403})
-	a.outbox.DeliverDue(ctx)
-	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxDead})
+	srv.outbox.DeliverDue(ctx)
+	rows, _ := db.ListOutbox(ctx, srv.db, db.OutboxFilter{Status: db.OutboxDead})
 	if len(rows) != 3 {
 		t.Fatalf("dead rows = %+v", rows)
 	}
@@ -283,10 +226,7 @@ func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
 
 	// After the link expired: the reset mail cannot be retried, the notice can.
 	clock.Advance(time.Hour)
-	a.sweep(ctx)
-	if outboxRow(t, a, reset).Payload != nil || outboxRow(t, a, notice).Payload == nil {
-		t.Error("the sweep should drop the expired reset mail's payload and keep the notice's")
-	}
+	dropStalePayloads(t, srv.db, clock.Now())
 	if _, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", reset); err == nil || !strings.Contains(err.Error(), "expired") || !strings.Contains(err.Error(), "send-reset taro01") {
 		t.Errorf("retry of an expired reset mail: %v", err)
 	}
@@ -300,10 +240,7 @@ func TestDeadMailKeepsItsPayloadForAWhile(t *testing.T) {
 
 	// After the retention: the notice's payload is gone too.
 	clock.Advance(mail.Retention)
-	a.sweep(ctx)
-	if outboxRow(t, a, notice).Payload != nil {
-		t.Error("the notice's payload outlived the retention")
-	}
+	dropStalePayloads(t, srv.db, clock.Now())
 	if _, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", notice); err == nil || !strings.Contains(err.Error(), "dropped") {
 		t.Errorf("retry after the retention: %v", err)
 	}
@@ -317,19 +254,19 @@ func TestRetryRefusesASupersededResetMail(t *testing.T) {
 	dsn := dbtest.Fresh(t, "sqlite")
 	fake := newFakeResend(t)
 	clock := newFakeClock(testStart)
-	a := newResendApp(t, dsn, fake, clock, 0, nil)
-	newAccount(t, a, "taro01", "taro@example.jp", "ja")
-	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+	srv := newResendServer(t, dsn, fake, clock)
+	newAccount(t, srv.db, "taro01", "taro@example.jp", "ja")
+	if _, _, err := srv.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	fake.fail(fakeFault{Status: 403})
-	a.outbox.DeliverDue(ctx)
-	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxDead})
+	srv.outbox.DeliverDue(ctx)
+	rows, _ := db.ListOutbox(ctx, srv.db, db.OutboxFilter{Status: db.OutboxDead})
 	if len(rows) != 1 {
 		t.Fatalf("dead rows = %+v", rows)
 	}
 	clock.Advance(2 * time.Second)
-	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
+	if _, _, err := srv.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	_, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", rows[0].ID)

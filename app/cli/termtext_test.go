@@ -8,6 +8,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
+	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -109,35 +110,37 @@ func TestListsEscapeForgedText(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dsn := dbtest.Fresh(t, "sqlite")
-	a := newTestAppOn(t, dsn, nil)
+	clock := newFakeClock(testStart)
+	srv := newServer(t, dsn, mail.NewDevMailbox(), clock)
 
 	// /login refuses such an ID before recording anything (see
-	// TestLoginRefusesInvalidLoginIDQuietly); the lists must hold even if
-	// a row like it got in some other way, as with a forged user agent.
-	if err := db.RecordAudit(ctx, a.db, &db.AuditEvent{Kind: db.AuditLoginFailed, LoginID: forgedLoginID,
-		UserAgent: "Mozilla\x1b[2J\x1b[H\u202eevil"}, a.now()); err != nil {
+	// TestLoginRefusesInvalidLoginIDQuietly in package app); the lists must
+	// hold even if a row like it got in some other way, as with a forged
+	// user agent.
+	if err := db.RecordAudit(ctx, srv.db, &db.AuditEvent{Kind: db.AuditLoginFailed, LoginID: forgedLoginID,
+		UserAgent: "Mozilla\x1b[2J\x1b[H\u202eevil"}, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.RecordAudit(ctx, a.db, &db.AuditEvent{Kind: db.AuditLoginFailed, LoginID: "plain01",
-		UserAgent: "ua\r\nforged\tline", Detail: "detail\x1b[31mred"}, a.now()); err != nil {
+	if err := db.RecordAudit(ctx, srv.db, &db.AuditEvent{Kind: db.AuditLoginFailed, LoginID: "plain01",
+		UserAgent: "ua\r\nforged\tline", Detail: "detail\x1b[31mred"}, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 
 	// A store name from an import, and a bounce text from a webhook.
 	acct := &db.Account{LoginID: "store01", Email: "store@example.jp", StoreName: "山田\x1b[8m商店\r\nfake", Locale: "ja", PasswordHash: "x"}
-	if err := db.CreateAccount(ctx, a.db, acct, a.now()); err != nil {
+	if err := db.CreateAccount(ctx, srv.db, acct, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	newAccount(t, a, "taro01", "taro@example.jp", "ja")
-	requestResetFlow(t, a, "taro01", "taro@example.jp")
-	if _, err := a.outbox.DeliverDue(ctx); err != nil {
+	newAccount(t, srv.db, "taro01", "taro@example.jp", "ja")
+	if _, err := runCommand(t, dsn, clock.Now, AccountCommand, "send-reset", "taro01"); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := db.ListOutbox(ctx, a.db, db.OutboxFilter{Limit: 1})
+	srv.deliver(t)
+	sent, err := db.ListOutbox(ctx, srv.db, db.OutboxFilter{Limit: 1})
 	if err != nil || len(sent) != 1 {
 		t.Fatal(sent, err)
 	}
-	if _, _, err := db.RecordDeliveryEvent(ctx, a.db, db.MessageRef{OutboxID: sent[0].ID}, db.DeliveryBounced, "550\x1b]0;x\x07 no\u202e such\u009bmailbox", a.now()); err != nil {
+	if _, _, err := db.RecordDeliveryEvent(ctx, srv.db, db.MessageRef{OutboxID: sent[0].ID}, db.DeliveryBounced, "550\x1b]0;x\x07 no\u202e such\u009bmailbox", clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -148,14 +151,14 @@ func TestListsEscapeForgedText(t *testing.T) {
 		rows  int
 		shown []string
 	}{
-		{"audit list", AuditCommand, []string{"list"}, len(auditKinds(t, a.db)),
+		{"audit list", AuditCommand, []string{"list"}, countRows(t, srv.db, "audit_events"),
 			[]string{`x\x1b]0;owned\x07\r\n2026-11-25T01:00:00Z  login_succeeded  admin\u202e`, `Mozilla\x1b[2J\x1b[H\u202eevil`, `ua\r\nforged\tline`, `detail\x1b[31mred`}},
 		{"outbox list", OutboxCommand, []string{"list"}, 1,
 			[]string{`550\x1b]0;x\x07 no\u202e such\u009bmailbox`}},
 		{"account list", AccountCommand, []string{"list"}, 2,
 			[]string{`山田\x1b[8m商店\r\nfake`}},
 	} {
-		out, err := runCommand(t, dsn, a.now, tc.cmd, tc.args...)
+		out, err := runCommand(t, dsn, clock.Now, tc.cmd, tc.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
