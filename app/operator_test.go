@@ -62,7 +62,7 @@ func TestDisabledAccount(t *testing.T) {
 			t.Errorf("%d mails queued for a disabled account", n-mailsBefore)
 		}
 		kinds := auditKinds(t, a.db)
-		for _, want := range []string{db.AuditAccountDisabled, db.AuditResetDisabled, db.AuditReminderDisabled} {
+		for _, want := range []db.AuditKind{db.AuditAccountDisabled, db.AuditResetDisabled, db.AuditReminderDisabled} {
 			if !slices.Contains(kinds, want) {
 				t.Errorf("audit lacks %s: %v", want, kinds)
 			}

@@ -102,23 +102,23 @@ func TestSweepKeepsDeadMailForRetry(t *testing.T) {
 	}
 	kept := func(id string) bool { return outboxRow(t, a, id).Payload != nil }
 
-	a.sweep(ctx)
+	a.sweeper.Sweep(ctx)
 	if !kept(reset) || !kept(notice) {
 		t.Error("the sweep dropped a payload before the link expired")
 	}
 	clock.Advance(time.Hour)
-	a.sweep(ctx)
+	a.sweeper.Sweep(ctx)
 	if kept(reset) || !kept(notice) {
 		t.Error("after the link expired, the sweep should drop the reset mail's payload and keep the notice's")
 	}
 	deadAt := *outboxRow(t, a, notice).DeadAt
 	clock.Set(deadAt.Add(mail.Retention - time.Minute))
-	a.sweep(ctx)
+	a.sweeper.Sweep(ctx)
 	if !kept(notice) {
 		t.Error("the notice's payload was dropped before the retention ended")
 	}
 	clock.Set(deadAt.Add(mail.Retention + time.Minute))
-	a.sweep(ctx)
+	a.sweeper.Sweep(ctx)
 	if kept(notice) {
 		t.Error("the notice's payload outlived the retention")
 	}

@@ -35,7 +35,7 @@ func TestChangeStatus(t *testing.T) {
 		action   Action
 		want     outcome
 		err      string // part of the refusal
-		event    string
+		event    db.AuditKind
 	}{
 		{"disable an active account", false, false, Disable, disabled, "", db.AuditAccountDisabled},
 		{"disable a disabled account", true, false, Disable, refused, "disabled already", ""},

@@ -25,7 +25,7 @@ func TestAuditListShowsCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if line := lineWith(t, out, db.AuditRateLimited); !strings.Contains(line, "logins per IP (3 times)") {
+	if line := lineWith(t, out, string(db.AuditRateLimited)); !strings.Contains(line, "logins per IP (3 times)") {
 		t.Errorf("aggregated row: %s", line)
 	}
 	if n := strings.Count(strings.TrimSpace(out), "\n"); n != 1 {

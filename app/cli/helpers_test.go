@@ -155,7 +155,7 @@ func countRows(t testing.TB, bdb bun.IDB, table string) int {
 }
 
 // countWhere counts the rows of table with column = value.
-func countWhere(t testing.TB, bdb bun.IDB, table, column, value string) int {
+func countWhere(t testing.TB, bdb bun.IDB, table, column string, value any) int {
 	t.Helper()
 	n, err := bdb.NewSelect().Table(table).Where("? = ?", bun.Ident(column), value).Count(context.Background())
 	if err != nil {
