@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"time"
 
-	"aikagi/app/mail"
 	"aikagi/app/metrics"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -143,7 +142,7 @@ func (w *Worker) Record(ctx context.Context, journey route.Journey, v Values, wh
 	if err != nil {
 		return fmt.Errorf("record request: %w", err)
 	}
-	id := mail.NewID() // random hex, as the outbox's: also what the seal binds to
+	id := secret.NewID() // what the seal binds to
 	row := &db.IntakeRequest{
 		ID:        id,
 		Journey:   string(journey),

@@ -6,7 +6,6 @@ package mail
 
 import (
 	"context"
-	"encoding/hex"
 	"time"
 
 	"aikagi/app/secret"
@@ -68,10 +67,9 @@ type RetryLaterError struct {
 func (e *RetryLaterError) Error() string { return e.Err.Error() }
 func (e *RetryLaterError) Unwrap() error { return e.Err }
 
-// NewID is random, so it also serves as the provider's idempotency key.
-// It is hex so that it never starts with "-", which a command line would
-// take for a flag (outbox retry ID).
-func NewID() string { return hex.EncodeToString(secret.Random()[:16]) }
+// NewID is a new outbox row's id: random (secret.NewID), so it also
+// serves as the provider's idempotency key.
+func NewID() string { return secret.NewID() }
 
 // Wake tells the worker a row is waiting, without blocking.
 func (o *Outbox) Wake() {

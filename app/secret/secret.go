@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 
 	"aikagi/app/config"
 )
@@ -38,6 +39,11 @@ func Random() []byte {
 	_, _ = rand.Read(b)
 	return b
 }
+
+// NewID is 128 random bits in hex, for a row that must not be guessed or
+// moved (sealed payloads are bound to it). Hex never starts with "-",
+// which a command line would take for a flag (outbox retry ID).
+func NewID() string { return hex.EncodeToString(Random()[:16]) }
 
 // NewToken returns 256 random bits as text, for a reset link or a session
 // cookie, and the SHA-256 hash that is all the database keeps of it.
