@@ -38,7 +38,11 @@ func TestRefusalsAggregated(t *testing.T) {
 		}
 		for i := range 6 {
 			status := login("203.0.113.5")
-			if want := map[bool]int{true: http.StatusUnauthorized, false: http.StatusTooManyRequests}[i == 0]; status != want {
+			want := http.StatusTooManyRequests
+			if i == 0 {
+				want = http.StatusUnauthorized
+			}
+			if status != want {
 				t.Fatalf("login %d: status %d, want %d", i+1, status, want)
 			}
 		}

@@ -273,39 +273,6 @@ func (f *fakeResend) requestCount() int {
 	return len(f.requests)
 }
 
-// fakeClock is a clock for the mail worker whose sleeps pass at once: a
-// sleep moves the clock on by its duration.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock(at time.Time) *fakeClock { return &fakeClock{now: at} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = at
-}
-
-func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d > 0 {
-		c.Advance(d)
-	}
-	return nil
-}
-
 // fakeTimeout is how long the app waits for the fake in tests: generous,
 // so that a busy machine never turns a normal answer into a timeout. A test
 // of the timeout itself stalls the fake and passes a short timeout.

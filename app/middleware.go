@@ -116,7 +116,7 @@ func (a *App) nonce(c *fiber.Ctx) string {
 	}
 	a.setSecurityHeaders(c)
 	nonce := c.Locals(localNonce).(string)
-	if framablePaths[c.Path()] {
+	if framable(c.Path()) {
 		a.setFramable(c, nonce)
 	}
 	return nonce

@@ -2,16 +2,16 @@ package app
 
 import (
 	"aikagi/app/route"
-	"aikagi/views"
 )
 
-// framablePaths are the steps the help center may show in an iframe.
-var framablePaths = map[string]bool{}
-
-func init() {
-	for _, j := range []views.Journey{views.ResetJourney, views.ReminderJourney} {
-		framablePaths[j.Enter], framablePaths[j.Confirm], framablePaths[j.Send] = true, true, true
+// framable reports the paths of steps 1–3, which the help center may show
+// in an iframe.
+func framable(path string) bool {
+	switch path {
+	case route.Request, route.Confirm, route.Send, route.ReminderRequest, route.ReminderConfirm, route.ReminderSend:
+		return true
 	}
+	return false
 }
 
 // routes is the sitemap of the app, top to bottom.
