@@ -119,20 +119,10 @@ func oneLine(s string) string {
 }
 
 // retryOutbox is "outbox retry ID": a dead row (or one waiting for its next
-// attempt) becomes due now, with its tries counted afresh.
-//
-// It sends the very message the worker gave up on, under the same id, so
-// Resend's idempotency key still holds: had an earlier attempt been
-// accepted after all, Resend answers with that message instead of
-// delivering a second. Re-rendering could not promise that. A reset mail's
-// token is kept only as a hash, so a new rendering needs a new token: a
-// different payload under the same key, which Resend refuses (409
-// invalid_idempotent_request), or under a new key, which may deliver twice;
-// and a notice would state a new time. So a dead row keeps its sealed
-// payload until its link expires or mail.Retention passes (see sweep), and
-// a reset mail past its expiry is refused here with a pointer to "account
-// send-reset", which issues a new link on purpose. Resend forgets a key
-// after 24 hours, so the retry of an older death says so.
+// attempt) becomes due now, with its tries counted afresh. It sends the
+// very message the worker gave up on, under the same idempotency key (see
+// docs/architecture.md, "Retrying a dead mail"); an expired link is
+// refused with a pointer to "account send-reset".
 func retryOutbox(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("outbox retry", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)

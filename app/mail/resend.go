@@ -25,15 +25,8 @@ const resendTimeout = 10 * time.Second
 
 // ResendSender delivers mail through Resend, one POST /emails per outbox
 // row with the row id as Idempotency-Key: a retry of a request whose answer
-// was lost returns the first answer instead of a second mail (Resend keeps
-// keys for ResendKeyLifetime, far longer than the worker retries).
-//
-// It does not use the batch endpoint (POST /emails/batch). A batch carries
-// one idempotency key for all its mails, which protects a retry only if the
-// very same set of rows is sent again; our rows are claimed, fail and retry
-// one by one, on any instance, so only a key per row keeps "never twice".
-// Nor would a batch add capacity the app can use: LIMIT_MAILS_GLOBAL already
-// holds reset mails to about Resend's default of 2 requests per second.
+// was lost returns the first answer instead of a second mail. (Why not the
+// batch endpoint: docs/architecture.md, "One request per mail".)
 type ResendSender struct {
 	client *resend.Client
 }

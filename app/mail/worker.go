@@ -121,14 +121,9 @@ func (o *Outbox) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Run delivers queued mail until ctx ends: at once when this instance
-// queues a mail (Wake), and every second for rows queued by other
-// instances, due for a retry, or left behind by a worker that died.
-//
-// On PostgreSQL that one-second poll is the cross-instance path, on purpose
-// rather than LISTEN/NOTIFY: the instance that queues a mail is the one it
-// wakes, so NOTIFY would only hurry the rare row another instance retries,
-// at the price of a dedicated connection per instance and its reconnects;
-// the poll is one indexed query a second.
+// queues a mail (Wake), and every Poll for rows queued by other instances,
+// due for a retry, or left behind by a worker that died (a poll rather
+// than LISTEN/NOTIFY: docs/architecture.md, "Workers poll").
 func (o *Outbox) Run(ctx context.Context) {
 	ticker := time.NewTicker(Poll)
 	defer ticker.Stop()
