@@ -11,7 +11,8 @@ test: deps check-generated lint gotest
 # Node packages build the CSS and provide htmx and axe-core; Go modules
 # come through the module proxy on first use. The browser tests (e2e/) need
 # Debian's chromium, and a Japanese font for their screenshots; the
-# deployment tests need systemd-analyze: installed when missing, as root.
+# deployment tests need systemd-analyze and promtool (Debian's prometheus,
+# for the alert rules): installed when missing, as root.
 # Without them those tests skip, or fail with CI=true.
 deps:
 	@command -v npm >/dev/null || { echo "make: npm (Node.js) is needed to build the CSS" >&2; exit 1; }
@@ -20,6 +21,7 @@ deps:
 	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "make: installing $${missing# } for the browser and deployment tests" >&2; \

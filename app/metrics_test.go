@@ -56,6 +56,7 @@ func TestMetricsPresentFromStart(t *testing.T) {
 		`aikagi_intake_requests_total{journey="reminder",outcome="limited"} 0`,
 		`aikagi_outbox_mails{scope="database",status="dead"} 0`,
 		`aikagi_intake_backlog{scope="database"} 0`,
+		`aikagi_mail_reports_total{event="bounced",kind="reset_link"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("a fresh /metrics lacks %s", want)

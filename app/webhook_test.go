@@ -158,6 +158,11 @@ func TestResendWebhook(t *testing.T) {
 		if n := countWhere(t, a, "audit_events", "kind", db.AuditMailBounced); n != 1 {
 			t.Errorf("%d mail_bounced audit events, want 1", n)
 		}
+		// Counted once, for the alert on the bounce rate: the replay and
+		// the late "delivered" changed nothing.
+		if m := string(get(t, a, "/metrics", onLocalhost).Body); !strings.Contains(m, `aikagi_mail_reports_total{event="bounced",kind="reset_link"} 1`) {
+			t.Errorf("/metrics does not count the bounce once:\n%s", grepLines(m, "aikagi_mail_reports_total"))
+		}
 		post(signedWebhook(testWebhookSecret, webhookBody("email.complained", providerID), now))
 		if got := event(); got != db.DeliveryComplained || countWhere(t, a, "audit_events", "kind", db.AuditMailComplained) != 1 {
 			t.Errorf("after a complaint: %q, %d audit events", got, countWhere(t, a, "audit_events", "kind", db.AuditMailComplained))
@@ -280,4 +285,15 @@ func TestResendWebhookNeedsSecret(t *testing.T) {
 	if res := send(t, a, signedWebhook(testWebhookSecret, webhookBody("email.delivered", "x"), time.Now())); res.Status != http.StatusNotFound {
 		t.Errorf("status %d, want 404", res.Status)
 	}
+}
+
+// grepLines is the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -136,6 +136,7 @@ func (o *Outbox) Record(ctx context.Context, hook Report) error {
 		o.log.Info("webhook: nothing new to record (a repeat, or a less final event)", "event", hook.Type, "outbox_id", msg.OutboxID, "provider_id", msg.ProviderID)
 		return nil
 	}
+	o.metrics.Reports.WithLabelValues(row.Kind, string(event)).Inc()
 	o.log.Info("webhook: recorded", "event", event, "outbox_id", row.ID, "provider_id", msg.ProviderID, "status", row.Status)
 
 	var kind db.AuditKind

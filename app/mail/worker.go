@@ -83,6 +83,9 @@ func New(d Deps) *Outbox {
 		for _, result := range []string{"sent", "retry", "dead"} {
 			d.Metrics.Mails.WithLabelValues(string(kind), result)
 		}
+		for _, event := range db.DeliveryEvents {
+			d.Metrics.Reports.WithLabelValues(string(kind), string(event))
+		}
 	}
 	return &Outbox{db: d.DB, log: d.Log, now: d.Now, sender: d.Sender, sealer: d.Sealer, metrics: d.Metrics,
 		from: d.From, rate: d.Rate, wake: make(chan struct{}, 1)}

@@ -25,6 +25,7 @@ type Metrics struct {
 	Requests    *prometheus.CounterVec // route, method, status
 	Latency     *prometheus.HistogramVec
 	Mails       *prometheus.CounterVec // kind, result (sent, retry, dead)
+	Reports     *prometheus.CounterVec // kind, event: what the provider reported after sending
 	RateLimited *prometheus.CounterVec // limit
 	HashWait    prometheus.Histogram
 	Intake      *prometheus.CounterVec // journey, outcome
@@ -45,6 +46,9 @@ func New(bdb *bun.DB, now func() time.Time, build config.BuildInfo) *Metrics {
 		Mails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aikagi_mail_deliveries_total", Help: "Outbox delivery attempts by mail kind and result (sent, retry, dead).",
 		}, []string{"kind", "result"}),
+		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aikagi_mail_reports_total", Help: "Delivery reports recorded from the mail provider's webhooks, by mail kind and event (delivered, delivery_delayed, bounced, complained, failed).",
+		}, []string{"kind", "event"}),
 		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aikagi_rate_limited_total", Help: "Requests refused or left unmailed by a rate limit, by limit.",
 		}, []string{"limit"}),
@@ -61,7 +65,7 @@ func New(bdb *bun.DB, now func() time.Time, build config.BuildInfo) *Metrics {
 		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
 	})
 	buildInfo.Set(1)
-	m.registry.MustRegister(buildInfo, m.Requests, m.Latency, m.Mails, m.RateLimited, m.HashWait, m.Intake,
+	m.registry.MustRegister(buildInfo, m.Requests, m.Latency, m.Mails, m.Reports, m.RateLimited, m.HashWait, m.Intake,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		databaseCollector{db: bdb, now: now})
 	return m
