@@ -101,15 +101,15 @@ func TestDeadWorkersClaimIsTakenOver(t *testing.T) {
 
 		other := newResendApp(t, dsn, fake, clock, 0, map[string]string{"RESEND_RATE_LIMIT": "100"})
 		if sent, err := other.outbox.DeliverDue(ctx); err != nil || sent != 0 {
-			t.Fatalf("while the claim holds: deliverDue = %d, %v; want nothing", sent, err)
+			t.Fatalf("while the claim holds: DeliverDue = %d, %v; want nothing", sent, err)
 		}
 		clock.Advance(mail.Lease - time.Second)
 		if sent, err := other.outbox.DeliverDue(ctx); err != nil || sent != 0 {
-			t.Fatalf("a second before the lease ends: deliverDue = %d, %v; want nothing", sent, err)
+			t.Fatalf("a second before the lease ends: DeliverDue = %d, %v; want nothing", sent, err)
 		}
 		clock.Set(testStart.Add(25 * time.Second))
 		if sent, err := other.outbox.DeliverDue(ctx); err != nil || sent != 10 {
-			t.Fatalf("25 s after the claim: deliverDue = %d, %v; want 10", sent, err)
+			t.Fatalf("25 s after the claim: DeliverDue = %d, %v; want 10", sent, err)
 		}
 		deliveries := fake.deliveries()
 		for i, id := range ids {
@@ -156,7 +156,7 @@ func TestLiveWorkerKeepsItsClaim(t *testing.T) {
 			return nil
 		}
 		if sent, err := live.outbox.DeliverDue(ctx); err != nil || sent != 3 {
-			t.Fatalf("deliverDue = %d, %v; want 3", sent, err)
+			t.Fatalf("DeliverDue = %d, %v; want 3", sent, err)
 		}
 		if !looked {
 			t.Fatalf("the batch took %v; the test wants it to outlast the lease", clock.Now().Sub(testStart))
@@ -293,7 +293,7 @@ func TestExpiredLinkIsNotSent(t *testing.T) {
 	}
 	clock.Advance(10 * time.Minute)
 	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 {
-		t.Fatalf("deliverDue = %d, %v", sent, err)
+		t.Fatalf("DeliverDue = %d, %v", sent, err)
 	}
 	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{})
 	if len(rows) != 1 || rows[0].Status != db.OutboxDead || !strings.Contains(rows[0].LastError, "expired") || fake.requestCount() != 0 {

@@ -59,7 +59,7 @@ func TestDevMailPages(t *testing.T) {
 	requestResetFlow(t, a, "taro01", "taro@example.jp")
 	requestResetFlow(t, a, "jane01", "jane@example.com")
 	if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 2 {
-		t.Fatalf("deliverDue = %d, %v; want 2", sent, err)
+		t.Fatalf("DeliverDue = %d, %v; want 2", sent, err)
 	}
 	mails := a.mailbox.Messages()
 

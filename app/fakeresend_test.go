@@ -295,7 +295,7 @@ func newResendApp(t testing.TB, dsn string, fake *fakeResend, clock *fakeClock, 
 	}
 	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
+		t.Fatalf("config.Load: %v", err)
 	}
 	if timeout == 0 {
 		timeout = fakeTimeout

@@ -52,11 +52,11 @@ func getenvFrom(env map[string]string) func(string) string {
 	return func(name string) string { return env[name] }
 }
 
-// noRandomKey fails the test if LoadConfig asks for a random key.
+// noRandomKey fails the test if config.Load asks for a random key.
 func noRandomKey(t testing.TB) func() []byte {
 	return func() []byte {
 		t.Helper()
-		t.Error("LoadConfig generated a random key although SECRET_KEY was set")
+		t.Error("config.Load generated a random key although SECRET_KEY was set")
 		return make([]byte, 32)
 	}
 }
@@ -89,7 +89,7 @@ func newTestAppOn(t testing.TB, dsn string, overrides map[string]string) *App {
 	}
 	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
+		t.Fatalf("config.Load: %v", err)
 	}
 	bdb := dbtest.OpenDSN(t, dsn)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

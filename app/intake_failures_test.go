@@ -78,7 +78,7 @@ func TestIntakeCrashBeforeCommit(t *testing.T) {
 			t.Errorf("after the retry: %v, want one token and one mail", got)
 		}
 		if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 1 {
-			t.Errorf("deliverDue = %d, %v; want one mail", sent, err)
+			t.Errorf("DeliverDue = %d, %v; want one mail", sent, err)
 		}
 	})
 }

@@ -242,7 +242,7 @@ func TestResetMail(t *testing.T) {
 		}
 
 		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
-			t.Fatalf("deliverDue = %d, %v; want 1 sent", sent, err)
+			t.Fatalf("DeliverDue = %d, %v; want 1 sent", sent, err)
 		}
 		mails := a.mailbox.Messages()
 		if len(mails) != 1 {
@@ -302,7 +302,7 @@ func TestResetMail(t *testing.T) {
 		advanceClock(a, time.Minute)
 		req(t)
 		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
-			t.Fatalf("second deliverDue = %d, %v; want 1 sent", sent, err)
+			t.Fatalf("second DeliverDue = %d, %v; want 1 sent", sent, err)
 		}
 		mails = a.mailbox.Messages()
 		if len(mails) != 2 {
@@ -324,7 +324,7 @@ func TestResetMail(t *testing.T) {
 
 		// Nothing more to send.
 		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 {
-			t.Errorf("third deliverDue = %d, %v; want nothing", sent, err)
+			t.Errorf("third DeliverDue = %d, %v; want nothing", sent, err)
 		}
 	})
 }
@@ -344,7 +344,7 @@ func TestResetMailInAccountLanguage(t *testing.T) {
 		t.Fatalf("send in English: status %d", res.Status)
 	}
 	if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 2 {
-		t.Fatalf("deliverDue = %d, %v; want 2", sent, err)
+		t.Fatalf("DeliverDue = %d, %v; want 2", sent, err)
 	}
 	byTo := map[string]views.DevMail{}
 	for _, m := range a.mailbox.Messages() {

@@ -184,7 +184,7 @@ func TestEmailChangedByOperator(t *testing.T) {
 			t.Error("a link mailed to the old address still works")
 		}
 		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 2 {
-			t.Fatalf("deliverDue = %d, %v", sent, err)
+			t.Fatalf("DeliverDue = %d, %v", sent, err)
 		}
 		var to []string
 		for _, m := range a.mailbox.Messages()[:2] {

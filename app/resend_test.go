@@ -114,7 +114,7 @@ func TestResendFaultsDeliverOnce(t *testing.T) {
 				// Not a moment early.
 				clock.Set(row.NextAttemptAt.Add(-time.Second))
 				if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != before+1 {
-					t.Fatalf("attempt %d: a second before it was due, deliverDue = %d, %v and %d requests", attempt, sent, err, fake.requestCount()-before-1)
+					t.Fatalf("attempt %d: a second before it was due, DeliverDue = %d, %v and %d requests", attempt, sent, err, fake.requestCount()-before-1)
 				}
 				clock.Set(row.NextAttemptAt)
 			}
@@ -149,7 +149,7 @@ func TestResendRetryAfterPausesWorker(t *testing.T) {
 	fake.fail(fakeFault{Status: 429, RetryAfter: "30"})
 
 	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 0 || fake.requestCount() != 1 {
-		t.Fatalf("deliverDue = %d, %v with %d requests; want one request, refused", sent, err, fake.requestCount())
+		t.Fatalf("DeliverDue = %d, %v with %d requests; want one request, refused", sent, err, fake.requestCount())
 	}
 	for _, id := range ids {
 		row := outboxRow(t, a, id)
@@ -164,7 +164,7 @@ func TestResendRetryAfterPausesWorker(t *testing.T) {
 	}
 	clock.Advance(time.Second)
 	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 3 {
-		t.Fatalf("after the pause: deliverDue = %d, %v; want all 3", sent, err)
+		t.Fatalf("after the pause: DeliverDue = %d, %v; want all 3", sent, err)
 	}
 	if d := fake.deliveries(); len(d) != 3 {
 		t.Errorf("deliveries = %v", d)
@@ -208,7 +208,7 @@ func TestResendRateLimitSharedAcrossInstances(t *testing.T) {
 		queueNotices(t, apps[0], acct, 25)
 		start := clock.Now()
 		if sent, err := apps[0].outbox.DeliverDue(ctx); err != nil || sent != 25 {
-			t.Fatalf("deliverDue = %d, %v; want 25", sent, err)
+			t.Fatalf("DeliverDue = %d, %v; want 25", sent, err)
 		}
 		if took := clock.Now().Sub(start); took < 12*time.Second {
 			t.Errorf("25 mails at 2/s took %v, want at least 12s", took)

@@ -47,7 +47,7 @@ func TestRuntimeRoleWithDMLOnly(t *testing.T) {
 	newAccount(t, a, "role01", "role01@example.jp", "ja")
 	requestResetFlow(t, a, "role01", "role01@example.jp")
 	if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
-		t.Fatalf("deliverDue with the runtime role = %d, %v", sent, err)
+		t.Fatalf("DeliverDue with the runtime role = %d, %v", sent, err)
 	}
 	logs := captureLog(a)
 	a.sweeper.Sweep(ctx)

@@ -59,7 +59,7 @@ func TestSecretKeyRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		if sent, err := newOnly.outbox.DeliverDue(ctx); err != nil || sent != 0 {
-			t.Fatalf("deliverDue without the old key = %d, %v", sent, err)
+			t.Fatalf("DeliverDue without the old key = %d, %v", sent, err)
 		}
 		if !strings.Contains(logs.String(), "SECRET_KEYS_OLD") {
 			t.Errorf("the log does not name the settings to check:\n%s", logs)

@@ -71,7 +71,7 @@ func TestResendWebhook(t *testing.T) {
 			t.Fatal(err)
 		}
 		if sent, err := a.outbox.DeliverDue(ctx); err != nil || sent != 1 {
-			t.Fatalf("deliverDue = %d, %v", sent, err)
+			t.Fatalf("DeliverDue = %d, %v", sent, err)
 		}
 		rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{})
 		mail := rows[0]
@@ -235,7 +235,7 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 
 			close(hold)
 			if sent := <-delivered; sent != 1 {
-				t.Fatalf("deliverDue sent %d, want 1", sent)
+				t.Fatalf("DeliverDue sent %d, want 1", sent)
 			}
 			row = outboxRow(t, a, id)
 			if row.Status != db.OutboxSent || row.ProviderID != m.ID || row.DeliveryEvent != db.DeliveryBounced || !strings.Contains(row.DeliveryDetail, "Permanent/General") {

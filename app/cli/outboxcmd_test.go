@@ -166,7 +166,7 @@ func TestOutboxCommands(t *testing.T) {
 			t.Errorf("after retry: %s, %d attempts", row.Status, row.Attempts)
 		}
 		if sent, err := srv.outbox.DeliverDue(ctx); err != nil || sent != 2 {
-			t.Fatalf("deliverDue after retry = %d, %v; want the retried and the waiting notice", sent, err)
+			t.Fatalf("DeliverDue after retry = %d, %v; want the retried and the waiting notice", sent, err)
 		}
 		if fake.deliveries()[refused] != 1 || fake.requestsFor(refused) != 2 {
 			t.Errorf("retried notice: delivered %d, requested %d; want once, on the second request with its key", fake.deliveries()[refused], fake.requestsFor(refused))

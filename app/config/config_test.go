@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-func TestLoadConfigDefaults(t *testing.T) {
+func TestLoadDefaults(t *testing.T) {
 	t.Parallel()
 	generated := bytes.Repeat([]byte{7}, 32)
 	cfg, err := Load(getenvFrom(nil), func() []byte { return generated })
 	if err != nil {
-		t.Fatalf("LoadConfig with nothing set: %v", err)
+		t.Fatalf("Load with nothing set: %v", err)
 	}
 	checks := []struct {
 		name      string
@@ -50,7 +50,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 }
 
-func TestLoadConfigValues(t *testing.T) {
+func TestLoadValues(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{
 		"ADDR":                ":9000",
@@ -71,7 +71,7 @@ func TestLoadConfigValues(t *testing.T) {
 	}
 	cfg, err := Load(getenvFrom(env), noRandomKey(t))
 	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	if cfg.Addr != ":9000" || cfg.DatabaseURL != "postgres://u@db/aikagi" || !cfg.Production || cfg.ResendAPIKey != "re_123" ||
 		cfg.SiteName != "Shop Admin" || cfg.TokenTTL != 15*time.Minute || cfg.StateTTL != time.Hour || cfg.PasswordMinLength != 15 ||
@@ -106,7 +106,7 @@ func TestLoadConfigValues(t *testing.T) {
 // The app serves its pages at the root, so a BASE_URL with a path would
 // put links in mails that lead nowhere: it is refused, as are wildcards in
 // FRAME_ANCESTORS, whose pages could not report their height.
-func TestLoadConfigRefusesPathsAndWildcards(t *testing.T) {
+func TestLoadRefusesPathsAndWildcards(t *testing.T) {
 	t.Parallel()
 	for name, env := range map[string]map[string]string{
 		"path":     {"BASE_URL": "https://www.example.com/support/"},
@@ -126,7 +126,7 @@ func TestLoadConfigRefusesPathsAndWildcards(t *testing.T) {
 	}
 }
 
-func TestLoadConfigLists(t *testing.T) {
+func TestLoadLists(t *testing.T) {
 	t.Parallel()
 	for _, sep := range []string{",", " ", ", ", "\t", "\n", " , "} {
 		env := map[string]string{
@@ -148,9 +148,9 @@ func TestLoadConfigLists(t *testing.T) {
 	}
 }
 
-// TestLoadConfigRefusesBadValues checks that every bad setting is refused
+// TestLoadRefusesBadValues checks that every bad setting is refused
 // with a message naming the variable and what to use instead.
-func TestLoadConfigRefusesBadValues(t *testing.T) {
+func TestLoadRefusesBadValues(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name string
@@ -196,10 +196,10 @@ func TestLoadConfigRefusesBadValues(t *testing.T) {
 	}
 }
 
-// TestLoadConfigProductionRefusesUnsafe checks that production mode refuses
+// TestLoadProductionRefusesUnsafe checks that production mode refuses
 // to start without a secret, without a mail provider or over plain HTTP,
 // and says what to set.
-func TestLoadConfigProductionRefusesUnsafe(t *testing.T) {
+func TestLoadProductionRefusesUnsafe(t *testing.T) {
 	t.Parallel()
 	safe := func() map[string]string {
 		return map[string]string{
@@ -248,10 +248,10 @@ func TestLoadConfigProductionRefusesUnsafe(t *testing.T) {
 	}
 }
 
-// TestLoadConfigRejectsOriginsThatBreakTheCSP checks FRAME_ANCESTORS values
+// TestLoadRejectsOriginsThatBreakTheCSP checks FRAME_ANCESTORS values
 // that would end the frame-ancestors directive and inject into the
 // Content-Security-Policy header.
-func TestLoadConfigRejectsOriginsThatBreakTheCSP(t *testing.T) {
+func TestLoadRejectsOriginsThatBreakTheCSP(t *testing.T) {
 	t.Parallel()
 	for _, bad := range []string{
 		"https://help.example.com;script-src",
