@@ -17,20 +17,28 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 )
 
 // Split returns the phrases of s, which joined give s again. Text without
-// Japanese (or Chinese) characters is one phrase.
-func Split(s string) []string {
+// Japanese (or Chinese) characters is one phrase. No phrase boundary falls
+// inside one of the whole words (login IDs, addresses).
+func Split(s string, whole ...string) []string {
 	if !hasCJK(s) {
 		return []string{s}
 	}
 	r := []rune(s)
+	bounds := breaks(r, japanese().boundaries(r))
+	for _, w := range occurrences(s, whole) {
+		start := utf8.RuneCountInString(s[:w.at])
+		end := start + utf8.RuneCountInString(w.word)
+		bounds = slices.DeleteFunc(bounds, func(b int) bool { return b > start && b < end })
+	}
 	var out []string
 	start := 0
-	for _, b := range breaks(r, japanese().boundaries(r)) {
+	for _, b := range bounds {
 		out = append(out, string(r[start:b]))
 		start = b
 	}
@@ -115,23 +123,23 @@ func hasCJK(s string) bool {
 }
 
 // Text renders s escaped, its phrases joined by <wbr> in a span of class
-// "phrase"; text without Japanese is rendered as it is.
-func Text(s string) templ.Component {
+// "phrase"; text without Japanese is rendered as it is. The whole words
+// (a login ID in a button) are kept whole as Unbroken keeps them.
+func Text(s string, whole ...string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		phrases := Split(s)
-		if !hasCJK(s) {
-			_, err := io.WriteString(w, templ.EscapeString(s))
-			return err
-		}
 		var b strings.Builder
-		b.WriteString(`<span class="phrase">`)
-		for i, p := range phrases {
-			if i > 0 {
-				b.WriteString("<wbr>")
+		if !hasCJK(s) {
+			writeUnbroken(&b, s, whole)
+		} else {
+			b.WriteString(`<span class="phrase">`)
+			for i, p := range Split(s, whole...) {
+				if i > 0 {
+					b.WriteString("<wbr>")
+				}
+				writeUnbroken(&b, p, whole)
 			}
-			b.WriteString(templ.EscapeString(p))
+			b.WriteString(`</span>`)
 		}
-		b.WriteString(`</span>`)
 		_, err := io.WriteString(w, b.String())
 		return err
 	})
@@ -145,35 +153,68 @@ func Text(s string) templ.Component {
 func Unbroken(s string, words ...string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		var b strings.Builder
-		for s != "" {
-			at, word := firstOf(s, words)
-			if at < 0 {
-				b.WriteString(templ.EscapeString(s))
-				break
-			}
-			b.WriteString(templ.EscapeString(s[:at]))
-			b.WriteString(`<span class="break-address">`)
-			b.WriteString(templ.EscapeString(word))
-			b.WriteString(`</span>`)
-			s = s[at+len(word):]
-		}
+		writeUnbroken(&b, s, words)
 		_, err := io.WriteString(w, b.String())
 		return err
 	})
 }
 
-// firstOf finds the earliest of the non-empty words in s, the longest of
-// those starting there; at is -1 when there is none.
-func firstOf(s string, words []string) (at int, word string) {
-	at = -1
-	for _, w := range words {
-		if w == "" {
-			continue
+// writeUnbroken writes s escaped, each of the words in a span with the
+// brackets and punctuation that must stay beside it: the span is a box of
+// its own, and the browser would break freely around it, leaving 「 at the
+// end of a line or 」 at the start of the next.
+func writeUnbroken(b *strings.Builder, s string, words []string) {
+	last := 0
+	for _, o := range occurrences(s, words) {
+		start, end := max(o.at, last), max(o.at+len(o.word), last)
+		for start > last {
+			r, n := utf8.DecodeLastRuneInString(s[last:start])
+			if !strings.ContainsRune(noLineEnd, r) {
+				break
+			}
+			start -= n
 		}
-		i := strings.Index(s, w)
-		if i >= 0 && (at < 0 || i < at || i == at && len(w) > len(word)) {
-			at, word = i, w
+		for end < len(s) {
+			r, n := utf8.DecodeRuneInString(s[end:])
+			if !strings.ContainsRune(noLineStart, r) {
+				break
+			}
+			end += n
 		}
+		b.WriteString(templ.EscapeString(s[last:start]))
+		b.WriteString(`<span class="break-address">`)
+		b.WriteString(templ.EscapeString(s[start:end]))
+		b.WriteString(`</span>`)
+		last = end
 	}
-	return at, word
+	b.WriteString(templ.EscapeString(s[last:]))
+}
+
+// occurrence is a word found in a text, at a byte offset.
+type occurrence struct {
+	at   int
+	word string
+}
+
+// occurrences finds the non-empty words in s from left to right, the
+// longest where two start at one place, none overlapping.
+func occurrences(s string, words []string) []occurrence {
+	var out []occurrence
+	for from := 0; ; {
+		at, word := -1, ""
+		for _, w := range words {
+			i := strings.Index(s[from:], w)
+			if w == "" || i < 0 {
+				continue
+			}
+			if at < 0 || from+i < at || from+i == at && len(w) > len(word) {
+				at, word = from+i, w
+			}
+		}
+		if at < 0 {
+			return out
+		}
+		out = append(out, occurrence{at, word})
+		from = at + len(word)
+	}
 }

@@ -132,18 +132,29 @@ func render(t *testing.T, c templ.Component) string {
 }
 
 func TestText(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"入力内容の確認", `<span class="phrase">入力内容の<wbr>確認</span>`},
-		{"確認する", `<span class="phrase">確認する</span>`},
-		{"新しいパスワードの設定", `<span class="phrase">新しい<wbr>パスワードの<wbr>設定</span>`},
+	for _, tc := range []struct {
+		in    string
+		whole []string
+		want  string
+	}{
+		{"入力内容の確認", nil, `<span class="phrase">入力内容の<wbr>確認</span>`},
+		{"確認する", nil, `<span class="phrase">確認する</span>`},
+		{"新しいパスワードの設定", nil, `<span class="phrase">新しい<wbr>パスワードの<wbr>設定</span>`},
 		// Escaped, phrase by phrase.
-		{"<b>入力</b>の&確認", `<span class="phrase">&lt;b&gt;入力&lt;/b&gt;の<wbr>&amp;確認</span>`},
+		{"<b>入力</b>の&確認", nil, `<span class="phrase">&lt;b&gt;入力&lt;/b&gt;の<wbr>&amp;確認</span>`},
 		// English is written as it is, escaped.
-		{"Check your entries", "Check your entries"},
-		{"Tom & <Jerry>", "Tom &amp; &lt;Jerry&gt;"},
+		{"Check your entries", nil, "Check your entries"},
+		{"Tom & <Jerry>", nil, "Tom &amp; &lt;Jerry&gt;"},
+		// A login ID in a button stays whole, in either language.
+		{"taro-01(山田商店)のまま続ける", []string{"taro-01"},
+			`<span class="phrase"><span class="break-address">taro-01</span>(山田商店)の<wbr>まま<wbr>続ける</span>`},
+		{"Continue with taro-01 (Yamada Store)", []string{"taro-01"},
+			`Continue with <span class="break-address">taro-01</span> (Yamada Store)`},
+		// No phrase boundary inside a whole word.
+		{"新しいパスワードの設定", []string{"いパス"}, `<span class="phrase">新し<span class="break-address">いパス</span>ワードの<wbr>設定</span>`},
 	} {
-		if got := render(t, Text(tc.in)); got != tc.want {
-			t.Errorf("Text(%q) = %s, want %s", tc.in, got, tc.want)
+		if got := render(t, Text(tc.in, tc.whole...)); got != tc.want {
+			t.Errorf("Text(%q, %q) = %s, want %s", tc.in, tc.whole, got, tc.want)
 		}
 	}
 }
@@ -154,8 +165,12 @@ func TestUnbroken(t *testing.T) {
 		words []string
 		want  string
 	}{
+		// The brackets and the full stop go with the address, lest they be
+		// left alone at the end or the start of a line.
 		{"「no-reply@example.jp」からのメール", []string{"no-reply@example.jp"},
-			`「<span class="break-address">no-reply@example.jp</span>」からのメール`},
+			`<span class="break-address">「no-reply@example.jp」</span>からのメール`},
+		{"allow mail from “no-reply@example.jp”.", []string{"no-reply@example.jp"},
+			`allow mail from <span class="break-address">“no-reply@example.jp”.</span>`},
 		{"taro-01(山田商店)の新しいパスワード", []string{"taro-01"},
 			`<span class="break-address">taro-01</span>(山田商店)の新しいパスワード`},
 		{"a-b and a-b-c", []string{"a-b", "a-b-c"},
