@@ -60,17 +60,28 @@ var japanese = sync.OnceValue(func() *model {
 })
 
 // boundaries returns where BudouX would break s: each index i (in runes)
-// such that a phrase ends before s[i]. Like BudouX, a feature reaching past
-// either end of s is cut short at that end, and a boundary is one whose
-// score, the model's base score (minus half its total) plus the scores of
-// its features, is positive.
-func (m *model) boundaries(s []rune) []int {
+// such that a phrase ends before rune i. Like BudouX, a feature reaching
+// past either end of s is cut short at that end, and a boundary is one
+// whose score, the model's base score (minus half its total) plus the
+// scores of its features, is positive. BudouX counts UTF-16 units, this
+// counts runes: they differ only beyond the BMP, where the model has no
+// scores.
+func (m *model) boundaries(s string) []int {
+	// at[i] is the byte offset of rune i, so that a feature is a
+	// substring of s, looked up without allocating.
+	var at []int
+	for i := range s {
+		at = append(at, i)
+	}
+	at = append(at, len(s))
+	n := len(at) - 1
 	var out []int
-	for i := 1; i < len(s); i++ {
+	for i := 1; i < n; i++ {
 		sum := 0
 		for k, f := range features {
-			if key := clamped(s, i+f.start, i+f.end); key != "" {
-				sum += m.scores[k][key]
+			start, end := max(0, min(i+f.start, n)), max(0, min(i+f.end, n))
+			if start < end {
+				sum += m.scores[k][s[at[start]:at[end]]]
 			}
 		}
 		if 2*sum > m.total {
@@ -78,11 +89,4 @@ func (m *model) boundaries(s []rune) []int {
 		}
 	}
 	return out
-}
-
-// clamped is s[start:end] with both ends held within s, as JavaScript's
-// substring does.
-func clamped(s []rune, start, end int) string {
-	start, end = max(0, min(start, len(s))), max(0, min(end, len(s)))
-	return string(s[start:end])
 }

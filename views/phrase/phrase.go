@@ -30,7 +30,7 @@ func Split(s string, whole ...string) []string {
 		return []string{s}
 	}
 	r := []rune(s)
-	bounds := breaks(r, japanese().boundaries(r))
+	bounds := breaks(r, japanese().boundaries(s))
 	for _, w := range occurrences(s, whole) {
 		start := utf8.RuneCountInString(s[:w.at])
 		end := start + utf8.RuneCountInString(w.word)

@@ -34,7 +34,7 @@ func TestModelMatchesBudouX(t *testing.T) {
 		r := []rune(tc.in)
 		var got []string
 		start := 0
-		for _, b := range japanese().boundaries(r) {
+		for _, b := range japanese().boundaries(tc.in) {
 			got = append(got, string(r[start:b]))
 			start = b
 		}
