@@ -1,6 +1,6 @@
 /** @type {import('tailwindcss').Config} */
 module.exports = {
-  content: ["./views/**/*.templ", "./assets/js/**/*.js"],
+  content: ["./views/**/*.templ", "./views/phrase/*.go", "./assets/js/**/*.js"],
   theme: {
     extend: {
       colors: {

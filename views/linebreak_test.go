@@ -1,0 +1,129 @@
+package views
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
+
+	"aikagi/app/problem"
+	"aikagi/app/route"
+	"aikagi/views/viewtest"
+)
+
+// phrasedScreens are the screens whose headings, buttons, labels and step
+// pills are broken into phrases, with step 1's error summary and the
+// new-password page's login ID.
+func phrasedScreens(t *Text) map[string]templ.Component {
+	return map[string]templ.Component{
+		"step 1": StepFormView(StepForm{T: t, J: ResetJourney, Errors: map[route.Field]problem.Problem{
+			route.LoginID: problem.LoginIDRequired,
+		}}),
+		"step 2": StepConfirmView(StepConfirm{T: t, J: ResetJourney, State: "s",
+			Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro@example.jp"}}),
+		"step 3":       RequestSentView(RequestSent{T: t, From: "no-reply@example.com", TTL: 30 * time.Minute}),
+		"reminder 3":   ReminderSentView(t, "no-reply@example.com"),
+		"new password": NewPasswordFormView(NewPasswordForm{T: t, LoginID: "taro-01", StoreName: "山田商店", MinLength: 12}),
+		"done":         ResetDoneView(t),
+		"login":        LoginFormView(LoginForm{T: t}),
+		"error":        ErrorPage(ErrorView{T: t, Problem: problem.LinkExpired}),
+		"report":       ReportView(ReportForm{T: t, Key: "k"}),
+	}
+}
+
+// broken are the elements that break between phrases.
+const broken = "h1, h2, button, label, dt, ol > li, a.btn-primary"
+
+// TestPhrasesInJapanese: in Japanese every heading, button, label and step
+// pill is one span of class phrase, its phrases joined by <wbr>, and its
+// text is unchanged.
+func TestPhrasesInJapanese(t *testing.T) {
+	for name, c := range phrasedScreens(T(Ja)) {
+		t.Run(name, func(t *testing.T) {
+			doc := viewtest.Render(t, c)
+			doc.Find(broken).Each(func(_ int, e *goquery.Selection) {
+				if e.Find(".phrase").Length() != 1 {
+					t.Errorf("%s %q has %d span.phrase, want 1", goquery.NodeName(e), e.Text(), e.Find(".phrase").Length())
+				}
+			})
+			if n := doc.Find("wbr").Length(); n != doc.Find(".phrase wbr").Length() {
+				t.Errorf("%d <wbr> outside a span.phrase", n-doc.Find(".phrase wbr").Length())
+			}
+		})
+	}
+
+	// Where the known headings and buttons break.
+	for _, tc := range []struct {
+		screen, sel string
+		want        []string // the phrases
+	}{
+		{"step 1", "h1", []string{"パスワード再設定依頼"}},
+		{"step 1", "h2", []string{"入力内容を", "確認してください"}},
+		{"step 1", "label[for=login_id] .phrase", []string{"ログインID"}},
+		{"step 1", "button", []string{"確認する"}},
+		{"step 2", "h1", []string{"入力内容の", "確認"}},
+		{"step 3", "h1", []string{"メール送信完了"}},
+		{"new password", "h1", []string{"新しい", "パスワードの", "設定"}},
+		{"new password", "label[for=password_confirm] .phrase", []string{"新しい", "パスワード(確認)"}},
+		{"new password", "button.btn-primary", []string{"パスワードを", "変更する"}},
+		{"new password", "#reset-account", []string{"taro-01(山田商店)の", "新しい", "パスワード"}},
+		{"error", "h1", []string{"URLの", "有効期限切れ"}},
+		{"report", "button", []string{"再設定用URLを", "無効に", "する"}},
+	} {
+		doc := viewtest.Render(t, phrasedScreens(T(Ja))[tc.screen])
+		if got := phrasesOf(t, doc, tc.sel); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%s: %s breaks as %q, want %q", tc.screen, tc.sel, got, tc.want)
+		}
+	}
+}
+
+// phrasesOf splits the text of the one element sel finds at its <wbr>s.
+func phrasesOf(t *testing.T, doc *goquery.Document, sel string) []string {
+	t.Helper()
+	e := doc.Find(sel)
+	if e.Length() != 1 {
+		t.Fatalf("%d elements match %s, want 1", e.Length(), sel)
+	}
+	e = e.Clone()
+	e.Find("wbr").ReplaceWithHtml("|")
+	return strings.Split(strings.TrimSpace(e.Text()), "|")
+}
+
+// TestNoPhrasesInEnglish: English is left to the browser, as it was.
+func TestNoPhrasesInEnglish(t *testing.T) {
+	for name, c := range phrasedScreens(T(En)) {
+		doc := viewtest.Render(t, c)
+		if name == "new password" {
+			// The store name is Japanese: "New password for taro-01 (山田商店)".
+			doc.Find("#reset-account").Remove()
+		}
+		if n := doc.Find("wbr, .phrase").Length(); n > 0 {
+			t.Errorf("%s: %d <wbr> or span.phrase in English", name, n)
+		}
+	}
+}
+
+// TestIDsAndAddressesStayWhole: a login ID or an address is in an element
+// of class break-address, with the brackets around it, and no <wbr> or
+// break-all splits it.
+func TestIDsAndAddressesStayWhole(t *testing.T) {
+	for _, lang := range Langs {
+		screens := phrasedScreens(T(lang))
+		for _, tc := range []struct{ screen, sel, want string }{
+			{"step 2", "#confirm-login-id.break-address", "taro-01"},
+			{"step 2", "#confirm-email.break-address", "taro@example.jp"},
+			{"new password", "#reset-account .break-address", "taro-01"},
+		} {
+			doc := viewtest.Render(t, screens[tc.screen])
+			viewtest.WantText(t, doc, tc.sel, tc.want)
+			viewtest.WantNone(t, doc, ".break-all")
+		}
+		for _, screen := range []string{"step 3", "reminder 3"} {
+			doc := viewtest.Render(t, screens[screen])
+			want := map[Lang]string{Ja: "「no-reply@example.com」", En: "“no-reply@example.com”."}[lang]
+			viewtest.WantText(t, doc, "li .break-address", want)
+		}
+	}
+}
