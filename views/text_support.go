@@ -78,7 +78,7 @@ var supportJa = SupportText{
 	FooterLink:     "お問い合わせ",
 	NoEmailHeading: "登録メールアドレスが使えない方",
 	NoEmailLead:    "登録メールアドレスが退職された方のものだった場合や、アドレスがすでに使えなくなっている場合は、サポート窓口にお問い合わせください。ご本人確認のうえ、登録メールアドレスを変更いたします。",
-	SentLead:       "それでもメールが届かない場合や、登録メールアドレスが使えない場合は、サポート窓口にお問い合わせください。",
+	SentLead:       "メールが届かない場合や、登録メールアドレスが使えない場合は、サポート窓口にお問い合わせください。",
 	ErrorLead:      "解決しない場合は、サポート窓口にお問い合わせください。",
 	Deadline: func(sentAt, until time.Time) string {
 		return "メールのURLから" + jaClock(sentAt, until) + "までに新しいパスワードを設定してください。"
@@ -112,8 +112,8 @@ var supportEn = SupportText{
 	Privacy:        "Privacy policy",
 	FooterLink:     "Contact us",
 	NoEmailHeading: "Can’t use your registered email address?",
-	NoEmailLead:    "If the registered address belonged to someone who has left, or no longer exists, contact our support desk. Once we have confirmed your identity, we can change the registered email address.",
-	SentLead:       "If the email still doesn’t arrive, or you can’t use the registered address, contact our support desk.",
+	NoEmailLead:    "If the registered address belonged to someone who has left your business, or the address no longer exists, contact our support desk. Once we’ve confirmed your identity, we can change the registered email address.",
+	SentLead:       "If the email doesn’t arrive, or you can’t use the registered address, contact our support desk.",
 	ErrorLead:      "If this doesn’t solve the problem, contact our support desk.",
 	Deadline: func(sentAt, until time.Time) string {
 		return "Use the link in the email to set a new password by " + enClock(sentAt, until) + "."
