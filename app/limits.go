@@ -44,5 +44,5 @@ func (a *App) limited(ctx context.Context, who client, name limit.Name) error {
 	if err := db.RecordAuditAggregated(ctx, a.db, event, key, now); err != nil {
 		return err
 	}
-	return refuse(fiber.StatusTooManyRequests, problem.TooManyRequests, nil)
+	return &problemError{status: fiber.StatusTooManyRequests, problem: problem.TooManyRequests, wait: window.Add(l.Window).Sub(now)}
 }

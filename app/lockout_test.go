@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"aikagi/app/problem"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -48,7 +47,7 @@ func TestLoginLockout(t *testing.T) {
 			t.Error("a locked login set a cookie")
 		}
 		doc := locked.Doc(t)
-		if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Problem(problem.LoginLocked) {
+		if got := strings.TrimSpace(doc.Find("#error-summary li").Text()); got != ja.Support.LoginLocked(15*time.Minute) {
 			t.Errorf("locked message = %q", got)
 		}
 		help := doc.Find(`p:contains("` + ja.LockedHelp + `")`)

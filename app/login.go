@@ -55,7 +55,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		a.setSessionCookie(c, login.SessionID, a.now().Add(a.cfg.SessionTTL))
 		return c.Redirect(t.Href(route.Home), fiber.StatusSeeOther)
 	case account.LoginLocked:
-		view.Problem = problem.LoginLocked
+		view.Problem, view.Wait = problem.LoginLocked, a.cfg.LockoutWindow
 		return a.render(c, fiber.StatusTooManyRequests, t.LoginTitle, views.LoginFormView(view))
 	case account.LoginFailed:
 		padTo(ctx, start, a.cfg.LoginFailureFloor)

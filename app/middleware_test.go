@@ -47,7 +47,7 @@ func TestLanguage(t *testing.T) {
 		t.Fatalf("step 1 form action %q, hx-post %q; want both with ?lang=en", action, hxPost)
 	}
 	res := postForm(t, a, action, url.Values{"login_id": {"taro01"}, "email": {"taro@example.jp"}})
-	assertFullPage(t, res, "en", "Check your entries")
+	assertFullPage(t, res, "en", "Check your details")
 	doc = res.Doc(t)
 	action, _ = doc.Find("#flow form").Attr("action")
 	if action != "/password-resetting/send?lang=en" {
@@ -58,7 +58,7 @@ func TestLanguage(t *testing.T) {
 		t.Errorf("修正する formaction = %q", got)
 	}
 	state, _ := doc.Find("input[name=state]").Attr("value")
-	assertFullPage(t, postForm(t, a, action, url.Values{"state": {state}}), "en", "E-mail sent")
+	assertFullPage(t, postForm(t, a, action, url.Values{"state": {state}}), "en", "Email sent")
 	assertFullPage(t, postForm(t, a, "/password-resetting/regist?lang=en", url.Values{"state": {state}}), "en", "Request a password reset")
 }
 

@@ -11,6 +11,6 @@ import (
 func (a *App) newReminderJourney() *journey {
 	return a.newJourney(views.ReminderJourney,
 		func(t *views.Text) (string, templ.Component) {
-			return t.SentTitle, views.ReminderSentView(t, a.cfg.MailFrom.Address)
+			return t.SentTitle, views.ReminderSentView(t, a.cfg.MailFrom.Address, a.site(t.Lang))
 		})
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"aikagi/app/problem"
 	"aikagi/db"
@@ -182,7 +183,15 @@ func TestReminderSharesPerIPLimit(t *testing.T) {
 		t.Fatalf("second send: %d", res.Status)
 	}
 	res := postForm(t, a, reminderSend, url.Values{"state": {reminderState(t, a, "x@example.jp")}})
-	assertProblemPage(t, res, http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(problem.TooManyRequests))
+	// The clock stands at the start of the limit's hour: the whole hour
+	// is left, and the way back is the journey the merchant was on.
+	assertProblemPage(t, res, http.StatusTooManyRequests, "ja", views.T(views.Ja).Support.TooManyRequests(time.Hour))
+	if got := res.Doc(t).Find("#error-back").AttrOr("href", ""); got != reminderEnter+"?lang=ja" {
+		t.Errorf("way back = %q, want the reminder's step 1", got)
+	}
+	if got := res.Header.Get("Retry-After"); got != "3600" {
+		t.Errorf("Retry-After = %q, want 3600", got)
+	}
 }
 
 // A state signed for one journey is refused by the other.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
@@ -59,7 +61,7 @@ const noncePlaceholder = "n0nc3Pl4c3h0ld3rXq7"
 // renderBytes renders the fragment alone for an htmx request that is not
 // boosted (it replaces #flow), the full layout for anything else.
 func (a *App) renderBytes(c *fiber.Ctx, nonce, title string, screen templ.Component) ([]byte, error) {
-	page := views.Page{T: views.T(a.lang(c)), Title: title, SiteName: a.cfg.SiteName, FrameOrigins: a.frameOrigins}
+	page := views.Page{T: views.T(a.lang(c)), Title: title, Site: a.site(a.lang(c)), FrameOrigins: a.frameOrigins}
 	ctx := templ.WithNonce(c.UserContext(), nonce)
 	var buf bytes.Buffer
 	var err error
@@ -97,6 +99,7 @@ type problemError struct {
 	status  int
 	problem problem.Problem
 	err     error
+	wait    time.Duration // how long until trying again can work, when known
 }
 
 func (e *problemError) Error() string {
@@ -133,7 +136,12 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderAllow, "GET, HEAD, POST")
 	}
 	t := views.T(a.lang(c))
-	return a.render(c, status, t.ProblemTitle(prob), views.ErrorPage(views.ErrorView{T: t, Problem: prob}))
+	view := views.ErrorView{T: t, Problem: prob, Site: a.site(t.Lang), Back: journeyStart(c)}
+	if pe != nil && pe.wait > 0 {
+		view.Wait = pe.wait
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((pe.wait+time.Second-1)/time.Second)))
+	}
+	return a.render(c, status, t.ProblemTitle(prob), views.ErrorPage(view))
 }
 
 func problemForStatus(status int) problem.Problem {

@@ -26,7 +26,6 @@ func TestMailsPerAccountLimit(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dialect string) {
 		a := newTestApp(t, dialect)
 		newAccount(t, a, "limit01", "limit@example.jp", "ja")
-		unmatched := requestResetFlow(t, a, "nobody", "nobody@example.jp")
 		for i := range 3 {
 			requestResetFlow(t, a, "limit01", "limit@example.jp")
 			advanceClock(a, time.Minute)
@@ -35,6 +34,8 @@ func TestMailsPerAccountLimit(t *testing.T) {
 			}
 		}
 		tokensBefore := countRows(t, a.db, "reset_tokens")
+		// At the same moment: step 3 names the time by which to use the link.
+		unmatched := requestResetFlow(t, a, "nobody", "nobody@example.jp")
 		limited := requestResetFlow(t, a, "limit01", "limit@example.jp")
 		if got, want := withoutNonces(string(limited.Body)), withoutNonces(string(unmatched.Body)); got != want {
 			t.Error("a limited request is answered differently from an unmatched one")
@@ -74,7 +75,7 @@ func TestSendsPerIPSharedAcrossInstances(t *testing.T) {
 		for _, lang := range []string{"ja", "en"} {
 			res := postForm(t, two, "/password-resetting/send?lang="+lang, url.Values{"state": {confirmState(t, two, "x", "x@example.jp")}})
 			l, _ := views.ParseLang(lang)
-			assertProblemPage(t, res, http.StatusTooManyRequests, lang, views.T(l).Problem(problem.TooManyRequests))
+			assertProblemPage(t, res, http.StatusTooManyRequests, lang, views.T(l).Support.TooManyRequests(time.Hour))
 		}
 		if !slices.Contains(auditKinds(t, one.db), db.AuditRateLimited) {
 			t.Errorf("no %s audit event", db.AuditRateLimited)
@@ -97,7 +98,7 @@ func TestLinkGuessingLimited(t *testing.T) {
 		}
 	}
 	guess, _ := secret.NewToken()
-	assertProblemPage(t, get(t, a, "/password-resetting/reset?token="+guess), http.StatusTooManyRequests, "ja", views.T(views.Ja).Problem(problem.TooManyRequests))
+	assertProblemPage(t, get(t, a, "/password-resetting/reset?token="+guess), http.StatusTooManyRequests, "ja", views.T(views.Ja).Support.TooManyRequests(15*time.Minute))
 	if res := get(t, a, "/password-resetting/reset?token="+token); res.Status != http.StatusSeeOther {
 		t.Fatalf("the owner's link after the guesses: status %d, want 303", res.Status)
 	}
@@ -112,7 +113,10 @@ func TestLoginsPerIPLimited(t *testing.T) {
 		}
 	}
 	res := postForm(t, a, "/login?lang=en", url.Values{"login_id": {"user9"}, "password": {"wrong password"}})
-	assertProblemPage(t, res, http.StatusTooManyRequests, "en", views.T(views.En).Problem(problem.TooManyRequests))
+	assertProblemPage(t, res, http.StatusTooManyRequests, "en", views.T(views.En).Support.TooManyRequests(15*time.Minute))
+	if got := res.Doc(t).Find("#error-back").AttrOr("href", ""); got != "/login?lang=en" {
+		t.Errorf("way back = %q, want the login page", got)
+	}
 }
 
 // Markup typed into any field, or stored in an account, comes out as text

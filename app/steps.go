@@ -21,6 +21,7 @@ import (
 type journey struct {
 	views.Journey
 	states stateSigner // keyed per journey, so one's state is refused by another
+	site   func(views.Lang) views.Site
 	// sent is step 3's screen.
 	sent func(t *views.Text) (title string, screen templ.Component)
 }
@@ -29,6 +30,7 @@ func (a *App) newJourney(j views.Journey, sent func(*views.Text) (string, templ.
 	return &journey{
 		Journey: j,
 		states:  newStateSigner(a.cfg, "state/"+string(j.Name)),
+		site:    a.site,
 		sent:    sent,
 	}
 }
@@ -69,7 +71,7 @@ func (j *journey) fieldNames() []string {
 }
 
 func (j *journey) form(t *views.Text, st requestState) views.StepForm {
-	return views.StepForm{T: t, J: j.Journey, Values: st.values()}
+	return views.StepForm{T: t, J: j.Journey, Values: st.values(), Site: j.site(t.Lang)}
 }
 
 // showForm is step 1.
@@ -116,7 +118,7 @@ func (a *App) confirmForm(j *journey) fiber.Handler {
 			}
 		}
 		if len(problems) > 0 {
-			view := views.StepForm{T: t, J: j.Journey, Values: values, Errors: problems}
+			view := views.StepForm{T: t, J: j.Journey, Values: values, Errors: problems, Site: j.site(t.Lang)}
 			return a.render(c, fiber.StatusUnprocessableEntity, j.Title(t), views.StepFormView(view))
 		}
 		state := j.states.sign(requestState{LoginID: values[route.LoginID], Email: values[route.Email], IssuedAt: a.now().Unix()})

@@ -175,7 +175,7 @@ func TestConfirmValidation(t *testing.T) {
 			name: "English",
 			lang: "en", loginID: "", email: "taro@example",
 			wantLoginIDErr: "Enter your login ID.",
-			wantEmailErr:   "Enter the e-mail address in the form name@example.com.",
+			wantEmailErr:   "Enter an email address in the correct format, like name@example.com.",
 			wantMail:       "taro@example",
 		},
 	}

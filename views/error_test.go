@@ -40,8 +40,8 @@ func TestErrorPageWords(t *testing.T) {
 		{Ja, problem.LinkExpired, "URLの有効期限切れ", "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。"},
 		{Ja, problem.NotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。URLをご確認ください。"},
 		{Ja, problem.ServerError, "エラーが発生しました", "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。"},
-		{En, problem.LinkUsed, "Link already used", "This link has already been used and the password was changed. Log in with the new password, or request a new link if you need one."},
-		{En, problem.BadForm, "Something went wrong", "We could not read what was sent. Please start again from the beginning."},
+		{En, problem.LinkUsed, "Link already used", "This link has already been used, and the password was changed. Log in with your new password, or request a new link if you need one."},
+		{En, problem.BadForm, "Something went wrong", "We couldn’t read what was sent. Please start again."},
 	}
 	for _, tc := range tests {
 		doc := viewtest.Render(t, ErrorPage(ErrorView{T: T(tc.lang), Problem: tc.p}))

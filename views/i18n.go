@@ -119,6 +119,7 @@ type Text struct {
 	ReminderSentLead string
 	ReminderNoMail   string
 	ReminderMail     ReminderMailText
+	Support          SupportText // text_support.go
 }
 
 // ReminderMailText is the wording of the login-ID reminder.

@@ -241,9 +241,9 @@ func TestDurationsInMessages(t *testing.T) {
 		{Ja, 30 * time.Minute, "URLの有効期限はメール送信から30分です。"},
 		{Ja, 24 * time.Hour, "URLの有効期限はメール送信から24時間です。"},
 		{Ja, 90 * time.Minute, "URLの有効期限はメール送信から1時間30分です。"},
-		{En, 30 * time.Minute, "The link works for 30 minutes after the mail was sent."},
-		{En, time.Hour, "The link works for 1 hour after the mail was sent."},
-		{En, 90 * time.Minute, "The link works for 1 hour 30 minutes after the mail was sent."},
+		{En, 30 * time.Minute, "The link works for 30 minutes after the email is sent."},
+		{En, time.Hour, "The link works for 1 hour after the email is sent."},
+		{En, 90 * time.Minute, "The link works for 1 hour 30 minutes after the email is sent."},
 	}
 	for _, tc := range tests {
 		if got := T(tc.lang).SentExpiry(tc.ttl); !strings.HasPrefix(got, tc.want) {

@@ -15,7 +15,7 @@ func TestLayout(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			text := T(lang)
-			page := Page{T: text, Title: text.RequestTitle, SiteName: "加盟店管理サイト", FrameOrigins: "https://help.example.com"}
+			page := Page{T: text, Title: text.RequestTitle, Site: Site{Name: "加盟店管理サイト"}, FrameOrigins: "https://help.example.com"}
 			ctx := templ.WithChildren(templ.WithNonce(context.Background(), "nonce-1"), ReportDoneView(text))
 			var buf bytes.Buffer
 			if err := Layout(page).Render(ctx, &buf); err != nil {
@@ -44,6 +44,6 @@ func TestLayout(t *testing.T) {
 }
 
 func TestFragmentTitle(t *testing.T) {
-	doc := viewtest.Render(t, FragmentTitle(Page{T: T(Ja), Title: "入力内容の確認", SiteName: "加盟店管理サイト"}))
+	doc := viewtest.Render(t, FragmentTitle(Page{T: T(Ja), Title: "入力内容の確認", Site: Site{Name: "加盟店管理サイト"}}))
 	viewtest.WantText(t, doc, "title", "入力内容の確認 | 加盟店管理サイト")
 }

@@ -10,6 +10,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/views/components"
 	"aikagi/views/viewtest"
 )
 
@@ -17,18 +18,21 @@ import (
 // pills are broken into phrases, with step 1's error summary and the
 // new-password page's login ID.
 func phrasedScreens(t *Text) map[string]templ.Component {
+	site := Site{Name: "加盟店管理サイト", Support: components.Contact{
+		Name: "加盟店サポートデスク", Phone: "0120-123-456", Tel: "0120123456", Hours: "平日 9:00〜18:00", URL: "https://support.example.com/",
+	}}
 	return map[string]templ.Component{
 		"step 1": StepFormView(StepForm{T: t, J: ResetJourney, Errors: map[route.Field]problem.Problem{
 			route.LoginID: problem.LoginIDRequired,
 		}}),
 		"step 2": StepConfirmView(StepConfirm{T: t, J: ResetJourney, State: "s",
 			Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro@example.jp"}}),
-		"step 3":       RequestSentView(RequestSent{T: t, From: "no-reply@example.com", TTL: 30 * time.Minute}),
-		"reminder 3":   ReminderSentView(t, "no-reply@example.com"),
+		"step 3":       RequestSentView(RequestSent{T: t, Site: site, From: "no-reply@example.com", TTL: 30 * time.Minute}),
+		"reminder 3":   ReminderSentView(t, "no-reply@example.com", site),
 		"new password": NewPasswordFormView(NewPasswordForm{T: t, LoginID: "taro-01", StoreName: "山田商店", MinLength: 12}),
 		"done":         ResetDoneView(t),
 		"login":        LoginFormView(LoginForm{T: t}),
-		"error":        ErrorPage(ErrorView{T: t, Problem: problem.LinkExpired}),
+		"error":        ErrorPage(ErrorView{T: t, Site: site, Problem: problem.LinkExpired}),
 		"report":       ReportView(ReportForm{T: t, Key: "k"}),
 	}
 }
@@ -122,8 +126,10 @@ func TestIDsAndAddressesStayWhole(t *testing.T) {
 		}
 		for _, screen := range []string{"step 3", "reminder 3"} {
 			doc := viewtest.Render(t, screens[screen])
-			want := map[Lang]string{Ja: "「no-reply@example.com」", En: "“no-reply@example.com”."}[lang]
-			viewtest.WantText(t, doc, "li .break-address", want)
+			sender := map[Lang]string{Ja: "「no-reply@example.com」", En: "“no-reply@example.com”."}[lang]
+			viewtest.WantText(t, doc, "#sent-tips li:first-child + li .break-address", sender)
+			domain := map[Lang]string{Ja: "「@example.com」", En: "“@example.com”"}[lang]
+			viewtest.WantText(t, doc, "#carrier-domain .break-address", domain)
 		}
 	}
 }

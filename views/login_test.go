@@ -68,7 +68,7 @@ func TestHome(t *testing.T) {
 		lang Lang
 		lead string
 	}{
-		{Ja, "山田商店 としてログインしています。"},
+		{Ja, "山田商店としてログインしています。"},
 		{En, "You are logged in as 山田商店."},
 	}
 	for _, tc := range tests {

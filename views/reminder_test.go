@@ -12,7 +12,7 @@ func TestReminderSent(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			text, w, q := T(lang), words[lang], "?lang="+string(lang)
-			doc := viewtest.Render(t, ReminderSentView(text, "no-reply@example.com"))
+			doc := viewtest.Render(t, ReminderSentView(text, "no-reply@example.com", Site{Name: "加盟店管理サイト"}))
 
 			viewtest.WantText(t, doc, "[role=status] h1", w.sentTitle)
 			viewtest.WantAttr(t, doc, "ol[aria-label]", "aria-label", w.stepOf3)

@@ -13,7 +13,7 @@ func TestReport(t *testing.T) {
 		title, button string
 	}{
 		{Ja, "パスワード再設定に心当たりがない場合", "再設定用URLを無効にする"},
-		{En, "Did not ask for a password reset?", "Disable the reset link"},
+		{En, "Didn’t request a password reset?", "Disable the reset link"},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.lang), func(t *testing.T) {

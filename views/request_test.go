@@ -18,8 +18,8 @@ func TestRequestSent(t *testing.T) {
 	}{
 		{Ja, 30 * time.Minute, "URLの有効期限はメール送信から30分です。", "「no-reply@example.com」からのメール"},
 		{Ja, 24 * time.Hour, "URLの有効期限はメール送信から24時間です。", "「no-reply@example.com」からのメール"},
-		{En, 30 * time.Minute, "The link works for 30 minutes after the mail was sent.", "allow mail from “no-reply@example.com”"},
-		{En, 90 * time.Minute, "The link works for 1 hour 30 minutes after the mail was sent.", "allow mail from “no-reply@example.com”"},
+		{En, 30 * time.Minute, "The link works for 30 minutes after the email is sent.", "allow email from “no-reply@example.com”"},
+		{En, 90 * time.Minute, "The link works for 1 hour 30 minutes after the email is sent.", "allow email from “no-reply@example.com”"},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.lang)+" "+tc.ttl.String(), func(t *testing.T) {

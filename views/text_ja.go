@@ -14,8 +14,8 @@ var ja = Text{
 	LangName:        "日本語",
 	SkipToContent:   "本文へ移動",
 	MetaDescription: "加盟店管理サイトにログインできなくなったときに、パスワードを再設定したりログインIDを確認したりできます。",
-	Steps:           [3]string{"入力", "確認", "完了"},
-	StepOf:          func(n int) string { return fmt.Sprintf("全3ステップ中 %d", n) },
+	Steps:           [3]string{"入力", "確認", "メール送信"},
+	StepOf:          func(n int) string { return fmt.Sprintf("全3ステップ中%d番目", n) },
 	ErrorSummary:    "入力内容を確認してください",
 	RequestTitle:    "パスワード再設定依頼",
 	RequestIntro:    "管理サイトに登録しているログインIDとメールアドレスを入力し、「確認する」を押してください。パスワード再設定用のURLをメールでお送りします。",
@@ -31,7 +31,7 @@ var ja = Text{
 	SentTitle:       "メール送信完了",
 	SentLead:        "入力されたログインIDとメールアドレスが登録内容と一致した場合、登録メールアドレス宛てにパスワード再設定用URLを記載したメールをお送りしました。メール本文の指示にしたがって、パスワードを再設定してください。",
 	SentExpiry: func(ttl time.Duration) string {
-		return "URLの有効期限はメール送信から" + jaDuration(ttl) + "です。期限が切れた場合は、もう一度最初から手続きしてください。"
+		return "URLの有効期限はメール送信から" + jaDuration(ttl) + "です。期限が切れた場合は、もう一度お手続きください。"
 	},
 	SentCheckSpam: "数分たってもメールが届かない場合は、迷惑メールフォルダをご確認ください。",
 	SentFilter: func(from string) string {
@@ -81,13 +81,14 @@ var ja = Text{
 	ForgotPassword:        "パスワードをお忘れの方",
 	LockedHelp:            "パスワードを再設定すると、すぐにログインできるようになります。",
 	HomeTitle:             "ホーム",
-	HomeLead:              func(store string) string { return store + " としてログインしています。" },
+	HomeLead:              func(store string) string { return store + "としてログインしています。" },
 	Logout:                "ログアウト",
 	ForgotLoginID:         "ログインIDをお忘れの方",
-	ReminderTitle:         "ログインIDのお問い合わせ",
+	ReminderTitle:         "ログインID確認依頼",
 	ReminderIntro:         "管理サイトに登録しているメールアドレスを入力し、「確認する」を押してください。そのアドレスで登録されているログインIDをメールでお知らせします。",
 	ReminderSentLead:      "入力されたメールアドレスが登録されている場合、そのアドレス宛てに、登録されているログインIDをお知らせするメールをお送りしました。",
 	ReminderNoMail:        "それでも届かない場合は、入力したメールアドレスが登録内容と異なる可能性があります。",
+	Support:               supportJa,
 	ReminderMail: ReminderMailText{
 		Subject: func(site string) string { return "【" + site + "】ログインIDのお知らせ" },
 		Lead: func(site string) string {

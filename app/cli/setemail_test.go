@@ -78,9 +78,9 @@ func TestSetEmailRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{"set-email", "nobody", "new@example.jp"}, `no account with login ID "nobody"`},
-		{[]string{"set-email", "taro01", "not-an-address"}, "Enter the e-mail address in the form name@example.com"},
+		{[]string{"set-email", "taro01", "not-an-address"}, "Enter an email address in the correct format, like name@example.com"},
 		{[]string{"set-email", "taro01", "a b@example.jp"}, "ADDRESS"},
-		{[]string{"set-email", "taro01", ""}, "Enter your registered e-mail address"},
+		{[]string{"set-email", "taro01", ""}, "Enter your registered email address"},
 		{[]string{"set-email", "taro01", "taro@example.jp"}, "already the registered address"},
 		{[]string{"set-email", "taro01"}, "LOGIN_ID and the new ADDRESS"},
 		{[]string{"set-email", "taro01", "a@example.jp", "b@example.jp"}, "LOGIN_ID and the new ADDRESS"},

@@ -28,7 +28,8 @@ type Config struct {
 	ResendAPIKey      string
 	Resend            Resend // the rest of the Resend settings (resend.go)
 	MailFrom          *mail.Address
-	SiteName          string
+	SiteName          string // SITE_NAME, the Japanese name; Brand has both
+	Brand             Brand  // names, logo, privacy policy and support desk (brand.go)
 	FrameAncestors    []string
 	TrustedProxies    []netip.Prefix
 	MetricsAllow      []netip.Prefix // besides loopback, who may read /metrics

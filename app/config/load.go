@@ -27,7 +27,6 @@ func Load(getenv func(string) string, randomKey func() []byte) (Config, error) {
 		Addr:         r.get("ADDR", ":8080"),
 		DatabaseURL:  r.get("DATABASE_URL", DefaultDatabaseURL),
 		ResendAPIKey: r.get("RESEND_API_KEY", ""),
-		SiteName:     r.get("SITE_NAME", "加盟店管理サイト"),
 	}
 	switch env := r.get("APP_ENV", "development"); env {
 	case "development":
@@ -36,6 +35,7 @@ func Load(getenv func(string) string, randomKey func() []byte) (Config, error) {
 	default:
 		r.fail(fmt.Errorf("APP_ENV=%q: use development or production", env))
 	}
+	r.brand(&cfg)
 	r.site(&cfg)
 	r.network(&cfg)
 	r.accounts(&cfg)
@@ -99,10 +99,13 @@ func (r *reader) site(cfg *Config) {
 	} else {
 		cfg.BaseURL = base
 	}
-	from, err := mail.ParseAddress(r.get("MAIL_FROM", "加盟店管理サイト <no-reply@example.com>"))
+	from, err := mail.ParseAddress(r.get("MAIL_FROM", "no-reply@example.com"))
 	if err != nil {
 		r.fail(fmt.Errorf("MAIL_FROM: %v (use \"Name <address@example.com>\")", err))
 	} else {
+		if from.Name == "" {
+			from.Name = cfg.Brand.senderName()
+		}
 		cfg.MailFrom = from
 	}
 }

@@ -61,7 +61,7 @@ func (s *Service) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct
 	lang, _ := views.ParseLang(acct.Locale)
 	for _, toOld := range []bool{true, false} {
 		notice := email.EmailChangedMail{
-			Lang: lang, SiteName: s.cfg.SiteName, StoreName: acct.StoreName, LoginID: acct.LoginID,
+			Lang: lang, SiteName: s.cfg.Brand.SiteName.In(string(lang)), StoreName: acct.StoreName, LoginID: acct.LoginID,
 			OldEmail: oldEmail, NewEmail: acct.Email, At: s.now(), ToOld: toOld,
 			LoginURL: s.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 			ResetURL: s.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
@@ -70,10 +70,10 @@ func (s *Service) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct
 		if toOld {
 			to.Email = oldEmail
 		}
-		if err := s.outbox.Queue(ctx, tx, mail.Outgoing{
+		if err := s.outbox.Queue(ctx, tx, s.framed(lang, mail.Outgoing{
 			Kind: mail.KindEmailChanged, AccountID: to.ID, To: to.Email, Subject: notice.Subject(),
 			Text: email.EmailChangedMailPlain(notice), HTML: email.EmailChangedMailHTML(notice),
-		}); err != nil {
+		})); err != nil {
 			return err
 		}
 	}

@@ -49,14 +49,14 @@ func (s *Service) ChangePassword(ctx context.Context, acct *db.Account, token, h
 		}
 		lang, _ := views.ParseLang(acct.Locale)
 		notice := email.PasswordChangedMail{
-			Lang: lang, SiteName: s.cfg.SiteName, StoreName: acct.StoreName, At: now, IP: who.IP,
+			Lang: lang, SiteName: s.cfg.Brand.SiteName.In(string(lang)), StoreName: acct.StoreName, At: now, IP: who.IP,
 			ResetURL: s.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 			LoginURL: s.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 		}
-		if err := s.outbox.Queue(ctx, tx, mail.Outgoing{
+		if err := s.outbox.Queue(ctx, tx, s.framed(lang, mail.Outgoing{
 			Kind: mail.KindPasswordChanged, AccountID: acct.ID, To: acct.Email, Subject: notice.Subject(),
 			Text: email.PasswordChangedMailPlain(notice), HTML: email.PasswordChangedMailHTML(notice),
-		}); err != nil {
+		})); err != nil {
 			return err
 		}
 		used = true

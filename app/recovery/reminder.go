@@ -58,15 +58,15 @@ func (s *Service) MatchReminder(ctx context.Context, tx bun.Tx, r intake.Request
 	lang, _ := views.ParseLang(first.Locale)
 	msg := email.ReminderMail{
 		Lang:     lang,
-		SiteName: s.cfg.SiteName,
+		SiteName: s.cfg.Brand.SiteName.In(string(lang)),
 		Accounts: list,
 		LoginURL: s.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 		ResetURL: s.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 	}
-	if err := s.outbox.Queue(ctx, tx, mail.Outgoing{
+	if err := s.outbox.Queue(ctx, tx, s.framed(lang, mail.Outgoing{
 		Kind: mail.KindReminder, AccountID: first.ID, To: first.Email, Subject: msg.Subject(),
 		Text: email.ReminderMailPlain(msg), HTML: email.ReminderMailHTML(msg),
-	}); err != nil {
+	})); err != nil {
 		return "", err
 	}
 	event.Kind = db.AuditReminderRequested

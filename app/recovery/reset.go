@@ -71,7 +71,7 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 	lang, _ := views.ParseLang(acct.Locale)
 	msg := email.ResetMail{
 		Lang:      lang,
-		SiteName:  s.cfg.SiteName,
+		SiteName:  s.cfg.Brand.SiteName.In(string(lang)),
 		StoreName: acct.StoreName,
 		// The token comes first, and the account's language with it, so the
 		// page it opens speaks the mail's language.
@@ -79,10 +79,10 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 		ReportURL: s.ReportURL(tok, lang),
 		ExpiresAt: tok.ExpiresAt,
 	}
-	return token, tok.ExpiresAt, s.outbox.Queue(ctx, tx, mail.Outgoing{
+	return token, tok.ExpiresAt, s.outbox.Queue(ctx, tx, s.framed(lang, mail.Outgoing{
 		Kind: mail.KindReset, AccountID: acct.ID, To: acct.Email, Subject: msg.Subject(),
 		Text: email.ResetMailPlain(msg), HTML: email.ResetMailHTML(msg), ExpiresAt: tok.ExpiresAt,
-	})
+	}))
 }
 
 // SendResetByOperator queues a reset link for the account with loginID,

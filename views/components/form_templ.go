@@ -415,7 +415,9 @@ func ErrorSummary(title string, items []SummaryItem) templ.Component {
 	})
 }
 
-// Steps shows where the merchant is in the three steps.
+// Steps shows where the merchant is in the three steps: a bar over each
+// label, filled up to the current step, so that nothing in it looks like
+// a button one could press. The current step is marked aria-current.
 func Steps(labels [3]string, current int, srLabel string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -433,14 +435,14 @@ func Steps(labels [3]string, current int, srLabel string) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<ol class=\"mb-6 grid grid-cols-3 gap-2 text-center text-xs sm:text-sm\" aria-label=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<ol class=\"mb-6 grid grid-cols-3 gap-2 text-xs sm:text-sm\" aria-label=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var21 string
 		templ_7745c5c3_Var21, templ_7745c5c3_Err = templruntime.NewAttributeExpression(srLabel).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/form.templ`, Line: 105, Col: 92}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/form.templ`, Line: 107, Col: 80}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var21)
 		if templ_7745c5c3_Err != nil {
@@ -459,10 +461,10 @@ func Steps(labels [3]string, current int, srLabel string) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var22 = []any{"rounded-full border-2 px-2 py-1.5 font-bold",
-					templ.KV("border-brand-700 bg-brand-700 text-white", i+1 == current),
-					templ.KV("border-brand-100 bg-brand-50 text-brand-800", i+1 < current),
-					templ.KV("border-slate-300 bg-white text-slate-600", i+1 > current)}
+				var templ_7745c5c3_Var22 = []any{"border-t-4 pt-1.5",
+					templ.KV("border-brand-700 font-bold text-brand-800", i+1 == current),
+					templ.KV("border-brand-300 text-slate-700", i+1 < current),
+					templ.KV("border-slate-200 text-slate-600", i+1 > current)}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var22...)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -503,7 +505,7 @@ func Steps(labels [3]string, current int, srLabel string) templ.Component {
 			var templ_7745c5c3_Var24 string
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(stepNumber(i + 1))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/form.templ`, Line: 116, Col: 42}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/form.templ`, Line: 118, Col: 42}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 			if templ_7745c5c3_Err != nil {
