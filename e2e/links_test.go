@@ -144,6 +144,11 @@ func TestPasswordMatchCheck(t *testing.T) {
 	if eval[int](&b.page, `document.querySelectorAll("#password_confirm-error, #error-summary").length`) != 2 {
 		t.Fatal("the refusal shows no error under the field and in the summary")
 	}
+	// Correcting the first field to what the second holds also answers
+	// the second's error.
+	b.fill("password", pw+"!")
+	b.waitFor("the old error under the second field gone", `!document.getElementById("password_confirm-error")`)
+	b.fill("password", pw)
 	b.fill("password_confirm", pw)
 	b.waitFor("the old error gone", `!document.getElementById("password_confirm-error") && !document.getElementById("error-summary") &&
 		!document.getElementById("password_confirm").hasAttribute("aria-invalid")`)

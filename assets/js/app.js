@@ -110,6 +110,12 @@
       missing > 0 ? shortMsg.replace("{n}", String(missing)) : out.dataset.msgOk;
   });
 
+  // nfkc is the password as the server compares it: full-width and
+  // half-width typing are the same password.
+  function nfkc(value) {
+    return value.normalize ? value.normalize("NFKC") : value;
+  }
+
   // Whether the two new passwords match, said before submitting. A
   // mismatch is said only once the second is as long as the first, so
   // that typing it is not interrupted; the live region is polite.
@@ -122,8 +128,10 @@
     }
     var message = "";
     if (second.value !== "" && first.value !== "") {
-      if (second.value === first.value) {
+      if (nfkc(second.value) === nfkc(first.value)) {
         message = out.dataset.msgMatch;
+        // The only error the second field gets is that it differs.
+        clearFieldError(second);
       } else if (typedLength(second.value) >= typedLength(first.value)) {
         message = out.dataset.msgDiffer;
       }
