@@ -127,8 +127,8 @@ func TestJourney(t *testing.T) {
 		if got := strings.TrimSpace(doc.Find(`#error-summary a[href="#password"]`).Text()); got != want {
 			t.Errorf("summary = %q, want %q", got, want)
 		}
-		if v := inputValue(doc, "password"); v != "" {
-			t.Errorf("the refused password is sent back in the page: %q", v)
+		if v := inputValue(doc, "password"); v != "qwertyuiop12" {
+			t.Errorf("the refused password is not kept in the page: %q", v)
 		}
 		if st := tokenState(t, a, raw); st != db.TokenValid {
 			t.Fatalf("a refused password used the token up (state %v)", st)
@@ -144,8 +144,8 @@ func TestJourney(t *testing.T) {
 		res = phone.follow(t, res)
 		assertTokenPageHeaders(t, res)
 		assertFullPage(t, res, "ja", "パスワード再設定完了")
-		if href, _ := res.Doc(t).Find(`#flow a[href^="/login"]`).Attr("href"); href != "/login?lang=ja" {
-			t.Errorf("done page login link = %q, want /login?lang=ja", href)
+		if href, _ := res.Doc(t).Find(`#flow a[href^="/login"]`).Attr("href"); href != "/login?lang=ja&login_id=hanako01" {
+			t.Errorf("done page login link = %q, want /login?lang=ja&login_id=hanako01", href)
 		}
 		if _, ok := phone.jar["__Host-aikagi_reset"]; ok {
 			t.Error("the reset cookie was not cleared after the reset")
@@ -198,7 +198,7 @@ func TestJourney(t *testing.T) {
 			t.Errorf("notice subject = %q", m.Subject)
 		}
 		for _, want := range []string{
-			"変更日時: 2026年11月25日 10:05(日本時間)",
+			"変更日時: 11月25日(水)10:05(日本時間)",
 			"操作元IPアドレス: 203.0.113.9",
 			acct.StoreName,
 			"https://reset.example.test/password-resetting/regist?lang=ja",

@@ -17,10 +17,16 @@ import (
 
 const sessionCookie = "aikagi_session"
 
-// showLogin is the admin site's login page.
+// showLogin is the admin site's login page. The done page's link fills in
+// the login ID (?login_id=…), normalised and checked as step 1 does; one
+// that no account could have is ignored rather than shown.
 func (a *App) showLogin(c *fiber.Ctx) error {
 	t := views.T(a.lang(c))
-	return a.render(c, fiber.StatusOK, t.LoginTitle, views.LoginFormView(views.LoginForm{T: t}))
+	view := views.LoginForm{T: t}
+	if id := account.NormalizeLoginID(c.Query("login_id")); account.ValidateLoginID(id) == "" {
+		view.LoginID = id
+	}
+	return a.render(c, fiber.StatusOK, t.LoginTitle, views.LoginFormView(view))
 }
 
 // login checks the ID and password (account.Logins) and opens a session.

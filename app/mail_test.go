@@ -258,7 +258,7 @@ func TestResetMail(t *testing.T) {
 		if want := "【テスト加盟店管理サイト】パスワード再設定のご案内"; m.Subject != want {
 			t.Errorf("Subject = %q, want %q", m.Subject, want)
 		}
-		for _, want := range []string{acct.StoreName + " ご担当者様", "2026年11月25日 10:30(日本時間)", "心当たりがない場合"} {
+		for _, want := range []string{acct.StoreName + " ご担当者様", "11月25日(水)10:30(日本時間)", "心当たりがない場合"} {
 			if !strings.Contains(m.Text, want) {
 				t.Errorf("mail text lacks %q:\n%s", want, m.Text)
 			}
@@ -354,7 +354,7 @@ func TestResetMailInAccountLanguage(t *testing.T) {
 	if en.Subject != "[テスト加盟店管理サイト] Reset your password" {
 		t.Errorf("English subject = %q", en.Subject)
 	}
-	if !strings.Contains(en.Text, "The link works until 25 November 2026, 01:30 UTC.") {
+	if !strings.Contains(en.Text, "Works until Wed, 25 Nov, 10:30 (Japan time)") {
 		t.Errorf("English mail text:\n%s", en.Text)
 	}
 	if ja := byTo["taro@example.jp"]; !strings.Contains(ja.Subject, "パスワード再設定のご案内") {

@@ -46,7 +46,7 @@ func (a *App) showNewPasswordForm(c *fiber.Ctx) error {
 		if c.Query("opened") != "" {
 			return refuse(fiber.StatusBadRequest, problem.LinkNeedsCookie, nil)
 		}
-		return refuse(fiber.StatusNotFound, problem.LinkInvalid, nil)
+		return refuseLink(fiber.StatusNotFound, problem.LinkInvalid, "")
 	}
 	_, acct, err := a.checkResetLink(c, token)
 	if err != nil {
@@ -151,13 +151,25 @@ func (a *App) chooseResetLink(c *fiber.Ctx) error {
 // showResetDone is step 6's page, where completeReset redirects (POST,
 // redirect, GET), so that a reload shows it again although the link and its
 // cookie are gone. The signed receipt in its address says a reset happened
-// recently; without one it leads to the login page.
+// recently, and for which login ID, which the page names and hands to the
+// login page; without one it leads to the login page.
 func (a *App) showResetDone(c *fiber.Ctx) error {
 	t := views.T(a.lang(c))
-	if _, err := a.doneReceipts.verify(c.Query("receipt"), a.now()); err != nil {
+	receipt, err := a.doneReceipts.verify(c.Query("receipt"), a.now())
+	if err != nil {
 		return redirectNoStore(c, t.Href(route.Login))
 	}
-	return a.render(c, fiber.StatusOK, t.DoneTitle, views.ResetDoneView(t))
+	view := views.ResetDone{T: t}
+	if receipt.LoginID != "" {
+		acct, err := db.FindAccountByLoginID(c.UserContext(), a.db, receipt.LoginID)
+		if err != nil {
+			return err
+		}
+		if acct != nil {
+			view.Account = resetAccount(acct)
+		}
+	}
+	return a.render(c, fiber.StatusOK, t.DoneTitle, views.ResetDoneView(view))
 }
 
 // newPasswordForm is the empty form of step 5 for acct's link token.
@@ -203,13 +215,17 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 	}
 	password, confirm := form["password"], form["password_confirm"]
 	view := a.newPasswordForm(t, acct, token)
+	// What was typed, and whether it was shown, survive both the
+	// no-JavaScript show/hide button and a refusal: the page is never
+	// cached or framed, and retyping two long passwords on a phone is
+	// where merchants give up.
+	view.Password, view.Confirm = password, confirm
+	view.Reveal = form["revealed"] == "1"
 
-	// The no-JavaScript show/hide button: show the form again, unchanged.
+	// The no-JavaScript show/hide button: show the form again, the
+	// passwords as text or hidden.
 	if reveal, ok := form["reveal"]; ok {
 		view.Reveal = reveal == "1"
-		if view.Reveal {
-			view.Password, view.Confirm = password, confirm
-		}
 		return a.render(c, fiber.StatusOK, t.NewPasswordTitle, views.NewPasswordFormView(view))
 	}
 	if problems := account.CheckNewPassword(password, confirm, a.cfg.PasswordMinLength, acct); len(problems) > 0 {
@@ -227,7 +243,7 @@ func (a *App) completeReset(c *fiber.Ctx) error {
 		return a.refuseUsedLink(c, token)
 	}
 	a.clearResetCookies(c)
-	receipt := a.doneReceipts.sign(requestState{IssuedAt: a.now().Unix()})
+	receipt := a.doneReceipts.sign(requestState{LoginID: acct.LoginID, IssuedAt: a.now().Unix()})
 	return redirectNoStore(c, t.Href(route.ResetDone)+"&receipt="+receipt)
 }
 
@@ -252,7 +268,7 @@ func (a *App) refuseUsedLink(c *fiber.Ctx, token string) error {
 	_, _, err := a.checkResetLink(c, token)
 	a.clearResetCookies(c)
 	if err == nil {
-		err = refuse(fiber.StatusGone, problem.LinkUsed, nil)
+		err = refuseLink(fiber.StatusGone, problem.LinkUsed, "")
 	}
 	return err
 }
@@ -301,7 +317,7 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 	if err := db.RecordAudit(ctx, a.db, event, a.now()); err != nil {
 		return nil, nil, err
 	}
-	return nil, nil, refuse(status, prob, nil)
+	return nil, nil, refuseLink(status, prob, token)
 }
 
 // lookupResetLink finds the stored link of token, or nil; tokens of the

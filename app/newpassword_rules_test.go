@@ -49,14 +49,14 @@ func TestResetPagesInEnglish(t *testing.T) {
 
 	res = b.follow(t, b.setNewPassword(t, form, goodPassword))
 	assertFullPage(t, res, "en", en.DoneTitle)
-	if href, _ := res.Doc(t).Find(`#flow a[href^="/login"]`).Attr("href"); href != "/login?lang=en" {
+	if href, _ := res.Doc(t).Find(`#flow a[href^="/login"]`).Attr("href"); href != "/login?lang=en&login_id=english01" {
 		t.Errorf("done page login link = %q", href)
 	}
 
 	res = get(t, a, resetLink(token, views.En))
 	assertProblemPage(t, res, http.StatusGone, "en", en.Problem(problem.LinkUsed))
-	if res.Doc(t).Find(`a[href="/password-resetting/regist?lang=en"]`).Length() != 1 {
-		t.Error("used link page has no English link back to step 1")
+	if res.Doc(t).Find(`a#to-login.btn-primary[href="/login?lang=en"]`).Length() != 1 {
+		t.Error("used link page has no English login button")
 	}
 
 	expiring := issueToken(t, a, newAccount(t, a, "english02", "english02@example.com", "en"))
@@ -154,8 +154,8 @@ func TestPasswordRefusalsThroughForm(t *testing.T) {
 		if got := strings.TrimSpace(doc.Find(`#error-summary a[href="#` + tc.field + `"]`).Text()); got != msg {
 			t.Errorf("%s: summary = %q, want %q", tc.prob, got, msg)
 		}
-		if v := inputValue(doc, "password") + inputValue(doc, "password_confirm"); v != "" {
-			t.Errorf("%s: the page sends the typed passwords back", tc.prob)
+		if inputValue(doc, "password") != tc.password || inputValue(doc, "password_confirm") != tc.confirm {
+			t.Errorf("%s: the page does not keep the typed passwords", tc.prob)
 		}
 	}
 	if st := tokenState(t, a, token); st != db.TokenValid {

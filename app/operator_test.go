@@ -194,7 +194,7 @@ func TestEmailChangedByOperator(t *testing.T) {
 				t.Errorf("subject %q", m.Subject)
 			}
 			for _, part := range []string{m.Text, full.HTML} {
-				for _, want := range []string{"Old.Taro@Example.jp", "New.Taro@Example.jp", "taro01", "2026年11月25日 10:00(日本時間)"} {
+				for _, want := range []string{"Old.Taro@Example.jp", "New.Taro@Example.jp", "taro01", "11月25日(水)10:00(日本時間)"} {
 					if !strings.Contains(part, want) {
 						t.Errorf("notice to %s lacks %q:\n%s", m.To, want, part)
 					}

@@ -119,6 +119,10 @@ func refuse(status int, p problem.Problem, err error) error {
 // handleError is the one place errors become responses: a page (or
 // fragment) in the request's language, never a stack trace.
 func (a *App) handleError(c *fiber.Ctx, err error) error {
+	var le *linkError
+	if errors.As(err, &le) {
+		return a.showLinkProblem(c, le)
+	}
 	status, prob := fiber.StatusInternalServerError, problem.ServerError
 	var pe *problemError
 	var fe *fiber.Error

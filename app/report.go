@@ -22,9 +22,9 @@ func (a *App) checkReportedLink(c *fiber.Ctx, key string) (*db.ResetToken, error
 	case db.TokenValid:
 		return tok, nil
 	case db.TokenUsed:
-		return nil, refuse(fiber.StatusGone, problem.ReportLinkUsed, nil)
+		return nil, refuseLink(fiber.StatusGone, problem.ReportLinkUsed, "")
 	case db.TokenExpired, db.TokenRevoked:
-		return nil, refuse(fiber.StatusGone, problem.ReportLinkInactive, nil)
+		return nil, refuseLink(fiber.StatusGone, problem.ReportLinkInactive, "")
 	case db.TokenUnknown:
 		who := a.client(c)
 		if ok, err := a.limits.PerClient(ctx, limit.LinksPerIP, who.IP); err != nil {
@@ -33,7 +33,7 @@ func (a *App) checkReportedLink(c *fiber.Ctx, key string) (*db.ResetToken, error
 			return nil, a.limited(ctx, who, limit.LinksPerIP)
 		}
 	}
-	return nil, refuse(fiber.StatusNotFound, problem.LinkInvalid, nil)
+	return nil, refuseLink(fiber.StatusNotFound, problem.LinkInvalid, "")
 }
 
 // showReportForm is the page of 「心当たりがない場合」: it only asks, since
@@ -69,7 +69,7 @@ func (a *App) reportResetLink(c *fiber.Ctx) error {
 		if _, err := a.checkReportedLink(c, form["token"]); err != nil {
 			return err
 		}
-		return refuse(fiber.StatusGone, problem.ReportLinkInactive, nil)
+		return refuseLink(fiber.StatusGone, problem.ReportLinkInactive, "")
 	}
 	return a.render(c, fiber.StatusOK, t.ReportDoneTitle, views.ReportDoneView(t))
 }

@@ -78,7 +78,7 @@ func TestNoticeInAccountLanguage(t *testing.T) {
 	if m.To != "Notice01@Example.com" || m.Subject != "[テスト加盟店管理サイト] Your password was changed" {
 		t.Errorf("notice To %q, Subject %q", m.To, m.Subject)
 	}
-	for _, want := range []string{"When: 25 November 2026, 01:00 UTC", "From IP address: 0.0.0.0", "https://reset.example.test/password-resetting/regist?lang=en", "https://reset.example.test/login?lang=en"} {
+	for _, want := range []string{"When: Wed, 25 Nov, 10:00 (Japan time)", "From IP address: 0.0.0.0", "https://reset.example.test/password-resetting/regist?lang=en", "https://reset.example.test/login?lang=en"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("notice text lacks %q:\n%s", want, m.Text)
 		}

@@ -44,6 +44,7 @@ func (a *App) routes() {
 	r.Get(route.ResetDone, a.showResetDone)
 	r.Get(route.Report, a.showReportForm) // 「心当たりがない場合」 in the mail
 	r.Post(route.Report, a.reportResetLink)
+	r.Post(route.RenewLink, a.renewResetLink) // the expired link's one-tap new link
 
 	// Enough of the admin site to prove the new password works.
 	r.Get(route.Login, a.showLogin)

@@ -37,10 +37,10 @@ func TestErrorPageWords(t *testing.T) {
 		title string
 		text  string
 	}{
-		{Ja, problem.LinkExpired, "URLの有効期限切れ", "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。"},
+		{Ja, problem.LinkExpired, "URLの有効期限切れ", "このURLは有効期限が切れています。下のボタンを押すと、同じアカウントの新しいURLをメールでお送りします。"},
 		{Ja, problem.NotFound, "ページが見つかりません", "お探しのページは見つかりませんでした。URLをご確認ください。"},
 		{Ja, problem.ServerError, "エラーが発生しました", "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。"},
-		{En, problem.LinkUsed, "Link already used", "This link has already been used, and the password was changed. Log in with your new password, or request a new link if you need one."},
+		{En, problem.LinkUsed, "Link already used", "This link has already been used, and the password was changed. Log in with your new password."},
 		{En, problem.BadForm, "Something went wrong", "We couldn’t read what was sent. Please start again."},
 	}
 	for _, tc := range tests {

@@ -112,6 +112,7 @@ type Text struct {
 	Logout                string
 	ChangedMail           ChangedMailText
 	EmailChangedMail      EmailChangedMailText
+	Link                  LinkText
 
 	ForgotLoginID    string
 	ReminderTitle    string
@@ -136,7 +137,7 @@ type ReminderMailText struct {
 // ChangedMailText is the wording of the "password changed" notice.
 type ChangedMailText struct {
 	Subject  func(site string) string
-	Lead     func(site string) string
+	Lead     string
 	When     string
 	From     string
 	NotYou   string

@@ -257,8 +257,8 @@ func TestEnglishCounts(t *testing.T) {
 	tests := []struct{ got, want string }{
 		{en.PasswordTooShort(1), "Use at least 1 character."},
 		{en.PasswordTooShort(12), "Use at least 12 characters."},
-		{en.PasswordHint(1), "At least 1 character;"},
-		{en.PasswordHint(12), "At least 12 characters;"},
+		{en.PasswordHint(1), "At least 1 character (longer is fine)\n"},
+		{en.PasswordHint(12), "At least 12 characters (longer is fine)\n"},
 		{en.PasswordFeedbackShort.One, "{n} more character needed"},
 		{en.PasswordFeedbackShort.Other, "{n} more characters needed"},
 	}

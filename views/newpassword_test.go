@@ -19,18 +19,18 @@ var newPasswordWords = map[Lang]struct {
 }{
 	Ja: {
 		title: "新しいパスワードの設定", account: "taro-01(山田商店)の新しいパスワード",
-		password: "新しいパスワード", confirm: "新しいパスワード(確認)",
+		password: "新しいパスワード", confirm: "新しいパスワード(確認用)",
 		show: "パスワードを表示する", hide: "パスワードを隠す", change: "パスワードを変更する",
 		tooShort: "新しいパスワードは12文字以上にしてください。", mismatch: "確認用のパスワードが一致しません。",
-		hint:     "12文字以上で、",
+		hint:     "12文字以上(長いぶんには構いません)",
 		shortOne: "あと{n}文字必要です", shortOther: "あと{n}文字必要です",
 	},
 	En: {
 		title: "Set a new password", account: "New password for taro-01 (山田商店)",
-		password: "New password", confirm: "New password (again)",
+		password: "New password", confirm: "Confirm new password",
 		show: "Show password", hide: "Hide password", change: "Change password",
 		tooShort: "Use at least 12 characters.", mismatch: "The two passwords differ.",
-		hint:     "At least 12 characters;",
+		hint:     "At least 12 characters (longer is fine)",
 		shortOne: "{n} more character needed", shortOther: "{n} more characters needed",
 	},
 }
@@ -137,10 +137,19 @@ func TestResetDone(t *testing.T) {
 	for _, lang := range Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			text := T(lang)
-			doc := viewtest.Render(t, ResetDoneView(text))
+			doc := viewtest.Render(t, ResetDoneView(ResetDone{T: text, Account: ResetAccount{LoginID: "taro-01", StoreName: "山田商店"}}))
 			viewtest.WantText(t, doc, "[role=status] h1", map[Lang]string{Ja: "パスワード再設定完了", En: "Password changed"}[lang])
-			viewtest.WantAttr(t, doc, "a[target=_top]", "href", route.Login+"?lang="+string(lang))
+			viewtest.WantText(t, doc, "#done-account", map[Lang]string{Ja: "ログインID: taro-01(山田商店)", En: "Login ID: taro-01 (山田商店)"}[lang])
+			viewtest.WantText(t, doc, "#done-logged-out", map[Lang]string{Ja: "ほかの端末ではログアウトしました。", En: "You have been logged out on your other devices."}[lang])
+			viewtest.WantAttr(t, doc, "a[target=_top]", "href", route.Login+"?lang="+string(lang)+"&login_id=taro-01")
 			viewtest.WantText(t, doc, "a[target=_top]", text.ToLogin)
+
+			// An account gone by now: the plain login link, no name.
+			doc = viewtest.Render(t, ResetDoneView(ResetDone{T: text}))
+			viewtest.WantAttr(t, doc, "a[target=_top]", "href", route.Login+"?lang="+string(lang))
+			if doc.Find("#done-account").Length() != 0 {
+				t.Errorf("done page names an account it does not know")
+			}
 		})
 	}
 }

@@ -60,10 +60,11 @@ var en = Text{
 	ReportDoneLead:    "The password reset link no longer works. Your password has not been changed, so you can log in with it as before. Our support desk has a record of this and will look into it if needed.",
 	Password:          "New password",
 	PasswordHint: func(min int) string {
-		return "At least " + enCount(min, "character", "characters") +
-			"; more than 64 is fine. A long phrase you can remember works best; no need to mix in symbols or digits. Common passwords, passwords containing your login ID, email address or store name, and passwords that only repeat a character or follow keyboard rows or digit runs are refused."
+		return "At least " + enCount(min, "character", "characters") + " (longer is fine)\n" +
+			"Common passwords and ones containing your login ID or store name are refused\n" +
+			"No symbols or digits needed: a phrase of a few words is fine"
 	},
-	PasswordConfirm: "New password (again)",
+	PasswordConfirm: "Confirm new password",
 	ShowPassword:    "Show password",
 	HidePassword:    "Hide password",
 	ChangePassword:  "Change password",
@@ -73,7 +74,7 @@ var en = Text{
 	PasswordFeedbackShort: ScriptCount{One: "{n} more character needed", Other: "{n} more characters needed"},
 	PasswordFeedbackOK:    "Long enough",
 	DoneTitle:             "Password changed",
-	DoneLead:              "Your new password is set, and you’ve been logged out on all other devices. Log in with your new password.",
+	DoneLead:              "Your new password is set. Log in with your new password.",
 	LoginTitle:            "Log in",
 	LoginButton:           "Log in",
 	LoginPassword:         "Password",
@@ -88,6 +89,7 @@ var en = Text{
 	ReminderSentLead:      "If the email address you entered is registered, we’ve sent it an email listing the login IDs registered to it.",
 	ReminderNoMail:        "If it still doesn’t arrive, the address you entered may not match our records.",
 	Support:               supportEn,
+	Link:                  enLink,
 	ReminderMail: ReminderMailText{
 		Subject: func(site string) string { return "[" + site + "] Your login ID" },
 		Lead: func(site string) string {
@@ -101,7 +103,7 @@ var en = Text{
 	},
 	ChangedMail: ChangedMailText{
 		Subject:  func(site string) string { return "[" + site + "] Your password was changed" },
-		Lead:     func(site string) string { return "The password of your " + site + " account was changed." },
+		Lead:     "Your password was changed.",
 		When:     "When",
 		From:     "From IP address",
 		NotYou:   "If you did not do this, someone else may have changed it. Reset your password at once with the link below and contact support.",
@@ -139,10 +141,10 @@ var en = Text{
 		problem.TooManyRequests:    "There have been too many attempts in a short time. Please wait a while, then try again.",
 		problem.ServerError:        "Something went wrong on our side. Please wait a moment, then try again.",
 		problem.SendFailed:         "A temporary problem stopped us from sending your request. Your details have been kept: wait a moment, then select “Send” again.",
-		problem.LinkInvalid:        "This link isn’t valid. Open the link in the email again, and make sure it wasn’t cut off.",
-		problem.LinkExpired:        "This link has expired. Please request a new link.",
-		problem.LinkUsed:           "This link has already been used, and the password was changed. Log in with your new password, or request a new link if you need one.",
-		problem.LinkRevoked:        "This link was replaced by a newer request or a password change, or disabled because it was reported as not requested. Open the link in the most recent email, or request a new link.",
+		problem.LinkInvalid:        "This link isn’t valid. Check that the link in the email wasn’t cut off. If it still doesn’t open, request a password reset again.",
+		problem.LinkExpired:        "This link has expired. Select the button below and we’ll email you a new link for the same account.",
+		problem.LinkUsed:           "This link has already been used, and the password was changed. Log in with your new password.",
+		problem.LinkRevoked:        "This link no longer works: a newer link was requested, or the password was changed. Open the link in the most recent email, or get a new link with the button below.",
 		problem.LinkNeedsCookie:    "This page needs cookies. Allow cookies in your browser, then open the link in the email again.",
 		problem.PasswordRequired:   "Enter a new password.",
 		problem.PasswordTooLong:    "Use 256 characters or fewer.",
@@ -182,13 +184,13 @@ var en = Text{
 			return "We received a request to reset your " + site + " password. Open the link below and set a new password."
 		},
 		Button:  "Reset my password",
-		Expiry:  func(at string) string { return "The link works until " + at + "." },
-		OneTime: "The link works only once. If it has expired, please request a new one from the password reset page.",
+		Expiry:  func(at string) string { return "Works until " + at },
+		OneTime: "The link works only once. If it has expired, open it anyway: a button on that page sends you a new one.",
 		NotYou:  "If you did not ask for this, tell us with the link below: the reset link stops working at once, and your password does not change.",
 		Report:  "I did not ask for this",
 		Footer: func(site string) string {
 			return "This email was sent by " + site + " from an address that cannot receive replies."
 		},
-		Format: func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+		Format: func(t time.Time) string { return t.In(jst).Format("Mon, 2 Jan, 15:04") + " (Japan time)" },
 	},
 }

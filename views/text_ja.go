@@ -62,9 +62,9 @@ var ja = Text{
 	ReportDoneLead:    "パスワード再設定用URLを無効にしました。パスワードは変更されていません。これまでどおりのパスワードでログインできます。このお知らせはサポート窓口に記録され、必要に応じて確認します。",
 	Password:          "新しいパスワード",
 	PasswordHint: func(min int) string {
-		return fmt.Sprintf("%d文字以上で、64文字を超えても構いません。覚えやすい長めのフレーズがおすすめです。記号や数字を混ぜる必要はありません。よく使われるパスワード、ログインID・メールアドレス・店舗名を含むもの、同じ文字の繰り返しやキーボードの並び・連続した数字だけのものは使えません。", min)
+		return fmt.Sprintf("%d文字以上(長いぶんには構いません)\nよく使われるもの、ログインID・店舗名などを含むものは使えません\n記号や数字は不要。単語を並べたフレーズで大丈夫です", min)
 	},
-	PasswordConfirm: "新しいパスワード(確認)",
+	PasswordConfirm: "新しいパスワード(確認用)",
 	ShowPassword:    "パスワードを表示する",
 	HidePassword:    "パスワードを隠す",
 	ChangePassword:  "パスワードを変更する",
@@ -74,7 +74,7 @@ var ja = Text{
 	PasswordFeedbackShort: ScriptCount{One: "あと{n}文字必要です", Other: "あと{n}文字必要です"},
 	PasswordFeedbackOK:    "長さは十分です",
 	DoneTitle:             "パスワード再設定完了",
-	DoneLead:              "新しいパスワードを設定しました。ほかの端末でのログインはすべて終了しています。新しいパスワードでログインしてください。",
+	DoneLead:              "新しいパスワードを設定しました。新しいパスワードでログインしてください。",
 	LoginTitle:            "ログイン",
 	LoginButton:           "ログイン",
 	LoginPassword:         "パスワード",
@@ -89,6 +89,7 @@ var ja = Text{
 	ReminderSentLead:      "入力されたメールアドレスが登録されている場合、そのアドレス宛てに、登録されているログインIDをお知らせするメールをお送りしました。",
 	ReminderNoMail:        "それでも届かない場合は、入力したメールアドレスが登録内容と異なる可能性があります。",
 	Support:               supportJa,
+	Link:                  jaLink,
 	ReminderMail: ReminderMailText{
 		Subject: func(site string) string { return "【" + site + "】ログインIDのお知らせ" },
 		Lead: func(site string) string {
@@ -102,7 +103,7 @@ var ja = Text{
 	},
 	ChangedMail: ChangedMailText{
 		Subject:  func(site string) string { return "【" + site + "】パスワードが変更されました" },
-		Lead:     func(site string) string { return site + "のパスワードが変更されました。" },
+		Lead:     "パスワードが変更されました。",
 		When:     "変更日時",
 		From:     "操作元IPアドレス",
 		NotYou:   "この変更に心当たりがない場合は、第三者に不正に変更された可能性があります。すぐに下記のURLからパスワードを再設定し、サポート窓口にご連絡ください。",
@@ -142,10 +143,10 @@ var ja = Text{
 		problem.TooManyRequests:    "短い時間に多くの操作が行われました。しばらく待ってから、もう一度お試しください。",
 		problem.ServerError:        "一時的な問題が発生しました。しばらく待ってから、もう一度お試しください。",
 		problem.SendFailed:         "一時的な問題で送信できませんでした。入力内容はそのまま残っています。少し待ってから、もう一度「送信する」を押してください。",
-		problem.LinkInvalid:        "このURLは無効です。メールに記載されたURLを、途中で切れていないかご確認のうえ開いてください。",
-		problem.LinkExpired:        "このURLは有効期限が切れています。お手数ですが、もう一度パスワード再設定依頼からお手続きください。",
-		problem.LinkUsed:           "このURLはすでに使用され、パスワードは変更済みです。新しいパスワードでログインしてください。再設定が必要な場合は、もう一度依頼してください。",
-		problem.LinkRevoked:        "このURLは、より新しい依頼、パスワード変更、または「心当たりがない」とのご連絡によって無効になりました。最新のメールのURLを開くか、もう一度依頼してください。",
+		problem.LinkInvalid:        "このURLは無効です。メールのURLが途中で切れていないかご確認ください。開けない場合は、もう一度パスワード再設定を依頼してください。",
+		problem.LinkExpired:        "このURLは有効期限が切れています。下のボタンを押すと、同じアカウントの新しいURLをメールでお送りします。",
+		problem.LinkUsed:           "このURLはすでに使用され、パスワードは変更済みです。新しいパスワードでログインしてください。",
+		problem.LinkRevoked:        "このURLは、より新しい依頼やパスワード変更などによって無効になりました。いちばん新しいメールのURLを開くか、下のボタンで新しいURLを受け取ってください。",
 		problem.LinkNeedsCookie:    "このページを開くにはCookieが必要です。ブラウザのCookieを有効にして、メールのURLをもう一度開いてください。",
 		problem.PasswordRequired:   "新しいパスワードを入力してください。",
 		problem.PasswordTooLong:    "新しいパスワードは256文字以内にしてください。",
@@ -185,13 +186,16 @@ var ja = Text{
 			return site + "のパスワード再設定のご依頼を受け付けました。下記のURLを開き、新しいパスワードを設定してください。"
 		},
 		Button:  "パスワードを再設定する",
-		Expiry:  func(at string) string { return "このURLの有効期限は " + at + " までです。" },
-		OneTime: "URLは一度だけ使えます。期限が切れた場合は、もう一度パスワード再設定依頼からお手続きください。",
+		Expiry:  func(at string) string { return "有効期限: " + at + "まで" },
+		OneTime: "URLは一度だけ使えます。期限が切れた場合も、URLを開いた画面のボタンから新しいURLを受け取れます。",
 		NotYou:  "このメールに心当たりがない場合は、下記のURLからお知らせください。パスワード再設定用URLはすぐに無効になり、パスワードは変更されません。",
 		Report:  "心当たりがない場合はこちら",
 		Footer: func(site string) string {
 			return "このメールは" + site + "から送信専用のアドレスでお送りしています。ご返信いただいてもお答えできません。"
 		},
-		Format: func(t time.Time) string { return t.In(jst).Format("2006年1月2日 15:04") + "(日本時間)" },
+		Format: func(t time.Time) string {
+			t = t.In(jst)
+			return fmt.Sprintf("%d月%d日(%s)%s(日本時間)", t.Month(), t.Day(), jaWeekdays[t.Weekday()], t.Format("15:04"))
+		},
 	},
 }

@@ -38,7 +38,7 @@ func TestSendResetCommand(t *testing.T) {
 			t.Fatalf("the server sent %d mails, want the operator's", sent)
 		}
 		m := mailbox.Messages()[0]
-		if m.To != "Taro@Example.jp" || !strings.Contains(m.Text, "2026年11月27日 10:00(日本時間)") ||
+		if m.To != "Taro@Example.jp" || !strings.Contains(m.Text, "11月27日(金)10:00(日本時間)") ||
 			!strings.Contains(m.Text, "https://reset.example.test/password-resetting/reset?token=") {
 			t.Errorf("operator's mail to %q does not carry a link from BASE_URL with the 48 h expiry:\n%s", m.To, m.Text)
 		}

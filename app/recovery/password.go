@@ -49,7 +49,7 @@ func (s *Service) ChangePassword(ctx context.Context, acct *db.Account, token, h
 		}
 		lang, _ := views.ParseLang(acct.Locale)
 		notice := email.PasswordChangedMail{
-			Lang: lang, SiteName: s.cfg.Brand.SiteName.In(string(lang)), StoreName: acct.StoreName, At: now, IP: who.IP,
+			Lang: lang, SiteName: s.cfg.Brand.SiteName.In(string(lang)), LoginID: acct.LoginID, StoreName: acct.StoreName, At: now, IP: who.IP,
 			ResetURL: s.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),
 			LoginURL: s.cfg.URL(route.Login, url.Values{"lang": {string(lang)}}),
 		}

@@ -72,6 +72,7 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 	msg := email.ResetMail{
 		Lang:      lang,
 		SiteName:  s.cfg.Brand.SiteName.In(string(lang)),
+		LoginID:   acct.LoginID,
 		StoreName: acct.StoreName,
 		// The token comes first, and the account's language with it, so the
 		// page it opens speaks the mail's language.

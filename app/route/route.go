@@ -12,6 +12,7 @@ const (
 	ChooseLink = "/password-resetting/choose"  // POST: keep the held link or switch to the next
 	ResetDone  = "/password-resetting/done"    // step 6, after the POST that set the password
 	Report     = "/password-resetting/report"  // 「心当たりがない場合」 in the mail
+	RenewLink  = "/password-resetting/renew"   // POST: a new link for the account of an expired one
 )
 
 // Paths of ログインIDをお忘れの方.

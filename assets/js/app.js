@@ -69,6 +69,12 @@
     });
     button.setAttribute("aria-pressed", String(show));
     button.textContent = show ? button.dataset.labelHide : button.dataset.labelShow;
+    // Sent with the form, so a refused password comes back shown or hidden
+    // as it was.
+    var revealed = button.form.querySelector("[data-revealed]");
+    if (revealed) {
+      revealed.value = show ? "1" : "0";
+    }
   });
 
   // typedLength counts as the server does: NFKC, without the unseen
@@ -102,5 +108,78 @@
     var shortMsg = missing === 1 ? out.dataset.msgShortOne : out.dataset.msgShortOther;
     out.textContent = input.value === "" ? "" :
       missing > 0 ? shortMsg.replace("{n}", String(missing)) : out.dataset.msgOk;
+  });
+
+  // nfkc is the password as the server compares it: full-width and
+  // half-width typing are the same password.
+  function nfkc(value) {
+    return value.normalize ? value.normalize("NFKC") : value;
+  }
+
+  // Whether the two new passwords match, said before submitting. A
+  // mismatch is said only once the second is as long as the first, so
+  // that typing it is not interrupted; the live region is polite.
+  function checkMatch(form) {
+    var out = form.querySelector("#password-match");
+    var first = form.querySelector("[data-min-length]");
+    var second = form.querySelector("[data-password-confirm]");
+    if (!out || !first || !second) {
+      return;
+    }
+    var message = "";
+    if (second.value !== "" && first.value !== "") {
+      if (nfkc(second.value) === nfkc(first.value)) {
+        message = out.dataset.msgMatch;
+        // The only error the second field gets is that it differs.
+        clearFieldError(second);
+      } else if (typedLength(second.value) >= typedLength(first.value)) {
+        message = out.dataset.msgDiffer;
+      }
+    }
+    if (out.textContent !== message) {
+      out.textContent = message;
+    }
+  }
+
+  // Once a refused field changes, its old error no longer describes it:
+  // drop the message under it, its mark, and its line in the summary.
+  function clearFieldError(input) {
+    if (input.getAttribute("aria-invalid") !== "true") {
+      return;
+    }
+    input.removeAttribute("aria-invalid");
+    input.classList.remove("border-red-700");
+    input.classList.add("border-slate-400");
+    var error = document.getElementById(input.id + "-error");
+    if (error) {
+      error.remove();
+    }
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== input.id + "-error";
+    });
+    if (described.length) {
+      input.setAttribute("aria-describedby", described.join(" "));
+    } else {
+      input.removeAttribute("aria-describedby");
+    }
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.querySelectorAll('a[href="#' + input.id + '"]').forEach(function (link) {
+        link.closest("li").remove();
+      });
+      if (!summary.querySelector("li")) {
+        summary.remove();
+      }
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    var form = input.closest && input.closest("form[data-password-form]");
+    if (!form || !input.matches("[data-password]")) {
+      return;
+    }
+    clearFieldError(input);
+    checkMatch(form);
   });
 })();

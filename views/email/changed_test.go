@@ -15,14 +15,15 @@ func TestPasswordChangedMail(t *testing.T) {
 		subject string
 		rows    []string
 	}{
-		{views.Ja, "【加盟店管理サイト】パスワードが変更されました", []string{"変更日時|2026年4月1日 15:30(日本時間)", "操作元IPアドレス|203.0.113.7"}},
-		{views.En, "[加盟店管理サイト] Your password was changed", []string{"When|1 April 2026, 06:30 UTC", "From IP address|203.0.113.7"}},
+		{views.Ja, "【加盟店管理サイト】パスワードが変更されました", []string{"変更日時|4月1日(水)15:30(日本時間)", "操作元IPアドレス|203.0.113.7"}},
+		{views.En, "[加盟店管理サイト] Your password was changed", []string{"When|Wed, 1 Apr, 15:30 (Japan time)", "From IP address|203.0.113.7"}},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.lang), func(t *testing.T) {
 			m := PasswordChangedMail{
 				Lang:      tc.lang,
 				SiteName:  "加盟店管理サイト",
+				LoginID:   "taro-01",
 				StoreName: "山田商店",
 				At:        mailTime,
 				IP:        "203.0.113.7",

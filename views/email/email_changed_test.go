@@ -18,16 +18,16 @@ func TestEmailChangedMail(t *testing.T) {
 		next    string
 	}{
 		{views.Ja, true, "【加盟店管理サイト】登録メールアドレスが変更されました",
-			[]string{"ログインID|taro-01", "変更前|old@example.com", "変更後|new@example.com", "変更日時|2026年4月1日 15:30(日本時間)"},
+			[]string{"ログインID|taro-01", "変更前|old@example.com", "変更後|new@example.com", "変更日時|4月1日(水)15:30(日本時間)"},
 			"今後、パスワード再設定などのお知らせは変更後のアドレスにお送りします。このアドレスには届きません。"},
 		{views.Ja, false, "【加盟店管理サイト】登録メールアドレスが変更されました",
-			[]string{"ログインID|taro-01", "変更前|old@example.com", "変更後|new@example.com", "変更日時|2026年4月1日 15:30(日本時間)"},
+			[]string{"ログインID|taro-01", "変更前|old@example.com", "変更後|new@example.com", "変更日時|4月1日(水)15:30(日本時間)"},
 			"今後、パスワード再設定などのお知らせはこのアドレスにお送りします。"},
 		{views.En, true, "[加盟店管理サイト] Your registered email address was changed",
-			[]string{"Login ID|taro-01", "Before|old@example.com", "After|new@example.com", "When|1 April 2026, 06:30 UTC"},
+			[]string{"Login ID|taro-01", "Before|old@example.com", "After|new@example.com", "When|Wed, 1 Apr, 15:30 (Japan time)"},
 			"From now on, notices such as password reset links go to the new address, not to this one."},
 		{views.En, false, "[加盟店管理サイト] Your registered email address was changed",
-			[]string{"Login ID|taro-01", "Before|old@example.com", "After|new@example.com", "When|1 April 2026, 06:30 UTC"},
+			[]string{"Login ID|taro-01", "Before|old@example.com", "After|new@example.com", "When|Wed, 1 Apr, 15:30 (Japan time)"},
 			"From now on, notices such as password reset links go to this address."},
 	}
 	for _, tc := range tests {

@@ -19,15 +19,16 @@ func TestResetMail(t *testing.T) {
 		report                           string
 	}{
 		{views.Ja, "【加盟店管理サイト】パスワード再設定のご案内", "山田商店 ご担当者様", "パスワードを再設定する",
-			"このURLの有効期限は 2026年4月1日 15:30(日本時間) までです。", "心当たりがない場合はこちら"},
+			"有効期限: 4月1日(水)15:30(日本時間)まで", "心当たりがない場合はこちら"},
 		{views.En, "[加盟店管理サイト] Reset your password", "Dear 山田商店,", "Reset my password",
-			"The link works until 1 April 2026, 06:30 UTC.", "I did not ask for this"},
+			"Works until Wed, 1 Apr, 15:30 (Japan time)", "I did not ask for this"},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.lang), func(t *testing.T) {
 			m := ResetMail{
 				Lang:      tc.lang,
 				SiteName:  "加盟店管理サイト",
+				LoginID:   "taro-01",
 				StoreName: "山田商店",
 				URL:       "https://reset.example.com/password-resetting/reset?token=tok-123&lang=" + string(tc.lang),
 				ReportURL: "https://reset.example.com/password-resetting/report?token=rep-456&lang=" + string(tc.lang),
