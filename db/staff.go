@@ -35,11 +35,11 @@ const (
 const (
 	AuditStaffCreated        AuditKind = "staff_created"
 	AuditStaffLoginSucceeded AuditKind = "staff_login_succeeded"
-	AuditStaffLoginFailed    AuditKind = "staff_login_failed"    // wrong email or password
-	AuditStaffCodeFailed     AuditKind = "staff_code_failed"     // wrong TOTP or recovery code
-	AuditStaffLoginLocked    AuditKind = "staff_login_locked"    // too many failures for the email
-	AuditStaffEnrolled       AuditKind = "staff_enrolled"        // TOTP confirmed; recovery codes issued
-	AuditStaffRecoveryUsed   AuditKind = "staff_recovery_used"   // a recovery code stood in for TOTP
+	AuditStaffLoginFailed    AuditKind = "staff_login_failed"  // wrong email or password
+	AuditStaffCodeFailed     AuditKind = "staff_code_failed"   // wrong TOTP or recovery code
+	AuditStaffLoginLocked    AuditKind = "staff_login_locked"  // too many failures for the email
+	AuditStaffEnrolled       AuditKind = "staff_enrolled"      // TOTP confirmed; recovery codes issued
+	AuditStaffRecoveryUsed   AuditKind = "staff_recovery_used" // a recovery code stood in for TOTP
 	AuditStaffLogout         AuditKind = "staff_logout"
 	AuditStaffRateLimited    AuditKind = "staff_login_rate_limited" // refused by the per-IP limit
 )
