@@ -277,3 +277,60 @@ func TestAppsApart(t *testing.T) {
 		}
 	}
 }
+
+func TestSearch(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, nil)
+			ctx := context.Background()
+			for _, a := range []db.Account{
+				{LoginID: "taro-01", Email: "Taro@Example.jp", StoreName: "山田商店"},
+				{LoginID: "zz9", Email: "zz@example.jp", StoreName: "ＡＢＣ書店"},
+			} {
+				a.Locale, a.PasswordHash = "ja", "x"
+				if err := db.CreateAccount(ctx, c.db, &a, c.clock.now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, b := enrol(t, c)
+			for _, tc := range []struct {
+				name, q string
+				htmx    bool
+				want    []string
+			}{
+				{"full-width login ID part, no JavaScript", "ＴＡＲＯ", false, []string{"taro-01"}},
+				{"address part, as typed", "EXAMPLE.JP", true, []string{"taro-01", "zz9"}},
+				{"half-width store name", "abc書", true, []string{"zz9"}},
+				{"store name", "山田", false, []string{"taro-01"}},
+				{"like characters are literal", "%", false, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					req := httptest.NewRequest("GET", "/search?q="+url.QueryEscape(tc.q), nil)
+					req.AddCookie(b.cookie)
+					if tc.htmx {
+						req.Header.Set("HX-Request", "true")
+						req.Header.Set("HX-Target", "results")
+					}
+					res, err := c.Handler().Test(req, -1)
+					if err != nil || res.StatusCode != http.StatusOK {
+						t.Fatalf("%v %v", res.StatusCode, err)
+					}
+					doc := page(t, res)
+					if tc.htmx == (doc.Find("#search-form").Length() > 0) {
+						t.Errorf("htmx %v, but the page has the form: %v", tc.htmx, !tc.htmx)
+					}
+					var got []string
+					doc.Find("#results tr[data-login-id]").Each(func(_ int, s *goquery.Selection) {
+						got = append(got, s.AttrOr("data-login-id", ""))
+					})
+					if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+						t.Errorf("found %v, want %v", got, tc.want)
+					}
+					if tc.want == nil && doc.Find("#no-results").Length() != 1 {
+						t.Error("no 'nothing found'")
+					}
+				})
+			}
+		})
+	}
+}
