@@ -131,4 +131,3 @@ func LoginPausedUntil(ctx context.Context, idb bun.IDB, loginID string, now time
 	until := failures[len(failures)-threshold].At.Add(window)
 	return &until, nil
 }
-
