@@ -78,4 +78,5 @@ func (c *Console) routes() {
 	// The desk.
 	r.Get("/", c.signedIn(c.home))
 	r.Get("/search", c.signedIn(c.search)) // htmx as typed, or a plain GET form
+	r.Get("/accounts/:id<int>", c.signedIn(c.showAccount))
 }

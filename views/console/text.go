@@ -18,6 +18,12 @@ type Text struct {
 	Home, LogOut, SignedInAs                string
 	SearchTitle, SearchLabel, SearchHelp    string
 	Search, NoResults, LoginID, Store, Addr string
+	AccountTitle, Locale, Status, Health    string
+	StatusActive, StatusPaused, StatusOff   string // StatusPaused: followed by the time it ends
+	LastDelivered, LastBounced              string
+	LastComplained, Never                   string
+	Timeline, When, Event, Detail, Staff    string
+	IP, NoEvents                            string
 }
 
 // T is the wording of lang.
