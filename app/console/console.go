@@ -14,7 +14,9 @@ import (
 	"aikagi/app/account"
 	"aikagi/app/config"
 	"aikagi/app/limit"
+	"aikagi/app/mail"
 	"aikagi/app/metrics"
+	"aikagi/app/recovery"
 	"aikagi/app/secret"
 	"aikagi/app/staff"
 )
@@ -26,6 +28,7 @@ type Console struct {
 	log    *slog.Logger
 	now    func() time.Time
 	staff  *staff.Service
+	resets *recovery.Service // reset links sent by staff
 	fiber  *fiber.App
 	cop    *http.CrossOriginProtection
 	cookie string // the session cookie's name
@@ -38,8 +41,13 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time)
 	// A registry of its own, not served: the limiter only needs somewhere
 	// to count refusals.
 	m := metrics.New(bdb, clock, config.Build())
-	c.staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: account.NewHasher(nil), Sealer: secret.NewSealer(cfg),
-		Limits: limit.New(bdb, log, clock, m, cfg.Limits), Config: cfg})
+	sealer := secret.NewSealer(cfg)
+	limits := limit.New(bdb, log, clock, m, cfg.Limits)
+	c.staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: account.NewHasher(nil), Sealer: sealer, Limits: limits, Config: cfg})
+	// An outbox that only queues: the merchant app's mail worker, polling,
+	// delivers what the console queues.
+	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock, Sealer: sealer, Metrics: m, From: cfg.From()})
+	c.resets = recovery.New(recovery.Deps{DB: bdb, Log: log, Now: clock, Config: cfg, Outbox: outbox, Limits: limits})
 	c.cop = http.NewCrossOriginProtection()
 	c.fiber = fiber.New(fiber.Config{
 		AppName:                      "aikagi-console",
@@ -79,4 +87,9 @@ func (c *Console) routes() {
 	r.Get("/", c.signedIn(c.home))
 	r.Get("/search", c.signedIn(c.search)) // htmx as typed, or a plain GET form
 	r.Get("/accounts/:id<int>", c.signedIn(c.showAccount))
+
+	// Actions on an account: a confirmation with a typed reason, then the
+	// action, role-checked and audited with the member (actions.go).
+	r.Get("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.showSendReset)))
+	r.Post("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.sendReset)))
 }

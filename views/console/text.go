@@ -24,6 +24,10 @@ type Text struct {
 	LastComplained, Never                   string
 	Timeline, When, Event, Detail, Staff    string
 	IP, NoEvents                            string
+	SendResetTitle, SendResetTo, TTL        string
+	Reason, ReasonHelp, ReasonRequired      string
+	SendReset, Cancel, ResetSent            string // ResetSent: followed by the expiry
+	AccountDisabled                         string
 }
 
 // T is the wording of lang.
