@@ -236,3 +236,11 @@ func DeleteStaffSession(ctx context.Context, idb bun.IDB, idHash []byte) error {
 	}
 	return nil
 }
+
+// DeleteExpiredStaffSessions removes the sessions that have expired.
+func DeleteExpiredStaffSessions(ctx context.Context, idb bun.IDB, now time.Time) error {
+	if _, err := idb.NewDelete().Model((*StaffSession)(nil)).Where("expires_at <= ?", Stamp(now)).Exec(ctx); err != nil {
+		return fmt.Errorf("db: delete expired staff sessions: %w", err)
+	}
+	return nil
+}

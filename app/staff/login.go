@@ -66,6 +66,11 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string, c C
 		audit.Kind = db.AuditStaffLoginFailed
 		return Attempt{Outcome: Failed}, db.RecordAudit(ctx, s.db, audit, s.now())
 	}
+	// Staff log in rarely and their sessions are few: each login clears
+	// the expired ones, so the retention sweeper need not know of them.
+	if err := db.DeleteExpiredStaffSessions(ctx, s.db, s.now()); err != nil {
+		return Attempt{}, err
+	}
 	id, hashed := secret.NewToken()
 	sess := &db.StaffSession{IDHash: hashed, StaffID: member.ID, Stage: db.StagePending, IP: c.IP, UserAgent: c.UserAgent}
 	if err := db.CreateStaffSession(ctx, s.db, sess, s.now(), PendingTimeout); err != nil {

@@ -289,6 +289,10 @@ func TestSessionIdleExpiry(t *testing.T) {
 		if s, _, _ := fx.svc.Session(ctx, at.SessionID); s != nil {
 			t.Error("alive after 31 idle minutes")
 		}
+		secondStep(t, fx) // a login clears expired sessions
+		if n, _ := fx.db.NewSelect().Model((*db.StaffSession)(nil)).Where("stage = ?", db.StageFull).Count(ctx); n != 0 {
+			t.Errorf("%d expired sessions kept", n)
+		}
 	})
 }
 
