@@ -71,7 +71,7 @@ func (c *Console) Handler() *fiber.App { return c.fiber }
 // app, and none of the merchant app's routes is served here.
 func (c *Console) routes() {
 	r := c.fiber
-	r.Use(c.recoverPanic, c.securityHeaders, c.refuseCrossSite)
+	r.Use(c.requestLog, c.recoverPanic, c.securityHeaders, c.refuseCrossSite)
 	r.Get("/assets/:name", c.serveAsset)
 
 	// Login: password, then TOTP (or enrolment at the first login).

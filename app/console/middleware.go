@@ -24,6 +24,20 @@ const (
 	localStaff   = "staff"
 )
 
+// requestLog logs each request when it ends: the path without its query,
+// which may hold what staff searched for (addresses, login IDs).
+func (c *Console) requestLog(ctx *fiber.Ctx) error {
+	err := ctx.Next()
+	if err != nil {
+		if herr := c.handleError(ctx, err); herr != nil {
+			ctx.Status(fiber.StatusInternalServerError)
+		}
+	}
+	c.log.InfoContext(ctx.UserContext(), "console request", "method", ctx.Method(), "path", ctx.Path(),
+		"status", ctx.Response().StatusCode(), "ip", c.clientIP(ctx).String())
+	return nil
+}
+
 // securityHeaders: a fresh CSP nonce per response, never framed (by CSP and
 // by X-Frame-Options for older browsers), nothing cached, no referrer.
 func (c *Console) securityHeaders(ctx *fiber.Ctx) error {
