@@ -32,6 +32,7 @@ commands:
   audit list        show the audit trail, newest first: [--login-id ID] [--limit N]
   outbox list       show queued and sent mail, newest first: [--status S] [--event E] [--problems] [--limit N]
   outbox retry ID   queue a dead mail again
+  staff create      add support staff: --email --role support|admin --password-stdin
   version           print the version, the commit and the Go version
 
 Every command takes -h for its flags. Settings come from environment
@@ -63,6 +64,8 @@ func run(ctx context.Context, env cli.Env, args []string) int {
 		err = cli.AuditCommand(ctx, env, args)
 	case "outbox":
 		err = cli.OutboxCommand(ctx, env, args)
+	case "staff":
+		err = cli.StaffCommand(ctx, env, args)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "aikagi", config.Build())
 		return 0

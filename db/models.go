@@ -95,6 +95,7 @@ type AuditEvent struct {
 	Detail    string    `bun:"detail"`
 	Count     int       `bun:"count"`            // events the row stands for: 1, or more when aggregated
 	AggKey    string    `bun:"agg_key,nullzero"` // the aggregate a row adds to (RecordAuditAggregated)
+	StaffID   *int64    `bun:"staff_id"`         // the staff member who acted, for console events
 }
 
 // Session is a logged-in browser of the admin site. Only the SHA-256 of the

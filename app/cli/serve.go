@@ -58,6 +58,8 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	}
 	warnAboutSettings(cfg, log)
 	a := app.New(cfg, bdb, log, sender)
+	stopConsole := startConsole(cfg, bdb, log) // console.go
+	defer stopConsole()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

@@ -37,6 +37,7 @@ type Config struct {
 	StateTTL          time.Duration
 	PasswordMinLength int
 	DemoAddr          string // development only: where the demo help center listens ("off" for none)
+	AdminAddr         string // where the support console listens; "" for nowhere (ADMIN_ADDR)
 	SessionTTL        time.Duration
 	LockoutThreshold  int           // failed logins that pause a login ID
 	LockoutWindow     time.Duration // within this long

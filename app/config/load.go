@@ -124,6 +124,15 @@ func (r *reader) network(cfg *Config) {
 			cfg.FrameAncestors = append(cfg.FrameAncestors, origin)
 		}
 	}
+	// The support console is off unless ADMIN_ADDR is set; `go run .`
+	// serves it on this machine, as it does the demo.
+	cfg.AdminAddr = r.get("ADMIN_ADDR", "")
+	if cfg.AdminAddr == "" && !cfg.Production {
+		cfg.AdminAddr = "127.0.0.1:8082"
+	}
+	if cfg.AdminAddr == "off" {
+		cfg.AdminAddr = ""
+	}
 	if cfg.MetricsAllow, err = parsePrefixes("METRICS_ALLOW", r.get("METRICS_ALLOW", "")); err != nil {
 		r.fail(err)
 	}

@@ -1,0 +1,73 @@
+package console
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"aikagi/app/staff"
+	"aikagi/db"
+	vc "aikagi/views/console"
+)
+
+// timelineLimit bounds the account page's timeline.
+const timelineLimit = 100
+
+// showAccount is the account page: status, address and its delivery
+// health, and the timeline.
+func (c *Console) showAccount(ctx *fiber.Ctx) error {
+	id, err := ctx.ParamsInt("id")
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	rctx := ctx.UserContext()
+	acct, err := db.GetAccount(rctx, c.db, int64(id))
+	if err != nil {
+		return err
+	}
+	if acct == nil {
+		return fiber.ErrNotFound
+	}
+	t := c.text(ctx)
+	v := vc.AccountView{T: t, LoginID: acct.LoginID, Store: acct.StoreName, Email: acct.Email, Locale: acct.Locale, Status: t.StatusActive}
+	paused, err := db.LoginPausedUntil(rctx, c.db, acct.LoginID, c.now(), c.cfg.LockoutThreshold, c.cfg.LockoutWindow)
+	if err != nil {
+		return err
+	}
+	switch {
+	case acct.DisabledAt != nil:
+		v.Status, v.Disabled = t.StatusOff, true
+	case paused != nil:
+		v.Status, v.Paused = t.StatusPaused+" "+stamp(*paused), true
+	}
+	health, err := db.AddressHealth(rctx, c.db, acct.ID, acct.Email)
+	if err != nil {
+		return err
+	}
+	v.LastDelivered, v.LastBounced, v.LastComplained = orNever(t, health.LastDelivered), orNever(t, health.LastBounced), orNever(t, health.LastComplained)
+	entries, err := db.AccountTimeline(rctx, c.db, acct.ID, timelineLimit)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		v.Timeline = append(v.Timeline, vc.Entry{At: stamp(e.At), Source: string(e.Source), What: e.What, Detail: e.Detail, IP: e.IP, Staff: e.Staff})
+	}
+	if _, member := current(ctx); staff.Can(member.Role, staff.SendReset) {
+		v.SendResetHref = accountPath(acct.ID) + "/send-reset"
+	}
+	// After sendReset: only a time is shown, so a crafted link cannot
+	// put words on the page.
+	if sent, err := time.Parse(time.RFC3339, ctx.Query("sent")); err == nil {
+		v.Notice = t.ResetSent + " " + stamp(sent)
+	}
+	return c.render(ctx, fiber.StatusOK, t.AccountTitle+" "+acct.LoginID, vc.Account(v))
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
+
+func orNever(t *vc.Text, at *time.Time) string {
+	if at == nil {
+		return t.Never
+	}
+	return stamp(*at)
+}

@@ -1,0 +1,175 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gofiber/fiber/v2"
+
+	"aikagi/app/staff"
+	"aikagi/db"
+	"aikagi/db/dbtest"
+)
+
+func TestAccountPage(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, map[string]string{"LOGIN_LOCKOUT_THRESHOLD": "3"})
+			ctx := context.Background()
+			now := c.clock.now()
+			acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "en", PasswordHash: "x"}
+			if err := db.CreateAccount(ctx, c.db, acct, now.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			member, _ := db.FindStaffByEmail(ctx, c.db, "sato@example.jp")
+			for m, e := range []db.AuditEvent{
+				{Kind: db.AuditLoginFailed, AccountID: &acct.ID, IP: "192.0.2.9"},
+				{Kind: db.AuditResetByOperator, AccountID: &acct.ID, StaffID: &member.ID, Detail: "merchant called"},
+			} {
+				if err := db.RecordAudit(ctx, c.db, &e, now.Add(time.Duration(m-10)*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.CreateResetToken(ctx, c.db, acct.ID, []byte("hash-of-a-token-01234567890123456"), now.Add(-5*time.Minute), 30*time.Minute, ""); err != nil {
+				t.Fatal(err)
+			}
+			for m := range 3 {
+				if _, err := db.RecordLoginFailure(ctx, c.db, "taro-01", "", now.Add(time.Duration(m-3)*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, b := enrol(t, c)
+			res := b.do(t, "GET", "/accounts/"+itoa(acct.ID), nil)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("account page: %d", res.StatusCode)
+			}
+			doc := page(t, res)
+			for id, want := range map[string]string{"#store": "山田商店", "#email": "taro@example.jp", "#locale": "en", "#last-bounced": "", "#login-id": "taro-01"} {
+				if got := strings.TrimSpace(doc.Find(id).Text()); got == "" || (want != "" && got != want) {
+					t.Errorf("%s = %q, want %q", id, got, want)
+				}
+			}
+			if _, paused := doc.Find("#status").Attr("data-paused"); !paused {
+				t.Errorf("status %q: the login pause is not shown", doc.Find("#status").Text())
+			}
+			var whats []string
+			doc.Find("#timeline tbody tr").Each(func(_ int, s *goquery.Selection) { whats = append(whats, s.AttrOr("data-what", "")) })
+			want := []string{"link_issued", string(db.AuditResetByOperator), string(db.AuditLoginFailed)}
+			if strings.Join(whats, ",") != strings.Join(want, ",") {
+				t.Errorf("timeline %v, want %v", whats, want)
+			}
+			if got := doc.Find(`#timeline tr[data-what="reset_sent_by_operator"]`).Text(); !strings.Contains(got, "sato@example.jp") {
+				t.Errorf("the staff action does not name its member: %q", got)
+			}
+			if res := b.do(t, "GET", "/accounts/999999", nil); res.StatusCode != http.StatusNotFound {
+				t.Errorf("unknown account: %d", res.StatusCode)
+			}
+			if res := (&browser{c: c}).do(t, "GET", "/accounts/"+itoa(acct.ID), nil); res.StatusCode != http.StatusSeeOther {
+				t.Errorf("account page without login: %d", res.StatusCode)
+			}
+		})
+	}
+}
+
+func itoa(n int64) string { return strings.TrimPrefix(accountPath(n), "/accounts/") }
+
+func TestCan(t *testing.T) {
+	for _, tc := range []struct {
+		role   db.StaffRole
+		action staff.Action
+		want   bool
+	}{
+		{db.RoleSupport, staff.SendReset, true},
+		{db.RoleAdmin, staff.SendReset, true},
+		{"", staff.SendReset, false},
+		{"root", staff.SendReset, false},
+		{db.RoleAdmin, "delete_everything", false},
+	} {
+		if got := staff.Can(tc.role, tc.action); got != tc.want {
+			t.Errorf("Can(%q, %q) = %v", tc.role, tc.action, got)
+		}
+	}
+}
+
+func TestSendReset(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, nil)
+			ctx := context.Background()
+			acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "ja", PasswordHash: "x"}
+			if err := db.CreateAccount(ctx, c.db, acct, c.clock.now()); err != nil {
+				t.Fatal(err)
+			}
+			_, b := enrol(t, c)
+			path := "/accounts/" + itoa(acct.ID) + "/send-reset"
+			doc := page(t, b.do(t, "GET", path, nil))
+			if doc.Find("#send-to").Text() != "taro@example.jp" || doc.Find("#ttl option").Length() != 3 {
+				t.Fatalf("confirmation page: to %q, %d lifetimes", doc.Find("#send-to").Text(), doc.Find("#ttl option").Length())
+			}
+			if res := b.do(t, "POST", path, url.Values{"ttl": {"24h0m0s"}, "reason": {"  "}}); res.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("no reason: %d", res.StatusCode)
+			}
+			if res := b.do(t, "POST", path, url.Values{"ttl": {"999h0m0s"}, "reason": {"called"}}); res.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("a lifetime not offered: %d", res.StatusCode)
+			}
+			if n, _ := c.db.NewSelect().Model((*db.ResetToken)(nil)).Count(ctx); n != 0 {
+				t.Fatalf("%d links after refused requests", n)
+			}
+			res := b.do(t, "POST", path, url.Values{"ttl": {"24h0m0s"}, "reason": {"identity checked by phone, ticket 1234"}})
+			if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/accounts/"+itoa(acct.ID)+"?sent=") {
+				t.Fatalf("send: %d %s", res.StatusCode, res.Header.Get("Location"))
+			}
+			var tokens []db.ResetToken
+			if err := c.db.NewSelect().Model(&tokens).Scan(ctx); err != nil || len(tokens) != 1 || !tokens[0].ExpiresAt.Equal(c.clock.now().Add(24*time.Hour)) {
+				t.Fatalf("links %+v %v", tokens, err)
+			}
+			if n, _ := c.db.NewSelect().Model((*db.OutboxMail)(nil)).Where("account_id = ?", acct.ID).Count(ctx); n != 1 {
+				t.Errorf("%d mails queued", n)
+			}
+			var events []db.AuditEvent
+			if err := c.db.NewSelect().Model(&events).Where("kind = ?", db.AuditResetByOperator).Scan(ctx); err != nil || len(events) != 1 {
+				t.Fatalf("audit %+v %v", events, err)
+			}
+			member, _ := db.FindStaffByEmail(ctx, c.db, "sato@example.jp")
+			if e := events[0]; e.StaffID == nil || *e.StaffID != member.ID || !strings.Contains(e.Detail, "ticket 1234") || *e.AccountID != acct.ID {
+				t.Errorf("audit %+v: want the member and the reason", e)
+			}
+			doc = page(t, b.do(t, "GET", res.Header.Get("Location"), nil))
+			if doc.Find("#notice").Length() != 1 {
+				t.Error("no notice after sending")
+			}
+			// A disabled account gets no link.
+			disabled := c.clock.now()
+			if err := db.SetAccountDisabled(ctx, c.db, acct.ID, &disabled, disabled); err != nil {
+				t.Fatal(err)
+			}
+			if res := b.do(t, "POST", path, url.Values{"ttl": {"24h0m0s"}, "reason": {"again"}}); res.StatusCode != http.StatusConflict {
+				t.Errorf("disabled account: %d", res.StatusCode)
+			}
+		})
+	}
+}
+
+// A member whose role does not allow an action is refused by the server,
+// whatever the page showed.
+func TestRoleEnforced(t *testing.T) {
+	c := newTestConsole(t, "sqlite", nil)
+	_, b := enrol(t, c)
+	ctx := context.Background()
+	acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "x", Locale: "ja", PasswordHash: "x"}
+	if err := db.CreateAccount(ctx, c.db, acct, c.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	// No role grants this action: the route refuses it.
+	handler := c.may("not_an_action", func(ctx *fiber.Ctx) error { return ctx.SendString("done") })
+	c.fiber.Get("/test-only/:id<int>", c.signedIn(handler))
+	res := b.do(t, "GET", "/test-only/1", nil)
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("an action no role may take: %d", res.StatusCode)
+	}
+}

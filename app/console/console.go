@@ -1,0 +1,95 @@
+// Package console is the support desk's web console (SPEC §7): its own
+// Fiber app on its own listener (ADMIN_ADDR), its own cookie, never framed.
+// It shares the database with the merchant app and none of its routes.
+package console
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"aikagi/app/account"
+	"aikagi/app/config"
+	"aikagi/app/limit"
+	"aikagi/app/mail"
+	"aikagi/app/metrics"
+	"aikagi/app/recovery"
+	"aikagi/app/secret"
+	"aikagi/app/staff"
+)
+
+// Console is the console's web app. Handlers are its methods.
+type Console struct {
+	cfg    config.Config
+	db     *bun.DB
+	log    *slog.Logger
+	now    func() time.Time
+	staff  *staff.Service
+	resets *recovery.Service // reset links sent by staff
+	fiber  *fiber.App
+	cop    *http.CrossOriginProtection
+	cookie string // the session cookie's name
+}
+
+// New builds the console on bdb. now is its clock (time.Now in production).
+func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time) *Console {
+	c := &Console{cfg: cfg, db: bdb, log: log, now: now, cookie: cfg.CookieName("aikagi_staff")}
+	clock := func() time.Time { return c.now() }
+	// A registry of its own, not served: the limiter only needs somewhere
+	// to count refusals.
+	m := metrics.New(bdb, clock, config.Build())
+	sealer := secret.NewSealer(cfg)
+	limits := limit.New(bdb, log, clock, m, cfg.Limits)
+	c.staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: account.NewHasher(nil), Sealer: sealer, Limits: limits, Config: cfg})
+	// An outbox that only queues: the merchant app's mail worker, polling,
+	// delivers what the console queues.
+	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock, Sealer: sealer, Metrics: m, From: cfg.From()})
+	c.resets = recovery.New(recovery.Deps{DB: bdb, Log: log, Now: clock, Config: cfg, Outbox: outbox, Limits: limits})
+	c.cop = http.NewCrossOriginProtection()
+	c.fiber = fiber.New(fiber.Config{
+		AppName:                      "aikagi-console",
+		BodyLimit:                    16 << 10,
+		ReadTimeout:                  15 * time.Second,
+		WriteTimeout:                 15 * time.Second,
+		IdleTimeout:                  60 * time.Second,
+		ErrorHandler:                 c.handleError,
+		DisableStartupMessage:        true,
+		CaseSensitive:                true,
+		DisablePreParseMultipartForm: true,
+	})
+	c.routes()
+	return c
+}
+
+// Handler exposes the Fiber app, for serving and for tests.
+func (c *Console) Handler() *fiber.App { return c.fiber }
+
+// routes is the console's sitemap. Nothing here is served by the merchant
+// app, and none of the merchant app's routes is served here.
+func (c *Console) routes() {
+	r := c.fiber
+	r.Use(c.requestLog, c.recoverPanic, c.securityHeaders, c.refuseCrossSite)
+	r.Get("/assets/:name", c.serveAsset)
+
+	// Login: password, then TOTP (or enrolment at the first login).
+	r.Get("/login", c.showLogin)
+	r.Post("/login", c.checkPassword)
+	r.Get("/login/code", c.pendingOnly(c.showCode))
+	r.Post("/login/code", c.pendingOnly(c.checkCode))
+	r.Get("/login/enrol", c.pendingOnly(c.showEnrol))
+	r.Post("/login/enrol", c.pendingOnly(c.confirmEnrol))
+	r.Post("/logout", c.signedIn(c.logout))
+
+	// The desk.
+	r.Get("/", c.signedIn(c.home))
+	r.Get("/search", c.signedIn(c.search)) // htmx as typed, or a plain GET form
+	r.Get("/accounts/:id<int>", c.signedIn(c.showAccount))
+
+	// Actions on an account: a confirmation with a typed reason, then the
+	// action, role-checked and audited with the member (actions.go).
+	r.Get("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.showSendReset)))
+	r.Post("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.sendReset)))
+}

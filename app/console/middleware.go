@@ -1,0 +1,226 @@
+package console
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"runtime/debug"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"aikagi/app/staff"
+	"aikagi/assets"
+	"aikagi/db"
+)
+
+const (
+	localNonce   = "csp-nonce"
+	localSession = "staff-session"
+	localStaff   = "staff"
+)
+
+// requestLog logs each request when it ends: the path without its query,
+// which may hold what staff searched for (addresses, login IDs).
+func (c *Console) requestLog(ctx *fiber.Ctx) error {
+	err := ctx.Next()
+	if err != nil {
+		if herr := c.handleError(ctx, err); herr != nil {
+			ctx.Status(fiber.StatusInternalServerError)
+		}
+	}
+	c.log.InfoContext(ctx.UserContext(), "console request", "method", ctx.Method(), "path", ctx.Path(),
+		"status", ctx.Response().StatusCode(), "ip", c.clientIP(ctx).String())
+	return nil
+}
+
+// securityHeaders: a fresh CSP nonce per response, never framed (by CSP and
+// by X-Frame-Options for older browsers), nothing cached, no referrer.
+func (c *Console) securityHeaders(ctx *fiber.Ctx) error {
+	nonce := randomString(16)
+	ctx.Locals(localNonce, nonce)
+	ctx.Set("Content-Security-Policy", "default-src 'none'; script-src 'self' 'nonce-"+nonce+"'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	ctx.Set("X-Frame-Options", "DENY")
+	ctx.Set("X-Content-Type-Options", "nosniff")
+	ctx.Set("Referrer-Policy", "no-referrer")
+	ctx.Set("Cross-Origin-Opener-Policy", "same-origin")
+	ctx.Set("Cross-Origin-Resource-Policy", "same-origin")
+	ctx.Set(fiber.HeaderCacheControl, "no-store")
+	if c.cfg.HTTPS() {
+		ctx.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	return ctx.Next()
+}
+
+// refuseCrossSite rejects state-changing requests that the browser says
+// come from another origin, with net/http's CrossOriginProtection, as the
+// merchant app does; the SameSite=Strict cookie is a second guard.
+func (c *Console) refuseCrossSite(ctx *fiber.Ctx) error {
+	switch ctx.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return ctx.Next()
+	}
+	r := &http.Request{Method: ctx.Method(), Host: string(ctx.Request().Host()), Header: http.Header{}, URL: &url.URL{Path: ctx.Path()}}
+	for _, h := range []string{"Sec-Fetch-Site", "Origin"} {
+		if v := ctx.Get(h); v != "" {
+			r.Header.Set(h, v)
+		}
+	}
+	if err := c.cop.Check(r); err != nil {
+		return fiber.NewError(fiber.StatusForbidden, "cross-site request refused")
+	}
+	return ctx.Next()
+}
+
+// session loads the session of the request's cookie, or nils.
+func (c *Console) session(ctx *fiber.Ctx) (*db.StaffSession, *db.Staff, error) {
+	return c.staff.Session(ctx.UserContext(), ctx.Cookies(c.cookie))
+}
+
+// signedIn serves h to a member with a full session; anyone else is sent
+// to the login.
+func (c *Console) signedIn(h fiber.Handler) fiber.Handler {
+	return func(ctx *fiber.Ctx) error {
+		sess, member, err := c.session(ctx)
+		if err != nil {
+			return err
+		}
+		if sess == nil || sess.Stage != db.StageFull {
+			return c.redirect(ctx, "/login")
+		}
+		ctx.Locals(localSession, sess)
+		ctx.Locals(localStaff, member)
+		return h(ctx)
+	}
+}
+
+// pendingOnly serves h between the password and the second factor.
+func (c *Console) pendingOnly(h fiber.Handler) fiber.Handler {
+	return func(ctx *fiber.Ctx) error {
+		sess, member, err := c.session(ctx)
+		if err != nil {
+			return err
+		}
+		if sess == nil || sess.Stage != db.StagePending {
+			return c.redirect(ctx, "/login")
+		}
+		ctx.Locals(localSession, sess)
+		ctx.Locals(localStaff, member)
+		return h(ctx)
+	}
+}
+
+func current(ctx *fiber.Ctx) (*db.StaffSession, *db.Staff) {
+	sess, _ := ctx.Locals(localSession).(*db.StaffSession)
+	member, _ := ctx.Locals(localStaff).(*db.Staff)
+	return sess, member
+}
+
+// redirect sends the browser to path (with HX-Redirect for htmx).
+func (c *Console) redirect(ctx *fiber.Ctx, path string) error {
+	if ctx.Get("HX-Request") == "true" {
+		ctx.Set("HX-Redirect", path)
+		return ctx.SendStatus(fiber.StatusNoContent)
+	}
+	return ctx.Redirect(path, fiber.StatusSeeOther)
+}
+
+// setSession gives the browser the session cookie: host-only, HttpOnly,
+// SameSite=Strict, Secure (and __Host-) when BASE_URL is https. It has no
+// expiry of its own: the server ends it after IdleTimeout.
+func (c *Console) setSession(ctx *fiber.Ctx, id string) {
+	ctx.Cookie(&fiber.Cookie{Name: c.cookie, Value: id, Path: "/", HTTPOnly: true, Secure: c.cfg.HTTPS(), SameSite: fiber.CookieSameSiteStrictMode})
+}
+
+func (c *Console) clearSession(ctx *fiber.Ctx) {
+	ctx.Cookie(&fiber.Cookie{Name: c.cookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, Secure: c.cfg.HTTPS(), SameSite: fiber.CookieSameSiteStrictMode})
+}
+
+// client is the audit trail's view of the requester.
+func (c *Console) client(ctx *fiber.Ctx) staff.Client {
+	return staff.Client{IP: c.clientIP(ctx).String(), UserAgent: ctx.Get(fiber.HeaderUserAgent)}
+}
+
+// clientIP is the peer, or the nearest X-Forwarded-For hop not added by a
+// trusted proxy when the peer is one (the merchant app's rule).
+func (c *Console) clientIP(ctx *fiber.Ctx) netip.Addr {
+	peer, _ := netip.AddrFromSlice(ctx.Context().RemoteIP())
+	peer = peer.Unmap()
+	if !c.trusted(peer) {
+		return peer
+	}
+	var lines []string
+	for _, v := range ctx.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		lines = append(lines, string(v))
+	}
+	hops := strings.Split(strings.Join(lines, ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer
+		}
+		if addr = addr.Unmap(); !c.trusted(addr) {
+			return addr
+		}
+		peer = addr
+	}
+	return peer
+}
+
+func (c *Console) trusted(addr netip.Addr) bool {
+	for _, p := range c.cfg.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// serveAsset serves the CSS and htmx under their content-hashed names.
+func (c *Console) serveAsset(ctx *fiber.Ctx) error {
+	asset, ok := assets.Lookup(ctx.Params("name"))
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	ctx.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	ctx.Set(fiber.HeaderContentType, asset.ContentType)
+	return ctx.Send(asset.Body)
+}
+
+// handleError logs server errors and answers with the status in plain text;
+// the console's visitors are staff, who need no styled error page.
+func (c *Console) handleError(ctx *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status = fe.Code
+	}
+	msg := http.StatusText(status)
+	if status >= 500 {
+		c.log.ErrorContext(ctx.UserContext(), "console request failed", "path", ctx.Path(), "err", err)
+	} else if fe != nil {
+		msg = fe.Message
+	}
+	ctx.Set(fiber.HeaderCacheControl, "no-store")
+	return ctx.Status(status).SendString(msg)
+}
+
+func (c *Console) recoverPanic(ctx *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return ctx.Next()
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

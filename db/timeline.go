@@ -1,0 +1,133 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// TimelineSource names the table an entry of an account's timeline comes from.
+type TimelineSource string
+
+// Timeline sources.
+const (
+	FromAudit  TimelineSource = "audit"
+	FromToken  TimelineSource = "token"
+	FromOutbox TimelineSource = "mail"
+)
+
+// TimelineEntry is one thing that happened to an account.
+type TimelineEntry struct {
+	At     time.Time
+	Source TimelineSource
+	What   string // an audit kind, a token's or a mail's event
+	Detail string
+	IP     string
+	Staff  string // the staff member's email, for console events
+	Count  int
+}
+
+// AccountTimeline merges the account's audit events, reset links and mail,
+// newest first, at most limit entries.
+func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, limit int) ([]TimelineEntry, error) {
+	var entries []TimelineEntry
+	var events []struct {
+		AuditEvent `bun:",extend"`
+		StaffEmail string `bun:"staff_email"`
+	}
+	err := idb.NewSelect().Model(&events).
+		ColumnExpr("audit_event.*").ColumnExpr("s.email AS staff_email").
+		Join("LEFT JOIN staff AS s ON s.id = audit_event.staff_id").
+		Where("audit_event.account_id = ?", accountID).OrderExpr("audit_event.at DESC, audit_event.id DESC").Limit(limit).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: timeline audit: %w", err)
+	}
+	for _, e := range events {
+		entries = append(entries, TimelineEntry{At: e.At, Source: FromAudit, What: string(e.Kind), Detail: e.Detail, IP: e.IP, Staff: e.StaffEmail, Count: e.Count})
+	}
+	var tokens []ResetToken
+	if err := idb.NewSelect().Model(&tokens).Where("account_id = ?", accountID).OrderExpr("created_at DESC, id DESC").Limit(limit).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("db: timeline tokens: %w", err)
+	}
+	for _, tk := range tokens {
+		entries = append(entries, TimelineEntry{At: tk.CreatedAt, Source: FromToken, What: "link_issued", IP: tk.RequestedIP,
+			Detail: "valid until " + tk.ExpiresAt.UTC().Format(time.RFC3339)})
+		if tk.UsedAt != nil {
+			entries = append(entries, TimelineEntry{At: *tk.UsedAt, Source: FromToken, What: "link_used"})
+		}
+		if tk.RevokedAt != nil {
+			entries = append(entries, TimelineEntry{At: *tk.RevokedAt, Source: FromToken, What: "link_revoked"})
+		}
+	}
+	var mails []OutboxMail
+	if err := idb.NewSelect().Model(&mails).Column("id", "kind", "to_addr", "status", "attempts", "last_error", "created_at", "sent_at", "dead_at",
+		"delivery_event", "delivery_event_at", "delivery_detail").
+		Where("account_id = ?", accountID).OrderExpr("created_at DESC").Limit(limit).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("db: timeline mail: %w", err)
+	}
+	for _, m := range mails {
+		entries = append(entries, TimelineEntry{At: m.CreatedAt, Source: FromOutbox, What: "mail_queued", Detail: m.Kind + " to " + m.ToAddr})
+		if m.SentAt != nil {
+			entries = append(entries, TimelineEntry{At: *m.SentAt, Source: FromOutbox, What: "mail_sent", Detail: m.Kind})
+		}
+		if m.DeadAt != nil {
+			entries = append(entries, TimelineEntry{At: *m.DeadAt, Source: FromOutbox, What: "mail_dead", Detail: m.Kind + ": " + m.LastError})
+		}
+		if m.DeliveryEventAt != nil && m.DeliveryEvent != "" {
+			entries = append(entries, TimelineEntry{At: *m.DeliveryEventAt, Source: FromOutbox, What: "mail_" + string(m.DeliveryEvent),
+				Detail: m.Kind + " " + m.DeliveryDetail})
+		}
+	}
+	// Newest first; within a second, audit after the rows it describes.
+	slices.SortStableFunc(entries, func(a, b TimelineEntry) int { return b.At.Compare(a.At) })
+	if len(entries) > limit {
+		entries = entries[:limit]
+	}
+	return entries, nil
+}
+
+// DeliveryHealth is what the provider last said about mail to an address.
+type DeliveryHealth struct {
+	LastDelivered, LastBounced, LastComplained *time.Time
+}
+
+// AddressHealth reads the latest delivery, bounce and complaint of the
+// account's mail to addr.
+func AddressHealth(ctx context.Context, idb bun.IDB, accountID int64, addr string) (DeliveryHealth, error) {
+	var h DeliveryHealth
+	for _, x := range []struct {
+		event DeliveryEvent
+		into  **time.Time
+	}{{DeliveryDelivered, &h.LastDelivered}, {DeliveryBounced, &h.LastBounced}, {DeliveryComplained, &h.LastComplained}} {
+		var rows []OutboxMail
+		err := idb.NewSelect().Model(&rows).Column("delivery_event_at").
+			Where("account_id = ?", accountID).Where("to_addr = ?", addr).Where("delivery_event = ?", x.event).
+			Where("delivery_event_at IS NOT NULL").OrderExpr("delivery_event_at DESC").Limit(1).Scan(ctx)
+		if err != nil {
+			return h, fmt.Errorf("db: address health: %w", err)
+		}
+		if len(rows) == 1 {
+			*x.into = rows[0].DeliveryEventAt
+		}
+	}
+	return h, nil
+}
+
+// LoginPausedUntil is when the account's login pause ends, or nil when
+// logins are not paused: a login is refused while threshold or more
+// failures for its login ID fall within window.
+func LoginPausedUntil(ctx context.Context, idb bun.IDB, loginID string, now time.Time, threshold int, window time.Duration) (*time.Time, error) {
+	var failures []LoginFailure
+	if err := idb.NewSelect().Model(&failures).Where("login_id = ?", loginID).Where("at > ?", Stamp(now.Add(-window))).
+		OrderExpr("at, id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("db: login pause: %w", err)
+	}
+	if len(failures) < threshold || threshold <= 0 {
+		return nil, nil
+	}
+	until := failures[len(failures)-threshold].At.Add(window)
+	return &until, nil
+}

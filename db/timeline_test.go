@@ -1,0 +1,102 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"aikagi/db"
+)
+
+func TestAccountTimeline(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		acct := createAccount(t, bdb, "tl01", "tl@example.jp")
+		other := createAccount(t, bdb, "tl02", "tl2@example.jp")
+		member := &db.Staff{Email: "sato@example.jp", Role: db.RoleSupport, PasswordHash: "x"}
+		if err := db.CreateStaff(ctx, bdb, member, t0); err != nil {
+			t.Fatal(err)
+		}
+		at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditLoginFailed, AccountID: &acct.ID, IP: "192.0.2.1"}, at(1)))
+		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditResetByOperator, AccountID: &acct.ID, StaffID: &member.ID, Detail: "called"}, at(2)))
+		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditLoginFailed, AccountID: &other.ID}, at(3)))
+		tok, err := db.CreateResetToken(ctx, bdb, acct.ID, hash("tl"), at(2), 30*time.Minute, "192.0.2.1")
+		must(err)
+		_, _, err = db.ConsumeResetToken(ctx, bdb, tok.TokenHash, at(5))
+		must(err)
+		must(db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "m1", Kind: "reset", AccountID: &acct.ID, ToAddr: acct.Email}, at(2)))
+		claimed, err := db.ClaimDueMail(ctx, bdb, at(2), time.Minute, 10)
+		must(err)
+		if ok, err := db.MarkMailSent(ctx, bdb, "m1", claimed[0].Attempts, "prov-1", at(3)); !ok || err != nil {
+			t.Fatalf("sent: %v %v", ok, err)
+		}
+		_, _, err = db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "prov-1"}, db.DeliveryBounced, "mailbox full", at(4))
+		must(err)
+
+		entries, err := db.AccountTimeline(ctx, bdb, acct.ID, 50)
+		must(err)
+		var whats []string
+		for i, e := range entries {
+			whats = append(whats, e.What)
+			if i > 0 && e.At.After(entries[i-1].At) {
+				t.Errorf("not newest first: %v", whats)
+			}
+			if e.What == string(db.AuditResetByOperator) && e.Staff != "sato@example.jp" {
+				t.Errorf("staff action without its member: %+v", e)
+			}
+		}
+		for _, want := range []string{"link_used", "mail_bounced", "mail_queued", "link_issued", string(db.AuditResetByOperator), string(db.AuditLoginFailed)} {
+			if !containsString(whats, want) {
+				t.Errorf("no %s in %v", want, whats)
+			}
+		}
+		if len(entries) != 7 {
+			t.Errorf("%d entries (another account's leaked in?): %v", len(entries), whats)
+		}
+		if entries, _ := db.AccountTimeline(ctx, bdb, acct.ID, 3); len(entries) != 3 || entries[0].What != "link_used" {
+			t.Errorf("bounded to 3: %+v", entries)
+		}
+		h, err := db.AddressHealth(ctx, bdb, acct.ID, acct.Email)
+		must(err)
+		if h.LastBounced == nil || !h.LastBounced.Equal(at(4)) || h.LastDelivered != nil {
+			t.Errorf("health %+v", h)
+		}
+	})
+}
+
+func TestLoginPausedUntil(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		for m := range 3 {
+			if _, err := db.RecordLoginFailure(ctx, bdb, "p01", "", t0.Add(time.Duration(m)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := t0.Add(5 * time.Minute)
+		if until, _ := db.LoginPausedUntil(ctx, bdb, "p01", now, 4, 15*time.Minute); until != nil {
+			t.Errorf("paused under the threshold until %v", until)
+		}
+		until, err := db.LoginPausedUntil(ctx, bdb, "p01", now, 2, 15*time.Minute)
+		if err != nil || until == nil || !until.Equal(t0.Add(16*time.Minute)) {
+			t.Errorf("paused until %v, %v; want %v", until, err, t0.Add(16*time.Minute))
+		}
+	})
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

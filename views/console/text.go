@@ -1,0 +1,39 @@
+// Package console holds the screens of the support console (SPEC §7) and
+// their wording in Japanese and English.
+package console
+
+import "aikagi/views"
+
+// Text is the console's wording in one language.
+type Text struct {
+	Lang                                    views.Lang
+	Console, SkipToContent                  string
+	LoginTitle, Email, Password, LogIn      string
+	LoginFailed, LoginLocked, LoginLimited  string
+	CodeTitle, CodeHelp, Code, Verify       string
+	CodeFailed                              string
+	EnrolTitle, EnrolHelp, EnrolSecret      string
+	EnrolConfirm, EnrolQRAlt                string
+	RecoveryTitle, RecoveryHelp, Continue   string
+	Home, LogOut, SignedInAs                string
+	SearchTitle, SearchLabel, SearchHelp    string
+	Search, NoResults, LoginID, Store, Addr string
+	AccountTitle, Locale, Status, Health    string
+	StatusActive, StatusPaused, StatusOff   string // StatusPaused: followed by the time it ends
+	LastDelivered, LastBounced              string
+	LastComplained, Never                   string
+	Timeline, When, Event, Detail, Staff    string
+	IP, NoEvents                            string
+	SendResetTitle, SendResetTo, TTL        string
+	Reason, ReasonHelp, ReasonRequired      string
+	SendReset, Cancel, ResetSent            string // ResetSent: followed by the expiry
+	AccountDisabled                         string
+}
+
+// T is the wording of lang.
+func T(lang views.Lang) *Text {
+	if lang == views.En {
+		return &en
+	}
+	return &ja
+}
