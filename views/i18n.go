@@ -46,6 +46,7 @@ type Text struct {
 	SkipToContent   string
 	MetaDescription string
 	Steps           [3]string
+	ResetSteps      [3]string // the link's part: the mail's link, the new password, done
 	StepOf          func(n int) string
 	ErrorSummary    string
 	RequestTitle    string

@@ -183,3 +183,24 @@ func TestChooseResetLink(t *testing.T) {
 		})
 	}
 }
+
+// TestResetStepsTellTheTruth: the link's pages show where the merchant is,
+// and 完了 (done) is the current step only once the password is set.
+func TestResetStepsTellTheTruth(t *testing.T) {
+	for _, tc := range []struct {
+		lang          Lang
+		form, done    string
+		formOf, donOf string
+	}{
+		{Ja, "2.新しいパスワード", "3.完了", "全3ステップ中2番目", "全3ステップ中3番目"},
+		{En, "2.New password", "3.Done", "Step 2 of 3", "Step 3 of 3"},
+	} {
+		tx := T(tc.lang)
+		form := viewtest.Render(t, NewPasswordFormView(NewPasswordForm{T: tx, LoginID: "taro-01", StoreName: "山田商店", MinLength: 12}))
+		viewtest.WantText(t, form, `ol li[aria-current="step"]`, tc.form)
+		viewtest.WantAttr(t, form, "ol", "aria-label", tc.formOf)
+		done := viewtest.Render(t, ResetDoneView(ResetDone{T: tx, Account: ResetAccount{LoginID: "taro-01", StoreName: "山田商店"}}))
+		viewtest.WantText(t, done, `ol li[aria-current="step"]`, tc.done)
+		viewtest.WantAttr(t, done, "ol", "aria-label", tc.donOf)
+	}
+}

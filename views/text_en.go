@@ -13,6 +13,7 @@ var en = Text{
 	SkipToContent:   "Skip to content",
 	MetaDescription: "Can’t log in to the merchant admin site? Reset your password or get a reminder of your login ID.",
 	Steps:           [3]string{"Details", "Check", "Email sent"},
+	ResetSteps:      [3]string{"Email link", "New password", "Done"},
 	StepOf:          func(n int) string { return fmt.Sprintf("Step %d of 3", n) },
 	ErrorSummary:    "Please check the following",
 	RequestTitle:    "Request a password reset",

@@ -15,6 +15,7 @@ var ja = Text{
 	SkipToContent:   "本文へ移動",
 	MetaDescription: "加盟店管理サイトにログインできなくなったときに、パスワードを再設定したりログインIDを確認したりできます。",
 	Steps:           [3]string{"入力", "確認", "メール送信"},
+	ResetSteps:      [3]string{"メールのURL", "新しいパスワード", "完了"},
 	StepOf:          func(n int) string { return fmt.Sprintf("全3ステップ中%d番目", n) },
 	ErrorSummary:    "入力内容を確認してください",
 	RequestTitle:    "パスワード再設定依頼",
