@@ -119,6 +119,9 @@ var docScreens = map[string]string{
 	"03-confirm":      "step2-confirm",
 	"04-sent":         "step3-sent",
 	"05-new-password": "new-password",
+	"07-done":         "done",
+	"11-link-used":    "link-used",
+	"12-link-invalid": "link-invalid",
 }
 
 // statusScreens announce an outcome: their heading sits in role=status.
@@ -139,8 +142,11 @@ func TestAccessibility(t *testing.T) {
 			}
 			tour(t, b, acct, func(name string) {
 				b.screenshot(string(lang) + "-" + name)
-				if lang == views.Ja && docScreens[name] != "" {
-					b.docScreenshot(docScreens[name])
+				if doc := docScreens[name]; doc != "" {
+					if lang != views.Ja {
+						doc += "-" + string(lang)
+					}
+					b.docScreenshot(doc)
 				}
 				screen := string(lang) + " " + name
 				checkLanguage(b, screen)

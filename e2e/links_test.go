@@ -73,6 +73,9 @@ func TestLinkPagesLeadOn(t *testing.T) {
 				b.waitHeading(T.ProblemTitle(problem.LinkExpired))
 				b.checkMainButton(`document.getElementById("renew-link")`, T.Link.RenewButton)
 				b.screenshot("link-expired-" + dev.name + "-" + string(lang))
+				if dev == phone {
+					b.docScreenshot(map[views.Lang]string{views.Ja: "link-expired", views.En: "link-expired-en"}[lang])
+				}
 				after := b.site.lastMailID()
 				b.expectPage(b.submit(`document.getElementById("renew-link")`), 200, route.RenewLink, T.Link.RenewedTitle)
 
