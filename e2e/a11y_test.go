@@ -262,6 +262,9 @@ func TestKeyboardOnly(t *testing.T) {
 		"input#login_id",
 		"input#email",
 		"button " + T.Confirm,
+		// 「登録メールアドレスが使えない方」: the support desk (site_test.go's settings).
+		"a 0120-000-000",
+		"a " + T.Support.Link,
 		"a#forgot-login-id " + T.ForgotLoginID,
 		"a " + T.ToLogin,
 	}
@@ -276,7 +279,7 @@ func TestKeyboardOnly(t *testing.T) {
 	}
 
 	// Back to the button, and Enter on the empty form: the error summary.
-	for range 2 {
+	for range 4 {
 		b.shiftTab()
 	}
 	if f := b.focused(); f != "button "+T.Confirm {

@@ -82,8 +82,17 @@ func startSite() (*site, error) {
 		"FRAME_ANCESTORS": s.demo,
 		"DEMO_ADDR":       demoLn.Addr().String(),
 		"MAIL_FROM":       "加盟店管理サイト <no-reply@example.com>",
-		// Step 3's time floor only slows the suite down here.
-		"SEND_MIN_DURATION": "20ms",
+		// A deployment's company and support desk, so that the checks of
+		// every screen (axe, tap targets, line breaks) see their blocks.
+		"COMPANY_NAME":     "株式会社サンプル",
+		"COMPANY_NAME_EN":  "Sample Inc.",
+		"PRIVACY_URL":      "https://www.example.com/privacy",
+		"SUPPORT_NAME":     "加盟店サポートデスク",
+		"SUPPORT_NAME_EN":  "Merchant Support Desk",
+		"SUPPORT_PHONE":    "0120-000-000",
+		"SUPPORT_HOURS":    "平日 9:00〜18:00(土日祝・年末年始を除く)",
+		"SUPPORT_HOURS_EN": "Weekdays 9:00–18:00 JST, except holidays",
+		"SUPPORT_URL":      "https://www.example.com/contact",
 		// Every request comes from 127.0.0.1; the limits are tested elsewhere.
 		"LIMIT_SENDS_PER_IP":        "1000/1h",
 		"LIMIT_MAILS_PER_ACCOUNT":   "1000/1h",
