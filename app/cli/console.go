@@ -7,6 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/app/config"
 	"aikagi/app/console"
 )
@@ -14,7 +15,7 @@ import (
 // startConsole serves the support console on ADMIN_ADDR, when set, and
 // returns its stop; a console that cannot listen is logged, not fatal,
 // so the merchants' reset keeps working.
-func startConsole(cfg config.Config, bdb *bun.DB, log *slog.Logger) (stop func()) {
+func startConsole(cfg config.Config, bdb *bun.DB, log *slog.Logger, hasher *account.Hasher) (stop func()) {
 	if cfg.AdminAddr == "" {
 		return func() {}
 	}
@@ -23,7 +24,7 @@ func startConsole(cfg config.Config, bdb *bun.DB, log *slog.Logger) (stop func()
 		log.Error("support console not started", "addr", cfg.AdminAddr, "err", err)
 		return func() {}
 	}
-	c := console.New(cfg, bdb, log, time.Now)
+	c := console.New(cfg, bdb, log, time.Now, hasher)
 	go func() { _ = c.Handler().Listener(ln) }()
 	log.Info("support console", "addr", ln.Addr().String())
 	return func() { _ = c.Handler().ShutdownWithTimeout(shutdownTimeout) }

@@ -58,7 +58,7 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	}
 	warnAboutSettings(cfg, log)
 	a := app.New(cfg, bdb, log, sender)
-	stopConsole := startConsole(cfg, bdb, log) // console.go
+	stopConsole := startConsole(cfg, bdb, log, a.Hasher()) // console.go
 	defer stopConsole()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -35,7 +35,12 @@ type Console struct {
 }
 
 // New builds the console on bdb. now is its clock (time.Now in production).
-func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time) *Console {
+// hasher is the merchant app's, so that staff logins share its memory
+// budget; nil gives the console one of its own.
+func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time, hasher *account.Hasher) *Console {
+	if hasher == nil {
+		hasher = account.NewHasher(nil)
+	}
 	c := &Console{cfg: cfg, db: bdb, log: log, now: now, cookie: cfg.CookieName("aikagi_staff")}
 	clock := func() time.Time { return c.now() }
 	// A registry of its own, not served: the limiter only needs somewhere
@@ -43,7 +48,7 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time)
 	m := metrics.New(bdb, clock, config.Build())
 	sealer := secret.NewSealer(cfg)
 	limits := limit.New(bdb, log, clock, m, cfg.Limits)
-	c.staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: account.NewHasher(nil), Sealer: sealer, Limits: limits, Config: cfg})
+	c.staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: hasher, Sealer: sealer, Limits: limits, Config: cfg})
 	// An outbox that only queues: the merchant app's mail worker, polling,
 	// delivers what the console queues.
 	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock, Sealer: sealer, Metrics: m, From: cfg.From()})

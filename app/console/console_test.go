@@ -56,7 +56,7 @@ func testConfig(t *testing.T, env map[string]string) config.Config {
 func newTestConsole(t *testing.T, dialect string, env map[string]string) *testConsole {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	c := New(testConfig(t, env), dbtest.Open(t, dialect), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
+	c := New(testConfig(t, env), dbtest.Open(t, dialect), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, nil)
 	if _, err := c.staff.Create(context.Background(), "sato@example.jp", db.RoleSupport, password, "test"); err != nil {
 		t.Fatal(err)
 	}
