@@ -93,9 +93,10 @@ type AuditEvent struct {
 	IP        string    `bun:"ip"`
 	UserAgent string    `bun:"user_agent"`
 	Detail    string    `bun:"detail"`
-	Count     int       `bun:"count"`            // events the row stands for: 1, or more when aggregated
-	AggKey    string    `bun:"agg_key,nullzero"` // the aggregate a row adds to (RecordAuditAggregated)
-	StaffID   *int64    `bun:"staff_id"`         // the staff member who acted, for console events
+	Count     int       `bun:"count"`             // events the row stands for: 1, or more when aggregated
+	AggKey    string    `bun:"agg_key,nullzero"`  // the aggregate a row adds to (RecordAuditAggregated)
+	StaffID   *int64    `bun:"staff_id"`          // the staff member who acted, for console events
+	AddrTag   []byte    `bun:"addr_tag,nullzero"` // an unmatched request's address, as a keyed tag (recovery.AddressTag)
 }
 
 // Session is a logged-in browser of the admin site. Only the SHA-256 of the

@@ -131,3 +131,52 @@ func LoginPausedUntil(ctx context.Context, idb bun.IDB, loginID string, now time
 	until := failures[len(failures)-threshold].At.Add(window)
 	return &until, nil
 }
+
+// Lookalike says what an unmatched request shared with an account.
+type Lookalike string
+
+// What an unmatched request shared with the account it is shown on.
+const (
+	SameLoginID Lookalike = "same_login_id" // this login ID, another address
+	SameAddress Lookalike = "same_address"  // this address, another login ID (or a reminder)
+)
+
+// LookalikeEntry is an unmatched request that named an account's login ID
+// or address: "someone asked with this ID and another address".
+type LookalikeEntry struct {
+	TimelineEntry
+	Shared  Lookalike
+	LoginID string // the login ID typed, for SameAddress
+}
+
+// unmatchedKinds are the requests that named no account.
+var unmatchedKinds = []AuditKind{AuditResetUnmatched, AuditReminderUnmatched}
+
+// Lookalikes finds, newest first, at most limit unmatched requests that
+// named loginID, or an address whose tag is one of addrTags (the tags of
+// the account's address under each key in use).
+func Lookalikes(ctx context.Context, idb bun.IDB, loginID string, addrTags [][]byte, limit int) ([]LookalikeEntry, error) {
+	var events []AuditEvent
+	q := idb.NewSelect().Model(&events).Column("at", "kind", "login_id", "ip", "addr_tag", "count").
+		Where("account_id IS NULL").Where("kind IN (?)", bun.In(unmatchedKinds)).
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			q = q.Where("login_id = ?", loginID)
+			if len(addrTags) > 0 {
+				q = q.WhereOr("addr_tag IN (?)", bun.In(addrTags))
+			}
+			return q
+		}).
+		OrderExpr("at DESC, id DESC").Limit(limit)
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("db: lookalike requests: %w", err)
+	}
+	entries := make([]LookalikeEntry, 0, len(events))
+	for _, e := range events {
+		l := LookalikeEntry{TimelineEntry: TimelineEntry{At: e.At, Source: FromAudit, What: string(e.Kind), IP: e.IP, Count: e.Count}, Shared: SameLoginID}
+		if e.LoginID != loginID {
+			l.Shared, l.LoginID = SameAddress, e.LoginID
+		}
+		entries = append(entries, l)
+	}
+	return entries, nil
+}

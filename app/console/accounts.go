@@ -49,8 +49,8 @@ func (c *Console) showAccount(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		v.Timeline = append(v.Timeline, vc.Entry{At: stamp(e.At), Source: string(e.Source), What: e.What, Detail: e.Detail, IP: e.IP, Staff: e.Staff})
+	if v.Timeline, err = c.withLookalikes(rctx, t, acct, entries); err != nil {
+		return err
 	}
 	if _, member := current(ctx); staff.Can(member.Role, staff.SendReset) {
 		v.SendResetHref = accountPath(acct.ID) + "/send-reset"

@@ -27,6 +27,7 @@ type Service struct {
 	outbox     *mail.Outbox
 	limits     *limit.Limiter
 	reportKeys [][]byte // sign the 「心当たりがない場合」 links; the first signs
+	addrKeys   [][]byte // tag the addresses of unmatched requests (AddressTag)
 }
 
 // Deps are what a Service works with.
@@ -42,5 +43,5 @@ type Deps struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	return &Service{db: d.DB, log: d.Log, now: d.Now, cfg: d.Config, outbox: d.Outbox, limits: d.Limits,
-		reportKeys: secret.Keys(d.Config, "reset-report")}
+		reportKeys: secret.Keys(d.Config, "reset-report"), addrKeys: secret.Keys(d.Config, "audit-address")}
 }

@@ -31,6 +31,7 @@ func (s *Service) MatchReminder(ctx context.Context, tx bun.Tx, r intake.Request
 	}
 	event := &db.AuditEvent{Kind: db.AuditReminderUnmatched, IP: r.Who.IP, UserAgent: r.Who.UserAgent, Detail: db.MaskAddress(r.Email)}
 	if len(accounts) == 0 {
+		event.AddrTag = s.AddressTag(r.Email)
 		return intake.Unmatched, db.RecordAudit(ctx, tx, event, r.At)
 	}
 	if accounts = activeAccounts(accounts); len(accounts) == 0 {

@@ -31,6 +31,7 @@ func (s *Service) MatchReset(ctx context.Context, tx bun.Tx, r intake.Request) (
 	outcome := intake.Unmatched
 	switch {
 	case acct == nil:
+		event.AddrTag = s.AddressTag(r.Email)
 	case acct.DisabledAt != nil:
 		event.AccountID = &acct.ID
 		outcome, event.Kind = intake.Disabled, db.AuditResetDisabled

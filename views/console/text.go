@@ -28,6 +28,7 @@ type Text struct {
 	Reason, ReasonHelp, ReasonRequired      string
 	SendReset, Cancel, ResetSent            string // ResetSent: followed by the expiry
 	AccountDisabled                         string
+	SameLoginID, SameAddress                string // unmatched requests that named the account
 }
 
 // T is the wording of lang.

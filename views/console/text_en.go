@@ -65,4 +65,6 @@ var en = Text{
 	Cancel:          "Cancel",
 	ResetSent:       "The reset link is queued. It expires (UTC):",
 	AccountDisabled: "The account is disabled: no link can be sent.",
+	SameLoginID:     "A request with this login ID and another address (no match)",
+	SameAddress:     "A request with this address and another login ID (no match)",
 }

@@ -65,4 +65,6 @@ var ja = Text{
 	Cancel:          "やめる",
 	ResetSent:       "再設定リンクを送信キューに入れました。有効期限 (UTC):",
 	AccountDisabled: "このアカウントは無効のため送れません。",
+	SameLoginID:     "このログインIDで、別のメールアドレスからの依頼（一致せず）",
+	SameAddress:     "このメールアドレスで、別のログインIDからの依頼（一致せず）",
 }
