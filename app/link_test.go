@@ -10,6 +10,7 @@ import (
 
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -199,4 +200,33 @@ func TestDonePageNamesTheAccount(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Opening the link records when it was first opened, for the support
+// console's timeline, and leaves it usable.
+func TestOpeningALinkIsRecorded(t *testing.T) {
+	a := newTestApp(t, "sqlite")
+	acct := newAccount(t, a, "opened01", "opened01@example.jp", "ja")
+	requestResetFlow(t, a, acct.LoginID, acct.Email)
+	token := linkToken(t, mailedResetLink(t, a))
+	opened := func() *time.Time {
+		tok, err := db.LookupResetToken(context.Background(), a.db, secret.HashToken(token))
+		if err != nil || tok == nil {
+			t.Fatalf("lookup token: %v", err)
+		}
+		return tok.OpenedAt
+	}
+	if at := opened(); at != nil {
+		t.Fatalf("opened at %v before anyone opened it", at)
+	}
+	first := a.now()
+	get(t, a, resetLink(token, views.Ja))
+	advanceClock(a, time.Minute)
+	get(t, a, resetLink(token, views.Ja))
+	if at := opened(); at == nil || !at.Equal(db.Stamp(first)) {
+		t.Errorf("opened at %v, want the first opening, %v", at, first)
+	}
+	if st := tokenState(t, a, token); st != db.TokenValid {
+		t.Errorf("opening the link changed it to %v", st)
+	}
 }

@@ -77,6 +77,9 @@ func (a *App) openResetLink(c *fiber.Ctx, token string) error {
 	if err != nil {
 		return err
 	}
+	if err := db.MarkResetTokenOpened(c.UserContext(), a.db, tok.ID, a.now()); err != nil {
+		return err
+	}
 	target := t.Href(route.Reset) + "&opened=1"
 	if held := c.Cookies(a.cfg.CookieName(resetCookie)); held != "" && held != token {
 		_, heldAcct, err := a.usableResetLink(c.UserContext(), held)

@@ -34,6 +34,7 @@ type ResetToken struct {
 	ExpiresAt   time.Time  `bun:"expires_at"`
 	UsedAt      *time.Time `bun:"used_at"`
 	RevokedAt   *time.Time `bun:"revoked_at"`
+	OpenedAt    *time.Time `bun:"opened_at"` // first opened from the mail (or by a mail scanner)
 	RequestedIP string     `bun:"requested_ip"`
 }
 

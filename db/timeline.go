@@ -31,8 +31,9 @@ type TimelineEntry struct {
 }
 
 // AccountTimeline merges the account's audit events, reset links and mail,
-// newest first, at most limit entries.
-func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, limit int) ([]TimelineEntry, error) {
+// newest first, at most limit entries; a link that ran out unused by now
+// has an entry at its expiry.
+func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time.Time, limit int) ([]TimelineEntry, error) {
 	var entries []TimelineEntry
 	var events []struct {
 		AuditEvent `bun:",extend"`
@@ -55,11 +56,16 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, limit in
 	for _, tk := range tokens {
 		entries = append(entries, TimelineEntry{At: tk.CreatedAt, Source: FromToken, What: "link_issued", IP: tk.RequestedIP,
 			Detail: "valid until " + tk.ExpiresAt.UTC().Format(time.RFC3339)})
-		if tk.UsedAt != nil {
-			entries = append(entries, TimelineEntry{At: *tk.UsedAt, Source: FromToken, What: "link_used"})
+		if tk.OpenedAt != nil {
+			entries = append(entries, TimelineEntry{At: *tk.OpenedAt, Source: FromToken, What: "link_opened"})
 		}
-		if tk.RevokedAt != nil {
+		switch {
+		case tk.UsedAt != nil:
+			entries = append(entries, TimelineEntry{At: *tk.UsedAt, Source: FromToken, What: "link_used"})
+		case tk.RevokedAt != nil:
 			entries = append(entries, TimelineEntry{At: *tk.RevokedAt, Source: FromToken, What: "link_revoked"})
+		case !tk.ExpiresAt.After(now):
+			entries = append(entries, TimelineEntry{At: tk.ExpiresAt, Source: FromToken, What: "link_expired"})
 		}
 	}
 	var mails []OutboxMail

@@ -42,7 +42,7 @@ func TestAccountTimeline(t *testing.T) {
 		_, _, err = db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "prov-1"}, db.DeliveryBounced, "mailbox full", at(4))
 		must(err)
 
-		entries, err := db.AccountTimeline(ctx, bdb, acct.ID, 50)
+		entries, err := db.AccountTimeline(ctx, bdb, acct.ID, at(10), 50)
 		must(err)
 		var whats []string
 		for i, e := range entries {
@@ -62,7 +62,7 @@ func TestAccountTimeline(t *testing.T) {
 		if len(entries) != 7 {
 			t.Errorf("%d entries (another account's leaked in?): %v", len(entries), whats)
 		}
-		if entries, _ := db.AccountTimeline(ctx, bdb, acct.ID, 3); len(entries) != 3 || entries[0].What != "link_used" {
+		if entries, _ := db.AccountTimeline(ctx, bdb, acct.ID, at(10), 3); len(entries) != 3 || entries[0].What != "link_used" {
 			t.Errorf("bounded to 3: %+v", entries)
 		}
 		h, err := db.AddressHealth(ctx, bdb, acct.ID, acct.Email)
@@ -99,4 +99,55 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// A link's life shows in the timeline: issued, opened, then used, revoked
+// (replaced) or expired unused; an unexpired, unused link has no end yet.
+func TestTimelineLinkLife(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		acct := createAccount(t, bdb, "life01", "life@example.jp")
+		at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+		first, err := db.CreateResetToken(ctx, bdb, acct.ID, hash("life-1"), at(0), 30*time.Minute, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []int{3, 4} { // a second opening changes nothing
+			if err := db.MarkResetTokenOpened(ctx, bdb, first.ID, at(m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		whats := func(now time.Time) map[string]time.Time {
+			entries, err := db.AccountTimeline(ctx, bdb, acct.ID, now, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]time.Time{}
+			for _, e := range entries {
+				got[e.What] = e.At
+			}
+			return got
+		}
+		got := whats(at(10))
+		if !got["link_opened"].Equal(at(3)) {
+			t.Errorf("opened at %v, want %v", got["link_opened"], at(3))
+		}
+		if _, ended := got["link_expired"]; ended {
+			t.Errorf("an unexpired link shows as expired: %v", got)
+		}
+		if got := whats(at(40)); !got["link_expired"].Equal(at(30)) {
+			t.Errorf("expired at %v, want %v", got["link_expired"], at(30))
+		}
+		// A newer link replaces it: revoked, not expired.
+		if _, err := db.CreateResetToken(ctx, bdb, acct.ID, hash("life-2"), at(20), 30*time.Minute, ""); err != nil {
+			t.Fatal(err)
+		}
+		got = whats(at(40))
+		if !got["link_revoked"].Equal(at(20)) {
+			t.Errorf("replaced link: %v", got)
+		}
+		if _, ended := got["link_expired"]; ended {
+			t.Errorf("a replaced link shows as expired too: %v", got)
+		}
+	})
 }

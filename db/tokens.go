@@ -96,6 +96,20 @@ func GetResetToken(ctx context.Context, idb bun.IDB, id int64) (*ResetToken, err
 	return &t, nil
 }
 
+// MarkResetTokenOpened records when the link was first opened; later
+// openings change nothing.
+func MarkResetTokenOpened(ctx context.Context, idb bun.IDB, id int64, now time.Time) error {
+	_, err := idb.NewUpdate().Model((*ResetToken)(nil)).
+		Set("opened_at = ?", Stamp(now)).
+		Where("id = ?", id).
+		Where("opened_at IS NULL").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("db: mark reset token opened: %w", err)
+	}
+	return nil
+}
+
 // RevokeResetToken revokes one token in one conditional statement, so that
 // it cannot be revoked after it was used (or the other way round); ok is
 // false when it was no longer usable.

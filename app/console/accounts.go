@@ -45,7 +45,7 @@ func (c *Console) showAccount(ctx *fiber.Ctx) error {
 		return err
 	}
 	v.LastDelivered, v.LastBounced, v.LastComplained = orNever(t, health.LastDelivered), orNever(t, health.LastBounced), orNever(t, health.LastComplained)
-	entries, err := db.AccountTimeline(rctx, c.db, acct.ID, timelineLimit)
+	entries, err := db.AccountTimeline(rctx, c.db, acct.ID, c.now(), timelineLimit)
 	if err != nil {
 		return err
 	}

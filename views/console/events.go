@@ -32,7 +32,9 @@ var jaEvents = map[string]string{
 	"request_expired":             "依頼の期限切れ（送らず）",
 	// Links.
 	"link_issued":         "再設定リンクを発行",
+	"link_opened":         "再設定リンクが開かれた",
 	"link_used":           "再設定リンクを使用",
+	"link_expired":        "再設定リンクが期限切れ",
 	"link_revoked":        "再設定リンクを無効化",
 	"reset_token_refused": "無効・期限切れのリンクが開かれた",
 	"reset_reported":      "「心当たりがない」と報告（リンク無効化）",
@@ -91,7 +93,9 @@ var enEvents = map[string]string{
 	"request_expired":             "Request expired (not mailed)",
 	// Links.
 	"link_issued":         "Reset link issued",
+	"link_opened":         "Reset link opened",
 	"link_used":           "Reset link used",
+	"link_expired":        "Reset link expired unused",
 	"link_revoked":        "Reset link revoked",
 	"reset_token_refused": "An invalid or expired link was opened",
 	"reset_reported":      "Reported as not theirs (link revoked)",
