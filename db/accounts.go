@@ -18,6 +18,7 @@ var ErrLoginIDTaken = errors.New("db: login ID already exists")
 func CreateAccount(ctx context.Context, idb bun.IDB, a *Account, now time.Time) error {
 	a.CreatedAt, a.UpdatedAt = Stamp(now), Stamp(now)
 	a.EmailKey = strings.ToLower(a.Email)
+	a.SearchText = searchText(a.LoginID, a.Email, a.StoreName)
 	if _, err := idb.NewInsert().Model(a).Returning("id").Exec(ctx); err != nil {
 		if isUniqueViolation(err) {
 			return ErrLoginIDTaken
@@ -109,7 +110,7 @@ func SetEmail(ctx context.Context, idb bun.IDB, accountID int64, email string, n
 	if err != nil {
 		return fmt.Errorf("db: set email: %w", err)
 	}
-	return nil
+	return refreshSearchText(ctx, idb, accountID)
 }
 
 // FindAccountsByEmail returns every account registered with email (compared
@@ -171,7 +172,7 @@ func UpdateAccountDetails(ctx context.Context, idb bun.IDB, id int64, email, sto
 	if err != nil {
 		return fmt.Errorf("db: update account: %w", err)
 	}
-	return nil
+	return refreshSearchText(ctx, idb, id)
 }
 
 // SetAccountDisabled disables the account (at is its time) or, with a nil

@@ -128,7 +128,7 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 	// Nothing to apply is the common case at start, and needs no DDL: a
 	// runtime role with only DML rights gets no further.
 	if pending, err := PendingMigrations(ctx, db); err == nil && len(pending) == 0 {
-		return nil, nil
+		return nil, fillData(ctx, db)
 	}
 	if IsPostgres(db) {
 		conn, err := db.Conn(ctx)
@@ -145,7 +145,18 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 			}
 		}()
 	}
-	return migrateLocked(ctx, db)
+	if applied, err = migrateLocked(ctx, db); err != nil {
+		return applied, err
+	}
+	return applied, fillData(ctx, db)
+}
+
+// fillData completes, in Go, what a migration added but SQL cannot
+// compute: today the accounts' search_text. It finds nothing to do once
+// done, at the cost of one query.
+func fillData(ctx context.Context, db *bun.DB) error {
+	_, err := FillSearchText(ctx, db, 500)
+	return err
 }
 
 func migrateLocked(ctx context.Context, db *bun.DB) (applied []string, err error) {

@@ -20,7 +20,8 @@ type Account struct {
 	CreatedAt         time.Time  `bun:"created_at"`
 	UpdatedAt         time.Time  `bun:"updated_at"`
 	PasswordChangedAt *time.Time `bun:"password_changed_at"`
-	DisabledAt        *time.Time `bun:"disabled_at"` // nil while the account is active
+	DisabledAt        *time.Time `bun:"disabled_at"`          // nil while the account is active
+	SearchText        string     `bun:"search_text,nullzero"` // the console's search key (db.SearchKey of each field)
 }
 
 // ResetToken is a password-reset link. Only the SHA-256 of the token is kept.

@@ -18,21 +18,31 @@ func TestSearchAccounts(t *testing.T) {
 		if err := db.CreateAccount(ctx, bdb, other, t0); err != nil {
 			t.Fatal(err)
 		}
+		kana := &db.Account{LoginID: "kana1", Email: "kana@example.jp", StoreName: "ｽｰﾊﾟｰ やまだ Ｍart", Locale: "ja", PasswordHash: "x"}
+		if err := db.CreateAccount(ctx, bdb, kana, t0); err != nil {
+			t.Fatal(err)
+		}
 		for _, tc := range []struct {
-			name     string
-			patterns []string
-			want     []string
+			name  string
+			query string
+			want  []string
 		}{
-			{"login ID part", []string{"aro-0"}, []string{"taro-01"}},
-			{"address, any case", []string{"example.jp"}, []string{"taro-01", "zz9"}},
-			{"store name", []string{"山田"}, []string{"hanako_2", "taro-01"}},
-			{"either width", []string{"abc書店", "ａｂｃ書店", "ＡＢＣ書店"}, []string{"zz9"}},
-			{"underscore is literal", []string{"o_"}, []string{"hanako_2"}},
-			{"percent is literal", []string{"%"}, nil},
-			{"nothing", []string{"nobody"}, nil},
+			{"login ID part", "aro-0", []string{"taro-01"}},
+			{"login ID in full width", "ＴＡＲＯ－０", []string{"taro-01"}},
+			{"address, any case", "EXAMPLE.jp", []string{"kana1", "taro-01", "zz9"}},
+			{"store name", "山田", []string{"hanako_2", "taro-01"}},
+			{"store name in half width", "abc書店", []string{"zz9"}},
+			{"store name in full width", "ａｂｃ書", []string{"zz9"}},
+			{"half-width kana from full width", "スーパー", []string{"kana1"}},
+			{"mixed widths in one name", "やまだ mart", []string{"kana1"}},
+			{"never across two fields", "kana1kana", nil},
+			{"underscore is literal", "o_", []string{"hanako_2"}},
+			{"percent is literal", "%", nil},
+			{"nothing", "nobody", nil},
+			{"blank", "  ", nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				hits, err := db.SearchAccounts(ctx, bdb, tc.patterns, 20)
+				hits, err := db.SearchAccounts(ctx, bdb, tc.query, 20)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -49,6 +59,46 @@ func TestSearchAccounts(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// Accounts written before search_text existed are found once Migrate has
+// run again, and a changed address is found by its new value only.
+func TestSearchTextKeptCurrent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		acct := createAccount(t, bdb, "old-01", "old@example.jp")
+		if _, err := bdb.NewUpdate().Table("accounts").Set("search_text = NULL").Where("id = ?", acct.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		found := func(q string) bool {
+			hits, err := db.SearchAccounts(ctx, bdb, q, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(hits) == 1 && hits[0].ID == acct.ID
+		}
+		if found("old-01") {
+			t.Fatal("an account without search text was found: the test cannot tell")
+		}
+		if _, err := db.Migrate(ctx, bdb); err != nil {
+			t.Fatal(err)
+		}
+		if !found("old-01") || !found("山田") {
+			t.Error("Migrate did not fill the search text of an older account")
+		}
+		if err := db.SetEmail(ctx, bdb, acct.ID, "new@example.jp", t0); err != nil {
+			t.Fatal(err)
+		}
+		if !found("new@") || found("old@") {
+			t.Errorf("after an address change: new found %v, old found %v", found("new@"), found("old@"))
+		}
+		if err := db.UpdateAccountDetails(ctx, bdb, acct.ID, "new@example.jp", "ｶﾌｪ", "ja", t0); err != nil {
+			t.Fatal(err)
+		}
+		if !found("カフェ") || found("山田") {
+			t.Error("the store name's change is not searchable")
 		}
 	})
 }

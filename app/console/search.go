@@ -1,15 +1,11 @@
 package console
 
 import (
-	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/text/width"
 
-	"aikagi/app/account"
 	"aikagi/db"
 	vc "aikagi/views/console"
 )
@@ -19,22 +15,14 @@ const (
 	maxSearchRunes = 100
 )
 
-// searchPatterns are the forms of a query that SearchAccounts tries: NFKC
-// as step 1 normalises (so a full-width query finds a half-width login ID
-// or address), lower-cased, and the same widened and narrowed, so that a
-// store name stored in either width is found from the other.
-func searchPatterns(q string) []string {
-	n := strings.ToLower(account.NormalizeEmail(account.NormalizeLoginID(q)))
-	if n == "" || utf8.RuneCountInString(n) > maxSearchRunes {
-		return nil
+// searchQuery is q as the search runs it, or "" when there is nothing to
+// search for or too much: db.SearchKey, as the accounts' search text.
+func searchQuery(q string) string {
+	key := db.SearchKey(q)
+	if utf8.RuneCountInString(key) > maxSearchRunes {
+		return ""
 	}
-	var out []string
-	for _, p := range []string{n, width.Widen.String(n), width.Widen.String(strings.ToUpper(n)), width.Narrow.String(n)} {
-		if !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
+	return key
 }
 
 // search finds accounts as the search box is typed into (htmx: the results
@@ -43,8 +31,8 @@ func (c *Console) search(ctx *fiber.Ctx) error {
 	t := c.text(ctx)
 	q := ctx.Query("q")
 	v := vc.HomeView{T: t, Query: q}
-	if patterns := searchPatterns(q); patterns != nil {
-		hits, err := db.SearchAccounts(ctx.UserContext(), c.db, patterns, searchLimit)
+	if key := searchQuery(q); key != "" {
+		hits, err := db.SearchAccounts(ctx.UserContext(), c.db, key, searchLimit)
 		if err != nil {
 			return err
 		}
