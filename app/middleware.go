@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"aikagi/app/problem"
+	"aikagi/app/request"
 	"aikagi/views"
 )
 
@@ -123,25 +124,10 @@ func (a *App) nonce(c *fiber.Ctx) string {
 }
 
 // refuseCrossSite rejects state-changing requests that the browser says come
-// from another site, with the logic of net/http's CrossOriginProtection. It
-// needs no cookie, so it works inside the help center's iframe.
+// from another site (request.CheckCrossSite). It needs no cookie, so it
+// works inside the help center's iframe.
 func (a *App) refuseCrossSite(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-		return c.Next() // safe methods change nothing
-	}
-	r := &http.Request{
-		Method: c.Method(),
-		Host:   string(c.Request().Host()),
-		Header: http.Header{},
-		URL:    &url.URL{Path: c.Path()},
-	}
-	for _, h := range []string{"Sec-Fetch-Site", "Origin"} {
-		if v := c.Get(h); v != "" {
-			r.Header.Set(h, v)
-		}
-	}
-	if err := a.crossOrigin().Check(r); err != nil {
+	if err := request.CheckCrossSite(c, a.crossOrigin()); err != nil {
 		return refuse(fiber.StatusForbidden, problem.CrossSite, err)
 	}
 	return c.Next()
@@ -156,43 +142,9 @@ func (a *App) crossOrigin() *http.CrossOriginProtection {
 	return a.cop
 }
 
-// clientIP is the peer address, or the first address in X-Forwarded-For not
-// added by a trusted proxy when the peer is one.
-func (a *App) clientIP(c *fiber.Ctx) netip.Addr {
-	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	peer = peer.Unmap()
-	if !a.trusted(peer) {
-		return peer
-	}
-	// A proxy may add its own X-Forwarded-For line rather than extend the
-	// client's, so read every line, in order.
-	var lines []string
-	for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
-		lines = append(lines, string(v))
-	}
-	hops := strings.Split(strings.Join(lines, ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return peer
-		}
-		addr = addr.Unmap()
-		if !a.trusted(addr) {
-			return addr
-		}
-		peer = addr
-	}
-	return peer
-}
-
-func (a *App) trusted(addr netip.Addr) bool {
-	for _, p := range a.cfg.TrustedProxies {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
-}
+// clientIP is the requester's address (request.ClientIP under
+// TRUSTED_PROXIES).
+func (a *App) clientIP(c *fiber.Ctx) netip.Addr { return request.ClientIP(c, a.cfg.TrustedProxies) }
 
 // lang is the page language: ?lang= when given, else Accept-Language.
 func (a *App) lang(c *fiber.Ctx) views.Lang {

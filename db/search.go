@@ -22,7 +22,7 @@ type AccountHit struct {
 
 // searchSeparator joins the fields of search_text; SearchKey removes it
 // from queries, so a query never matches across two fields.
-const searchSeparator = "\n"
+const searchSeparator = "\x1f" // the unit separator
 
 // SearchKey is the form accounts are searched in: NFKC (full-width
 // letters and digits become ASCII, half-width kana full-width) and

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"runtime/debug"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/request"
 	"aikagi/app/staff"
 	"aikagi/assets"
 	"aikagi/db"
@@ -58,20 +57,10 @@ func (c *Console) securityHeaders(ctx *fiber.Ctx) error {
 }
 
 // refuseCrossSite rejects state-changing requests that the browser says
-// come from another origin, with net/http's CrossOriginProtection, as the
-// merchant app does; the SameSite=Strict cookie is a second guard.
+// come from another origin, as the merchant app does
+// (request.CheckCrossSite); the SameSite=Strict cookie is a second guard.
 func (c *Console) refuseCrossSite(ctx *fiber.Ctx) error {
-	switch ctx.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-		return ctx.Next()
-	}
-	r := &http.Request{Method: ctx.Method(), Host: string(ctx.Request().Host()), Header: http.Header{}, URL: &url.URL{Path: ctx.Path()}}
-	for _, h := range []string{"Sec-Fetch-Site", "Origin"} {
-		if v := ctx.Get(h); v != "" {
-			r.Header.Set(h, v)
-		}
-	}
-	if err := c.cop.Check(r); err != nil {
+	if err := request.CheckCrossSite(ctx, c.cop); err != nil {
 		return fiber.NewError(fiber.StatusForbidden, "cross-site request refused")
 	}
 	return ctx.Next()
@@ -146,39 +135,10 @@ func (c *Console) client(ctx *fiber.Ctx) staff.Client {
 	return staff.Client{IP: c.clientIP(ctx).String(), UserAgent: ctx.Get(fiber.HeaderUserAgent)}
 }
 
-// clientIP is the peer, or the nearest X-Forwarded-For hop not added by a
-// trusted proxy when the peer is one (the merchant app's rule).
+// clientIP is the requester's address, by the merchant app's rule
+// (request.ClientIP under TRUSTED_PROXIES).
 func (c *Console) clientIP(ctx *fiber.Ctx) netip.Addr {
-	peer, _ := netip.AddrFromSlice(ctx.Context().RemoteIP())
-	peer = peer.Unmap()
-	if !c.trusted(peer) {
-		return peer
-	}
-	var lines []string
-	for _, v := range ctx.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
-		lines = append(lines, string(v))
-	}
-	hops := strings.Split(strings.Join(lines, ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return peer
-		}
-		if addr = addr.Unmap(); !c.trusted(addr) {
-			return addr
-		}
-		peer = addr
-	}
-	return peer
-}
-
-func (c *Console) trusted(addr netip.Addr) bool {
-	for _, p := range c.cfg.TrustedProxies {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
+	return request.ClientIP(ctx, c.cfg.TrustedProxies)
 }
 
 // serveAsset serves the CSS and htmx under their content-hashed names.
