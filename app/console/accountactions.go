@@ -254,10 +254,12 @@ func (c *Console) requeueMail(ctx *fiber.Ctx) error {
 
 // Changing the registered address.
 
-func (c *Console) renderChangeEmail(ctx *fiber.Ctx, status int, acct *db.Account, newAddr, reason, msg string) error {
+// renderChangeEmail shows the form with the typed values and msg, about
+// the address when emailInvalid.
+func (c *Console) renderChangeEmail(ctx *fiber.Ctx, status int, acct *db.Account, newAddr, reason, msg string, emailInvalid bool) error {
 	t := c.text(ctx)
 	v := vc.ChangeEmailView{T: t, Action: accountPath(acct.ID) + "/change-email", Back: accountPath(acct.ID),
-		LoginID: acct.LoginID, Current: acct.Email, NewAddr: newAddr, Reason: reason, Error: msg}
+		LoginID: acct.LoginID, Current: acct.Email, NewAddr: newAddr, Reason: reason, Error: msg, EmailInvalid: emailInvalid}
 	return c.render(ctx, status, t.ChangeEmailTitle, vc.ChangeEmailForm(v))
 }
 
@@ -266,7 +268,7 @@ func (c *Console) showChangeEmail(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.renderChangeEmail(ctx, fiber.StatusOK, acct, "", "", "")
+	return c.renderChangeEmail(ctx, fiber.StatusOK, acct, "", "", "", false)
 }
 
 // changeEmail sets the new address, normalised and checked as the command
@@ -282,14 +284,14 @@ func (c *Console) changeEmail(ctx *fiber.Ctx) error {
 	addr := account.NormalizeEmail(typed)
 	reason, ok := typedReason(ctx)
 	if p := account.ValidateEmail(addr); p != "" {
-		return c.renderChangeEmail(ctx, fiber.StatusUnprocessableEntity, acct, typed, reason, views.T(t.Lang).Problem(p))
+		return c.renderChangeEmail(ctx, fiber.StatusUnprocessableEntity, acct, typed, reason, views.T(t.Lang).Problem(p), true)
 	}
 	if !ok {
-		return c.renderChangeEmail(ctx, fiber.StatusUnprocessableEntity, acct, typed, reason, t.ReasonRequired)
+		return c.renderChangeEmail(ctx, fiber.StatusUnprocessableEntity, acct, typed, reason, t.ReasonRequired, false)
 	}
 	_, _, err = c.resets.ChangeEmail(ctx.UserContext(), acct.LoginID, addr, c.actor(ctx), reason)
 	if errors.Is(err, recovery.ErrSameEmail) {
-		return c.renderChangeEmail(ctx, fiber.StatusUnprocessableEntity, acct, typed, reason, t.SameEmail)
+		return c.renderChangeEmail(ctx, fiber.StatusUnprocessableEntity, acct, typed, reason, t.SameEmail, true)
 	}
 	if err != nil {
 		return err
