@@ -73,8 +73,9 @@ func (c *Console) accountActions(ctx *fiber.Ctx, member *db.Staff, acct *db.Acco
 	if err != nil {
 		return a, err
 	}
+	t := c.text(ctx)
 	for _, m := range dead {
-		d := vc.DeadMail{ID: m.ID, Kind: m.Kind, To: m.ToAddr, LastError: m.LastError, At: orNever(c.text(ctx), m.DeadAt)}
+		d := vc.DeadMail{ID: m.ID, Kind: m.Kind, To: m.ToAddr, LastError: m.LastError, At: orNever(t, m.DeadAt)}
 		if staff.Can(member.Role, staff.RequeueMail) {
 			d.RequeueHref = requeuePath(acct.ID, m.ID)
 		}
