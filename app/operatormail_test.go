@@ -10,6 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/account"
 	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
@@ -26,7 +27,7 @@ func TestEmailChangedMailRendering(t *testing.T) {
 			ctx := context.Background()
 			a := newTestApp(t, "sqlite")
 			newAccount(t, a, "taro01", "old@example.jp", locale)
-			if _, _, err := a.recovery.ChangeEmail(ctx, "taro01", "new@example.jp"); err != nil {
+			if _, _, err := a.recovery.ChangeEmail(ctx, "taro01", "new@example.jp", account.Actor{Command: "test"}, ""); err != nil {
 				t.Fatal(err)
 			}
 			var rows []db.OutboxMail

@@ -57,6 +57,12 @@ const (
 	AuditEmailChanged    AuditKind = "email_changed"          // an operator changed the registered address (account set-email)
 )
 
+// Audit event kinds of the support console's account actions (the other
+// actions reuse the kinds above, with the member in StaffID).
+const (
+	AuditLoginPauseLifted AuditKind = "login_pause_lifted" // a member cleared the login failures that paused an account's logins
+)
+
 // Audit field limits, in characters: room for any real value, while input
 // made oversized on purpose cannot grow the trail beyond them.
 const (

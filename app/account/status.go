@@ -20,13 +20,17 @@ const (
 	Delete  Action = "delete"
 )
 
-// ErrNoSuchAccount is a login ID with no account.
-var ErrNoSuchAccount = errors.New("no account with that login ID (see aikagi account list)")
+// Refusals of ChangeStatus.
+var (
+	ErrNoSuchAccount   = errors.New("no account with that login ID (see aikagi account list)")
+	ErrAlreadyDisabled = errors.New("the account is disabled already")
+	ErrNotDisabled     = errors.New("the account is not disabled")
+)
 
-// ChangeStatus disables, enables or deletes the account with
-// loginID and audits it with reason, in one transaction. Disabling also
+// ChangeStatus disables, enables or deletes the account with loginID and
+// audits it with who did it and why, in one transaction. Disabling also
 // ends the account's reset links and sessions.
-func ChangeStatus(ctx context.Context, bdb *bun.DB, loginID string, action Action, reason string, now time.Time) error {
+func ChangeStatus(ctx context.Context, bdb *bun.DB, loginID string, action Action, by Actor, reason string, now time.Time) error {
 	return bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		acct, err := db.FindAccountByLoginID(ctx, tx, loginID)
 		if err != nil {
@@ -35,11 +39,12 @@ func ChangeStatus(ctx context.Context, bdb *bun.DB, loginID string, action Actio
 		if acct == nil {
 			return ErrNoSuchAccount
 		}
-		event := &db.AuditEvent{LoginID: acct.LoginID, AccountID: &acct.ID, Detail: reason}
+		event := &db.AuditEvent{LoginID: acct.LoginID, AccountID: &acct.ID}
+		by.Stamp(event, "", reason)
 		switch action {
 		case Disable:
 			if acct.DisabledAt != nil {
-				return errors.New("the account is disabled already")
+				return ErrAlreadyDisabled
 			}
 			event.Kind = db.AuditAccountDisabled
 			if err := disableAccount(ctx, tx, acct.ID, now); err != nil {
@@ -47,7 +52,7 @@ func ChangeStatus(ctx context.Context, bdb *bun.DB, loginID string, action Actio
 			}
 		case Enable:
 			if acct.DisabledAt == nil {
-				return errors.New("the account is not disabled")
+				return ErrNotDisabled
 			}
 			event.Kind = db.AuditAccountEnabled
 			if err := db.SetAccountDisabled(ctx, tx, acct.ID, nil, now); err != nil {

@@ -34,9 +34,9 @@ func setEmailCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeDB()
-	acct, old, err := svc.ChangeEmail(ctx, loginID, addr)
+	acct, old, err := svc.ChangeEmail(ctx, loginID, addr, account.Actor{Command: "aikagi account set-email"}, "")
 	if err != nil {
-		return err
+		return fmt.Errorf("account set-email: %w", err)
 	}
 	fmt.Fprintf(env.Stdout, "changed the registered address of %s from %s to %s; older reset links are revoked.\n"+
 		"Notices to both addresses are queued; a running aikagi serve sends them within a second.\n",

@@ -32,7 +32,8 @@ func accountStatusCommand(ctx context.Context, env Env, action account.Action, a
 		return err
 	}
 	defer bdb.Close()
-	if err := account.ChangeStatus(ctx, bdb, account.NormalizeLoginID(loginID), action, "cli: "+*reason, env.now()); err != nil {
+	by := account.Actor{Command: "aikagi account " + string(action)}
+	if err := account.ChangeStatus(ctx, bdb, account.NormalizeLoginID(loginID), action, by, "cli: "+*reason, env.now()); err != nil {
 		return fmt.Errorf("account %s: %w", action, err)
 	}
 	fmt.Fprintf(env.Stdout, "%s: %s\n", terminalSafe(account.NormalizeLoginID(loginID)), actionDone(action))

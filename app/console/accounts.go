@@ -52,13 +52,20 @@ func (c *Console) showAccount(ctx *fiber.Ctx) error {
 	if v.Timeline, err = c.withLookalikes(rctx, t, acct, entries); err != nil {
 		return err
 	}
-	if _, member := current(ctx); staff.Can(member.Role, staff.SendReset) {
+	_, member := current(ctx)
+	if staff.Can(member.Role, staff.SendReset) {
 		v.SendResetHref = accountPath(acct.ID) + "/send-reset"
+	}
+	if v.Actions, err = c.accountActions(ctx, member, acct, paused != nil); err != nil {
+		return err
 	}
 	// After sendReset: only a time is shown, so a crafted link cannot
 	// put words on the page.
 	if sent, err := time.Parse(time.RFC3339, ctx.Query("sent")); err == nil {
 		v.Notice = t.ResetSent + " " + stamp(sent)
+	}
+	if n := notice(ctx.Query("done")).text(t); n != "" {
+		v.Notice = n
 	}
 	return c.render(ctx, fiber.StatusOK, t.AccountTitle+" "+acct.LoginID, vc.Account(v))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/account"
 	"aikagi/app/recovery"
 	"aikagi/app/staff"
 	"aikagi/db"
@@ -25,6 +26,13 @@ func (c *Console) may(action staff.Action, h fiber.Handler) fiber.Handler {
 		}
 		return h(ctx)
 	}
+}
+
+// actor is the signed-in member as the audit trail records them.
+func (c *Console) actor(ctx *fiber.Ctx) account.Actor {
+	_, member := current(ctx)
+	cl := c.client(ctx)
+	return account.Actor{StaffID: member.ID, Email: member.Email, IP: cl.IP, UserAgent: cl.UserAgent}
 }
 
 // resetTTLs are the lifetimes staff may give a link: TOKEN_TTL, a day, three days.
@@ -91,10 +99,7 @@ func (c *Console) sendReset(ctx *fiber.Ctx) error {
 	case reason == "" || utf8.RuneCountInString(reason) > maxReasonRunes:
 		return c.renderSendReset(ctx, fiber.StatusUnprocessableEntity, acct, ttlText, reason, t.ReasonRequired)
 	}
-	_, member := current(ctx)
-	cl := c.client(ctx)
-	_, expires, err := c.resets.SendResetByStaff(ctx.UserContext(), acct.ID, ttl,
-		recovery.Staff{ID: member.ID, Email: member.Email, IP: cl.IP, UserAgent: cl.UserAgent}, reason)
+	_, expires, err := c.resets.SendResetByStaff(ctx.UserContext(), acct.ID, ttl, c.actor(ctx), reason)
 	if errors.Is(err, recovery.ErrAccountDisabled) {
 		return c.renderSendReset(ctx, fiber.StatusConflict, acct, ttlText, reason, t.AccountDisabled)
 	}

@@ -97,4 +97,15 @@ func (c *Console) routes() {
 	// action, role-checked and audited with the member (actions.go).
 	r.Get("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.showSendReset)))
 	r.Post("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.sendReset)))
+	// Account actions (accountactions.go).
+	r.Get("/accounts/:id<int>/lift-pause", c.signedIn(c.may(staff.LiftPause, c.showLiftPause)))
+	r.Post("/accounts/:id<int>/lift-pause", c.signedIn(c.may(staff.LiftPause, c.liftPause)))
+	r.Get("/accounts/:id<int>/mails/:mail/requeue", c.signedIn(c.may(staff.RequeueMail, c.showRequeue)))
+	r.Post("/accounts/:id<int>/mails/:mail/requeue", c.signedIn(c.may(staff.RequeueMail, c.requeueMail)))
+	r.Get("/accounts/:id<int>/change-email", c.signedIn(c.may(staff.ChangeEmail, c.showChangeEmail)))
+	r.Post("/accounts/:id<int>/change-email", c.signedIn(c.may(staff.ChangeEmail, c.changeEmail)))
+	r.Get("/accounts/:id<int>/disable", c.signedIn(c.may(staff.ChangeStatus, c.showStatus(account.Disable))))
+	r.Post("/accounts/:id<int>/disable", c.signedIn(c.may(staff.ChangeStatus, c.changeStatus(account.Disable))))
+	r.Get("/accounts/:id<int>/enable", c.signedIn(c.may(staff.ChangeStatus, c.showStatus(account.Enable))))
+	r.Post("/accounts/:id<int>/enable", c.signedIn(c.may(staff.ChangeStatus, c.changeStatus(account.Enable))))
 }

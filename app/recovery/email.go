@@ -2,9 +2,11 @@ package recovery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
+	"aikagi/app/account"
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
@@ -14,12 +16,16 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// ChangeEmail sets the registered address of the account with
-// loginID to addr, revokes its reset links (they went to the old address,
-// which may be the reason for the change), audits it and queues a notice
-// to the old and the new address, all in one transaction. It returns the
-// changed account and the old address.
-func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string) (*db.Account, string, error) {
+// ErrSameEmail refuses a change to the address an account already has.
+var ErrSameEmail = errors.New("already the registered address")
+
+// ChangeEmail sets the registered address of the account with loginID to
+// addr, already normalised and valid, revokes its reset links (they went
+// to the old address, which may be the reason for the change), audits it
+// with who did it (the command or a member of the support desk) and why,
+// and queues a notice to the old and the new address, all in one
+// transaction. It returns the changed account and the old address.
+func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string, by account.Actor, reason string) (*db.Account, string, error) {
 	var acct *db.Account
 	var old string
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -28,10 +34,10 @@ func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string) (*db.Ac
 			return err
 		}
 		if found == nil {
-			return fmt.Errorf("account set-email: no account with login ID %q (see aikagi account list)", loginID)
+			return fmt.Errorf("no account with login ID %q (see aikagi account list)", loginID)
 		}
 		if found.Email == addr {
-			return fmt.Errorf("account set-email: %s is already the registered address of %s", addr, loginID)
+			return fmt.Errorf("%s is %w of %s", addr, ErrSameEmail, loginID)
 		}
 		acct, old = found, found.Email
 		now := s.now()
@@ -42,8 +48,9 @@ func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string) (*db.Ac
 		if err := db.RevokeResetTokens(ctx, tx, acct.ID, now); err != nil {
 			return err
 		}
-		if err := db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditEmailChanged, AccountID: &acct.ID, LoginID: acct.LoginID,
-			UserAgent: "aikagi account set-email", Detail: fmt.Sprintf("from %s to %s", old, addr)}, now); err != nil {
+		event := &db.AuditEvent{Kind: db.AuditEmailChanged, AccountID: &acct.ID, LoginID: acct.LoginID}
+		by.Stamp(event, fmt.Sprintf("from %s to %s", old, addr), reason)
+		if err := db.RecordAudit(ctx, tx, event, now); err != nil {
 			return err
 		}
 		return s.queueEmailChangedNotices(ctx, tx, acct, old)

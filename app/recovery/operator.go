@@ -8,16 +8,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"aikagi/app/account"
 	"aikagi/db"
 )
-
-// Staff is a member of the support desk acting in the console, as the
-// audit trail records them.
-type Staff struct {
-	ID            int64
-	Email         string
-	IP, UserAgent string
-}
 
 // Errors of actions by staff.
 var (
@@ -28,7 +21,7 @@ var (
 // SendResetByStaff is SendResetByOperator from the console: it queues a
 // reset link for the account, valid for ttl, and audits it with the staff
 // member and their reason.
-func (s *Service) SendResetByStaff(ctx context.Context, accountID int64, ttl time.Duration, by Staff, reason string) (*db.Account, time.Time, error) {
+func (s *Service) SendResetByStaff(ctx context.Context, accountID int64, ttl time.Duration, by account.Actor, reason string) (*db.Account, time.Time, error) {
 	var acct *db.Account
 	var expires time.Time
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -45,9 +38,9 @@ func (s *Service) SendResetByStaff(ctx context.Context, accountID int64, ttl tim
 		if _, expires, err = s.QueueResetLink(ctx, tx, acct, ttl, ""); err != nil {
 			return err
 		}
-		return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditResetByOperator, AccountID: &acct.ID, LoginID: acct.LoginID,
-			StaffID: &by.ID, IP: by.IP, UserAgent: by.UserAgent,
-			Detail: fmt.Sprintf("by %s, link valid for %v, until %s; reason: %s", by.Email, ttl, expires.UTC().Format(time.RFC3339), reason)}, s.now())
+		event := &db.AuditEvent{Kind: db.AuditResetByOperator, AccountID: &acct.ID, LoginID: acct.LoginID}
+		by.Stamp(event, fmt.Sprintf("link valid for %v, until %s", ttl, expires.UTC().Format(time.RFC3339)), reason)
+		return db.RecordAudit(ctx, tx, event, s.now())
 	})
 	if err != nil {
 		return nil, time.Time{}, err

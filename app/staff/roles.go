@@ -8,14 +8,22 @@ type Action string
 // Actions.
 const (
 	SendReset Action = "send_reset" // queue a reset link to the registered address
+
+	// Account actions.
+	LiftPause    Action = "lift_pause"    // clear the login failures that pause an account's logins
+	RequeueMail  Action = "requeue_mail"  // put an account's dead mail back in the outbox
+	ChangeEmail  Action = "change_email"  // change the registered address, with notices to both
+	ChangeStatus Action = "change_status" // disable or enable an account
 )
 
 // Can reports whether role may take action (SPEC §7: links, pauses and
 // dead mail for support and admin; addresses and disabling for admin).
 func Can(role db.StaffRole, action Action) bool {
 	switch action {
-	case SendReset:
+	case SendReset, LiftPause, RequeueMail:
 		return role == db.RoleSupport || role == db.RoleAdmin
+	case ChangeEmail, ChangeStatus:
+		return role == db.RoleAdmin
 	}
 	return false
 }

@@ -29,6 +29,18 @@ type Text struct {
 	SendReset, Cancel, ResetSent            string // ResetSent: followed by the expiry
 	AccountDisabled                         string
 	SameLoginID, SameAddress                string // unmatched requests that named the account
+
+	// Account actions.
+	Actions, DeadMails, MailKind, MailTo, LastError, Requeue string
+	LiftPauseTitle, LiftPauseHelp, LiftPause                 string
+	PauseLifted, NotPaused                                   string
+	RequeueTitle, RequeueHelp, RequeueOld, RequeueMail       string
+	MailRequeued, MailNotDead, MailGone, LinkDead            string
+	ChangeEmailTitle, ChangeEmailHelp, NewAddr, ChangeEmail  string
+	EmailChanged, SameEmail                                  string
+	DisableTitle, DisableHelp, Disable, AccountOff           string
+	EnableTitle, EnableHelp, Enable, AccountOn               string
+	AlreadyDisabled, NotDisabled                             string
 }
 
 // T is the wording of lang.
