@@ -75,7 +75,7 @@ func (c *Console) accountActions(ctx *fiber.Ctx, member *db.Staff, acct *db.Acco
 	}
 	t := c.text(ctx)
 	for _, m := range dead {
-		d := vc.DeadMail{ID: m.ID, Kind: m.Kind, To: m.ToAddr, LastError: m.LastError, At: orNever(t, m.DeadAt)}
+		d := vc.DeadMail{ID: m.ID, Kind: t.MailName(m.Kind), To: m.ToAddr, LastError: m.LastError, At: orNever(t, m.DeadAt)}
 		if staff.Can(member.Role, staff.RequeueMail) {
 			d.RequeueHref = requeuePath(acct.ID, m.ID)
 		}
@@ -185,7 +185,7 @@ func (c *Console) requeueView(ctx *fiber.Ctx, acct *db.Account, row *db.OutboxMa
 	v := vc.ConfirmView{T: t, Title: t.RequeueTitle + ": " + acct.LoginID, FormID: "requeue-form",
 		Action: requeuePath(acct.ID, row.ID), Back: accountPath(acct.ID),
 		Facts: []vc.Fact{
-			{ID: "mail-kind", Label: t.MailKind, Value: row.Kind},
+			{ID: "mail-kind", Label: t.MailKind, Value: t.MailName(row.Kind)},
 			{ID: "mail-to", Label: t.MailTo, Value: row.ToAddr},
 			{ID: "mail-error", Label: t.LastError, Value: row.LastError},
 			{ID: "mail-dead-at", Label: t.When, Value: orNever(t, row.DeadAt)},

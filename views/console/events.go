@@ -65,6 +65,7 @@ var jaEvents = map[string]string{
 	"account_deleted":        "アカウントを削除",
 	"email_changed":          "登録メールアドレスを変更",
 	"reset_sent_by_operator": "サポートが再設定リンクを送信",
+	"login_pause_lifted":     "サポートがログインの一時停止を解除",
 	// Staff.
 	"staff_created":            "スタッフを追加",
 	"staff_login_succeeded":    "スタッフのログイン成功",
@@ -126,6 +127,7 @@ var enEvents = map[string]string{
 	"account_deleted":        "Account deleted",
 	"email_changed":          "Registered address changed",
 	"reset_sent_by_operator": "Reset link sent by support",
+	"login_pause_lifted":     "Login pause lifted by support",
 	// Staff.
 	"staff_created":            "Staff member added",
 	"staff_login_succeeded":    "Staff login",
@@ -136,4 +138,30 @@ var enEvents = map[string]string{
 	"staff_recovery_used":      "Staff used a recovery code",
 	"staff_logout":             "Staff logged out",
 	"staff_login_rate_limited": "Staff login refused by a rate limit",
+}
+
+// MailName is what a kind of mail (mail.Kind) is called in t's language.
+func (t *Text) MailName(kind string) string {
+	names := jaMails
+	if t.Lang == views.En {
+		names = enMails
+	}
+	if name, ok := names[kind]; ok {
+		return name
+	}
+	return kind
+}
+
+var jaMails = map[string]string{
+	"reset_link":        "再設定リンク",
+	"password_changed":  "パスワード変更のお知らせ",
+	"login_id_reminder": "ログインIDのお知らせ",
+	"email_changed":     "メールアドレス変更のお知らせ",
+}
+
+var enMails = map[string]string{
+	"reset_link":        "Reset link",
+	"password_changed":  "Password changed notice",
+	"login_id_reminder": "Login ID reminder",
+	"email_changed":     "Address changed notice",
 }

@@ -80,3 +80,35 @@ func TestEventNamesComplete(t *testing.T) {
 		}
 	}
 }
+
+// Every kind of mail has a name in every language.
+func TestMailNamesComplete(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "../../app/mail/mail.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if v, ok := n.(*ast.ValueSpec); ok {
+			if typ, ok := v.Type.(*ast.Ident); ok && typ.Name == "Kind" {
+				for _, val := range v.Values {
+					if lit, ok := val.(*ast.BasicLit); ok {
+						s, _ := strconv.Unquote(lit.Value)
+						kinds = append(kinds, s)
+					}
+				}
+			}
+		}
+		return true
+	})
+	if len(kinds) < 4 {
+		t.Fatalf("mail kinds found: %v", kinds)
+	}
+	for _, lang := range views.Langs {
+		for _, k := range kinds {
+			if T(lang).MailName(k) == k {
+				t.Errorf("%s: no name for mail %q", lang, k)
+			}
+		}
+	}
+}
