@@ -97,4 +97,16 @@ func (c *Console) routes() {
 	// action, role-checked and audited with the member (actions.go).
 	r.Get("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.showSendReset)))
 	r.Post("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.sendReset)))
+
+	// Staff management, for admins: the list, invitations, and changes of
+	// a member behind a confirmation with a typed reason (staff.go).
+	r.Get("/staff", c.signedIn(c.may(staff.ManageStaff, c.listStaff)))
+	r.Get("/staff/invite", c.signedIn(c.may(staff.ManageStaff, c.showInvite)))
+	r.Post("/staff/invite", c.signedIn(c.may(staff.ManageStaff, c.invite)))
+	r.Get("/staff/:id<int>/:change", c.signedIn(c.may(staff.ManageStaff, c.showChange)))
+	r.Post("/staff/:id<int>/:change", c.signedIn(c.may(staff.ManageStaff, c.applyChange)))
+	// An invitation link, without a session: the new member's password,
+	// then the enrolment of their second factor (login/enrol).
+	r.Get("/invite/:token", c.showInviteLink)
+	r.Post("/invite/:token", c.acceptInvite)
 }

@@ -28,6 +28,28 @@ type Text struct {
 	Reason, ReasonHelp, ReasonRequired      string
 	SendReset, Cancel, ResetSent            string // ResetSent: followed by the expiry
 	AccountDisabled                         string
+
+	// Staff management.
+	StaffTitle, StaffLink, StaffEmail, StaffRole         string
+	RoleSupport, RoleAdmin, StaffFactor, StaffState      string
+	StaffEnrolled, StaffNotEnrolled, StaffInvitedMark    string
+	StaffEnabled, StaffDisabledMark, StaffPausedMark     string // StaffPausedMark: followed by the time it ends
+	StaffCreated, StaffLastLogin, StaffActions, StaffYou string
+	InviteTitle, InviteHelp, InviteSubmit, NewRole       string
+	InviteBadEmail, InviteTaken                          string
+	InviteLinkTitle, InviteLinkHelp, InviteLinkLabel     string
+	InviteLinkExpires                                    string // followed by the time (UTC)
+	ChangeRoleTitle, DisableTitle, EnableTitle           string
+	ResetFactorTitle, LiftPauseTitle, ReinviteTitle      string
+	ChangeRoleHelp, DisableHelp, EnableHelp              string
+	ResetFactorHelp, LiftPauseHelp, ReinviteHelp         string
+	Member, Confirm, RefusedSelf, RefusedLastAdmin       string
+	RefusedNotApplied                                    string
+	DoneRole, DoneDisable, DoneEnable                    string
+	DoneResetFactor, DoneLiftPause                       string
+	SetPasswordTitle, SetPasswordHelp, NewPassword       string
+	ConfirmPassword, SetPassword                         string
+	InviteUnusableTitle, InviteUnusable                  string
 }
 
 // T is the wording of lang.
