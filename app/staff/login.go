@@ -70,8 +70,8 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string, c C
 		audit.Kind = db.AuditStaffLoginFailed
 		return Attempt{Outcome: Failed}, db.RecordAudit(ctx, s.db, audit, s.now())
 	}
-	// Staff log in rarely and their sessions are few: each login clears
-	// the expired ones, so the retention sweeper need not know of them.
+	// Each login clears the expired sessions too, besides the retention
+	// sweeper: the table stays small between sweeps.
 	if err := db.DeleteExpiredStaffSessions(ctx, s.db, s.now()); err != nil {
 		return Attempt{}, err
 	}
