@@ -63,6 +63,20 @@ const (
 	AuditLoginPauseLifted AuditKind = "login_pause_lifted" // a member cleared the login failures that paused an account's logins
 )
 
+// Audit event kinds of staff management in the console: StaffID is the
+// admin who acted (the new member for staff_invite_accepted); Detail names
+// the member and the reason.
+const (
+	AuditStaffInvited        AuditKind = "staff_invited"         // added without a password; an invitation link issued
+	AuditStaffReinvited      AuditKind = "staff_reinvited"       // a new invitation link in place of the last
+	AuditStaffInviteAccepted AuditKind = "staff_invite_accepted" // the member set their password by the link
+	AuditStaffRoleChanged    AuditKind = "staff_role_changed"
+	AuditStaffDisabled       AuditKind = "staff_disabled" // their sessions ended
+	AuditStaffEnabled        AuditKind = "staff_enabled"
+	AuditStaffFactorReset    AuditKind = "staff_second_factor_reset" // TOTP and recovery codes dropped; re-enrolment at next login
+	AuditStaffPauseLifted    AuditKind = "staff_login_pause_lifted"
+)
+
 // Audit field limits, in characters: room for any real value, while input
 // made oversized on purpose cannot grow the trail beyond them.
 const (

@@ -108,4 +108,16 @@ func (c *Console) routes() {
 	r.Post("/accounts/:id<int>/disable", c.signedIn(c.may(staff.ChangeStatus, c.changeStatus(account.Disable))))
 	r.Get("/accounts/:id<int>/enable", c.signedIn(c.may(staff.ChangeStatus, c.showStatus(account.Enable))))
 	r.Post("/accounts/:id<int>/enable", c.signedIn(c.may(staff.ChangeStatus, c.changeStatus(account.Enable))))
+
+	// Staff management, for admins: the list, invitations, and changes of
+	// a member behind a confirmation with a typed reason (staff.go).
+	r.Get("/staff", c.signedIn(c.may(staff.ManageStaff, c.listStaff)))
+	r.Get("/staff/invite", c.signedIn(c.may(staff.ManageStaff, c.showInvite)))
+	r.Post("/staff/invite", c.signedIn(c.may(staff.ManageStaff, c.invite)))
+	r.Get("/staff/:id<int>/:change", c.signedIn(c.may(staff.ManageStaff, c.showChange)))
+	r.Post("/staff/:id<int>/:change", c.signedIn(c.may(staff.ManageStaff, c.applyChange)))
+	// An invitation link, without a session: the new member's password,
+	// then the enrolment of their second factor (login/enrol).
+	r.Get("/invite/:token", c.showInviteLink)
+	r.Post("/invite/:token", c.acceptInvite)
 }

@@ -32,7 +32,7 @@ func (c *Console) requestLog(ctx *fiber.Ctx) error {
 			ctx.Status(fiber.StatusInternalServerError)
 		}
 	}
-	c.log.InfoContext(ctx.UserContext(), "console request", "method", ctx.Method(), "path", ctx.Path(),
+	c.log.InfoContext(ctx.UserContext(), "console request", "method", ctx.Method(), "path", loggedPath(ctx),
 		"status", ctx.Response().StatusCode(), "ip", c.clientIP(ctx).String())
 	return nil
 }
@@ -162,7 +162,7 @@ func (c *Console) handleError(ctx *fiber.Ctx, err error) error {
 	}
 	msg := http.StatusText(status)
 	if status >= 500 {
-		c.log.ErrorContext(ctx.UserContext(), "console request failed", "path", ctx.Path(), "err", err)
+		c.log.ErrorContext(ctx.UserContext(), "console request failed", "path", loggedPath(ctx), "err", err)
 	} else if fe != nil {
 		msg = fe.Message
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/staff"
 	"aikagi/db"
 	"aikagi/views"
 	vc "aikagi/views/console"
@@ -28,6 +29,7 @@ func (c *Console) render(ctx *fiber.Ctx, status int, title string, screen templ.
 	page := vc.Page{T: c.text(ctx), Title: title}
 	if sess, member := current(ctx); sess != nil && sess.Stage == db.StageFull {
 		page.Staff = member.Email
+		page.Admin = staff.Can(member.Role, staff.ManageStaff)
 	}
 	var buf bytes.Buffer
 	var err error

@@ -1,7 +1,8 @@
 // Package retention deletes what has expired or outlived its retention:
-// rate counters, sessions, old login failures, the sealed payloads of dead
-// mail, finished mail's addresses (masked) and old audit events. It runs
-// in every instance; the deletes are idempotent, so instances may overlap.
+// rate counters, sessions (the console's too), staff invitations, old login
+// failures, the sealed payloads of dead mail, finished mail's addresses
+// (masked) and old audit events. It runs in every instance; the deletes
+// are idempotent, so instances may overlap.
 package retention
 
 import (
@@ -60,6 +61,12 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 	}
 	if err := db.DeleteExpired(ctx, s.db, now, now.Add(-s.cfg.LockoutWindow)); err != nil {
 		s.log.Error("sweep", "err", err)
+	}
+	if err := db.DeleteExpiredStaffSessions(ctx, s.db, now); err != nil {
+		s.log.Error("sweep: staff sessions", "err", err)
+	}
+	if _, err := db.DeleteExpiredStaffInvites(ctx, s.db, now); err != nil {
+		s.log.Error("sweep: staff invitations", "err", err)
 	}
 	if _, err := db.DropStalePayloads(ctx, s.db, now, now.Add(-mail.Retention)); err != nil {
 		s.log.Error("sweep: outbox payloads", "err", err)

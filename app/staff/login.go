@@ -52,8 +52,12 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string, c C
 	}
 	hash := account.DummyHash()
 	if member != nil {
-		hash = member.PasswordHash
 		audit.StaffID = &member.ID
+	}
+	// An invited member has no password until they open their link: the
+	// dummy hash, which nothing matches, takes the same work.
+	if member != nil && member.PasswordHash != "" {
+		hash = member.PasswordHash
 	}
 	if out, err := s.admit(ctx, email, c, audit); out != "" || err != nil {
 		return Attempt{Outcome: out}, err
@@ -62,12 +66,12 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string, c C
 	if err != nil {
 		return Attempt{}, fmt.Errorf("staff login: %w", err)
 	}
-	if !ok || member == nil || member.DisabledAt != nil {
+	if !ok || member == nil || member.PasswordHash == "" || member.DisabledAt != nil {
 		audit.Kind = db.AuditStaffLoginFailed
 		return Attempt{Outcome: Failed}, db.RecordAudit(ctx, s.db, audit, s.now())
 	}
-	// Staff log in rarely and their sessions are few: each login clears
-	// the expired ones, so the retention sweeper need not know of them.
+	// Each login clears the expired sessions too, besides the retention
+	// sweeper: the table stays small between sweeps.
 	if err := db.DeleteExpiredStaffSessions(ctx, s.db, s.now()); err != nil {
 		return Attempt{}, err
 	}

@@ -16,13 +16,18 @@ const (
 	ChangeStatus Action = "change_status" // disable or enable an account
 )
 
+// Actions of staff management.
+const (
+	ManageStaff Action = "manage_staff" // invite members, change roles, disable, reset second factors, lift pauses
+)
+
 // Can reports whether role may take action (SPEC §7: links, pauses and
 // dead mail for support and admin; addresses and disabling for admin).
 func Can(role db.StaffRole, action Action) bool {
 	switch action {
 	case SendReset, LiftPause, RequeueMail:
 		return role == db.RoleSupport || role == db.RoleAdmin
-	case ChangeEmail, ChangeStatus:
+	case ChangeEmail, ChangeStatus, ManageStaff:
 		return role == db.RoleAdmin
 	}
 	return false

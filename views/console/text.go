@@ -41,6 +41,28 @@ type Text struct {
 	DisableTitle, DisableHelp, Disable, AccountOff           string
 	EnableTitle, EnableHelp, Enable, AccountOn               string
 	AlreadyDisabled, NotDisabled                             string
+
+	// Staff management.
+	StaffTitle, StaffLink, StaffEmail, StaffRole           string
+	RoleSupport, RoleAdmin, StaffFactor, StaffState        string
+	StaffEnrolled, StaffNotEnrolled, StaffInvitedMark      string
+	StaffEnabled, StaffDisabledMark, StaffPausedMark       string // StaffPausedMark: followed by the time it ends
+	StaffCreated, StaffLastLogin, StaffActions, StaffYou   string
+	InviteTitle, InviteHelp, InviteSubmit, NewRole         string
+	InviteBadEmail, InviteTaken                            string
+	InviteLinkTitle, InviteLinkHelp, InviteLinkLabel       string
+	InviteLinkExpires                                      string // followed by the time (UTC)
+	ChangeRoleTitle, MemberDisableTitle, MemberEnableTitle string
+	ResetFactorTitle, MemberLiftPauseTitle, ReinviteTitle  string
+	ChangeRoleHelp, MemberDisableHelp, MemberEnableHelp    string
+	ResetFactorHelp, MemberLiftPauseHelp, ReinviteHelp     string
+	Member, Confirm, RefusedSelf, RefusedLastAdmin         string
+	RefusedNotApplied                                      string
+	DoneRole, DoneDisable, DoneEnable                      string
+	DoneResetFactor, DoneLiftPause                         string
+	SetPasswordTitle, SetPasswordHelp, NewPassword         string
+	ConfirmPassword, SetPassword                           string
+	InviteUnusableTitle, InviteUnusable                    string
 }
 
 // T is the wording of lang.
