@@ -175,7 +175,7 @@ func mailChart(t *vc.Text, id, period, desc, key string, s db.OverviewHour, b []
 
 func resetChart(t *vc.Text, id, period, desc, key string, s db.OverviewHour, b []vc.Bar) vc.Chart {
 	return vc.Chart{ID: id, Title: t.ResetsTitle + " — " + period, Desc: desc, Key: key, Table: t.ChartTable, Bars: b,
-		Series: []string{t.Resets},
+		Series: []string{t.ResetsSeries},
 		Total:  total(t, period, t.Resets, s.Resets, t.Median+" "+medianText(t, s.Waits))}
 }
 

@@ -158,3 +158,21 @@ func TestOverview(t *testing.T) {
 		})
 	}
 }
+
+func TestMedian(t *testing.T) {
+	m := time.Minute
+	for _, tc := range []struct {
+		waits []time.Duration
+		want  time.Duration
+		ok    bool
+	}{
+		{nil, 0, false},
+		{[]time.Duration{9 * m, 1 * m, 4 * m}, 4 * m, true},
+		{[]time.Duration{10 * m, 2 * m, 4 * m, 90 * m}, 7 * m, true},
+	} {
+		got, ok := median(tc.waits)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("median(%v) = %v %v, want %v %v", tc.waits, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -36,7 +36,7 @@ type Text struct {
 	Matched, Unmatched, Limited                  string
 	MailsTitle, Mails                            string
 	Sent, Delivered, Bounced, Dead               string
-	ResetsTitle, Resets                          string
+	ResetsTitle, Resets, ResetsSeries            string // Resets: the noun of the total line
 	HourlyDesc, DailyDesc, ChartTable, Hour, Day string
 	HourAxis, HourRow, DayAxis, DayRow, ItemTime string // time layouts (Go's), in Japan time
 	TotalFormat, PartFormat, PartSep             string // TotalFormat: period, noun, total, parts

@@ -84,6 +84,7 @@ var en = Text{
 	Dead:            "Given up",
 	ResetsTitle:     "Password resets completed",
 	Resets:          "completed",
+	ResetsSeries:    "Completed",
 	HourlyDesc:      "Bar chart by hour. The figures are also in the table below.",
 	DailyDesc:       "Bar chart by day. The figures are also in the table below.",
 	ChartTable:      "Show the figures as a table",

@@ -84,6 +84,7 @@ var ja = Text{
 	Dead:            "送信断念",
 	ResetsTitle:     "パスワード再設定の完了",
 	Resets:          "完了",
+	ResetsSeries:    "完了",
 	HourlyDesc:      "1時間ごとの棒グラフです。数値は下の表でも確認できます。",
 	DailyDesc:       "1日ごとの棒グラフです。数値は下の表でも確認できます。",
 	ChartTable:      "数値を表で見る",
