@@ -31,7 +31,8 @@ type Console struct {
 	resets *recovery.Service // reset links sent by staff
 	fiber  *fiber.App
 	cop    *http.CrossOriginProtection
-	cookie string // the session cookie's name
+	cookie string     // the session cookie's name
+	hours  *hourCache // the overview's settled hours (overview.go)
 }
 
 // New builds the console on bdb. now is its clock (time.Now in production).
@@ -53,6 +54,7 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time,
 	// delivers what the console queues.
 	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock, Sealer: sealer, Metrics: m, From: cfg.From()})
 	c.resets = recovery.New(recovery.Deps{DB: bdb, Log: log, Now: clock, Config: cfg, Outbox: outbox, Limits: limits})
+	c.hours = newHourCache(c.loadHours)
 	c.cop = http.NewCrossOriginProtection()
 	c.fiber = fiber.New(fiber.Config{
 		AppName:                      "aikagi-console",

@@ -63,6 +63,26 @@ type Text struct {
 	SetPasswordTitle, SetPasswordHelp, NewPassword         string
 	ConfirmPassword, SetPassword                           string
 	InviteUnusableTitle, InviteUnusable                    string
+
+	// Overview.
+	OverviewTitle, OverviewTimes                 string
+	Last24h, Last14d                             string // the periods' names
+	RequestsTitle, Requests                      string
+	Matched, Unmatched, Limited                  string
+	MailsTitle, Mails                            string
+	Sent, Delivered, Bounced, Dead               string
+	ResetsTitle, Resets, ResetsSeries            string // Resets: the noun of the total line
+	HourlyDesc, DailyDesc, ChartTable, Hour, Day string
+	HourAxis, HourRow, DayAxis, DayRow, ItemTime string // time layouts (Go's), in Japan time
+	TotalFormat, PartFormat, PartSep             string // TotalFormat: period, noun, total, parts
+	MedianTitle, NoResets                        string
+	BacklogTitle, BacklogIntake, BacklogOutbox   string
+	BacklogCount, BacklogOldest                  string // BacklogOldest: count, then the oldest's age
+	AttentionTitle, AttentionNone, NoAccount     string
+	AttnBounced, AttnDead, AttnReported          string
+	AttnRepeated, RepeatedCount                  string // AttnRepeated: the threshold; RepeatedCount: the requests
+	EventBounced, EventFailed, EventComplained   string
+	EventReported, Median                        string
 }
 
 // T is the wording of lang.

@@ -1,0 +1,19 @@
+-- The console's overview counts by time range: audit events of a few kinds,
+-- mail sent, delivered or bounced, and dead, and reset links used.
+CREATE INDEX audit_events_kind_at_idx ON audit_events (kind, at);
+
+--bun:split
+
+CREATE INDEX outbox_sent_at_idx ON outbox (sent_at);
+
+--bun:split
+
+CREATE INDEX outbox_delivery_event_at_idx ON outbox (delivery_event_at);
+
+--bun:split
+
+CREATE INDEX outbox_dead_at_idx ON outbox (dead_at);
+
+--bun:split
+
+CREATE INDEX reset_tokens_used_at_idx ON reset_tokens (used_at);
