@@ -26,24 +26,14 @@ import (
 )
 
 // startConsole serves the console on ln as serve does on ADMIN_ADDR, with
-// the site's database and the merchant app's hasher. Its clock is
-// consoleNow, which a test moves on instead of sleeping.
+// the site's database and the merchant app's hasher. Its clock is the real
+// one: the merchant app's mail worker delivers what the console queues by
+// the time the console gave it, so the two must agree. A test that needs
+// the next TOTP step asks totpCode for it rather than waiting for it.
 func (s *site) startConsole(cfg config.Config, a *app.App, log *slog.Logger, ln net.Listener) {
-	c := console.New(cfg, s.db, log, s.consoleNow, a.Hasher())
+	c := console.New(cfg, s.db, log, time.Now, a.Hasher())
 	s.consoleApp = c.Handler()
 	go func() { _ = s.consoleApp.Listener(ln) }()
-}
-
-// consoleNow is the console's clock: the real time, moved on by
-// advanceConsoleClock.
-func (s *site) consoleNow() time.Time {
-	return time.Now().Add(time.Duration(s.consoleSkew.Load()))
-}
-
-// advanceConsoleClock moves the console's clock d ahead, for the next TOTP
-// step without waiting for it.
-func (s *site) advanceConsoleClock(d time.Duration) {
-	s.consoleSkew.Add(int64(d))
 }
 
 // staffPassword is every test member's password.
@@ -65,18 +55,21 @@ func (s *site) newStaff(t *testing.T) staffMember {
 	s.staffCount++
 	m := staffMember{Email: fmt.Sprintf("staff%02d@support.example.com", s.staffCount), Password: staffPassword}
 	var stderr strings.Builder
-	env := cli.Env{Getenv: s.getenv, Stdin: strings.NewReader(m.Password + "\n"), Stdout: io.Discard, Stderr: &stderr, Now: s.consoleNow}
+	env := cli.Env{Getenv: s.getenv, Stdin: strings.NewReader(m.Password + "\n"), Stdout: io.Discard, Stderr: &stderr}
 	if err := cli.StaffCommand(context.Background(), env, []string{"create", "--email", m.Email, "--role", "support", "--password-stdin"}); err != nil {
 		t.Fatalf("staff create: %v\n%s", err, stderr.String())
 	}
 	return m
 }
 
-// totpCode is the code an authenticator app shows for secret now, by the
-// console's clock.
-func (s *site) totpCode(t *testing.T, secret string) string {
+// totpCode is the code an authenticator app shows for secret now, or
+// steps periods of 30 s later: the console accepts the next step's code
+// (for a clock a little off), and a login right after enrolment needs it,
+// since the current step's code is refused as a replay.
+func totpCode(t *testing.T, secret string, steps int) string {
 	t.Helper()
-	code, err := totp.GenerateCodeCustom(secret, s.consoleNow(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	at := time.Now().Add(time.Duration(steps) * 30 * time.Second)
+	code, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
 		t.Fatalf("totp code of %q: %v", secret, err)
 	}
@@ -127,7 +120,7 @@ func (b *consoleTab) enrol(m *staffMember) string {
 	if m.Secret == "" {
 		b.t.Fatal("the enrolment page shows no key")
 	}
-	code := b.site.totpCode(b.t, m.Secret)
+	code := totpCode(b.t, m.Secret, 0)
 	b.fill("code", code)
 	b.press(byText(b.C.EnrolConfirm))
 	b.waitHeading(b.C.RecoveryTitle)

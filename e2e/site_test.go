@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,9 +50,8 @@ type site struct {
 	named    map[string]account // by login ID
 
 	// The support console (console_site_test.go).
-	consoleApp  *fiber.App
-	consoleSkew atomic.Int64 // how far the console's clock is ahead, in ns
-	staffCount  int
+	consoleApp *fiber.App
+	staffCount int
 }
 
 // secretKey is a fixed SECRET_KEY, so a failing run can be replayed.
