@@ -29,6 +29,28 @@ type axeViolation struct {
 // violations; lesser ones are logged.
 func axe(p *page, screen string) {
 	p.t.Helper()
+	for _, v := range axeRun(p, screen) {
+		msg := screen + ": axe " + v.Impact + " " + v.ID + ": " + v.Help + "\n\t" + strings.Join(v.Nodes, "\n\t")
+		if v.Impact == "serious" || v.Impact == "critical" {
+			p.t.Error(msg)
+		} else {
+			p.t.Log(msg)
+		}
+	}
+}
+
+// axeStrict is axe failing the test on every violation, whatever its
+// impact.
+func axeStrict(p *page, screen string) {
+	p.t.Helper()
+	for _, v := range axeRun(p, screen) {
+		p.t.Error(screen + ": axe " + v.Impact + " " + v.ID + ": " + v.Help + "\n\t" + strings.Join(v.Nodes, "\n\t"))
+	}
+}
+
+// axeRun injects axe-core into the page, once, and returns its violations.
+func axeRun(p *page, screen string) []axeViolation {
+	p.t.Helper()
 	src, err := axeSource()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -41,7 +63,7 @@ func axe(p *page, screen string) {
 			p.t.Fatalf("%s: injecting axe-core: %v", screen, err)
 		}
 	}
-	violations := eval[[]axeViolation](p, `axe.run(document, {
+	return eval[[]axeViolation](p, `axe.run(document, {
 			iframes: false,
 			resultTypes: ["violations"],
 			runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}
@@ -49,12 +71,4 @@ func axe(p *page, screen string) {
 			id: v.id, impact: v.impact || "", help: v.help,
 			nodes: v.nodes.map(n => n.target.join(" ") + " — " + (n.failureSummary || "").replace(/\s+/g, " "))
 		})))`)
-	for _, v := range violations {
-		msg := screen + ": axe " + v.Impact + " " + v.ID + ": " + v.Help + "\n\t" + strings.Join(v.Nodes, "\n\t")
-		if v.Impact == "serious" || v.Impact == "critical" {
-			p.t.Error(msg)
-		} else {
-			p.t.Log(msg)
-		}
-	}
 }

@@ -33,6 +33,7 @@ import (
 type site struct {
 	base    string // the app's origin, BASE_URL
 	demo    string // the demo help center's origin, in FRAME_ANCESTORS
+	console string // the support console's origin, ADMIN_ADDR (console_site_test.go)
 	env     map[string]string
 	mailbox *mail.DevMailbox
 
@@ -47,6 +48,10 @@ type site struct {
 	mu       sync.Mutex // serialises account creation
 	accounts int
 	named    map[string]account // by login ID
+
+	// The support console (console_site_test.go).
+	consoleApp *fiber.App
+	staffCount int
 }
 
 // secretKey is a fixed SECRET_KEY, so a failing run can be replayed.
@@ -68,10 +73,17 @@ func startSite() (*site, error) {
 		appLn.Close()
 		return nil, err
 	}
+	consoleLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		appLn.Close()
+		demoLn.Close()
+		return nil, err
+	}
 	s := &site{
-		base: "http://localhost:" + portOf(appLn),
-		demo: "http://" + demoLn.Addr().String(),
-		dir:  dir,
+		base:    "http://localhost:" + portOf(appLn),
+		demo:    "http://" + demoLn.Addr().String(),
+		console: "http://localhost:" + portOf(consoleLn),
+		dir:     dir,
 	}
 	s.env = map[string]string{
 		"APP_ENV":         "development",
@@ -81,6 +93,7 @@ func startSite() (*site, error) {
 		"SECRET_KEY":      secretKey,
 		"FRAME_ANCESTORS": s.demo,
 		"DEMO_ADDR":       demoLn.Addr().String(),
+		"ADMIN_ADDR":      consoleLn.Addr().String(),
 		"MAIL_FROM":       "加盟店管理サイト <no-reply@example.com>",
 		// A deployment's company and support desk, so that the checks of
 		// every screen (axe, tap targets, line breaks) see their blocks.
@@ -129,6 +142,7 @@ func startSite() (*site, error) {
 	go func() { _ = s.app.Listener(appLn) }()
 	s.helpDesk = app.DemoHelpCenter(cfg)
 	go func() { _ = s.helpDesk.Listener(demoLn) }()
+	s.startConsole(cfg, a, slog.New(slog.NewJSONHandler(logOut, nil)), consoleLn)
 	return s, nil
 }
 
@@ -145,6 +159,9 @@ func (s *site) close() {
 	}
 	if s.helpDesk != nil {
 		_ = s.helpDesk.ShutdownWithTimeout(time.Second)
+	}
+	if s.consoleApp != nil {
+		_ = s.consoleApp.ShutdownWithTimeout(time.Second)
 	}
 	if s.stop != nil {
 		s.stop()
