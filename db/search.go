@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/text/unicode/norm"
 )
 
 // AccountHit is an account as the console's search lists it.
@@ -22,6 +23,13 @@ type AccountHit struct {
 // store name contains any of patterns (the forms of one query the caller
 // made: normalised, lower-cased, in either width), by login ID. Patterns
 // are matched literally: % and _ are escaped.
+//
+// Login IDs and addresses are stored NFKC-normalised, so only a pattern
+// that NFKC leaves as it is can occur in them; the other forms (full-width
+// letters, half-width kana) are tried on store names alone, which keep the
+// width they were typed in. Without those arms that can never match,
+// PostgreSQL finds a rare fragment through the trigram indexes instead of
+// reading every account in login-ID order (BENCHMARKS.md, "Support console").
 func SearchAccounts(ctx context.Context, idb bun.IDB, patterns []string, limit int) ([]AccountHit, error) {
 	var hits []AccountHit
 	q := idb.NewSelect().Table("accounts").Column("id", "login_id", "email", "store_name", "disabled_at").
@@ -29,9 +37,11 @@ func SearchAccounts(ctx context.Context, idb bun.IDB, patterns []string, limit i
 	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		for _, p := range patterns {
 			like := "%" + escapeLike(p) + "%"
-			q = q.WhereOr(`lower(login_id) LIKE ? ESCAPE '\'`, like).
-				WhereOr(`email_key LIKE ? ESCAPE '\'`, like).
-				WhereOr(`lower(store_name) LIKE ? ESCAPE '\'`, like)
+			if norm.NFKC.String(p) == p {
+				q = q.WhereOr(`lower(login_id) LIKE ? ESCAPE '\'`, like).
+					WhereOr(`email_key LIKE ? ESCAPE '\'`, like)
+			}
+			q = q.WhereOr(`lower(store_name) LIKE ? ESCAPE '\'`, like)
 		}
 		return q
 	})

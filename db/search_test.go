@@ -18,6 +18,10 @@ func TestSearchAccounts(t *testing.T) {
 		if err := db.CreateAccount(ctx, bdb, other, t0); err != nil {
 			t.Fatal(err)
 		}
+		kana := &db.Account{LoginID: "kana-3", Email: "kana@cafe.example", StoreName: "ｶﾌｪ 3", Locale: "ja", PasswordHash: "x"}
+		if err := db.CreateAccount(ctx, bdb, kana, t0); err != nil {
+			t.Fatal(err)
+		}
 		for _, tc := range []struct {
 			name     string
 			patterns []string
@@ -27,6 +31,8 @@ func TestSearchAccounts(t *testing.T) {
 			{"address, any case", []string{"example.jp"}, []string{"taro-01", "zz9"}},
 			{"store name", []string{"山田"}, []string{"hanako_2", "taro-01"}},
 			{"either width", []string{"abc書店", "ａｂｃ書店", "ＡＢＣ書店"}, []string{"zz9"}},
+			{"login ID and address typed full-width", []string{"taro", "ｔａｒｏ", "ＴＡＲＯ"}, []string{"taro-01"}},
+			{"half-width kana finds a store name", []string{"ｶﾌｪ"}, []string{"kana-3"}},
 			{"underscore is literal", []string{"o_"}, []string{"hanako_2"}},
 			{"percent is literal", []string{"%"}, nil},
 			{"nothing", []string{"nobody"}, nil},
