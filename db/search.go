@@ -27,9 +27,10 @@ type AccountHit struct {
 // Login IDs and addresses are stored NFKC-normalised, so only a pattern
 // that NFKC leaves as it is can occur in them; the other forms (full-width
 // letters, half-width kana) are tried on store names alone, which keep the
-// width they were typed in. Without those arms that can never match,
-// PostgreSQL finds a rare fragment through the trigram indexes instead of
-// reading every account in login-ID order (BENCHMARKS.md, "Support console").
+// width they were typed in. Leaving out the comparisons that can never
+// match makes a search that reads the accounts in login-ID order (a
+// fragment many accounts share, or no usable index) about a third
+// cheaper (BENCHMARKS.md, "Support console").
 func SearchAccounts(ctx context.Context, idb bun.IDB, patterns []string, limit int) ([]AccountHit, error) {
 	var hits []AccountHit
 	q := idb.NewSelect().Table("accounts").Column("id", "login_id", "email", "store_name", "disabled_at").
