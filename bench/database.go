@@ -10,6 +10,7 @@ import (
 	"log"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 	"aikagi/db"
 )
 
-func (b *bench) freshDB() string {
+// freshDB creates an empty PostgreSQL database, with options such as
+// "LC_CTYPE 'C.UTF-8'" for CREATE DATABASE, and returns its URL.
+func (b *bench) freshDB(options ...string) string {
 	adminDB, err := db.Open(b.admin)
 	if err != nil {
 		log.Fatal(err)
@@ -27,7 +30,7 @@ func (b *bench) freshDB() string {
 	buf := make([]byte, 6)
 	_, _ = rand.Read(buf)
 	name := "aikagi_bench_" + hex.EncodeToString(buf)
-	if _, err := adminDB.Exec("CREATE DATABASE " + name); err != nil {
+	if _, err := adminDB.Exec(strings.Join(append([]string{"CREATE DATABASE " + name}, options...), " ")); err != nil {
 		log.Fatal(err)
 	}
 	u, _ := url.Parse(b.admin)

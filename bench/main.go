@@ -65,6 +65,8 @@ func main() {
 			b.outbox()
 		case "crash":
 			b.crash()
+		case "console":
+			b.consoleBench()
 		default:
 			log.Fatalf("unknown measurement %q", name)
 		}

@@ -14,10 +14,3 @@ CREATE INDEX audit_events_addr_tag_idx ON audit_events (addr_tag, at) WHERE addr
 -- scanner before them): support sees whether the mail was at least read.
 ALTER TABLE reset_tokens ADD COLUMN opened_at TIMESTAMP;
 
---bun:split
-
--- The console searches one normalised text per account: login ID, address
--- and store name, each NFKC and lower-cased (db.SearchKey), so width and
--- case never matter. Filled by the application (db.FillSearchText, run by
--- Migrate) for accounts written before it existed.
-ALTER TABLE accounts ADD COLUMN search_text TEXT;
