@@ -260,8 +260,8 @@ func (c *capture) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	}
 }
 
-// explainConsole opens the account page of a heavy and of an ordinary
-// account and every search once, records the SQL the console sent, and
+// explainConsole opens the first page (the overview), the account page of
+// a heavy and of an ordinary account and every search once, records the SQL the console sent, and
 // prints each statement with its plan (EXPLAIN ANALYZE) and time.
 func explainConsole(ctx context.Context, bdb *bun.DB, rec *capture, base string, cookie *http.Cookie) {
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -269,6 +269,7 @@ func explainConsole(ctx context.Context, bdb *bun.DB, rec *capture, base string,
 	rec.queries = nil
 	rec.mu.Unlock()
 	rec.on.Store(true)
+	getConsole(client, base+"/", cookie)
 	getConsole(client, base+"/accounts/1", cookie)
 	getConsole(client, base+"/accounts/4242", cookie)
 	for _, q := range consoleSearches {

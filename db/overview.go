@@ -326,7 +326,7 @@ func deadMail(ctx context.Context, idb bun.IDB) ([]AttentionItem, error) {
 	err := idb.NewSelect().TableExpr("outbox AS o").
 		Join("LEFT JOIN accounts AS a ON a.id = o.account_id").
 		ColumnExpr("o.account_id, a.login_id, o.dead_at AS at, o.kind AS what").
-		Where("o.status = ?", OutboxDead).
+		Where("o.status = ?", OutboxDead).Where("o.dead_at IS NOT NULL").
 		OrderExpr("o.dead_at DESC, o.id DESC").Limit(AttentionListMax).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("db: attention dead mail: %w", err)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp/kb"
 
@@ -14,33 +15,35 @@ import (
 )
 
 // consoleScreen is a console screen behind the login, as the tour reaches
-// it: a GET of path, then act, if any, for a state only a user's action
-// leads to (an error, a notice, results typed in).
+// it: setup, if any, for data the screen needs, a GET of path, then act,
+// if any, for a state only a user's action leads to (an error, a notice,
+// results typed in).
 type consoleScreen struct {
 	name string // test-output/console/DEVICE-LANG-NAME.png and messages
-	// path is opened first: {account} stands for the tour merchant's
-	// account ID and {login} for its login ID. It must answer 200.
-	path string
-	act  func(b *consoleTab, acct account) // nil: the page as loaded
-	doc  string                            // docs/screenshots/console-DOC[-desktop][-en].png, or ""
+	// path is opened after setup: {account} stands for the tour
+	// merchant's account ID, {login} for its login ID, and other {names}
+	// for what an earlier setup or act put in vars. It must answer 200.
+	path  string
+	setup func(b *consoleTab, acct account, vars map[string]string) // nil: nothing to prepare
+	act   func(b *consoleTab, acct account)                         // nil: the page as loaded
+	doc   string                                                    // docs/screenshots/console-DOC[-desktop][-en].png, or ""
 }
 
-// consoleScreens are the console's screens for a signed-in support member,
-// in the order the tour visits them (the tour merchant's state carries on
-// from one to the next). Each gets axe-core, the page language, tap targets
-// at phone size and a screenshot, in both languages, at phone and desktop
-// size.
+// consoleScreens are the console's screens for a signed-in admin, who may
+// do everything, in the order the tour visits them (the tour merchant's
+// state carries on from one to the next). Each gets axe-core, the page
+// language, tap targets at phone size and a screenshot, in both
+// languages, at phone and desktop size.
 //
-// Adding a screen is one line here: a name, a path and, for a state a GET
-// does not reach, an act, e.g.
+// Adding a screen is one line here: a name, a path and, for data a screen
+// needs, a setup, or, for a state a GET does not reach, an act, e.g.
 //
-//	{name: "staff", path: "/staff"},
 //	{name: "disable", path: "/accounts/{account}/disable", act: submitReason("…")},
 //
 // Screens before the login (the password, the code, enrolment and the
 // recovery codes) follow the login itself, in consoleTour.
 var consoleScreens = []consoleScreen{
-	{name: "home", path: "/"},
+	{name: "home", path: "/", doc: "overview"},
 	{name: "search-typed", path: "/", act: typeSearch, doc: "search"},
 	{name: "search", path: "/search?q={login}"},
 	{name: "search-none", path: "/search?q=no-such-shop"},
@@ -48,6 +51,89 @@ var consoleScreens = []consoleScreen{
 	{name: "send-reset", path: "/accounts/{account}/send-reset", doc: "send-reset"},
 	{name: "send-reset-error", path: "/accounts/{account}/send-reset", act: submitReason("  ")}, // blank: the server refuses it
 	{name: "account-sent", path: "/accounts/{account}/send-reset", act: submitReason("電話で本人確認済み / verified by phone"), doc: "account"},
+	{name: "lift-pause", path: "/accounts/{account}/lift-pause", setup: pauseLogins},
+	{name: "account-pause-lifted", path: "/accounts/{account}/lift-pause", act: submitReason("本人確認済み / verified")},
+	{name: "requeue", path: "/accounts/{account}/mails/{mail}/requeue", setup: giveUpMail},
+	{name: "change-email", path: "/accounts/{account}/change-email"},
+	{name: "change-email-error", path: "/accounts/{account}/change-email", act: changeEmailTo("not an address")},
+	{name: "disable", path: "/accounts/{account}/disable"},
+	{name: "account-disabled", path: "/accounts/{account}/disable", act: submitReason("不正利用の疑い / suspected misuse")},
+	{name: "enable", path: "/accounts/{account}/enable"},
+	{name: "staff", path: "/staff", doc: "staff"},
+	{name: "staff-invite", path: "/staff/invite"},
+	{name: "staff-invite-error", path: "/staff/invite", act: submitReason("  ")},
+	{name: "staff-invited", path: "/staff/invite", setup: newMemberAddress, act: invite},
+	{name: "staff-change", path: "/staff/{member}/role", setup: invitedMember},
+	{name: "invitation", path: "{invitation}"},
+}
+
+// pauseLogins fails the merchant's login until it pauses.
+func pauseLogins(b *consoleTab, acct account, _ map[string]string) {
+	b.t.Helper()
+	for range 10 {
+		if _, err := db.RecordLoginFailure(context.Background(), b.site.db, acct.LoginID, "192.0.2.1", time.Now()); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+}
+
+// giveUpMail puts a mail to the merchant in the outbox as given up after
+// its last try; vars["{mail}"] is its ID.
+func giveUpMail(b *consoleTab, acct account, vars map[string]string) {
+	b.t.Helper()
+	ctx := context.Background()
+	found, err := db.FindAccountByLoginID(ctx, b.site.db, acct.LoginID)
+	if err != nil || found == nil {
+		b.t.Fatalf("the merchant %s: %v", acct.LoginID, err)
+	}
+	now := time.Now()
+	m := &db.OutboxMail{ID: "e2e-dead-" + strconv.FormatInt(now.UnixNano(), 36), Kind: "password_changed", AccountID: &found.ID,
+		ToAddr: found.Email, Payload: []byte("sealed"), Status: db.OutboxDead, Attempts: 8, LastError: "550 5.1.1 mailbox unavailable",
+		CreatedAt: now, NextAttemptAt: now, DeadAt: &now}
+	if _, err := b.site.db.NewInsert().Model(m).Exec(ctx); err != nil {
+		b.t.Fatal(err)
+	}
+	vars["{mail}"] = m.ID
+}
+
+// changeEmailTo types addr and a reason into the change-address form and
+// submits it.
+func changeEmailTo(addr string) func(b *consoleTab, acct account) {
+	return func(b *consoleTab, acct account) {
+		b.t.Helper()
+		b.fill("email", addr)
+		submitReason("問い合わせ 1234 / ticket 1234")(b, acct)
+	}
+}
+
+// newMemberAddress picks the address the tour invites.
+func newMemberAddress(b *consoleTab, _ account, vars map[string]string) {
+	vars["{new-member}"] = "invited-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "@support.example.com"
+}
+
+// invite fills the invitation form and submits it; the page that answers
+// shows the link once, which the tour keeps in vars for "invitation".
+func invite(b *consoleTab, _ account) {
+	b.t.Helper()
+	b.fill("email", b.vars["{new-member}"])
+	b.fill("reason", "新しいメンバー / new member")
+	b.press(`document.getElementById("reason").form.querySelector("button[type=submit]")`)
+	b.waitFor("the invitation link", `document.getElementById("invite-link") && document.readyState === "complete"`)
+	link, err := url.Parse(eval[string](&b.page, `document.getElementById("invite-link").value`))
+	if err != nil || link.Path == "" {
+		b.t.Fatalf("invitation link %v: %v", link, err)
+	}
+	b.vars["{invitation}"] = link.RequestURI()
+}
+
+// invitedMember is the member the tour invited, for a change of theirs.
+func invitedMember(b *consoleTab, _ account, vars map[string]string) {
+	b.t.Helper()
+	m, err := db.FindStaffByEmail(context.Background(), b.site.db, vars["{new-member}"])
+	if err != nil || m == nil {
+		b.t.Fatalf("the invited member %s: %v", vars["{new-member}"], err)
+	}
+	vars["{member}"] = strconv.FormatInt(m.ID, 10)
 }
 
 // typeSearch types the merchant's login ID into the search box and waits
@@ -78,7 +164,7 @@ func submitReason(reason string) func(b *consoleTab, acct account) {
 func consoleTour(t *testing.T, b *consoleTab, check func(name, doc string)) {
 	t.Helper()
 	C := b.C
-	member := b.site.newStaff(t)
+	member := b.site.newStaffAs(t, "admin")
 	acct := b.site.newAccount(t, C.Lang, "")
 
 	b.open("/login")
@@ -103,9 +189,15 @@ func consoleTour(t *testing.T, b *consoleTab, check func(name, doc string)) {
 	if err != nil || found == nil {
 		t.Fatalf("the tour's merchant %s: %v", acct.LoginID, err)
 	}
-	expand := strings.NewReplacer("{account}", strconv.FormatInt(found.ID, 10), "{login}", url.QueryEscape(acct.LoginID))
+	b.vars = map[string]string{"{account}": strconv.FormatInt(found.ID, 10), "{login}": url.QueryEscape(acct.LoginID)}
 	for _, s := range consoleScreens {
-		path := expand.Replace(s.path)
+		if s.setup != nil {
+			s.setup(b, acct, b.vars)
+		}
+		path := s.path
+		for k, v := range b.vars {
+			path = strings.ReplaceAll(path, k, v)
+		}
 		if status := b.open(path); status != 200 {
 			t.Errorf("%s: %s answered %d, want 200", s.name, path, status)
 		}

@@ -50,13 +50,19 @@ type staffMember struct {
 // their first login.
 func (s *site) newStaff(t *testing.T) staffMember {
 	t.Helper()
+	return s.newStaffAs(t, "support")
+}
+
+// newStaffAs adds a member with role (support or admin), as newStaff.
+func (s *site) newStaffAs(t *testing.T, role string) staffMember {
+	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.staffCount++
 	m := staffMember{Email: fmt.Sprintf("staff%02d@support.example.com", s.staffCount), Password: staffPassword}
 	var stderr strings.Builder
 	env := cli.Env{Getenv: s.getenv, Stdin: strings.NewReader(m.Password + "\n"), Stdout: io.Discard, Stderr: &stderr}
-	if err := cli.StaffCommand(context.Background(), env, []string{"create", "--email", m.Email, "--role", "support", "--password-stdin"}); err != nil {
+	if err := cli.StaffCommand(context.Background(), env, []string{"create", "--email", m.Email, "--role", role, "--password-stdin"}); err != nil {
 		t.Fatalf("staff create: %v\n%s", err, stderr.String())
 	}
 	return m
@@ -80,7 +86,8 @@ func totpCode(t *testing.T, secret string, steps int) string {
 // in the tab's language.
 type consoleTab struct {
 	*tab
-	C *vc.Text
+	C    *vc.Text
+	vars map[string]string // what a tour's steps found, for later paths
 }
 
 // openConsole opens a tab for the console whose browser asks for lang.

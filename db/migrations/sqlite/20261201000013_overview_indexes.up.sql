@@ -12,7 +12,9 @@ CREATE INDEX outbox_delivery_event_at_idx ON outbox (delivery_event_at);
 
 --bun:split
 
-CREATE INDEX outbox_dead_at_idx ON outbox (dead_at);
+-- Only dead mail has a dead_at: without the condition, a newest-first
+-- walk of the index meets every live mail's NULL first.
+CREATE INDEX outbox_dead_at_idx ON outbox (dead_at) WHERE dead_at IS NOT NULL;
 
 --bun:split
 

@@ -10,6 +10,12 @@ CREATE INDEX audit_events_addr_tag_idx ON audit_events (addr_tag, at) WHERE addr
 
 --bun:split
 
+-- The same requests by the login ID they named: only rows without an
+-- account, so an account's own busy history is not in the way.
+CREATE INDEX audit_events_unmatched_login_idx ON audit_events (login_id, at) WHERE account_id IS NULL;
+
+--bun:split
+
 -- When a reset link was first opened (by the merchant, or by a mail
 -- scanner before them): support sees whether the mail was at least read.
 ALTER TABLE reset_tokens ADD COLUMN opened_at TIMESTAMP;
