@@ -111,6 +111,9 @@ func TestSendReset(t *testing.T) {
 			if doc.Find("#send-to").Text() != "taro@example.jp" || doc.Find("#ttl option").Length() != 3 {
 				t.Fatalf("confirmation page: to %q, %d lifetimes", doc.Find("#send-to").Text(), doc.Find("#ttl option").Length())
 			}
+			if got := doc.Find(`#ttl option[value="24h0m0s"]`).Text(); got != "24時間" {
+				t.Errorf("a day's lifetime reads %q, want 24時間", got)
+			}
 			if res := b.do(t, "POST", path, url.Values{"ttl": {"24h0m0s"}, "reason": {"  "}}); res.StatusCode != http.StatusUnprocessableEntity {
 				t.Errorf("no reason: %d", res.StatusCode)
 			}

@@ -12,6 +12,7 @@ import (
 	"aikagi/app/recovery"
 	"aikagi/app/staff"
 	"aikagi/db"
+	"aikagi/views"
 	vc "aikagi/views/console"
 )
 
@@ -72,7 +73,7 @@ func (c *Console) renderSendReset(ctx *fiber.Ctx, status int, acct *db.Account, 
 	v := vc.SendResetView{T: t, Action: accountPath(acct.ID) + "/send-reset", Back: accountPath(acct.ID),
 		LoginID: acct.LoginID, Email: acct.Email, Reason: reason, Error: msg}
 	for _, d := range c.resetTTLs() {
-		v.TTLs = append(v.TTLs, vc.TTLChoice{Value: d.String(), Label: d.String(), Selected: d.String() == ttl})
+		v.TTLs = append(v.TTLs, vc.TTLChoice{Value: d.String(), Label: views.Duration(t.Lang, d), Selected: d.String() == ttl})
 	}
 	return c.render(ctx, status, t.SendResetTitle, vc.SendResetForm(v))
 }

@@ -152,6 +152,9 @@ func resetValues(h db.OverviewHour) []int { return []int{h.Resets} }
 func part(t *vc.Text, name string, n int) string { return fmt.Sprintf(t.PartFormat, name, n) }
 
 func total(t *vc.Text, period, noun string, n int, parts ...string) string {
+	if len(parts) == 0 {
+		return fmt.Sprintf(t.TotalOnlyFormat, period, noun, n)
+	}
 	return fmt.Sprintf(t.TotalFormat, period, noun, n, strings.Join(parts, t.PartSep))
 }
 
@@ -176,7 +179,15 @@ func mailChart(t *vc.Text, id, period, desc, key string, s db.OverviewHour, b []
 func resetChart(t *vc.Text, id, period, desc, key string, s db.OverviewHour, b []vc.Bar) vc.Chart {
 	return vc.Chart{ID: id, Title: t.ResetsTitle + " — " + period, Desc: desc, Key: key, Table: t.ChartTable, Bars: b,
 		Series: []string{t.ResetsSeries},
-		Total:  total(t, period, t.Resets, s.Resets, t.Median+" "+medianText(t, s.Waits))}
+		Total:  total(t, period, t.Resets, s.Resets, resetParts(t, s.Waits)...)}
+}
+
+// resetParts is the median after a count of resets, when there were any.
+func resetParts(t *vc.Text, waits []time.Duration) []string {
+	if len(waits) == 0 {
+		return nil
+	}
+	return []string{t.Median + " " + medianText(t, waits)}
 }
 
 // median is the middle of waits (the mean of the two middle ones for an
@@ -244,7 +255,7 @@ func attentionWhat(t *vc.Text, it db.AttentionItem) string {
 		}
 		return t.EventBounced
 	case db.AttentionDead:
-		return it.What // the mail's kind
+		return t.MailName(it.What) // the mail's kind
 	case db.AttentionReported:
 		return t.EventReported
 	case db.AttentionRepeated:

@@ -147,6 +147,12 @@ func TestOverview(t *testing.T) {
 			if got := text("#attention-repeated li"); !strings.Contains(got, "5回") {
 				t.Errorf("repeated: %q, want 5 requests", got)
 			}
+			if got := text("#attention-dead li"); !strings.Contains(got, "再設定リンク") {
+				t.Errorf("dead mail: %q, want the mail's kind by name", got)
+			}
+			if got := text("#resets-14d-total"); got != "直近14日間: 完了 1件（中央値 4分）" {
+				t.Errorf("#resets-14d-total: %q", got)
+			}
 
 			en := page(t, b.do(t, "GET", "/?lang=en", nil))
 			if got := strings.Join(strings.Fields(en.Find("#requests-24h-total").Text()), " "); got != "Last 24 hours: 12 received (Matched 4, Unmatched 2, Limited 6)" {
@@ -156,6 +162,23 @@ func TestOverview(t *testing.T) {
 				t.Errorf("English median: %q", got)
 			}
 		})
+	}
+}
+
+// TestOverviewWithoutData: a new installation's overview says there is
+// nothing yet, with no empty brackets or median where no reset was done.
+func TestOverviewWithoutData(t *testing.T) {
+	c := newTestConsole(t, "sqlite", nil)
+	_, b := enrol(t, c)
+	doc := page(t, b.do(t, "GET", "/", nil))
+	for sel, want := range map[string]string{
+		"#resets-24h-total":   "直近24時間: 完了 0件",
+		"#requests-14d-total": "直近14日間: 依頼 0件（一致 0・不一致 0・制限 0）",
+		"#median-24h":         "完了した再設定はありません",
+	} {
+		if got := strings.Join(strings.Fields(doc.Find(sel).Text()), " "); got != want {
+			t.Errorf("%s: %q, want %q", sel, got, want)
+		}
 	}
 }
 

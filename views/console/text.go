@@ -75,6 +75,7 @@ type Text struct {
 	HourlyDesc, DailyDesc, ChartTable, Hour, Day string
 	HourAxis, HourRow, DayAxis, DayRow, ItemTime string // time layouts (Go's), in Japan time
 	TotalFormat, PartFormat, PartSep             string // TotalFormat: period, noun, total, parts
+	TotalOnlyFormat                              string // period, noun, total
 	MedianTitle, NoResets                        string
 	BacklogTitle, BacklogIntake, BacklogOutbox   string
 	BacklogCount, BacklogOldest                  string // BacklogOldest: count, then the oldest's age

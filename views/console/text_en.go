@@ -194,6 +194,7 @@ var en = Text{
 	DayRow:          "Mon 2 Jan",
 	ItemTime:        "2 Jan 15:04",
 	TotalFormat:     "%[1]s: %[3]d %[2]s (%[4]s)",
+	TotalOnlyFormat: "%[1]s: %[3]d %[2]s",
 	PartFormat:      "%s %d",
 	PartSep:         ", ",
 	MedianTitle:     "Time from request to new password (median)",

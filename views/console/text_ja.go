@@ -194,6 +194,7 @@ var ja = Text{
 	DayRow:          "1月2日",
 	ItemTime:        "1月2日 15:04",
 	TotalFormat:     "%[1]s: %[2]s %[3]d件（%[4]s）",
+	TotalOnlyFormat: "%[1]s: %[2]s %[3]d件",
 	PartFormat:      "%s %d",
 	PartSep:         "・",
 	MedianTitle:     "依頼から新しいパスワード設定までの時間（中央値）",
