@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +39,7 @@ var (
 	consoleBaseline = flag.Bool("console-baseline", true, "console: also measure with the indexes of "+consoleIndexMigration+" dropped")
 	consoleCtype    = flag.String("console-ctype", "C.UTF-8", "console: LC_CTYPE of the database (pg_trgm indexes only the characters that it calls letters or digits: under C, none beyond ASCII)")
 	consoleExplain  = flag.Bool("console-explain", false, "console: print EXPLAIN ANALYZE of the account page's and search's queries")
+	consoleProfile  = flag.String("console-cpuprofile", "", "console: write a CPU profile of the pass with the indexes to this file (go tool pprof)")
 )
 
 // consoleIndexMigration is the migration whose indexes the baseline drops.
@@ -89,7 +91,9 @@ func (b *bench) consoleBench() {
 	cdb.AddQueryHook(rec)
 	base, cookie, stop := serveConsole(ctx, cdb, dsn)
 	defer stop()
+	stopProfile := startProfile(*consoleProfile)
 	measureConsole(base, cookie, "with "+consoleIndexMigration)
+	stopProfile()
 	if *consoleExplain {
 		explainConsole(ctx, bdb, rec, base, cookie)
 	}
@@ -98,6 +102,27 @@ func (b *bench) consoleBench() {
 		measureConsole(base, cookie, "without "+strings.Join(names, ", "))
 		if *consoleExplain {
 			explainConsole(ctx, bdb, rec, base, cookie)
+		}
+	}
+}
+
+// startProfile writes a CPU profile to path until the returned function
+// is called; with no path it does nothing.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			log.Fatal(err)
 		}
 	}
 }

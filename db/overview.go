@@ -320,14 +320,18 @@ func bouncedMail(ctx context.Context, idb bun.IDB, since time.Time) ([]Attention
 	return attentionItems(rows, AttentionBounced), nil
 }
 
-// deadMail lists the mails that are dead now: a requeued mail is no longer.
+// deadMail lists the mails that are dead now. Only a dead mail has a
+// dead_at (a requeue clears it), so the newest are a short backwards walk
+// of outbox_dead_at_idx; the accounts are joined to those alone.
 func deadMail(ctx context.Context, idb bun.IDB) ([]AttentionItem, error) {
+	latest := idb.NewSelect().Table("outbox").Column("id", "account_id", "dead_at", "kind").
+		Where("dead_at IS NOT NULL").
+		OrderExpr("dead_at DESC, id DESC").Limit(AttentionListMax)
 	var rows []attentionRow
-	err := idb.NewSelect().TableExpr("outbox AS o").
+	err := idb.NewSelect().TableExpr("(?) AS o", latest).
 		Join("LEFT JOIN accounts AS a ON a.id = o.account_id").
 		ColumnExpr("o.account_id, a.login_id, o.dead_at AS at, o.kind AS what").
-		Where("o.status = ?", OutboxDead).Where("o.dead_at IS NOT NULL").
-		OrderExpr("o.dead_at DESC, o.id DESC").Limit(AttentionListMax).Scan(ctx, &rows)
+		OrderExpr("o.dead_at DESC, o.id DESC").Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("db: attention dead mail: %w", err)
 	}
@@ -369,13 +373,19 @@ func repeatedRequests(ctx context.Context, idb bun.IDB, since time.Time) ([]Atte
 		N         int       `bun:"n"`
 		Latest    time.Time `bun:"latest"`
 	}
-	err := idb.NewSelect().TableExpr("audit_events AS e").
+	// Counted per account first: the accounts are read for the few
+	// listed, not for every request of the day.
+	counts := idb.NewSelect().TableExpr("audit_events").
+		ColumnExpr("account_id, SUM(count) AS n, MAX(at) AS latest").
+		Where("kind IN (?)", bun.In(repeatedKinds)).Where("at >= ?", Stamp(since)).
+		Where("account_id IS NOT NULL").
+		GroupExpr("account_id").
+		Having("SUM(count) >= ?", RepeatedRequestThreshold).
+		OrderExpr("latest DESC, account_id").Limit(AttentionListMax)
+	err := idb.NewSelect().TableExpr("(?) AS e", counts).
 		Join("JOIN accounts AS a ON a.id = e.account_id").
-		ColumnExpr("e.account_id, a.login_id, SUM(e.count) AS n, MAX(e.at) AS latest").
-		Where("e.kind IN (?)", bun.In(repeatedKinds)).Where("e.at >= ?", Stamp(since)).
-		GroupExpr("e.account_id, a.login_id").
-		Having("SUM(e.count) >= ?", RepeatedRequestThreshold).
-		OrderExpr("latest DESC, e.account_id").Limit(AttentionListMax).Scan(ctx, &rows)
+		ColumnExpr("e.account_id, a.login_id, e.n, e.latest").
+		OrderExpr("e.latest DESC, e.account_id").Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("db: attention repeated requests: %w", err)
 	}

@@ -61,8 +61,8 @@ func (c *Console) overview(ctx context.Context, t *vc.Text) (*vc.OverviewView, e
 	v.Requests14d = requestChart(t, "requests-14d", t.Last14d, t.DailyDesc, t.Day, daySum, dayBars(requestValues))
 	v.Mails24h = mailChart(t, "mails-24h", t.Last24h, t.HourlyDesc, t.Hour, lastSum, hourBars(mailValues))
 	v.Mails14d = mailChart(t, "mails-14d", t.Last14d, t.DailyDesc, t.Day, daySum, dayBars(mailValues))
-	v.Resets24h = resetChart(t, "resets-24h", t.Last24h, t.HourlyDesc, t.Hour, lastSum, hourBars(resetValues))
-	v.Resets14d = resetChart(t, "resets-14d", t.Last14d, t.DailyDesc, t.Day, daySum, dayBars(resetValues))
+	v.Resets24h = resetChart(t, "resets-24h", t.Last24h, t.HourlyDesc, t.Hour, lastSum, v.Median24h, hourBars(resetValues))
+	v.Resets14d = resetChart(t, "resets-14d", t.Last14d, t.DailyDesc, t.Day, daySum, v.Median14d, dayBars(resetValues))
 	return v, nil
 }
 
@@ -176,18 +176,16 @@ func mailChart(t *vc.Text, id, period, desc, key string, s db.OverviewHour, b []
 			part(t, t.Delivered, m.Delivered), part(t, t.Bounced, m.Bounced), part(t, t.Dead, m.Dead))}
 }
 
-func resetChart(t *vc.Text, id, period, desc, key string, s db.OverviewHour, b []vc.Bar) vc.Chart {
+// resetChart says the median wait (medianText's) after the count, when
+// there were resets.
+func resetChart(t *vc.Text, id, period, desc, key string, s db.OverviewHour, median string, b []vc.Bar) vc.Chart {
+	var parts []string
+	if len(s.Waits) > 0 {
+		parts = append(parts, t.Median+" "+median)
+	}
 	return vc.Chart{ID: id, Title: t.ResetsTitle + " — " + period, Desc: desc, Key: key, Table: t.ChartTable, Bars: b,
 		Series: []string{t.ResetsSeries},
-		Total:  total(t, period, t.Resets, s.Resets, resetParts(t, s.Waits)...)}
-}
-
-// resetParts is the median after a count of resets, when there were any.
-func resetParts(t *vc.Text, waits []time.Duration) []string {
-	if len(waits) == 0 {
-		return nil
-	}
-	return []string{t.Median + " " + medianText(t, waits)}
+		Total:  total(t, period, t.Resets, s.Resets, parts...)}
 }
 
 // median is the middle of waits (the mean of the two middle ones for an

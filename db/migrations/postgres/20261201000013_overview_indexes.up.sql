@@ -12,9 +12,10 @@ CREATE INDEX outbox_delivery_event_at_idx ON outbox (delivery_event_at);
 
 --bun:split
 
--- Only dead mail has a dead_at: without the condition, a newest-first
--- walk of the index meets every live mail's NULL first.
-CREATE INDEX outbox_dead_at_idx ON outbox (dead_at) WHERE dead_at IS NOT NULL;
+-- Only dead mail has a dead_at (a requeue clears it): without the
+-- condition, a newest-first walk of the index meets every live mail's NULL
+-- first. With id, the needs-attention list's order is the index's own.
+CREATE INDEX outbox_dead_at_idx ON outbox (dead_at, id) WHERE dead_at IS NOT NULL;
 
 --bun:split
 
