@@ -24,10 +24,17 @@ type TimelineEntry struct {
 	At     time.Time
 	Source TimelineSource
 	What   string // an audit kind, a token's or a mail's event
-	Detail string
+	Detail string // an audit event's detail, as recorded
 	IP     string
 	Staff  string // the staff member's email, for console events
 	Count  int
+
+	// A link's or a mail's facts, for the reader to word: the link's
+	// expiry (link_issued); the mail's kind, its address (mail_queued),
+	// why it was given up (mail_dead) and what the provider said (the
+	// delivery events).
+	Until              time.Time
+	MailKind, To, Note string
 }
 
 // AccountTimeline merges the account's audit events, reset links and mail,
@@ -54,8 +61,7 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time
 		return nil, fmt.Errorf("db: timeline tokens: %w", err)
 	}
 	for _, tk := range tokens {
-		entries = append(entries, TimelineEntry{At: tk.CreatedAt, Source: FromToken, What: "link_issued", IP: tk.RequestedIP,
-			Detail: "valid until " + tk.ExpiresAt.UTC().Format(time.RFC3339)})
+		entries = append(entries, TimelineEntry{At: tk.CreatedAt, Source: FromToken, What: "link_issued", IP: tk.RequestedIP, Until: tk.ExpiresAt})
 		if tk.OpenedAt != nil {
 			entries = append(entries, TimelineEntry{At: *tk.OpenedAt, Source: FromToken, What: "link_opened"})
 		}
@@ -75,16 +81,16 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time
 		return nil, fmt.Errorf("db: timeline mail: %w", err)
 	}
 	for _, m := range mails {
-		entries = append(entries, TimelineEntry{At: m.CreatedAt, Source: FromOutbox, What: "mail_queued", Detail: m.Kind + " to " + m.ToAddr})
+		entries = append(entries, TimelineEntry{At: m.CreatedAt, Source: FromOutbox, What: "mail_queued", MailKind: m.Kind, To: m.ToAddr})
 		if m.SentAt != nil {
-			entries = append(entries, TimelineEntry{At: *m.SentAt, Source: FromOutbox, What: "mail_sent", Detail: m.Kind})
+			entries = append(entries, TimelineEntry{At: *m.SentAt, Source: FromOutbox, What: "mail_sent", MailKind: m.Kind})
 		}
 		if m.DeadAt != nil {
-			entries = append(entries, TimelineEntry{At: *m.DeadAt, Source: FromOutbox, What: "mail_dead", Detail: m.Kind + ": " + m.LastError})
+			entries = append(entries, TimelineEntry{At: *m.DeadAt, Source: FromOutbox, What: "mail_dead", MailKind: m.Kind, Note: m.LastError})
 		}
 		if m.DeliveryEventAt != nil && m.DeliveryEvent != "" {
 			entries = append(entries, TimelineEntry{At: *m.DeliveryEventAt, Source: FromOutbox, What: "mail_" + string(m.DeliveryEvent),
-				Detail: m.Kind + " " + m.DeliveryDetail})
+				MailKind: m.Kind, Note: m.DeliveryDetail})
 		}
 	}
 	// Newest first; within a second, audit after the rows it describes.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 	"strconv"
@@ -22,11 +23,13 @@ type consoleScreen struct {
 	name string // test-output/console/DEVICE-LANG-NAME.png and messages
 	// path is opened after setup: {account} stands for the tour
 	// merchant's account ID, {login} for its login ID, and other {names}
-	// for what an earlier setup or act put in vars. It must answer 200.
-	path  string
-	setup func(b *consoleTab, acct account, vars map[string]string) // nil: nothing to prepare
-	act   func(b *consoleTab, acct account)                         // nil: the page as loaded
-	doc   string                                                    // docs/screenshots/console-DOC[-desktop][-en].png, or ""
+	// for what an earlier setup or act put in vars. It must answer
+	// status, 200 when that is 0.
+	path   string
+	status int64
+	setup  func(b *consoleTab, acct account, vars map[string]string) // nil: nothing to prepare
+	act    func(b *consoleTab, acct account)                         // nil: the page as loaded
+	doc    string                                                    // docs/screenshots/console-DOC[-desktop][-en].png, or ""
 }
 
 // consoleScreens are the console's screens for a signed-in admin, who may
@@ -65,6 +68,7 @@ var consoleScreens = []consoleScreen{
 	{name: "staff-invited", path: "/staff/invite", setup: newMemberAddress, act: invite},
 	{name: "staff-change", path: "/staff/{member}/role", setup: invitedMember},
 	{name: "invitation", path: "{invitation}"},
+	{name: "not-found", path: "/accounts/999999999", status: 404},
 }
 
 // pauseLogins fails the merchant's login until it pauses.
@@ -206,8 +210,9 @@ func consoleTour(t *testing.T, b *consoleTab, check func(name, doc string)) {
 		for k, v := range b.vars {
 			path = strings.ReplaceAll(path, k, v)
 		}
-		if status := b.open(path); status != 200 {
-			t.Errorf("%s: %s answered %d, want 200", s.name, path, status)
+		want := cmp.Or(s.status, 200)
+		if status := b.open(path); status != want {
+			t.Errorf("%s: %s answered %d, want %d", s.name, path, status, want)
 		}
 		b.waitFor(s.name+" loaded", `document.readyState === "complete" && document.querySelector("h1")`)
 		if s.act != nil {

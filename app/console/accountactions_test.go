@@ -451,8 +451,12 @@ func TestAdminActionsRefusedToSupport(t *testing.T) {
 			}
 			for _, action := range []string{"change-email", "disable", "enable"} {
 				path := accountPath(acct.ID) + "/" + action
-				if res := b.do(t, "GET", path, nil); res.StatusCode != http.StatusForbidden {
+				res := b.do(t, "GET", path, nil)
+				if res.StatusCode != http.StatusForbidden {
 					t.Errorf("GET %s: %d", action, res.StatusCode)
+				}
+				if got := page(t, res).Find("#error-message").Text(); !strings.Contains(got, "役割") {
+					t.Errorf("GET %s says %q, not that the role does not allow it", action, got)
 				}
 				if res := b.do(t, "POST", path, url.Values{"email": {"new@example.jp"}, "reason": {"asked"}}); res.StatusCode != http.StatusForbidden {
 					t.Errorf("POST %s: %d", action, res.StatusCode)

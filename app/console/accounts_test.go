@@ -63,11 +63,18 @@ func TestAccountPage(t *testing.T) {
 			if strings.Join(whats, ",") != strings.Join(want, ",") {
 				t.Errorf("timeline %v, want %v", whats, want)
 			}
+			if got, want := doc.Find(`#timeline tr[data-what="link_issued"] td:nth-child(3)`).Text(), "有効期限 (UTC) "+stamp(now.Add(25*time.Minute)); got != want {
+				t.Errorf("the link's detail reads %q, want %q", got, want)
+			}
 			if got := doc.Find(`#timeline tr[data-what="reset_sent_by_operator"]`).Text(); !strings.Contains(got, "sato@example.jp") {
 				t.Errorf("the staff action does not name its member: %q", got)
 			}
-			if res := b.do(t, "GET", "/accounts/999999", nil); res.StatusCode != http.StatusNotFound {
+			res = b.do(t, "GET", "/accounts/999999", nil)
+			if res.StatusCode != http.StatusNotFound {
 				t.Errorf("unknown account: %d", res.StatusCode)
+			}
+			if doc := page(t, res); doc.Find("h1").Text() != "見つかりません" || doc.Find(`main a[href="/"]`).Length() != 1 || doc.Find("#staff-email").Length() != 1 {
+				t.Errorf("unknown account's page: %q, %d links back to the search", doc.Find("h1").Text(), doc.Find(`main a[href="/"]`).Length())
 			}
 			if res := (&browser{c: c}).do(t, "GET", "/accounts/"+itoa(acct.ID), nil); res.StatusCode != http.StatusSeeOther {
 				t.Errorf("account page without login: %d", res.StatusCode)
@@ -145,6 +152,9 @@ func TestSendReset(t *testing.T) {
 			doc = page(t, b.do(t, "GET", res.Header.Get("Location"), nil))
 			if doc.Find("#notice").Length() != 1 {
 				t.Error("no notice after sending")
+			}
+			if got := doc.Find(`#timeline tr[data-what="mail_queued"] td:nth-child(3)`).Text(); got != "再設定リンク → taro@example.jp" {
+				t.Errorf("the queued mail's detail reads %q", got)
 			}
 			// A disabled account gets no link.
 			disabled := c.clock.now()

@@ -23,7 +23,7 @@ const maxReasonRunes = 500
 func (c *Console) may(action staff.Action, h fiber.Handler) fiber.Handler {
 	return func(ctx *fiber.Ctx) error {
 		if _, member := current(ctx); member == nil || !staff.Can(member.Role, action) {
-			return fiber.NewError(fiber.StatusForbidden, "your role may not do this")
+			return errForbidden
 		}
 		return h(ctx)
 	}
@@ -96,7 +96,7 @@ func (c *Console) sendReset(ctx *fiber.Ctx) error {
 	}
 	switch {
 	case ttl == 0:
-		return fiber.NewError(fiber.StatusUnprocessableEntity, "choose one of the offered lifetimes")
+		return errBadChoice
 	case reason == "" || utf8.RuneCountInString(reason) > maxReasonRunes:
 		return c.renderSendReset(ctx, fiber.StatusUnprocessableEntity, acct, ttlText, reason, t.ReasonRequired)
 	}

@@ -246,6 +246,7 @@ func TestCrossSiteRefused(t *testing.T) {
 	} {
 		req := httptest.NewRequest("POST", "http://127.0.0.1:8082/login", strings.NewReader(url.Values{"email": {"sato@example.jp"}, "password": {password}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept-Language", "en")
 		for k, v := range h {
 			req.Header.Set(k, v)
 		}
@@ -255,6 +256,9 @@ func TestCrossSiteRefused(t *testing.T) {
 		}
 		if res.StatusCode != http.StatusForbidden || res.Header.Get("Set-Cookie") != "" {
 			t.Errorf("%v: %d", h, res.StatusCode)
+		}
+		if got := page(t, res).Find("#error-message").Text(); !strings.Contains(got, "another site") {
+			t.Errorf("%v: the refusal says %q", h, got)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"aikagi/db"
 	vc "aikagi/views/console"
@@ -34,7 +36,30 @@ func (c *Console) withLookalikes(ctx context.Context, t *vc.Text, acct *db.Accou
 	}
 	view := make([]vc.Entry, len(entries))
 	for i, e := range entries {
-		view[i] = vc.Entry{At: stamp(e.At), Source: string(e.Source), What: e.What, Detail: e.Detail, IP: e.IP, Staff: e.Staff}
+		view[i] = vc.Entry{At: stamp(e.At), Source: string(e.Source), What: e.What, Detail: entryDetail(t, e), IP: e.IP, Staff: e.Staff}
 	}
 	return view, nil
+}
+
+// entryDetail words a link's or a mail's facts in t's language; an audit
+// event's detail is shown as recorded.
+func entryDetail(t *vc.Text, e db.TimelineEntry) string {
+	var parts []string
+	if !e.Until.IsZero() {
+		parts = append(parts, t.ValidUntil+" "+stamp(e.Until))
+	}
+	if e.MailKind != "" {
+		mail := t.MailName(e.MailKind)
+		if e.To != "" {
+			mail = fmt.Sprintf(t.MailToAddr, mail, e.To)
+		}
+		parts = append(parts, mail)
+	}
+	if e.Note != "" {
+		parts = append(parts, e.Note)
+	}
+	if e.Detail != "" {
+		parts = append(parts, e.Detail)
+	}
+	return strings.Join(parts, t.DetailSep)
 }

@@ -15,6 +15,7 @@ import (
 	"aikagi/app/staff"
 	"aikagi/assets"
 	"aikagi/db"
+	vc "aikagi/views/console"
 )
 
 const (
@@ -61,7 +62,7 @@ func (c *Console) securityHeaders(ctx *fiber.Ctx) error {
 // (request.CheckCrossSite); the SameSite=Strict cookie is a second guard.
 func (c *Console) refuseCrossSite(ctx *fiber.Ctx) error {
 	if err := request.CheckCrossSite(ctx, c.cop); err != nil {
-		return fiber.NewError(fiber.StatusForbidden, "cross-site request refused")
+		return errCrossSite
 	}
 	return ctx.Next()
 }
@@ -154,20 +155,50 @@ func (c *Console) serveAsset(ctx *fiber.Ctx) error {
 
 // handleError logs server errors and answers with the status in plain text;
 // the console's visitors are staff, who need no styled error page.
+// The console's refusals, each with a page of its own (handleError).
+var (
+	errForbidden = fiber.NewError(fiber.StatusForbidden, "your role may not do this")
+	errCrossSite = fiber.NewError(fiber.StatusForbidden, "cross-site request refused")
+	errBadChoice = fiber.NewError(fiber.StatusUnprocessableEntity, "a value the form did not offer")
+)
+
+// handleError answers a refused or failed request with a page in the
+// console's layout that says why and leads back to the search; the
+// details of a failure go to the log, not to the page.
 func (c *Console) handleError(ctx *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		status = fe.Code
 	}
-	msg := http.StatusText(status)
 	if status >= 500 {
 		c.log.ErrorContext(ctx.UserContext(), "console request failed", "path", loggedPath(ctx), "err", err)
-	} else if fe != nil {
-		msg = fe.Message
 	}
 	ctx.Set(fiber.HeaderCacheControl, "no-store")
-	return ctx.Status(status).SendString(msg)
+	t := c.text(ctx)
+	var title, msg string
+	switch {
+	case errors.Is(err, errForbidden):
+		title, msg = t.ForbiddenTitle, t.Forbidden
+	case errors.Is(err, errCrossSite):
+		title, msg = t.CrossSiteTitle, t.CrossSite
+	case errors.Is(err, errBadChoice):
+		title, msg = t.BadChoiceTitle, t.BadChoice
+	case status == fiber.StatusNotFound:
+		title, msg = t.NotFoundTitle, t.NotFound
+	case status >= 500:
+		title, msg = t.ServerErrorTitle, t.ServerError
+	default:
+		title, msg = http.StatusText(status), ""
+		if fe != nil {
+			msg = fe.Message
+		}
+	}
+	if rerr := c.render(ctx, status, title, vc.ErrorPage(t, title, msg)); rerr != nil {
+		c.log.ErrorContext(ctx.UserContext(), "console error page failed", "path", loggedPath(ctx), "err", rerr)
+		return ctx.Status(status).SendString(title)
+	}
+	return nil
 }
 
 func (c *Console) recoverPanic(ctx *fiber.Ctx) (err error) {

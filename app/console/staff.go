@@ -133,7 +133,7 @@ func (c *Console) invite(ctx *fiber.Ctx) error {
 	email, reason := strings.TrimSpace(ctx.FormValue("email")), strings.TrimSpace(ctx.FormValue("reason"))
 	role, ok := staff.ParseRole(ctx.FormValue("role"))
 	if !ok {
-		return fiber.NewError(fiber.StatusUnprocessableEntity, "choose one of the offered roles")
+		return errBadChoice
 	}
 	if !validReason(reason) {
 		return c.renderInvite(ctx, fiber.StatusUnprocessableEntity, email, role, reason, t.ReasonRequired)

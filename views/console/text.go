@@ -84,6 +84,17 @@ type Text struct {
 	AttnRepeated, RepeatedCount                  string // AttnRepeated: the threshold; RepeatedCount: the requests
 	EventBounced, EventFailed, EventComplained   string
 	EventReported, Median                        string
+
+	// Error pages.
+	NotFoundTitle, NotFound       string
+	ForbiddenTitle, Forbidden     string // the member's role does not allow it
+	CrossSiteTitle, CrossSite     string
+	BadChoiceTitle, BadChoice     string // a value the form did not offer
+	ServerErrorTitle, ServerError string
+	BackToSearch                  string
+
+	// A timeline entry's detail.
+	ValidUntil, MailToAddr, DetailSep string // MailToAddr: the mail's name, its address
 }
 
 // T is the wording of lang.
