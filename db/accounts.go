@@ -127,8 +127,14 @@ func FindAccountsByEmail(ctx context.Context, idb bun.IDB, email string) ([]Acco
 // LockAccount reads the account and, on PostgreSQL, locks its row until the
 // transaction ends (SQLite's write transactions are serial already).
 func LockAccount(ctx context.Context, tx bun.Tx, id int64) (*Account, error) {
-	var a Account
-	q := tx.NewSelect().Model(&a).Where("id = ?", id)
+	return lockByID[Account](ctx, tx, id, "account")
+}
+
+// lockByID reads the row of T with the id and, on PostgreSQL, locks it
+// until the transaction ends; nil when there is none.
+func lockByID[T any](ctx context.Context, tx bun.Tx, id int64, what string) (*T, error) {
+	row := new(T)
+	q := tx.NewSelect().Model(row).Where("id = ?", id)
 	if IsPostgres(tx) {
 		q = q.For("UPDATE")
 	}
@@ -137,9 +143,9 @@ func LockAccount(ctx context.Context, tx bun.Tx, id int64) (*Account, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("db: lock account: %w", err)
+		return nil, fmt.Errorf("db: lock %s: %w", what, err)
 	}
-	return &a, nil
+	return row, nil
 }
 
 // ExistingLoginIDs returns which of loginIDs already have an account, with

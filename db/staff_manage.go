@@ -61,19 +61,7 @@ func ListStaff(ctx context.Context, idb bun.IDB) ([]StaffListed, error) {
 // LockStaff reads a member and, on PostgreSQL, locks their row until the
 // transaction ends (SQLite's write transactions are serial already).
 func LockStaff(ctx context.Context, tx bun.Tx, id int64) (*Staff, error) {
-	var s Staff
-	q := tx.NewSelect().Model(&s).Where("id = ?", id)
-	if IsPostgres(tx) {
-		q = q.For("UPDATE")
-	}
-	err := q.Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("db: lock staff: %w", err)
-	}
-	return &s, nil
+	return lockByID[Staff](ctx, tx, id, "staff")
 }
 
 // LockEnabledAdmins returns the ids of the enabled admins and, on

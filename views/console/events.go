@@ -5,16 +5,7 @@ import "aikagi/views"
 // EventName is what an entry of an account's timeline is called in t's
 // language: an audit kind, or a link's or a mail's event (db.TimelineEntry's
 // What). A name without wording, which a test prevents, shows as it is.
-func (t *Text) EventName(what string) string {
-	names := jaEvents
-	if t.Lang == views.En {
-		names = enEvents
-	}
-	if name, ok := names[what]; ok {
-		return name
-	}
-	return what
-}
+func (t *Text) EventName(what string) string { return t.named(jaEvents, enEvents, what) }
 
 // jaEvents are the timeline's names of events in Japanese.
 var jaEvents = map[string]string{
@@ -157,15 +148,19 @@ var enEvents = map[string]string{
 }
 
 // MailName is what a kind of mail (mail.Kind) is called in t's language.
-func (t *Text) MailName(kind string) string {
-	names := jaMails
+func (t *Text) MailName(kind string) string { return t.named(jaMails, enMails, kind) }
+
+// named looks key up in the names of t's language; a key without a name
+// shows as it is.
+func (t *Text) named(ja, en map[string]string, key string) string {
+	names := ja
 	if t.Lang == views.En {
-		names = enMails
+		names = en
 	}
-	if name, ok := names[kind]; ok {
+	if name, ok := names[key]; ok {
 		return name
 	}
-	return kind
+	return key
 }
 
 var jaMails = map[string]string{
