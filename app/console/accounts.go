@@ -7,6 +7,7 @@ import (
 
 	"aikagi/app/staff"
 	"aikagi/db"
+	"aikagi/views"
 	vc "aikagi/views/console"
 )
 
@@ -29,7 +30,7 @@ func (c *Console) showAccount(ctx *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	t := c.text(ctx)
-	v := vc.AccountView{T: t, LoginID: acct.LoginID, Store: acct.StoreName, Email: acct.Email, Locale: acct.Locale, Status: t.StatusActive}
+	v := vc.AccountView{T: t, LoginID: acct.LoginID, Store: acct.StoreName, Email: acct.Email, Locale: localeName(acct.Locale), Status: t.StatusActive}
 	paused, err := db.LoginPausedUntil(rctx, c.db, acct.LoginID, c.now(), c.cfg.LockoutThreshold, c.cfg.LockoutWindow)
 	if err != nil {
 		return err
@@ -77,4 +78,13 @@ func orNever(t *vc.Text, at *time.Time) string {
 		return t.Never
 	}
 	return stamp(*at)
+}
+
+// localeName is the mail language by its own name (日本語, English), with
+// its code: support reads the name, the CLI takes the code.
+func localeName(locale string) string {
+	if l, ok := views.ParseLang(locale); ok {
+		return views.T(l).LangName + " (" + locale + ")"
+	}
+	return locale
 }

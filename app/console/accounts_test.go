@@ -49,7 +49,7 @@ func TestAccountPage(t *testing.T) {
 				t.Fatalf("account page: %d", res.StatusCode)
 			}
 			doc := page(t, res)
-			for id, want := range map[string]string{"#store": "山田商店", "#email": "taro@example.jp", "#locale": "en", "#last-bounced": "", "#login-id": "taro-01"} {
+			for id, want := range map[string]string{"#store": "山田商店", "#email": "taro@example.jp", "#locale": "English (en)", "#last-bounced": "", "#login-id": "taro-01"} {
 				if got := strings.TrimSpace(doc.Find(id).Text()); got == "" || (want != "" && got != want) {
 					t.Errorf("%s = %q, want %q", id, got, want)
 				}
