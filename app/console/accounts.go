@@ -1,6 +1,8 @@
 package console
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -87,4 +89,27 @@ func localeName(locale string) string {
 		return views.T(l).LangName + " (" + locale + ")"
 	}
 	return locale
+}
+
+// entryDetail words a link's or a mail's facts in t's language; an audit
+// event's detail is shown as recorded.
+func entryDetail(t *vc.Text, e db.TimelineEntry) string {
+	var parts []string
+	if !e.Until.IsZero() {
+		parts = append(parts, t.ValidUntil+" "+stamp(e.Until))
+	}
+	if e.MailKind != "" {
+		mail := t.MailName(e.MailKind)
+		if e.To != "" {
+			mail = fmt.Sprintf(t.MailToAddr, mail, e.To)
+		}
+		parts = append(parts, mail)
+	}
+	if e.Note != "" {
+		parts = append(parts, e.Note)
+	}
+	if e.Detail != "" {
+		parts = append(parts, e.Detail)
+	}
+	return strings.Join(parts, t.DetailSep)
 }

@@ -2,9 +2,7 @@ package console
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strings"
 
 	"aikagi/db"
 	vc "aikagi/views/console"
@@ -39,27 +37,4 @@ func (c *Console) withLookalikes(ctx context.Context, t *vc.Text, acct *db.Accou
 		view[i] = vc.Entry{At: stamp(e.At), Source: string(e.Source), What: e.What, Detail: entryDetail(t, e), IP: e.IP, Staff: e.Staff}
 	}
 	return view, nil
-}
-
-// entryDetail words a link's or a mail's facts in t's language; an audit
-// event's detail is shown as recorded.
-func entryDetail(t *vc.Text, e db.TimelineEntry) string {
-	var parts []string
-	if !e.Until.IsZero() {
-		parts = append(parts, t.ValidUntil+" "+stamp(e.Until))
-	}
-	if e.MailKind != "" {
-		mail := t.MailName(e.MailKind)
-		if e.To != "" {
-			mail = fmt.Sprintf(t.MailToAddr, mail, e.To)
-		}
-		parts = append(parts, mail)
-	}
-	if e.Note != "" {
-		parts = append(parts, e.Note)
-	}
-	if e.Detail != "" {
-		parts = append(parts, e.Detail)
-	}
-	return strings.Join(parts, t.DetailSep)
 }

@@ -153,8 +153,6 @@ func (c *Console) serveAsset(ctx *fiber.Ctx) error {
 	return ctx.Send(asset.Body)
 }
 
-// handleError logs server errors and answers with the status in plain text;
-// the console's visitors are staff, who need no styled error page.
 // The console's refusals, each with a page of its own (handleError).
 var (
 	errForbidden = fiber.NewError(fiber.StatusForbidden, "your role may not do this")
