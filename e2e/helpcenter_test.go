@@ -70,6 +70,21 @@ const frameElement = `document.querySelector("iframe[data-aikagi]")`
 // page is scrolled to bring it into view.
 func (h *helpCenter) press(element string) {
 	h.t.Helper()
+	if !h.dev.touch {
+		h.do(h.pressAt(h.inFrame(element)))
+		return
+	}
+	for attempt := 1; ; attempt++ {
+		if h.tapped(h.frame, h.inFrame(element), attempt) {
+			return
+		}
+	}
+}
+
+// inFrame is the centre of the element of the frame, in the tab's
+// viewport, which is scrolled to show it.
+func (h *helpCenter) inFrame(element string) point {
+	h.t.Helper()
 	in := eval[*point](h.frame, `(() => { const e = `+element+`; if (!e) return null;
 		const r = e.getClientRects()[0]; return {X: r.left + r.width / 2, Y: r.top + r.height / 2}; })()`)
 	if in == nil {
@@ -79,7 +94,7 @@ func (h *helpCenter) press(element string) {
 		const y = b.top + f.clientTop + %f;
 		if (y < 60 || y > innerHeight - 60) { scrollBy(0, y - innerHeight / 2); %s b = f.getBoundingClientRect(); }
 		return {X: b.left + f.clientLeft + %f, Y: b.top + f.clientTop + %f}; })()`, frameElement, in.Y, painted, in.X, in.Y))
-	h.do(h.pressAt(pt))
+	return pt
 }
 
 // fill taps a field in the frame and types into it.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -171,10 +172,48 @@ func (b *tab) centre(element string) point {
 }
 
 // press taps (on a phone) or clicks the element, as a user would. Nothing
-// waits for what follows.
+// waits for what follows but the click itself, on a phone (tapped).
 func (b *tab) press(element string) {
 	b.t.Helper()
-	b.do(b.pressAt(b.centre(element)))
+	if !b.dev.touch {
+		b.do(b.pressAt(b.centre(element)))
+		return
+	}
+	for attempt := 1; ; attempt++ {
+		if b.tapped(&b.page, b.centre(element), attempt) {
+			return
+		}
+	}
+}
+
+// tapsTried is how many times a tap that brought no click is tried.
+const tapsTried = 3
+
+// tapped taps at pt (in the tab's viewport) and tells whether the document
+// of in, the page or a frame of it, saw a click from it, or was replaced.
+// A busy machine can lose a tap: its start and end are two messages, and
+// held apart long enough they make a long press; and a frame that has
+// just moved may not yet be where the browser looks for it. A user taps
+// again, and so does this, up to tapsTried times; a tap that did click is
+// never repeated.
+func (b *tab) tapped(in *page, pt point, attempt int) bool {
+	b.t.Helper()
+	mark := jsString(strconv.FormatInt(time.Now().UnixNano(), 36))
+	before := eval[int](in, `(() => { if (!window.__clicks) { window.__clicks = {n: 0};
+		addEventListener("click", () => window.__clicks.n++, true); }
+		window.__tapMark = `+mark+`; return window.__clicks.n; })()`)
+	b.do(chromedp.TapXY(pt.X, pt.Y))
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		n, err := chromedp.Run(in.ctx, chromedp.Evaluate[int](`window.__tapMark === `+mark+` ? window.__clicks.n : -1`))
+		if err != nil || n < 0 || n > before {
+			return true
+		}
+	}
+	if attempt >= tapsTried {
+		b.t.Fatalf("%s: %d taps at (%.0f, %.0f) brought no click (heading %q)", in.what, attempt, pt.X, pt.Y, in.heading())
+	}
+	b.t.Logf("%s: a tap at (%.0f, %.0f) brought no click; tapping again", in.what, pt.X, pt.Y)
+	return false
 }
 
 func (b *tab) pressAt(pt point) chromedp.Action[chromedp.Void] {
