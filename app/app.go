@@ -85,6 +85,7 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *
 	a.outbox = mail.New(mail.Deps{
 		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Sender: mailer, Sealer: a.sealer,
 		Metrics: a.metrics, From: cfg.From(), Rate: cfg.Resend.RateLimit,
+		BatchSize: cfg.Resend.BatchSize, RepeatWindow: cfg.Limits.MailsPerAccount.Window,
 	})
 	a.recovery = recovery.New(recovery.Deps{
 		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Config: cfg, Outbox: a.outbox, Limits: a.limits,

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -52,7 +53,10 @@ func TestMetricsPresentFromStart(t *testing.T) {
 		`aikagi_mail_deliveries_total{kind="reset_link",result="dead"} 0`,
 		`aikagi_mail_deliveries_total{kind="login_id_reminder",result="sent"} 0`,
 		`aikagi_rate_limited_total{limit="logins per IP"} 0`,
-		`aikagi_rate_limited_total{limit="mails in all"} 0`,
+		`aikagi_mail_deliveries_total{kind="reset_link",result="expired"} 0`,
+		`aikagi_mail_provider_throttled_total 0`,
+		`aikagi_mail_batch_size_count 0`,
+		`aikagi_outbox_mails{scope="database",status="expired"} 0`,
 		`aikagi_intake_requests_total{journey="reminder",outcome="limited"} 0`,
 		`aikagi_outbox_mails{scope="database",status="dead"} 0`,
 		`aikagi_intake_backlog{scope="database"} 0`,
@@ -83,4 +87,22 @@ func TestLocalOnlyChecksHost(t *testing.T) {
 			}
 		}
 	}
+}
+
+// metricValue reads one series from a's /metrics, or fails the test when
+// it is missing.
+func metricValue(t *testing.T, a *App, series string) float64 {
+	t.Helper()
+	body := string(get(t, a, "/metrics", onLocalhost).Body)
+	for line := range strings.SplitSeq(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", series, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics lacks %s", series)
+	return 0
 }

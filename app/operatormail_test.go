@@ -89,7 +89,7 @@ func TestSweepKeepsDeadMailForRetry(t *testing.T) {
 	if _, _, err := a.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	fake.fail(fakeFault{Status: 403}, fakeFault{Status: 403})
+	fake.Fail(fakeFault{Status: 403}, fakeFault{Status: 403})
 	a.outbox.DeliverDue(ctx)
 	rows, _ := db.ListOutbox(ctx, a.db, db.OutboxFilter{Status: db.OutboxDead})
 	if len(rows) != 2 {
@@ -112,15 +112,15 @@ func TestSweepKeepsDeadMailForRetry(t *testing.T) {
 	if kept(reset) || !kept(notice) {
 		t.Error("after the link expired, the sweep should drop the reset mail's payload and keep the notice's")
 	}
-	deadAt := *outboxRow(t, a, notice).DeadAt
-	clock.Set(deadAt.Add(mail.Retention - time.Minute))
+	deadline := *outboxRow(t, a, notice).ExpiresAt
+	clock.Set(deadline.Add(-time.Minute))
 	a.sweeper.Sweep(ctx)
 	if !kept(notice) {
-		t.Error("the notice's payload was dropped before the retention ended")
+		t.Error("the notice's payload was dropped before its deadline")
 	}
-	clock.Set(deadAt.Add(mail.Retention + time.Minute))
+	clock.Set(deadline.Add(time.Minute))
 	a.sweeper.Sweep(ctx)
 	if kept(notice) {
-		t.Error("the notice's payload outlived the retention")
+		t.Error("the notice's payload outlived its deadline, after which it can no longer be sent")
 	}
 }

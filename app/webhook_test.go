@@ -2,24 +2,21 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"aikagi/app/mail"
+	"aikagi/app/mail/resendtest"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
 
-// testWebhookSecret is a signing secret in Resend's (Svix's) form.
-var testWebhookSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+var testWebhookSecret = resendtest.WebhookSecret
 
 // signedWebhook builds a webhook call as Resend makes it: the Svix headers
 // over body, signed with secret at ts. A server-to-server post carries no
@@ -27,14 +24,7 @@ var testWebhookSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("012
 func signedWebhook(secret, body string, ts time.Time) *http.Request {
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/resend", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	id := "msg_" + randomString(8)
-	stamp := strconv.FormatInt(ts.Unix(), 10)
-	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-	mac := hmac.New(sha256.New, key)
-	fmt.Fprintf(mac, "%s.%s.%s", id, stamp, body)
-	req.Header.Set("svix-id", id)
-	req.Header.Set("svix-timestamp", stamp)
-	req.Header.Set("svix-signature", "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	resendtest.SignWebhook(req, secret, "msg_"+randomString(8), body, ts)
 	return req
 }
 
@@ -200,8 +190,8 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 				t.Fatal(err)
 			}
 			hold := make(chan struct{})
-			fake.fail(fakeFault{Hold: hold})
-			arrived := fake.notify()
+			fake.Fail(fakeFault{Hold: hold})
+			arrived := fake.Notify()
 			delivered := make(chan int, 1)
 			go func() {
 				sent, _ := a.outbox.DeliverDue(ctx)
@@ -215,11 +205,11 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 			}
 
 			// Resend has the mail; the worker has not heard back.
-			m := fake.mails()[0]
+			m := fake.Mails()[0]
 			if len(m.Tags) != 1 || m.Tags[0].Name != "outbox_id" || m.Tags[0].Value != id {
 				t.Fatalf("tags sent to Resend = %+v, want outbox_id=%s", m.Tags, id)
 			}
-			tags := m.tagsObject()
+			tags := m.TagsObject()
 			if shape == "list" {
 				tags = fmt.Sprintf(`[{"name":"outbox_id","value":%q}]`, id)
 			}
@@ -271,7 +261,7 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 func TestOutboxIDsFitResendTags(t *testing.T) {
 	t.Parallel()
 	for range 100 {
-		if id := mail.NewID(); !resendTagChars.MatchString(id) {
+		if id := mail.NewID(); !resendtest.TagChars.MatchString(id) {
 			t.Fatalf("outbox id %q is not a valid Resend tag value", id)
 		}
 	}

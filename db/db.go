@@ -152,11 +152,14 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 }
 
 // fillData completes, in Go, what a migration added but SQL cannot
-// compute: today the accounts' search_text. It finds nothing to do once
-// done, at the cost of one query.
+// compute: the accounts' search_text and the deadlines of mail queued
+// before every mail had one. Each finds nothing to do once done, at the
+// cost of one query.
 func fillData(ctx context.Context, db *bun.DB) error {
-	_, err := FillSearchText(ctx, db, 500)
-	return err
+	if _, err := FillSearchText(ctx, db, 500); err != nil {
+		return err
+	}
+	return FillMailDeadlines(ctx, db)
 }
 
 func migrateLocked(ctx context.Context, db *bun.DB) (applied []string, err error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
+	"aikagi/db/dbtest"
 )
 
 // DeadMails lists only the account's own dead mails, the latest first.
@@ -34,7 +35,7 @@ func TestDeadMails(t *testing.T) {
 			if !m.dead {
 				continue
 			}
-			rows, err := db.ClaimDueMail(ctx, bdb, at, time.Minute, 10)
+			rows, err := db.ClaimMail(ctx, bdb, at, time.Minute, 10, dbtest.BatchID())
 			if err != nil || len(rows) != 1 {
 				t.Fatalf("claim %s: %v, %v", m.id, rows, err)
 			}

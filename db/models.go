@@ -48,10 +48,13 @@ const (
 	OutboxSending OutboxStatus = "sending"
 	OutboxSent    OutboxStatus = "sent"
 	OutboxDead    OutboxStatus = "dead"
+	// OutboxExpired: the mail passed its deadline before it could be
+	// handed over, and was not sent.
+	OutboxExpired OutboxStatus = "expired"
 )
 
 // OutboxStatuses lists every outbox status.
-var OutboxStatuses = []OutboxStatus{OutboxPending, OutboxSending, OutboxSent, OutboxDead}
+var OutboxStatuses = []OutboxStatus{OutboxPending, OutboxSending, OutboxSent, OutboxDead, OutboxExpired}
 
 // OutboxMail is a mail waiting for (or done with) delivery. Payload holds the
 // rendered message sealed with the app's key, because a reset mail carries a
@@ -74,7 +77,12 @@ type OutboxMail struct {
 	CreatedAt     time.Time    `bun:"created_at"`
 	SentAt        *time.Time   `bun:"sent_at"`
 
-	ExpiresAt       *time.Time    `bun:"expires_at"` // the content is useless after this (a reset link's expiry)
+	ExpiresAt       *time.Time    `bun:"expires_at"`        // the mail's deadline: not sent after this (a reset link's expiry)
+	ExpiredAt       *time.Time    `bun:"expired_at"`        // when it passed its deadline unsent
+	BatchID         string        `bun:"batch_id,nullzero"` // the batch it was claimed into: its idempotency key
+	BatchSize       int           `bun:"batch_size"`        // the batch's size when claimed
+	Alone           bool          `bun:"alone"`             // sent only on its own: a batch was refused for one mail's content
+	IsRepeat        bool          `bun:"is_repeat"`         // its recipient had mail queued shortly before: served after first mails
 	DeadAt          *time.Time    `bun:"dead_at"`
 	DeliveryEvent   DeliveryEvent `bun:"delivery_event"` // the provider's latest word: delivered, bounced, …
 	DeliveryEventAt *time.Time    `bun:"delivery_event_at"`

@@ -1,10 +1,12 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,38 +56,210 @@ func EnqueueMail(ctx context.Context, idb bun.IDB, m *OutboxMail, now time.Time)
 	return nil
 }
 
-// ClaimDueMail leases up to limit due rows to the caller until now+lease and
-// counts the attempt. A row whose lease ran out (its worker died) is due
-// again. On PostgreSQL, SKIP LOCKED keeps concurrent workers on disjoint rows;
-// SQLite runs one writer at a time anyway.
+// due is the condition of a row a worker may claim: pending and due, or
+// claimed by a worker whose lease ran out (it died).
+const due = "((status = ? AND next_attempt_at <= ?) OR (status = ? AND locked_until <= ?))"
+
+func dueArgs(now time.Time) []any {
+	return []any{OutboxPending, Stamp(now), OutboxSending, Stamp(now)}
+}
+
+// fairOrder is the order in which waiting mail is served: each
+// recipient's first mail before anyone's repeat, then earliest deadline.
+const fairOrder = "is_repeat, expires_at, created_at, id"
+
+// LegacyMailDeadline is the deadline given to mail queued before every mail
+// had one (FillMailDeadlines).
+const LegacyMailDeadline = 24 * time.Hour
+
+// ClaimMail leases the next unit of due mail to the caller until
+// now+lease and counts the attempt: a batch whose earlier attempt failed,
+// whole, or else up to limit due rows in fair order (is_repeat, deadline).
+// Rows past their deadline are never claimed (ExpireOverdueMail ends them).
+// Several rows are fixed as a batch under newBatchID, which stays on them
+// across retries so that a retry sends the same set under the same key; a
+// single row, or a row marked alone, is claimed on its own. On PostgreSQL,
+// SKIP LOCKED keeps concurrent workers on disjoint rows; SQLite runs one
+// writer at a time anyway.
 //
-// The returned Attempts identifies the claim: the Mark and Release functions
-// take it and change the row only while that claim still holds, so a worker
-// that outlived its lease cannot overwrite the outcome of the one that took
-// over.
-func ClaimDueMail(ctx context.Context, idb bun.IDB, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error) {
-	lockClause := ""
-	if IsPostgres(idb) {
-		lockClause = "FOR UPDATE SKIP LOCKED"
-	}
-	var rows []OutboxMail
-	err := idb.NewRaw(`
-UPDATE outbox SET status = ?, locked_until = ?, attempts = attempts + 1
-WHERE id IN (
-    SELECT id FROM outbox
-    WHERE (status = ? AND next_attempt_at <= ?) OR (status = ? AND locked_until <= ?)
-    ORDER BY next_attempt_at
-    LIMIT ? `+lockClause+`
-)
-RETURNING *`,
-		OutboxSending, Stamp(now.Add(lease)),
-		OutboxPending, Stamp(now), OutboxSending, Stamp(now),
-		limit,
-	).Scan(ctx, &rows)
+// The returned Attempts identifies each row's claim: the Mark and Release
+// functions take it and change the row only while that claim still holds,
+// so a worker that outlived its lease cannot overwrite the outcome of the
+// one that took over.
+func ClaimMail(ctx context.Context, bdb *bun.DB, now time.Time, lease time.Duration, limit int, newBatchID string) (rows []OutboxMail, err error) {
+	err = bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if rows, err = reclaimBatch(ctx, tx, now, lease); err != nil || len(rows) > 0 {
+			return err
+		}
+		rows, err = claimNew(ctx, tx, now, lease, limit, newBatchID)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("db: claim due mail: %w", err)
+		return nil, fmt.Errorf("db: claim mail: %w", err)
 	}
 	return rows, nil
+}
+
+func skipLocked(idb bun.IDB) string {
+	if IsPostgres(idb) {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// reclaimBatch claims the members of a due batch, whole. A batch that lost
+// members (they expired) is dissolved instead: its rows wait again as
+// single rows, and nothing is returned.
+func reclaimBatch(ctx context.Context, tx bun.Tx, now time.Time, lease time.Duration) ([]OutboxMail, error) {
+	var ids []string
+	err := tx.NewRaw("SELECT batch_id FROM outbox WHERE batch_id IS NOT NULL AND "+due+
+		" ORDER BY "+fairOrder+" LIMIT 1"+skipLocked(tx), dueArgs(now)...).Scan(ctx, &ids)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	batch := ids[0]
+	var rows []OutboxMail
+	args := append([]any{OutboxSending, Stamp(now.Add(lease)), batch}, dueArgs(now)...)
+	err = tx.NewRaw("UPDATE outbox SET status = ?, locked_until = ?, attempts = attempts + 1 WHERE batch_id = ? AND "+due+
+		" RETURNING *", args...).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	if len(rows) == rows[0].BatchSize {
+		sortFair(rows)
+		return rows, nil
+	}
+	_, err = tx.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("status = ?", OutboxPending).
+		Set("attempts = attempts - 1").
+		Set("locked_until = NULL").
+		Set("batch_id = NULL").
+		Set("batch_size = 0").
+		Where("batch_id = ?", batch).Where("status = ?", OutboxSending).
+		Where("locked_until = ?", Stamp(now.Add(lease))).
+		Exec(ctx)
+	return nil, err
+}
+
+// claimNew claims due rows that belong to no batch: the first in fair
+// order alone when it must go alone, else up to limit rows that may share
+// a batch.
+func claimNew(ctx context.Context, tx bun.Tx, now time.Time, lease time.Duration, limit int, newBatchID string) ([]OutboxMail, error) {
+	var heads []struct {
+		ID    string `bun:"id"`
+		Alone bool   `bun:"alone"`
+	}
+	args := append(dueArgs(now), Stamp(now), limit)
+	err := tx.NewRaw("SELECT id, alone FROM outbox WHERE batch_id IS NULL AND "+due+
+		" AND (expires_at IS NULL OR expires_at > ?) ORDER BY "+fairOrder+" LIMIT ?"+skipLocked(tx), args...).Scan(ctx, &heads)
+	if err != nil || len(heads) == 0 {
+		return nil, err
+	}
+	var ids []string
+	if heads[0].Alone {
+		ids = []string{heads[0].ID}
+	} else {
+		for _, h := range heads {
+			if !h.Alone {
+				ids = append(ids, h.ID)
+			}
+		}
+	}
+	q := tx.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("status = ?", OutboxSending).
+		Set("locked_until = ?", Stamp(now.Add(lease))).
+		Set("attempts = attempts + 1").
+		Where("id IN (?)", bun.List(ids)).
+		Returning("*")
+	if len(ids) > 1 {
+		q = q.Set("batch_id = ?", newBatchID).Set("batch_size = ?", len(ids))
+	}
+	var rows []OutboxMail
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	sortFair(rows)
+	return rows, nil
+}
+
+// sortFair puts rows in fairOrder, which RETURNING does not keep.
+func sortFair(rows []OutboxMail) {
+	slices.SortFunc(rows, func(a, b OutboxMail) int {
+		if a.IsRepeat != b.IsRepeat {
+			if a.IsRepeat {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(compareTimes(a.ExpiresAt, b.ExpiresAt), a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+}
+
+func compareTimes(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return a.Compare(*b)
+}
+
+// ExpireOverdueMail ends up to limit waiting rows whose deadline has
+// passed (and rows claimed by a worker that died meanwhile): they become
+// expired, unsent, and lose their sealed payload. It returns them.
+func ExpireOverdueMail(ctx context.Context, idb bun.IDB, now time.Time, limit int) ([]OutboxMail, error) {
+	var rows []OutboxMail
+	args := append([]any{OutboxExpired, Stamp(now)}, dueArgs(now)...)
+	args = append(args, Stamp(now), limit)
+	err := idb.NewRaw(`
+UPDATE outbox SET status = ?, expired_at = ?, payload = NULL, locked_until = NULL
+WHERE id IN (
+    SELECT id FROM outbox WHERE `+due+` AND expires_at <= ?
+    ORDER BY expires_at LIMIT ?`+skipLocked(idb)+`
+)
+RETURNING id, kind, account_id, to_addr, expires_at, created_at, attempts`, args...).Scan(ctx, &rows)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("db: expire overdue mail: %w", err)
+	}
+	return rows, nil
+}
+
+// HasRecentMail reports whether mail to the same recipient — the account,
+// or the address when there is no account — was queued since.
+func HasRecentMail(ctx context.Context, idb bun.IDB, accountID *int64, to string, since time.Time) (bool, error) {
+	q := idb.NewSelect().Table("outbox").Where("created_at >= ?", Stamp(since))
+	if accountID != nil {
+		q = q.Where("account_id = ?", *accountID)
+	} else {
+		q = q.Where("to_addr = ?", to)
+	}
+	ok, err := q.Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("db: recent mail: %w", err)
+	}
+	return ok, nil
+}
+
+// FillMailDeadlines gives mail queued before every mail had a deadline
+// one: LegacyMailDeadline after it was queued.
+func FillMailDeadlines(ctx context.Context, idb bun.IDB) error {
+	var rows []OutboxMail
+	err := idb.NewSelect().Model(&rows).Column("id", "created_at").
+		Where("expires_at IS NULL").Where("status IN (?)", bun.List([]OutboxStatus{OutboxPending, OutboxSending})).
+		Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("db: mail deadlines: %w", err)
+	}
+	for _, r := range rows {
+		if _, err := idb.NewUpdate().Model((*OutboxMail)(nil)).Set("expires_at = ?", Stamp(r.CreatedAt.Add(LegacyMailDeadline))).
+			Where("id = ?", r.ID).Where("expires_at IS NULL").Exec(ctx); err != nil {
+			return fmt.Errorf("db: mail deadline: %w", err)
+		}
+	}
+	return nil
 }
 
 // claimed narrows q to the row id while the claim with that attempt count
@@ -175,22 +349,48 @@ func RenewMailClaims(ctx context.Context, idb bun.IDB, rows []OutboxMail, until 
 }
 
 // ReleaseMail hands the claim (id, attempt) back without counting the
-// attempt, for a worker that stops before it could send.
-func ReleaseMail(ctx context.Context, idb bun.IDB, id string, attempt int, now time.Time) (ok bool, err error) {
+// attempt, due again at next: for a worker that stops before it could
+// send, or whose provider refused to take anything yet (429). With
+// keepBatch the row stays in its batch, for a send that may have reached
+// the provider; otherwise it waits again on its own. A reason, when given,
+// is kept as the row's last error.
+func ReleaseMail(ctx context.Context, idb bun.IDB, id string, attempt int, next time.Time, keepBatch bool, reason string) (ok bool, err error) {
 	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
 		Set("status = ?", OutboxPending).
 		Set("attempts = attempts - 1").
 		Set("locked_until = NULL").
-		Set("next_attempt_at = ?", Stamp(now))
+		Set("next_attempt_at = ?", Stamp(next))
+	if !keepBatch {
+		q = q.Set("batch_id = NULL").Set("batch_size = 0")
+	}
+	if reason != "" {
+		q = q.Set("last_error = ?", reason)
+	}
 	res, err := claimed(q, id, attempt).Exec(ctx)
 	return changedOne(res, err, "release mail")
+}
+
+// SendMailAlone takes the claim (id, attempt) out of its batch, uncounted
+// and due at once, to be sent on its own from now on: its batch was
+// refused for the content of one mail, and nothing of it was sent.
+func SendMailAlone(ctx context.Context, idb bun.IDB, id string, attempt int, now time.Time) (ok bool, err error) {
+	q := idb.NewUpdate().Model((*OutboxMail)(nil)).
+		Set("status = ?", OutboxPending).
+		Set("attempts = attempts - 1").
+		Set("locked_until = NULL").
+		Set("next_attempt_at = ?", Stamp(now)).
+		Set("batch_id = NULL").
+		Set("batch_size = 0").
+		Set("alone = TRUE")
+	res, err := claimed(q, id, attempt).Exec(ctx)
+	return changedOne(res, err, "send mail alone")
 }
 
 // OutboxFilter selects rows for ListOutbox. Zero values select everything.
 type OutboxFilter struct {
 	Status   OutboxStatus  // one status
 	Event    DeliveryEvent // one delivery event
-	Problems bool          // dead, or bounced, complained or failed at the provider
+	Problems bool          // dead or expired, or bounced, complained or failed at the provider
 	Limit    int
 }
 
@@ -211,7 +411,7 @@ func ListOutbox(ctx context.Context, idb bun.IDB, f OutboxFilter) ([]OutboxMail,
 		q = q.Where("outbox_mail.delivery_event = ?", f.Event)
 	}
 	if f.Problems {
-		q = q.Where("outbox_mail.status = ? OR outbox_mail.delivery_event IN (?)", OutboxDead,
+		q = q.Where("outbox_mail.status IN (?) OR outbox_mail.delivery_event IN (?)", bun.List([]OutboxStatus{OutboxDead, OutboxExpired}),
 			bun.In([]DeliveryEvent{DeliveryBounced, DeliveryComplained, DeliveryFailed}))
 	}
 	if err := q.Scan(ctx); err != nil {
@@ -235,8 +435,11 @@ func GetOutboxMail(ctx context.Context, idb bun.IDB, id string) (*OutboxMail, er
 
 // RequeueMail makes a dead row, or a pending one waiting for its next
 // attempt, due now with a fresh count of attempts, keeping its id (the
-// provider's idempotency key) and payload. ok is false when the row is in
-// no state to be retried, or has no payload left.
+// provider's idempotency key) and payload; it goes on its own, under that
+// key, so that a copy an earlier attempt left at the provider is not
+// delivered again. ok is false
+// when the row is in no state to be retried, has no payload left, or is
+// past its deadline.
 func RequeueMail(ctx context.Context, idb bun.IDB, id string, now time.Time) (ok bool, err error) {
 	res, err := idb.NewUpdate().Model((*OutboxMail)(nil)).
 		Set("status = ?", OutboxPending).
@@ -244,7 +447,11 @@ func RequeueMail(ctx context.Context, idb bun.IDB, id string, now time.Time) (ok
 		Set("next_attempt_at = ?", Stamp(now)).
 		Set("locked_until = NULL").
 		Set("dead_at = NULL").
+		Set("batch_id = NULL").
+		Set("batch_size = 0").
+		Set("alone = TRUE").
 		Where("id = ?", id).
+		Where("expires_at IS NULL OR expires_at > ?", Stamp(now)).
 		Where("status IN (?)", bun.In([]OutboxStatus{OutboxDead, OutboxPending})).
 		Where("payload IS NOT NULL").
 		Exec(ctx)

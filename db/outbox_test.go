@@ -19,7 +19,7 @@ func sentMail(t *testing.T, bdb *bun.DB, id, providerID string) {
 	if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: id, Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+	rows, err := db.ClaimMail(ctx, bdb, t0, time.Minute, 10, dbtest.BatchID())
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("claim: %v, %v", rows, err)
 	}
@@ -78,7 +78,7 @@ func TestDeliveryEventBeforeMarkedSent(t *testing.T) {
 		if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "m1", Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+		rows, err := db.ClaimMail(ctx, bdb, t0, time.Minute, 10, dbtest.BatchID())
 		if err != nil || len(rows) != 1 {
 			t.Fatalf("claim: %v, %v", rows, err)
 		}
@@ -123,7 +123,7 @@ func TestDeadMailRequeueAndPayloads(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rows, _ := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+		rows, _ := db.ClaimMail(ctx, bdb, t0, time.Minute, 10, dbtest.BatchID())
 		for _, r := range rows {
 			if ok, err := db.MarkMailDead(ctx, bdb, r.ID, r.Attempts, "HTTP 422", t0); err != nil || !ok {
 				t.Fatal(ok, err)
@@ -141,7 +141,7 @@ func TestDeadMailRequeueAndPayloads(t *testing.T) {
 		if ok, err := db.RequeueMail(ctx, bdb, "notice", t0.Add(time.Hour)); !ok || err != nil {
 			t.Fatalf("requeue = %v, %v", ok, err)
 		}
-		due, _ := db.ClaimDueMail(ctx, bdb, t0.Add(time.Hour), time.Minute, 10)
+		due, _ := db.ClaimMail(ctx, bdb, t0.Add(time.Hour), time.Minute, 10, dbtest.BatchID())
 		if len(due) != 1 || due[0].ID != "notice" || due[0].Attempts != 1 || due[0].DeadAt != nil {
 			t.Fatalf("after requeue: %+v", due)
 		}
@@ -165,7 +165,7 @@ func TestRenewMailClaims(t *testing.T) {
 			}
 		}
 		const lease = 20 * time.Second
-		mine, err := db.ClaimDueMail(ctx, bdb, t0, lease, 10)
+		mine, err := db.ClaimMail(ctx, bdb, t0, lease, 10, dbtest.BatchID())
 		if err != nil || len(mine) != 2 {
 			t.Fatalf("claim: %v, %v", mine, err)
 		}
@@ -180,7 +180,7 @@ func TestRenewMailClaims(t *testing.T) {
 			t.Fatalf("renew m1 = %v, %v", ids, err)
 		}
 		// Past the first lease another worker takes over only m2.
-		other, err := db.ClaimDueMail(ctx, bdb, t0.Add(25*time.Second), lease, 10)
+		other, err := db.ClaimMail(ctx, bdb, t0.Add(25*time.Second), lease, 10, dbtest.BatchID())
 		if err != nil || len(other) != 1 || other[0].ID != "m2" || other[0].Attempts != 2 {
 			t.Fatalf("claim after the first lease = %+v, %v; want m2 only", other, err)
 		}
@@ -244,16 +244,16 @@ func TestOutboxClaimSendRetry(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		claimed, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 10)
+		claimed, err := db.ClaimMail(ctx, bdb, t0, time.Minute, 10, dbtest.BatchID())
 		if err != nil || len(claimed) != 1 || claimed[0].Attempts != 1 || claimed[0].Status != db.OutboxSending || string(claimed[0].Payload) != "sealed" {
 			t.Fatalf("first claim = %+v, %v", claimed, err)
 		}
 		// Leased: nobody else gets it until the lease runs out.
-		if again, _ := db.ClaimDueMail(ctx, bdb, t0.Add(30*time.Second), time.Minute, 10); len(again) != 0 {
+		if again, _ := db.ClaimMail(ctx, bdb, t0.Add(30*time.Second), time.Minute, 10, dbtest.BatchID()); len(again) != 0 {
 			t.Fatalf("a leased row was claimed again: %+v", again)
 		}
 		// A worker that died: the lease expires and another takes over.
-		again, err := db.ClaimDueMail(ctx, bdb, t0.Add(2*time.Minute), time.Minute, 10)
+		again, err := db.ClaimMail(ctx, bdb, t0.Add(2*time.Minute), time.Minute, 10, dbtest.BatchID())
 		if err != nil || len(again) != 1 || again[0].Attempts != 2 {
 			t.Fatalf("claim after lease expiry = %+v, %v", again, err)
 		}
@@ -265,10 +265,10 @@ func TestOutboxClaimSendRetry(t *testing.T) {
 		if ok, err := db.RetryMailLater(ctx, bdb, "mail-1", 2, "HTTP 503", t0.Add(10*time.Minute)); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
-		if early, _ := db.ClaimDueMail(ctx, bdb, t0.Add(5*time.Minute), time.Minute, 10); len(early) != 0 {
+		if early, _ := db.ClaimMail(ctx, bdb, t0.Add(5*time.Minute), time.Minute, 10, dbtest.BatchID()); len(early) != 0 {
 			t.Fatal("a row was retried before its next attempt time")
 		}
-		due, _ := db.ClaimDueMail(ctx, bdb, t0.Add(10*time.Minute), time.Minute, 10)
+		due, _ := db.ClaimMail(ctx, bdb, t0.Add(10*time.Minute), time.Minute, 10, dbtest.BatchID())
 		if len(due) != 1 || due[0].LastError != "HTTP 503" {
 			t.Fatalf("retry claim = %+v", due)
 		}
@@ -286,7 +286,7 @@ func TestOutboxClaimSendRetry(t *testing.T) {
 		if r := rows[0]; r.Status != db.OutboxSent || r.ProviderID != "provider-42" || r.SentAt == nil || payload != nil || r.LoginID != "taro" {
 			t.Fatalf("after send: %+v payload=%q", r, payload)
 		}
-		if none, _ := db.ClaimDueMail(ctx, bdb, t0.Add(time.Hour), time.Minute, 10); len(none) != 0 {
+		if none, _ := db.ClaimMail(ctx, bdb, t0.Add(time.Hour), time.Minute, 10, dbtest.BatchID()); len(none) != 0 {
 			t.Fatal("a sent row was claimed")
 		}
 	})
@@ -311,7 +311,7 @@ func TestOutboxConcurrentClaimsAreDisjoint(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					got, err := db.ClaimDueMail(ctx, bdb, t0, time.Minute, 3)
+					got, err := db.ClaimMail(ctx, bdb, t0, time.Minute, 3, dbtest.BatchID())
 					if err != nil {
 						t.Error(err)
 						return
@@ -345,13 +345,13 @@ func TestReleaseMailHandsBackUncounted(t *testing.T) {
 		if err := db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "r1", Kind: "reset_link", ToAddr: "x@example.jp", Payload: []byte("p")}, t0); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := db.ClaimDueMail(ctx, bdb, t0, time.Hour, 1); len(got) != 1 {
+		if got, _ := db.ClaimMail(ctx, bdb, t0, time.Hour, 1, dbtest.BatchID()); len(got) != 1 {
 			t.Fatal("not claimed")
 		}
-		if ok, err := db.ReleaseMail(ctx, bdb, "r1", 1, t0); err != nil || !ok {
+		if ok, err := db.ReleaseMail(ctx, bdb, "r1", 1, t0, false, ""); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
-		got, _ := db.ClaimDueMail(ctx, bdb, t0, time.Hour, 1)
+		got, _ := db.ClaimMail(ctx, bdb, t0, time.Hour, 1, dbtest.BatchID())
 		if len(got) != 1 || got[0].Attempts != 1 {
 			t.Fatalf("after hand-back: %+v (want claimable at once, attempt count unchanged)", got)
 		}

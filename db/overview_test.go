@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
+	"aikagi/db/dbtest"
 )
 
 const sendLimit = "sends per IP"
@@ -43,7 +44,7 @@ func (s *overviewSeed) audit(kind db.AuditKind, acct *db.Account, at time.Time) 
 func (s *overviewSeed) mail(id string, acct *db.Account, queued time.Time) int {
 	s.t.Helper()
 	s.must(db.EnqueueMail(s.ctx, s.bdb, &db.OutboxMail{ID: id, Kind: "reset", AccountID: &acct.ID, ToAddr: acct.Email, Payload: []byte("sealed")}, queued))
-	rows, err := db.ClaimDueMail(s.ctx, s.bdb, queued, time.Minute, 10)
+	rows, err := db.ClaimMail(s.ctx, s.bdb, queued, time.Minute, 10, dbtest.BatchID())
 	s.must(err)
 	if len(rows) != 1 {
 		s.t.Fatalf("claimed %d mails, want 1", len(rows))

@@ -31,7 +31,7 @@ type TimelineEntry struct {
 
 	// A link's or a mail's facts, for the reader to word: the link's
 	// expiry (link_issued); the mail's kind, its address (mail_queued),
-	// why it was given up (mail_dead) and what the provider said (the
+	// why it was given up (mail_dead), its deadline (mail_expired) and what the provider said (the
 	// delivery events).
 	Until              time.Time
 	MailKind, To, Note string
@@ -75,7 +75,7 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time
 		}
 	}
 	var mails []OutboxMail
-	if err := idb.NewSelect().Model(&mails).Column("id", "kind", "to_addr", "status", "attempts", "last_error", "created_at", "sent_at", "dead_at",
+	if err := idb.NewSelect().Model(&mails).Column("id", "kind", "to_addr", "status", "attempts", "last_error", "created_at", "sent_at", "dead_at", "expired_at", "expires_at",
 		"delivery_event", "delivery_event_at", "delivery_detail").
 		Where("account_id = ?", accountID).OrderExpr("created_at DESC").Limit(limit).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: timeline mail: %w", err)
@@ -87,6 +87,9 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time
 		}
 		if m.DeadAt != nil {
 			entries = append(entries, TimelineEntry{At: *m.DeadAt, Source: FromOutbox, What: "mail_dead", MailKind: m.Kind, Note: m.LastError})
+		}
+		if m.ExpiredAt != nil {
+			entries = append(entries, TimelineEntry{At: *m.ExpiredAt, Source: FromOutbox, What: "mail_expired", MailKind: m.Kind, Until: *m.ExpiresAt})
 		}
 		if m.DeliveryEventAt != nil && m.DeliveryEvent != "" {
 			entries = append(entries, TimelineEntry{At: *m.DeliveryEventAt, Source: FromOutbox, What: "mail_" + string(m.DeliveryEvent),

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
+	"aikagi/db/dbtest"
 )
 
 func TestAccountTimeline(t *testing.T) {
@@ -34,7 +35,7 @@ func TestAccountTimeline(t *testing.T) {
 		_, _, err = db.ConsumeResetToken(ctx, bdb, tok.TokenHash, at(5))
 		must(err)
 		must(db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "m1", Kind: "reset", AccountID: &acct.ID, ToAddr: acct.Email}, at(2)))
-		claimed, err := db.ClaimDueMail(ctx, bdb, at(2), time.Minute, 10)
+		claimed, err := db.ClaimMail(ctx, bdb, at(2), time.Minute, 10, dbtest.BatchID())
 		must(err)
 		if ok, err := db.MarkMailSent(ctx, bdb, "m1", claimed[0].Attempts, "prov-1", at(3)); !ok || err != nil {
 			t.Fatalf("sent: %v %v", ok, err)

@@ -220,7 +220,8 @@ func (e Env) openToQueueMail(ctx context.Context, cmd string) (svc *recovery.Ser
 		return nil, nil, err
 	}
 	m := metrics.New(bdb, e.now, config.Build())
-	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: e.now, Sealer: secret.NewSealer(cfg), Metrics: m, From: cfg.From()})
+	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: e.now, Sealer: secret.NewSealer(cfg), Metrics: m, From: cfg.From(),
+		RepeatWindow: cfg.Limits.MailsPerAccount.Window})
 	svc = recovery.New(recovery.Deps{
 		DB: bdb, Log: log, Now: e.now, Config: cfg, Outbox: outbox,
 		Limits: limit.New(bdb, log, e.now, m, cfg.Limits),
@@ -247,8 +248,10 @@ func checkRetryable(ctx context.Context, bdb *bun.DB, row *db.OutboxMail, now ti
 		return errors.New(msg)
 	case row.Status == db.OutboxSending:
 		return fmt.Errorf("outbox retry: a worker is sending %s now (claimed until %s)", row.ID, stamp(row.LockedUntil))
-	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
+	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt) && row.Kind == string(mail.KindReset):
 		return fmt.Errorf("outbox retry: the link in %s expired at %s; send a new one: %s", row.ID, stamp(row.ExpiresAt), newLink)
+	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
+		return fmt.Errorf("outbox retry: the deadline of %s passed at %s; mail that late is not sent", row.ID, stamp(row.ExpiresAt))
 	case row.Payload == nil:
 		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", row.ID, mail.Retention, newLink)
 	}

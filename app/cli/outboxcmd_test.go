@@ -94,7 +94,7 @@ func TestOutboxCommands(t *testing.T) {
 
 		// A notice Resend refuses: dead.
 		refused := queueNotices(t, srv, acct, 1)[0]
-		fake.fail(fakeFault{Status: 422, Name: "validation_error"})
+		fake.Fail(fakeFault{Status: 422, Name: "validation_error"})
 		srv.outbox.DeliverDue(ctx)
 		// A reset link that goes out and bounces.
 		clock.Advance(time.Minute)
@@ -168,8 +168,8 @@ func TestOutboxCommands(t *testing.T) {
 		if sent, err := srv.outbox.DeliverDue(ctx); err != nil || sent != 2 {
 			t.Fatalf("DeliverDue after retry = %d, %v; want the retried and the waiting notice", sent, err)
 		}
-		if fake.deliveries()[refused] != 1 || fake.requestsFor(refused) != 2 {
-			t.Errorf("retried notice: delivered %d, requested %d; want once, on the second request with its key", fake.deliveries()[refused], fake.requestsFor(refused))
+		if fake.Deliveries()[refused] != 1 || fake.RequestsFor(refused) != 2 {
+			t.Errorf("retried notice: delivered %d, requested %d; want once, on the second request with its key", fake.Deliveries()[refused], fake.RequestsFor(refused))
 		}
 		if n := countWhere(t, srv.db, "audit_events", "kind", db.AuditMailRetried); n != 1 {
 			t.Errorf("%d mail_retried audit events, want 1", n)
@@ -194,9 +194,9 @@ func TestOutboxCommands(t *testing.T) {
 }
 
 // TestRetryOfDeadMailOverTime checks how long "outbox retry" can send a
-// dead mail again: a reset mail until its link expires, any other until
-// the server's sweep has dropped its sealed payload after mail.Retention.
-// What the sweep keeps is tested in package app
+// dead mail again: a reset mail until its link expires, any other until its
+// deadline (mail.NoticeDeadline), when the server's sweep drops its sealed
+// payload. What the sweep keeps is tested in package app
 // (TestSweepKeepsDeadMailForRetry).
 func TestRetryOfDeadMailOverTime(t *testing.T) {
 	t.Parallel()
@@ -211,7 +211,7 @@ func TestRetryOfDeadMailOverTime(t *testing.T) {
 	if _, _, err := srv.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	fake.fail(fakeFault{Status: 403}, fakeFault{Status: 403}, fakeFault{Status: 403})
+	fake.Fail(fakeFault{Status: 403}, fakeFault{Status: 403}, fakeFault{Status: 403})
 	srv.outbox.DeliverDue(ctx)
 	rows, _ := db.ListOutbox(ctx, srv.db, db.OutboxFilter{Status: db.OutboxDead})
 	if len(rows) != 3 {
@@ -230,19 +230,15 @@ func TestRetryOfDeadMailOverTime(t *testing.T) {
 	if _, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", reset); err == nil || !strings.Contains(err.Error(), "expired") || !strings.Contains(err.Error(), "send-reset taro01") {
 		t.Errorf("retry of an expired reset mail: %v", err)
 	}
-
-	// Two days on, a retry still works, with a word about Resend's memory.
-	clock.Advance(48 * time.Hour)
-	out, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", late)
-	if err != nil || !strings.Contains(out, "Resend forgets idempotency keys") {
-		t.Errorf("retry after two days: %q, %v", out, err)
+	if out, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", late); err != nil || !strings.Contains(out, "queued again") {
+		t.Errorf("retry of a notice within its deadline: %q, %v", out, err)
 	}
 
-	// After the retention: the notice's payload is gone too.
-	clock.Advance(mail.Retention)
+	// Past the notice's deadline: nothing to retry.
+	clock.Advance(mail.NoticeDeadline)
 	dropStalePayloads(t, srv.db, clock.Now())
-	if _, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", notice); err == nil || !strings.Contains(err.Error(), "dropped") {
-		t.Errorf("retry after the retention: %v", err)
+	if _, err := runCommand(t, dsn, clock.Now, OutboxCommand, "retry", notice); err == nil || !strings.Contains(err.Error(), "deadline") {
+		t.Errorf("retry after the deadline: %v", err)
 	}
 }
 
@@ -259,7 +255,7 @@ func TestRetryRefusesASupersededResetMail(t *testing.T) {
 	if _, _, err := srv.recovery.SendResetByOperator(ctx, "taro01", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	fake.fail(fakeFault{Status: 403})
+	fake.Fail(fakeFault{Status: 403})
 	srv.outbox.DeliverDue(ctx)
 	rows, _ := db.ListOutbox(ctx, srv.db, db.OutboxFilter{Status: db.OutboxDead})
 	if len(rows) != 1 {

@@ -89,8 +89,8 @@ func TestServeWithResend(t *testing.T) {
 		// The merchant's request.
 		state, _ := post("/password-resetting/confirm", url.Values{"login_id": {"taro01"}, "email": {"taro@example.jp"}}).Find("input[name=state]").Attr("value")
 		post("/password-resetting/send", url.Values{"state": {state}})
-		waitFor(t, waitLong, "the reset mail to reach Resend", func() bool { return len(fake.mails()) == 1 })
-		m := fake.mails()[0]
+		waitFor(t, waitLong, "the reset mail to reach Resend", func() bool { return len(fake.Mails()) == 1 })
+		m := fake.Mails()[0]
 		bdb := dbtest.OpenDSN(t, dsn)
 		rows, err := db.ListOutbox(context.Background(), bdb, db.OutboxFilter{})
 		if err != nil || len(rows) != 1 {
@@ -109,13 +109,13 @@ func TestServeWithResend(t *testing.T) {
 
 		// An operator's reset link, queued by another process.
 		command(AccountCommand, "", "send-reset", "taro01")
-		waitFor(t, waitLong, "the operator's mail to reach Resend", func() bool { return len(fake.mails()) == 2 })
+		waitFor(t, waitLong, "the operator's mail to reach Resend", func() bool { return len(fake.Mails()) == 2 })
 
 		// Resend reports a bounce, possibly before the worker has stored
 		// Resend's id: the mail's outbox_id tag names the row. The operator
 		// sees it.
-		bounced := fake.mails()[1]
-		res, err := hc.Do(signedWebhook(t, base+"/webhooks/resend", testWebhookSecret, bounceWebhookBody(bounced.ID, bounced.tagsObject()), time.Now()))
+		bounced := fake.Mails()[1]
+		res, err := hc.Do(signedWebhook(t, base+"/webhooks/resend", testWebhookSecret, bounceWebhookBody(bounced.ID, bounced.TagsObject()), time.Now()))
 		if err != nil || res.StatusCode != http.StatusOK {
 			t.Fatalf("webhook: %v, %v", res, err)
 		}
@@ -136,7 +136,7 @@ func TestServeWithResend(t *testing.T) {
 		case <-time.After(waitLong):
 			t.Fatal("Serve did not stop")
 		}
-		if d := fake.deliveries(); len(d) != 2 || d[m.Key] != 1 {
+		if d := fake.Deliveries(); len(d) != 2 || d[m.Key] != 1 {
 			t.Errorf("deliveries = %v, want two mails once each", d)
 		}
 		if !strings.Contains(logs.String(), `"stopped"`) {

@@ -21,7 +21,6 @@ func (l Limit) String() string { return fmt.Sprintf("%d/%v", l.Max, l.Window) }
 type Limits struct {
 	SendsPerIP       Limit // step 3 submissions per client IP
 	MailsPerAccount  Limit // reset mails per account; more requests still see step 3
-	MailsGlobal      Limit // reset mails in all, against floods through many accounts
 	LinkGuessesPerIP Limit // unknown reset links opened or submitted per client IP
 	LoginsPerIP      Limit // login attempts per client IP
 }
@@ -30,7 +29,6 @@ func defaultLimits() Limits {
 	return Limits{
 		SendsPerIP:       Limit{20, time.Hour},
 		MailsPerAccount:  Limit{3, time.Hour},
-		MailsGlobal:      Limit{120, time.Minute},
 		LinkGuessesPerIP: Limit{20, 15 * time.Minute},
 		LoginsPerIP:      Limit{50, 15 * time.Minute},
 	}

@@ -163,6 +163,9 @@ func (r *reader) operations(cfg *Config) {
 	if err := cfg.LogLevel.UnmarshalText([]byte(r.get("LOG_LEVEL", "info"))); err != nil {
 		r.fail(fmt.Errorf("LOG_LEVEL=%q: use debug, info, warn or error", r.getenv("LOG_LEVEL")))
 	}
+	if r.getenv("LIMIT_MAILS_GLOBAL") != "" {
+		cfg.Deprecated = append(cfg.Deprecated, "LIMIT_MAILS_GLOBAL is retired and ignored: mail over the provider's pace waits in the outbox and goes out at RESEND_RATE_LIMIT instead of being dropped (remove the setting)")
+	}
 	if r.getenv("SEND_MIN_DURATION") != "" {
 		cfg.Deprecated = append(cfg.Deprecated, "SEND_MIN_DURATION is ignored: step 3 no longer waits, it only records the request (remove the setting)")
 	}
@@ -179,7 +182,6 @@ func (r *reader) limits() Limits {
 	}{
 		{"LIMIT_SENDS_PER_IP", &limits.SendsPerIP},
 		{"LIMIT_MAILS_PER_ACCOUNT", &limits.MailsPerAccount},
-		{"LIMIT_MAILS_GLOBAL", &limits.MailsGlobal},
 		{"LIMIT_LINK_GUESSES_PER_IP", &limits.LinkGuessesPerIP},
 		{"LIMIT_LOGINS_PER_IP", &limits.LoginsPerIP},
 	} {

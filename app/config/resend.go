@@ -14,6 +14,7 @@ type Resend struct {
 	BaseURL       string // RESEND_BASE_URL: the API's address, with a trailing slash; empty for Resend's own
 	WebhookSecret string // RESEND_WEBHOOK_SECRET: the signing secret of the webhook (whsec_…)
 	RateLimit     Limit  // RESEND_RATE_LIMIT: requests to Resend by all instances together
+	BatchSize     int    // RESEND_BATCH_SIZE: mails handed over in one request, at most (1 to 100)
 }
 
 // resend reads the Resend settings. resend-go also reads
@@ -52,5 +53,6 @@ func (r *reader) resend() Resend {
 			s.RateLimit = l
 		}
 	}
+	s.BatchSize = r.number("RESEND_BATCH_SIZE", "100", 1, 100)
 	return s
 }

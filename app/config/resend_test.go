@@ -13,15 +13,17 @@ func TestResendSettings(t *testing.T) {
 		want    Resend
 		wantErr string
 	}{
-		{env: nil, want: Resend{RateLimit: Limit{Max: 2, Window: time.Second}}},
+		{env: nil, want: Resend{RateLimit: Limit{Max: 2, Window: time.Second}, BatchSize: 100}},
 		{env: map[string]string{"RESEND_RATE_LIMIT": "10", "RESEND_BASE_URL": "http://127.0.0.1:8025"},
-			want: Resend{BaseURL: "http://127.0.0.1:8025/", RateLimit: Limit{Max: 10, Window: time.Second}}},
-		{env: map[string]string{"RESEND_RATE_LIMIT": "100/1m", "RESEND_BASE_URL": "https://proxy.example/resend"},
-			want: Resend{BaseURL: "https://proxy.example/resend/", RateLimit: Limit{Max: 100, Window: time.Minute}}},
+			want: Resend{BaseURL: "http://127.0.0.1:8025/", RateLimit: Limit{Max: 10, Window: time.Second}, BatchSize: 100}},
+		{env: map[string]string{"RESEND_RATE_LIMIT": "100/1m", "RESEND_BASE_URL": "https://proxy.example/resend", "RESEND_BATCH_SIZE": "1"},
+			want: Resend{BaseURL: "https://proxy.example/resend/", RateLimit: Limit{Max: 100, Window: time.Minute}, BatchSize: 1}},
 		{env: map[string]string{"RESEND_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
-			want: Resend{WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", RateLimit: Limit{Max: 2, Window: time.Second}}},
+			want: Resend{WebhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", RateLimit: Limit{Max: 2, Window: time.Second}, BatchSize: 100}},
 		{env: map[string]string{"RESEND_RATE_LIMIT": "0"}, wantErr: "RESEND_RATE_LIMIT"},
 		{env: map[string]string{"RESEND_RATE_LIMIT": "fast"}, wantErr: "RESEND_RATE_LIMIT"},
+		{env: map[string]string{"RESEND_BATCH_SIZE": "101"}, wantErr: "RESEND_BATCH_SIZE"},
+		{env: map[string]string{"RESEND_BATCH_SIZE": "0"}, wantErr: "RESEND_BATCH_SIZE"},
 		{env: map[string]string{"RESEND_BASE_URL": "api.resend.com"}, wantErr: "RESEND_BASE_URL"},
 		{env: map[string]string{"RESEND_WEBHOOK_SECRET": "whsec_not base64!"}, wantErr: "RESEND_WEBHOOK_SECRET"},
 	} {

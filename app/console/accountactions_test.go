@@ -75,7 +75,7 @@ func deadMail(t *testing.T, c *testConsole, id string, acct *db.Account, kind ma
 	if err := db.EnqueueMail(ctx, c.db, m, at); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.ClaimDueMail(ctx, c.db, at, time.Minute, 10)
+	rows, err := db.ClaimMail(ctx, c.db, at, time.Minute, 10, dbtest.BatchID())
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("claim %s: %v %v", id, rows, err)
 	}

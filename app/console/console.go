@@ -52,7 +52,8 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time,
 	c.staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: hasher, Sealer: sealer, Limits: limits, Config: cfg})
 	// An outbox that only queues: the merchant app's mail worker, polling,
 	// delivers what the console queues.
-	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock, Sealer: sealer, Metrics: m, From: cfg.From()})
+	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock, Sealer: sealer, Metrics: m, From: cfg.From(),
+		RepeatWindow: cfg.Limits.MailsPerAccount.Window})
 	c.resets = recovery.New(recovery.Deps{DB: bdb, Log: log, Now: clock, Config: cfg, Outbox: outbox, Limits: limits})
 	c.hours = newHourCache(c.loadHours)
 	c.cop = http.NewCrossOriginProtection()

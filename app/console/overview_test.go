@@ -67,14 +67,14 @@ func seedOverview(t *testing.T, c *testConsole) map[string]int64 {
 	// A mail to hana bounced; one to jiro was given up.
 	hana, jiro := ids["ov-hana"], ids["ov-jiro"]
 	must(db.EnqueueMail(ctx, c.db, &db.OutboxMail{ID: "ov-m1", Kind: "reset_link", AccountID: &hana, ToAddr: "ov-hana@example.jp"}, now.Add(-4*time.Hour)))
-	rows, err := db.ClaimDueMail(ctx, c.db, now.Add(-4*time.Hour), time.Minute, 10)
+	rows, err := db.ClaimMail(ctx, c.db, now.Add(-4*time.Hour), time.Minute, 10, dbtest.BatchID())
 	must(err)
 	_, err = db.MarkMailSent(ctx, c.db, "ov-m1", rows[0].Attempts, "p1", now.Add(-4*time.Hour))
 	must(err)
 	_, _, err = db.RecordDeliveryEvent(ctx, c.db, db.MessageRef{OutboxID: "ov-m1"}, db.DeliveryBounced, "", now.Add(-4*time.Hour+time.Minute))
 	must(err)
 	must(db.EnqueueMail(ctx, c.db, &db.OutboxMail{ID: "ov-m2", Kind: "reset_link", AccountID: &jiro, ToAddr: "ov-jiro@example.jp"}, now.Add(-time.Hour)))
-	rows, err = db.ClaimDueMail(ctx, c.db, now.Add(-time.Hour), time.Minute, 10)
+	rows, err = db.ClaimMail(ctx, c.db, now.Add(-time.Hour), time.Minute, 10, dbtest.BatchID())
 	must(err)
 	_, err = db.MarkMailDead(ctx, c.db, "ov-m2", rows[0].Attempts, "gave up", now.Add(-time.Hour))
 	must(err)

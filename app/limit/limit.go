@@ -24,11 +24,10 @@ const (
 	LoginsPerIP       Name = "logins per IP"        // login attempts per client
 	LinksPerIP        Name = "unknown links per IP" // unknown reset links opened or reported per client
 	MailsPerRecipient Name = "mails per recipient"  // mails to one account or address
-	MailsInAll        Name = "mails in all"         // mails of every recipient together
 )
 
 // Names lists every limit.
-var Names = []Name{SendsPerIP, LoginsPerIP, LinksPerIP, MailsPerRecipient, MailsInAll}
+var Names = []Name{SendsPerIP, LoginsPerIP, LinksPerIP, MailsPerRecipient}
 
 // Limiter applies the LIMIT_* settings.
 type Limiter struct {
@@ -58,8 +57,6 @@ func (l *Limiter) Of(name Name) config.Limit {
 		return l.limits.LinkGuessesPerIP
 	case MailsPerRecipient:
 		return l.limits.MailsPerAccount
-	case MailsInAll:
-		return l.limits.MailsGlobal
 	}
 	panic("limit: unknown limit " + name)
 }
@@ -96,29 +93,19 @@ func (l *Limiter) PerClient(ctx context.Context, name Name, ip string) (bool, er
 	return ok, err
 }
 
-// MailAllowed counts one mail against its recipient's limit (key) and,
-// only when that passes, against the global one, so that requests already
-// refused for one account cannot use up everyone's allowance. It returns
-// the limit that refused the mail, or "" when it may go. The recipient's
-// counter row also serialises concurrent requests for one account on
-// PostgreSQL, so they cannot both leave a valid link.
+// MailAllowed counts one mail against its recipient's limit (key). It
+// returns MailsPerRecipient when that refuses the mail, or "" when it may
+// go. There is no limit on mail in all: mail over the provider's pace
+// waits in the outbox instead of being dropped. The recipient's counter
+// row also serialises concurrent requests for one account on PostgreSQL,
+// so they cannot both leave a valid link.
 func (l *Limiter) MailAllowed(ctx context.Context, tx bun.IDB, key string) (refusedBy Name, err error) {
 	ok, err := l.Hit(ctx, tx, l.limits.MailsPerAccount, key)
-	if err != nil {
+	if err != nil || ok {
 		return "", err
 	}
-	if !ok {
-		refusedBy = MailsPerRecipient
-	} else if ok, err = l.Hit(ctx, tx, l.limits.MailsGlobal, "mail:all"); err != nil {
-		return "", err
-	} else if !ok {
-		refusedBy = MailsInAll
-		l.log.Warn("mails over the global limit; requests are answered but not mailed", "limit", l.limits.MailsGlobal.String())
-	}
-	if refusedBy != "" {
-		l.metrics.RateLimited.WithLabelValues(string(refusedBy)).Inc()
-	}
-	return refusedBy, nil
+	l.metrics.RateLimited.WithLabelValues(string(MailsPerRecipient)).Inc()
+	return MailsPerRecipient, nil
 }
 
 // ClientKey is the client part of a per-client limit's key: the address

@@ -18,29 +18,122 @@ import (
 func (o *Outbox) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.Time) bool {
 	// Recording the outcome must not be cut short by shutdown.
 	rctx := context.WithoutCancel(ctx)
+	c := &claim{rows: []db.OutboxMail{row}, heldUntil: heldUntil}
 	m, err := o.open(row)
 	if err != nil {
 		o.markFailed(rctx, row, err)
 		return false
 	}
-	sendCtx, cancel := afterGrace(ctx, shutdownGrace)
-	defer cancel()
-	// The call may not outlast the claim: past heldUntil another worker may
-	// send the row too.
-	sendCtx, cancelHeld := context.WithTimeout(sendCtx, heldUntil.Sub(o.now())-ClaimMargin)
-	defer cancelHeld()
-	providerID, err := o.sender.Send(sendCtx, row.ID, m)
-	if err != nil {
-		if ctx.Err() != nil && sendCtx.Err() != nil {
-			// Cut short by shutdown: hand it back uncounted. The provider
-			// may have accepted it; the retry's idempotency key covers that.
-			o.handBack(ctx, []db.OutboxMail{row})
-			return false
-		}
-		o.markFailed(rctx, row, err)
+	var providerID string
+	err = o.call(ctx, c, func(ctx context.Context) (err error) {
+		providerID, err = o.sender.Send(ctx, row.ID, m)
+		return err
+	})
+	switch {
+	case errors.Is(err, errCutShort):
+		return false
+	case err != nil:
+		o.failed(rctx, c, err)
 		return false
 	}
-	ok, err := db.MarkMailSent(rctx, o.db, row.ID, row.Attempts, providerID, o.now())
+	return o.recordSent(rctx, row, providerID, "")
+}
+
+// deliverBatch hands the rows of the batch c over in one request under the
+// batch's id, and records the outcome of each. It returns how many it sent.
+func (o *Outbox) deliverBatch(ctx context.Context, c *claim) (sent int) {
+	rctx := context.WithoutCancel(ctx)
+	msgs := make([]Tagged, 0, len(c.rows))
+	var unopened []db.OutboxMail
+	var openErr error
+	for _, row := range c.rows {
+		m, err := o.open(row)
+		if err != nil {
+			unopened, openErr = append(unopened, row), err
+			continue
+		}
+		msgs = append(msgs, Tagged{ID: row.ID, Message: m})
+	}
+	if len(unopened) > 0 {
+		o.splitUnopened(rctx, c, unopened, openErr)
+		return 0
+	}
+	var ids []string
+	err := o.call(ctx, c, func(ctx context.Context) (err error) {
+		ids, err = o.sender.(BatchSender).SendBatch(ctx, c.batch(), msgs)
+		return err
+	})
+	switch {
+	case errors.Is(err, errCutShort):
+		return 0
+	case err != nil:
+		o.failed(rctx, c, err)
+		return 0
+	}
+	for i, row := range c.rows {
+		if o.recordSent(rctx, row, ids[i], c.batch()) {
+			sent++
+		}
+	}
+	return sent
+}
+
+// splitUnopened deals with a batch some of whose rows this instance cannot
+// open. A batch never tried goes back to the queue without them, and they
+// go on alone (failing, and retried, as single rows do). A batch tried
+// before must be sent as it was: all of it waits for a retry.
+func (o *Outbox) splitUnopened(ctx context.Context, c *claim, unopened []db.OutboxMail, err error) {
+	if c.retried() {
+		for _, row := range c.rows {
+			o.markFailed(ctx, row, err)
+		}
+		return
+	}
+	bad := map[string]bool{}
+	for _, row := range unopened {
+		bad[row.ID] = true
+		if _, err := db.SendMailAlone(ctx, o.db, row.ID, row.Attempts, o.now()); err != nil {
+			o.log.Error("outbox: set apart", "outbox_id", row.ID, "err", err)
+		}
+	}
+	for _, row := range c.rows {
+		if !bad[row.ID] {
+			if _, err := db.ReleaseMail(ctx, o.db, row.ID, row.Attempts, o.now(), false, ""); err != nil {
+				o.log.Error("outbox: hand back", "outbox_id", row.ID, "err", err)
+			}
+		}
+	}
+}
+
+// errCutShort is what call returns when shutdown cut the request short and
+// the claim was handed back.
+var errCutShort = errors.New("outbox: cut short by shutdown")
+
+// call makes one request to the provider for the claim c. The request may
+// not outlast the claim (past heldUntil another worker may send the same
+// mail), and a shutdown lets it finish within shutdownGrace; when it cuts
+// the request short, c is handed back uncounted (the provider may have
+// accepted it: the retry's idempotency key covers that) and call returns
+// errCutShort.
+func (o *Outbox) call(ctx context.Context, c *claim, send func(context.Context) error) error {
+	sendCtx, cancel := afterGrace(ctx, shutdownGrace)
+	defer cancel()
+	sendCtx, cancelHeld := context.WithTimeout(sendCtx, c.heldUntil.Sub(o.now())-ClaimMargin)
+	defer cancelHeld()
+	o.metrics.BatchSize.Observe(float64(len(c.rows)))
+	err := send(sendCtx)
+	if err != nil && ctx.Err() != nil && sendCtx.Err() != nil {
+		o.handBack(ctx, c)
+		return errCutShort
+	}
+	return err
+}
+
+// recordSent marks row, claimed under its Attempts, handed over as
+// providerID (in batch, when not empty), and reports whether it still held
+// the claim.
+func (o *Outbox) recordSent(ctx context.Context, row db.OutboxMail, providerID, batch string) bool {
+	ok, err := db.MarkMailSent(ctx, o.db, row.ID, row.Attempts, providerID, o.now())
 	if err != nil {
 		// The row stays claimed; when the lease runs out a worker sends it
 		// again with the same idempotency key, and the provider answers
@@ -52,12 +145,44 @@ func (o *Outbox) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.
 		o.log.Warn("outbox: sent, but the claim had passed to another worker; it keeps the row", "outbox_id", row.ID, "provider_id", providerID)
 		return false
 	}
-	o.metrics.Mails.WithLabelValues(row.Kind, "sent").Inc()
-	if err := db.RecordAudit(rctx, o.db, &db.AuditEvent{Kind: db.AuditMailSent, AccountID: row.AccountID, Detail: row.Kind + " " + row.ID}, o.now()); err != nil {
+	o.metrics.Mails.WithLabelValues(row.Kind, string(ResultSent)).Inc()
+	if err := db.RecordAudit(ctx, o.db, &db.AuditEvent{Kind: db.AuditMailSent, AccountID: row.AccountID, Detail: row.Kind + " " + row.ID}, o.now()); err != nil {
 		o.log.Error("outbox: audit", "outbox_id", row.ID, "err", err)
 	}
-	o.log.Info("outbox: sent", "outbox_id", row.ID, "kind", row.Kind, "provider_id", providerID, "attempt", row.Attempts)
+	o.log.Info("outbox: sent", "outbox_id", row.ID, "kind", row.Kind, "provider_id", providerID, "batch_id", batch, "attempt", row.Attempts)
 	return true
+}
+
+// failed records a request for the claim c that failed with err. A
+// request refused for the provider's rate limit is no attempt: the mail
+// waits, uncounted, for as long as the provider asked, and this instance
+// pauses as long. A batch refused for the content of one of its mails is
+// sent again one mail at a time. Anything else is a failed attempt of
+// each row (markFailed).
+func (o *Outbox) failed(ctx context.Context, c *claim, err error) {
+	now := o.now()
+	var perm *PermanentError
+	var later *RetryLaterError
+	switch {
+	case errors.As(err, &later) && later.Throttled:
+		wait := max(later.After, time.Second)
+		o.pause(now.Add(wait))
+		o.metrics.Throttled.Inc()
+		// A batch tried before may have reached the provider: it stays whole.
+		o.release(ctx, c, now.Add(wait), c.retried(), err.Error())
+		o.log.Warn("outbox: the provider refused a request for its rate limit; the mail waits", "count", len(c.rows), "wait", wait, "err", err)
+	case errors.As(err, &perm) && perm.Content && c.batch() != "":
+		for _, row := range c.rows {
+			if _, err := db.SendMailAlone(ctx, o.db, row.ID, row.Attempts, now); err != nil {
+				o.log.Error("outbox: set apart", "outbox_id", row.ID, "err", err)
+			}
+		}
+		o.log.Warn("outbox: the provider refused a batch for the content of a mail; its mails go one by one", "batch_id", c.batch(), "count", len(c.rows), "err", err)
+	default:
+		for _, row := range c.rows {
+			o.markFailed(ctx, row, err)
+		}
+	}
 }
 
 // open decrypts and decodes row's message. A row this instance has no key
@@ -76,9 +201,6 @@ func (o *Outbox) open(row db.OutboxMail) (Message, error) {
 	}
 	if err != nil {
 		return m, &PermanentError{Err: err}
-	}
-	if row.ExpiresAt != nil && !o.now().Before(*row.ExpiresAt) {
-		return m, &PermanentError{Err: fmt.Errorf("outbox: the link expired at %s before the mail could be sent; nothing was sent", row.ExpiresAt.Format(time.RFC3339))}
 	}
 	return m, nil
 }
@@ -126,7 +248,7 @@ func (o *Outbox) markFailed(ctx context.Context, row db.OutboxMail, err error) {
 	if !o.recorded(row, ok, merr, err) {
 		return
 	}
-	o.metrics.Mails.WithLabelValues(row.Kind, "retry").Inc()
+	o.metrics.Mails.WithLabelValues(row.Kind, string(ResultRetry)).Inc()
 	o.log.Warn("outbox: will retry", "outbox_id", row.ID, "attempt", row.Attempts, "next_attempt_at", next, "err", err)
 }
 
@@ -137,7 +259,7 @@ func (o *Outbox) markDead(ctx context.Context, row db.OutboxMail, err error) {
 	if !o.recorded(row, ok, merr, err) {
 		return
 	}
-	o.metrics.Mails.WithLabelValues(row.Kind, "dead").Inc()
+	o.metrics.Mails.WithLabelValues(row.Kind, string(ResultDead)).Inc()
 	action := fmt.Sprintf("fix the cause named in err, then run: aikagi outbox retry %s", row.ID)
 	if row.Kind == string(KindReset) {
 		action += " (or send a new link: aikagi account send-reset LOGIN_ID)"

@@ -21,9 +21,9 @@ type Outgoing struct {
 	Subject   string
 	Text      string
 	HTML      templ.Component
-	// ExpiresAt, when set, is when the mail becomes useless (a reset link
-	// expires): the worker never sends it later, and the sealed link is
-	// dropped from a dead row then.
+	// ExpiresAt is the mail's deadline: when it becomes useless (a reset
+	// link expires). The worker never sends it later, and the sealed link is
+	// dropped from a dead row then. Zero means the kind's bound (deadline).
 	ExpiresAt time.Time
 }
 
@@ -38,16 +38,26 @@ func (o *Outbox) Queue(ctx context.Context, tx bun.IDB, m Outgoing) error {
 	if err != nil {
 		return fmt.Errorf("encode mail: %w", err)
 	}
+	now := o.now()
+	// A recipient who already had mail in the window waits behind
+	// everyone's first mail (docs/architecture.md, "Fair order").
+	repeat, err := db.HasRecentMail(ctx, tx, &m.AccountID, m.To, now.Add(-o.repeatWindow))
+	if err != nil {
+		return err
+	}
 	id := NewID()
+	expires := m.ExpiresAt
+	if expires.IsZero() {
+		expires = deadline(m.Kind, now)
+	}
 	row := &db.OutboxMail{
 		ID:        id,
 		Kind:      string(m.Kind),
 		AccountID: &m.AccountID,
 		ToAddr:    m.To,
 		Payload:   o.sealer.Seal(id, plain),
+		ExpiresAt: &expires,
+		IsRepeat:  repeat,
 	}
-	if !m.ExpiresAt.IsZero() {
-		row.ExpiresAt = &m.ExpiresAt
-	}
-	return db.EnqueueMail(ctx, tx, row, o.now())
+	return db.EnqueueMail(ctx, tx, row, now)
 }

@@ -23,10 +23,11 @@ const ResendKeyLifetime = 24 * time.Hour
 // never sends with a claim that may have passed to another.
 const resendTimeout = 10 * time.Second
 
-// ResendSender delivers mail through Resend, one POST /emails per outbox
-// row with the row id as Idempotency-Key: a retry of a request whose answer
-// was lost returns the first answer instead of a second mail. (Why not the
-// batch endpoint: docs/architecture.md, "One request per mail".)
+// ResendSender delivers mail through Resend: one POST /emails for a single
+// outbox row, with the row id as Idempotency-Key, and POST /emails/batch
+// for several, with the batch's id (fixed in the outbox when the rows were
+// claimed) as the key. A retry of a request whose answer was lost returns
+// the first answer instead of second mails.
 type ResendSender struct {
 	client *resend.Client
 }
@@ -58,6 +59,47 @@ func (s *ResendSender) rateLimited() {}
 // digits, "_" and "-"; outbox ids are hex (newOutboxID).
 const outboxIDTag = "outbox_id"
 
+// request is the Resend form of m, tagged with its outbox id.
+func request(id string, m Message) *resend.SendEmailRequest {
+	return &resend.SendEmailRequest{
+		From:    m.From,
+		To:      []string{m.To},
+		Subject: m.Subject,
+		Text:    m.Text,
+		Html:    m.HTML,
+		Tags:    []resend.Tag{{Name: outboxIDTag, Value: id}},
+	}
+}
+
+// SendBatch posts msgs in one request under key, with strict validation:
+// Resend accepts all of them or none. A refusal for the content of one
+// mail is a *PermanentError with Content set.
+func (s *ResendSender) SendBatch(ctx context.Context, key string, msgs []Tagged) ([]string, error) {
+	info := &responseInfo{}
+	ctx = context.WithValue(ctx, responseInfoKey{}, info)
+	reqs := make([]*resend.SendEmailRequest, len(msgs))
+	for i, m := range msgs {
+		reqs[i] = request(m.ID, m.Message)
+	}
+	resp, err := s.client.Batch.SendWithOptions(ctx, reqs, &resend.BatchSendEmailOptions{
+		IdempotencyKey: key, BatchValidation: resend.BatchValidationStrict,
+	})
+	if err == nil && len(resp.Data) != len(msgs) {
+		err = fmt.Errorf("%d message ids for %d mails in the response", len(resp.Data), len(msgs))
+	}
+	if err != nil {
+		return nil, classifyResendError(err, info)
+	}
+	ids := make([]string, len(msgs))
+	for i, d := range resp.Data {
+		if d.Id == "" {
+			return nil, classifyResendError(errors.New("no message id in the response"), info)
+		}
+		ids[i] = d.Id
+	}
+	return ids, nil
+}
+
 // Send posts m with id as the idempotency key and as the outbox_id tag.
 // Its errors say whether a retry may help: a *PermanentError for what
 // Resend refused, a *RetryLaterError (with Resend's Retry-After) for
@@ -65,14 +107,7 @@ const outboxIDTag = "outbox_id"
 func (s *ResendSender) Send(ctx context.Context, id string, m Message) (string, error) {
 	info := &responseInfo{}
 	ctx = context.WithValue(ctx, responseInfoKey{}, info)
-	resp, err := s.client.Emails.SendWithOptions(ctx, &resend.SendEmailRequest{
-		From:    m.From,
-		To:      []string{m.To},
-		Subject: m.Subject,
-		Text:    m.Text,
-		Html:    m.HTML,
-		Tags:    []resend.Tag{{Name: outboxIDTag, Value: id}},
-	}, &resend.SendEmailOptions{IdempotencyKey: id})
+	resp, err := s.client.Emails.SendWithOptions(ctx, request(id, m), &resend.SendEmailOptions{IdempotencyKey: id})
 	if err == nil && resp.Id == "" {
 		err = errors.New("no message id in the response")
 	}
@@ -96,7 +131,9 @@ func classifyResendError(err error, info *responseInfo) error {
 	}
 	err = fmt.Errorf("%s: %w", desc, err)
 	switch {
-	case info.status == http.StatusTooManyRequests, info.status >= 500:
+	case info.status == http.StatusTooManyRequests:
+		return &RetryLaterError{Err: err, After: info.retryAfter, Throttled: true}
+	case info.status >= 500:
 		return &RetryLaterError{Err: err, After: info.retryAfter}
 	case info.status == http.StatusConflict && info.name == "concurrent_idempotent_requests":
 		// An earlier attempt (one we gave up waiting for) is still being
@@ -109,6 +146,7 @@ func classifyResendError(err error, info *responseInfo) error {
 		err = fmt.Errorf("%w (check RESEND_API_KEY, and that the domain of MAIL_FROM is verified in Resend)", err)
 	case info.status == http.StatusUnprocessableEntity, info.status == http.StatusBadRequest:
 		err = fmt.Errorf("%w (Resend refused the message: check MAIL_FROM and the recipient's address)", err)
+		return &PermanentError{Err: err, Content: true}
 	}
 	return &PermanentError{Err: err}
 }
@@ -136,6 +174,10 @@ func (r responseRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	info.status = resp.StatusCode
 	info.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), resp.Header.Get("Date"), time.Now())
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// Resend's own header says when the window resets; the longer wait wins.
+		info.retryAfter = max(info.retryAfter, parseRetryAfter(resp.Header.Get("Ratelimit-Reset"), "", time.Now()))
+	}
 	if resp.StatusCode >= 400 {
 		// Read the error body for its name and put it back for resend-go.
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 )
 
 const (
-	Batch = 10
+	// MaxBatch is the most mails one request hands over: Resend's limit
+	// for its batch endpoint.
+	MaxBatch = 100
 	// Lease is how long a claim holds unless renewed; then another
 	// worker takes the mail over. A live worker renews the claims it holds
 	// right before each send and every RenewEvery while it waits, so
@@ -30,6 +33,8 @@ const (
 	Poll       = time.Second
 	// MaxAttempts tries span about 35 minutes with RetryDelay: longer
 	// than a reset link lives by default, so a mail that dies had no chance.
+	// A request the provider refused for its rate limit (429) is not an
+	// attempt.
 	MaxAttempts = 10
 	// ClaimMargin is kept between the end of a send and the end of
 	// its claim, for the clocks of two instances that disagree a little.
@@ -39,23 +44,34 @@ const (
 	// Retention is how long a dead row keeps its sealed payload for
 	// "outbox retry" (a reset link's expiry ends it sooner).
 	Retention = 7 * 24 * time.Hour
+	// expireBatch bounds the rows one pass marks expired.
+	expireBatch = 500
+	// maxSenders bounds the calls one instance has under way at once.
+	maxSenders = 64
 )
 
 // Outbox queues mail in the database, in the caller's transaction, and
-// delivers it through a Sender: a worker in every instance claims due rows,
-// sends each once under the provider's rate limit, and retries with
-// backoff. A mail is queued with the change that causes it, so it is never
-// lost and never sent for a change that rolled back.
+// delivers it through a Sender: a worker in every instance claims due
+// mail in fair order — each recipient's first mail before repeats, then
+// earliest deadline — in batches of up to BatchSize, and hands each batch
+// over in one request, several requests at once, at the provider's pace
+// shared by every instance. Failed requests are retried with backoff; mail
+// past its deadline is not sent. A mail is queued with the change that
+// causes it, so it is never lost and never sent for a change that rolled
+// back.
 type Outbox struct {
-	db      *bun.DB
-	log     *slog.Logger
-	now     func() time.Time
-	sender  Sender
-	sealer  *secret.Sealer
-	metrics *metrics.Metrics
-	from    string       // MAIL_FROM
-	rate    config.Limit // RESEND_RATE_LIMIT, shared by every instance
-	wake    chan struct{}
+	db           *bun.DB
+	log          *slog.Logger
+	now          func() time.Time
+	sender       Sender
+	sealer       *secret.Sealer
+	metrics      *metrics.Metrics
+	from         string        // MAIL_FROM
+	rate         config.Limit  // RESEND_RATE_LIMIT, shared by every instance
+	batchSize    int           // mails per request, at most
+	senders      int           // requests under way at once, at most
+	repeatWindow time.Duration // a recipient's mail within this of another is a repeat
+	wake         chan struct{}
 
 	mu          sync.Mutex
 	pausedUntil time.Time // the provider asked to wait until then
@@ -74,22 +90,65 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	From    string       // the From header of every mail
 	Rate    config.Limit // requests to a rate-limited provider, by all instances
+	// BatchSize is the most mails handed over in one request (MaxBatch
+	// when zero; 1 sends every mail on its own). Batches need a
+	// BatchSender.
+	BatchSize int
+	// RepeatWindow is how long a recipient's earlier mail makes a new one
+	// a repeat, served after first mails (LIMIT_MAILS_PER_ACCOUNT's window).
+	RepeatWindow time.Duration
 }
 
 // New returns an outbox; its worker runs when Run is called. Every mail
 // kind's delivery series starts at zero.
 func New(d Deps) *Outbox {
 	for _, kind := range Kinds {
-		for _, result := range []string{"sent", "retry", "dead"} {
-			d.Metrics.Mails.WithLabelValues(string(kind), result)
+		for _, result := range Results {
+			d.Metrics.Mails.WithLabelValues(string(kind), string(result))
 		}
 		for _, event := range db.DeliveryEvents {
 			d.Metrics.Reports.WithLabelValues(string(kind), string(event))
 		}
 	}
-	return &Outbox{db: d.DB, log: d.Log, now: d.Now, sender: d.Sender, sealer: d.Sealer, metrics: d.Metrics,
-		from: d.From, rate: d.Rate, wake: make(chan struct{}, 1)}
+	o := &Outbox{db: d.DB, log: d.Log, now: d.Now, sender: d.Sender, sealer: d.Sealer, metrics: d.Metrics,
+		from: d.From, rate: d.Rate, batchSize: d.BatchSize, senders: 1, repeatWindow: d.RepeatWindow, wake: make(chan struct{}, 1)}
+	if o.batchSize <= 0 || o.batchSize > MaxBatch {
+		o.batchSize = MaxBatch
+	}
+	if _, ok := d.Sender.(BatchSender); !ok {
+		o.batchSize = 1
+	}
+	if o.repeatWindow <= 0 {
+		o.repeatWindow = time.Hour
+	}
+	if _, ok := d.Sender.(rateLimitedSender); ok && d.Rate.Max > 0 {
+		o.senders = Senders(d.Rate)
+	}
+	return o
 }
+
+// Senders is how many requests one instance keeps under way for the
+// provider's pace rate: enough that a provider answering in up to 400 ms
+// is never what limits the pace (a request waiting for its turn holds a
+// place too), and at least two, so that one slow answer does not stop the
+// others.
+func Senders(rate config.Limit) int {
+	perSecond := float64(rate.Max) / rate.Window.Seconds()
+	return min(max(int(math.Ceil(perSecond*0.4))+1, 2), maxSenders)
+}
+
+// Result is what became of one delivery attempt, as the metrics count it.
+type Result string
+
+const (
+	ResultSent    Result = "sent"
+	ResultRetry   Result = "retry"
+	ResultDead    Result = "dead"
+	ResultExpired Result = "expired" // its deadline passed before it could be handed over
+)
+
+// Results lists every result.
+var Results = []Result{ResultSent, ResultRetry, ResultDead, ResultExpired}
 
 func (o *Outbox) pause(until time.Time) {
 	o.mu.Lock()
@@ -126,13 +185,42 @@ func (o *Outbox) sleep(ctx context.Context, d time.Duration) error {
 // Run delivers queued mail until ctx ends: at once when this instance
 // queues a mail (Wake), and every Poll for rows queued by other instances,
 // due for a retry, or left behind by a worker that died (a poll rather
-// than LISTEN/NOTIFY: docs/architecture.md, "Workers poll").
+// than LISTEN/NOTIFY: docs/architecture.md, "Workers poll"). It claims a
+// unit of mail whenever one of its senders is free, and returns once the
+// sends under way have finished or handed their mail back.
 func (o *Outbox) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	free := make(chan struct{}, o.senders)
+	for range o.senders {
+		free <- struct{}{}
+	}
 	ticker := time.NewTicker(Poll)
 	defer ticker.Stop()
 	for {
-		if _, err := o.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			o.log.Error("outbox: deliver", "err", err)
+		o.expireOverdue(ctx)
+	claiming:
+		for ctx.Err() == nil && !o.paused(o.now()) {
+			select {
+			case <-free:
+			default:
+				break claiming // every sender is busy; one wakes us when done
+			}
+			c, err := o.claimNext(ctx)
+			if err != nil || c == nil {
+				free <- struct{}{}
+				if err != nil && ctx.Err() == nil {
+					o.log.Error("outbox: claim", "err", err)
+				}
+				break
+			}
+			wg.Go(func() {
+				defer func() {
+					free <- struct{}{}
+					o.Wake()
+				}()
+				o.deliverClaim(ctx, c)
+			})
 		}
 		select {
 		case <-ctx.Done():
@@ -143,64 +231,114 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
-// DeliverDue sends what is due, a claimed batch at a time, each row once,
-// under the provider's rate limit. It stops early, handing the rows it has
-// not tried back to the outbox, when ctx ends or when the provider asks for
-// a pause.
+// DeliverDue sends what is due, one claimed unit after another, and
+// returns how many mails it handed over. It stops early, handing back what
+// it has not sent, when ctx ends or when the provider asks for a pause.
+// (Run does the same with several requests under way.)
 func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
+	o.expireOverdue(ctx)
 	for ctx.Err() == nil && !o.paused(o.now()) {
-		now := o.now()
-		rows, err := db.ClaimDueMail(ctx, o.db, now, Lease, Batch)
-		if err != nil {
+		c, err := o.claimNext(ctx)
+		if err != nil || c == nil {
 			return sent, err
 		}
-		c := &claim{rows: rows, heldUntil: db.Stamp(now.Add(Lease))}
 		n, err := o.deliverClaim(ctx, c)
 		sent += n
-		if err != nil || len(rows) < Batch {
+		if err != nil {
 			return sent, err
 		}
 	}
 	return sent, nil
 }
 
-// claim is a batch of rows this worker holds: those it has not sent
-// yet, in order, and until when it holds them.
+// claim is a unit of mail this worker holds — one row, or the members of
+// a batch — and until when it holds them.
 type claim struct {
 	rows      []db.OutboxMail
 	heldUntil time.Time
 }
 
-// deliverClaim sends the rows of c one by one, renewing the claim on the
-// rest before each send.
-func (o *Outbox) deliverClaim(ctx context.Context, c *claim) (sent int, err error) {
-	for len(c.rows) > 0 {
-		if err := o.waitToSend(ctx, c); err != nil {
-			o.handBack(ctx, c.rows)
-			if ctx.Err() != nil {
-				return sent, nil
-			}
-			return sent, err
+// batch is the id of the batch c holds, or "" for a single row.
+func (c *claim) batch() string {
+	if len(c.rows) == 1 && c.rows[0].BatchID == "" {
+		return ""
+	}
+	return c.rows[0].BatchID
+}
+
+// retried reports whether c was tried before: its batch then may have
+// reached the provider, and must be sent again as it is.
+func (c *claim) retried() bool { return c.rows[0].Attempts > 1 }
+
+// claimNext claims the next unit of due mail, or returns nil when none is
+// due.
+func (o *Outbox) claimNext(ctx context.Context) (*claim, error) {
+	now := o.now()
+	rows, err := db.ClaimMail(ctx, o.db, now, Lease, o.batchSize, "b"+NewID())
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &claim{rows: rows, heldUntil: db.Stamp(now.Add(Lease))}, nil
+}
+
+// expireOverdue ends the waiting mail whose deadline has passed: it is not
+// sent, and is counted and logged; support sees it on the account's
+// timeline and in the needs-attention list.
+func (o *Outbox) expireOverdue(ctx context.Context) {
+	for ctx.Err() == nil {
+		rows, err := db.ExpireOverdueMail(ctx, o.db, o.now(), expireBatch)
+		if err != nil {
+			o.log.Error("outbox: expire", "err", err)
+			return
 		}
-		if ctx.Err() != nil || o.paused(o.now()) {
-			o.handBack(ctx, c.rows)
-			return sent, nil
+		for _, row := range rows {
+			o.metrics.Mails.WithLabelValues(row.Kind, string(ResultExpired)).Inc()
+			o.log.Error("outbox: the mail passed its deadline before it could be handed over; it was not sent",
+				"outbox_id", row.ID, "kind", row.Kind, "account_id", row.AccountID, "queued_at", row.CreatedAt, "deadline", row.ExpiresAt,
+				"action", "check the provider and aikagi_outbox_oldest_waiting_seconds; the merchant can ask again")
 		}
-		if err := o.renewClaim(ctx, c); err != nil {
-			// Whether the claim still holds is unknown: send nothing. The
-			// rows go to whoever claims them once the lease runs out.
-			return sent, err
-		}
-		if len(c.rows) == 0 {
-			break
-		}
-		row := c.rows[0]
-		c.rows = c.rows[1:]
-		if o.deliver(ctx, row, c.heldUntil) {
-			sent++
+		if len(rows) < expireBatch {
+			return
 		}
 	}
-	return sent, nil
+}
+
+// deliverClaim waits for the provider's turn while holding c, then hands
+// c over: one request for a single row, or for the whole batch.
+func (o *Outbox) deliverClaim(ctx context.Context, c *claim) (sent int, err error) {
+	size := len(c.rows)
+	err = o.waitToSend(ctx, c)
+	if len(c.rows) < size {
+		// Another worker took the unit over while this one waited (a
+		// stalled process): it sends the unit, whole.
+		return 0, err
+	}
+	if err != nil {
+		o.handBack(ctx, c)
+		if ctx.Err() != nil {
+			return 0, nil
+		}
+		return 0, err
+	}
+	if ctx.Err() != nil || o.paused(o.now()) {
+		o.handBack(ctx, c)
+		return 0, nil
+	}
+	if err := o.renewClaim(ctx, c); err != nil {
+		// Whether the claim still holds is unknown: send nothing. The
+		// rows go to whoever claims them once the lease runs out.
+		return 0, err
+	}
+	if len(c.rows) < size {
+		return 0, nil
+	}
+	if c.batch() == "" {
+		if o.deliver(ctx, c.rows[0], c.heldUntil) {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return o.deliverBatch(ctx, c), nil
 }
 
 // renewClaim extends the lease of the rows c holds, and drops from c those
@@ -219,7 +357,7 @@ func (o *Outbox) renewClaim(ctx context.Context, c *claim) error {
 	for _, id := range ids {
 		held[id] = true
 	}
-	kept := c.rows[:0]
+	var kept []db.OutboxMail
 	for _, row := range c.rows {
 		if held[row.ID] {
 			kept = append(kept, row)
@@ -232,23 +370,24 @@ func (o *Outbox) renewClaim(ctx context.Context, c *claim) error {
 	return nil
 }
 
-// handBack returns claimed rows to the outbox uncounted.
-func (o *Outbox) handBack(ctx context.Context, rows []db.OutboxMail) {
-	if len(rows) == 0 {
-		return
-	}
+// handBack returns the rows of c to the outbox uncounted, due at once. A
+// batch stays whole: it may be a retry of a request that reached the
+// provider.
+func (o *Outbox) handBack(ctx context.Context, c *claim) {
+	o.release(ctx, c, o.now(), true, "")
+	o.log.Info("outbox: handed back unsent mail", "count", len(c.rows))
+}
+
+// release returns the rows of c uncounted, due at next; with keepBatch
+// they stay one batch. reason, when not empty, is kept as their last error.
+func (o *Outbox) release(ctx context.Context, c *claim, next time.Time, keepBatch bool, reason string) {
 	ctx = context.WithoutCancel(ctx)
-	for _, row := range rows {
-		if _, err := db.ReleaseMail(ctx, o.db, row.ID, row.Attempts, o.now()); err != nil {
+	for _, row := range c.rows {
+		if _, err := db.ReleaseMail(ctx, o.db, row.ID, row.Attempts, next, keepBatch, reason); err != nil {
 			o.log.Error("outbox: hand back", "outbox_id", row.ID, "err", err)
 		}
 	}
-	o.log.Info("outbox: handed back unsent mail", "count", len(rows))
 }
-
-// WaitTurn blocks until this instance may make one more request to a
-// rate-limited provider, holding no claim.
-func (o *Outbox) WaitTurn(ctx context.Context) error { return o.waitToSend(ctx, nil) }
 
 // waitToSend blocks until this instance may make one more request to a
 // rate-limited provider. The count lives in rate_counters, so every instance

@@ -24,7 +24,9 @@ type Metrics struct {
 	registry    *prometheus.Registry
 	Requests    *prometheus.CounterVec // route, method, status
 	Latency     *prometheus.HistogramVec
-	Mails       *prometheus.CounterVec // kind, result (sent, retry, dead)
+	Mails       *prometheus.CounterVec // kind, result (sent, retry, dead, expired)
+	Throttled   prometheus.Counter     // requests the mail provider refused for its rate limit
+	BatchSize   prometheus.Histogram   // mails per request to the mail provider
 	Reports     *prometheus.CounterVec // kind, event: what the provider reported after sending
 	RateLimited *prometheus.CounterVec // limit
 	HashWait    prometheus.Histogram
@@ -44,8 +46,15 @@ func New(bdb *bun.DB, now func() time.Time, build config.BuildInfo) *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method"}),
 		Mails: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "aikagi_mail_deliveries_total", Help: "Outbox delivery attempts by mail kind and result (sent, retry, dead).",
+			Name: "aikagi_mail_deliveries_total", Help: "Outbox delivery attempts by mail kind and result (sent, retry, dead, expired: not handed over before its deadline, and not sent).",
 		}, []string{"kind", "result"}),
+		Throttled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aikagi_mail_provider_throttled_total", Help: "Requests the mail provider refused for its rate limit (HTTP 429); their mail waits and is sent later.",
+		}),
+		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "aikagi_mail_batch_size", Help: "Mails handed over per request to the mail provider (its count is the number of requests).",
+			Buckets: []float64{1, 2, 5, 10, 25, 50, 75, 100},
+		}),
 		Reports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aikagi_mail_reports_total", Help: "Delivery reports recorded from the mail provider's webhooks, by mail kind and event (delivered, delivery_delayed, bounced, complained, failed).",
 		}, []string{"kind", "event"}),
@@ -65,7 +74,7 @@ func New(bdb *bun.DB, now func() time.Time, build config.BuildInfo) *Metrics {
 		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
 	})
 	buildInfo.Set(1)
-	m.registry.MustRegister(buildInfo, m.Requests, m.Latency, m.Mails, m.Reports, m.RateLimited, m.HashWait, m.Intake,
+	m.registry.MustRegister(buildInfo, m.Requests, m.Latency, m.Mails, m.Throttled, m.BatchSize, m.Reports, m.RateLimited, m.HashWait, m.Intake,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		databaseCollector{db: bdb, now: now})
 	return m

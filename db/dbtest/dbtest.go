@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -97,4 +99,11 @@ func freshPostgres(t testing.TB) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+var batchSeq atomic.Int64
+
+// BatchID is a new batch id for db.ClaimMail, unique in the test binary.
+func BatchID() string {
+	return fmt.Sprintf("b-test-%d", batchSeq.Add(1))
 }
