@@ -167,6 +167,10 @@ func (o *Outbox) failed(ctx context.Context, c *claim, err error) {
 	case errors.As(err, &later) && later.Throttled:
 		wait := max(later.After, time.Second)
 		o.pause(now.Add(wait))
+		// Every instance waits as long: no slot is free until then.
+		if err := db.HoldSlots(ctx, o.db, providerRateKey, now.Add(wait)); err != nil {
+			o.log.Error("outbox: hold the pace", "err", err)
+		}
 		o.metrics.Throttled.Inc()
 		// A batch tried before may have reached the provider: it stays whole.
 		o.release(ctx, c, now.Add(wait), c.retried(), err.Error())

@@ -45,8 +45,8 @@ func deadline(kind Kind, now time.Time) time.Time {
 	panic("mail: unknown kind " + kind)
 }
 
-// providerRateKey counts the requests of every instance to the mail
-// provider in rate_counters.
+// providerRateKey names the mail provider's pace in provider_pace, which
+// every instance shares.
 const providerRateKey = "provider:resend"
 
 // Message is one rendered mail.

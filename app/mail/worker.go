@@ -389,34 +389,32 @@ func (o *Outbox) release(ctx context.Context, c *claim, next time.Time, keepBatc
 	}
 }
 
+// paceMargin spaces requests a little wider than RESEND_RATE_LIMIT allows,
+// so that a request delayed on its way (a busy machine, a slow connection)
+// does not arrive within the same second as the ones around it and get a
+// 429 from a provider that counts over a sliding second.
+const paceMargin = 0.05
+
+// interval is the time between two requests to the provider under rate.
+func interval(rate config.Limit) time.Duration {
+	return time.Duration(float64(rate.Window) / float64(rate.Max) * (1 + paceMargin))
+}
+
 // waitToSend blocks until this instance may make one more request to a
-// rate-limited provider. The count lives in rate_counters, so every instance
-// shares the limit; within a window the requests are spread evenly (the nth
-// of Max waits until (n-1)/Max of the window), so that the requests of two
-// windows never bunch at their border. While it waits it keeps the claim c
-// (nil: none) alive, and it stops waiting when c has lost every row.
+// rate-limited provider. The slots are booked in the database
+// (db.TakeSlot), so that every instance shares the pace: one request every
+// interval, evenly spread. While it waits it keeps the claim c alive, and
+// it stops waiting when c has lost every row.
 func (o *Outbox) waitToSend(ctx context.Context, c *claim) error {
 	if _, ok := o.sender.(rateLimitedSender); !ok {
 		return nil
 	}
-	l := o.rate
-	for {
-		now := o.now()
-		n, err := db.CountHit(ctx, o.db, providerRateKey, now, l.Window)
-		if err != nil {
-			return fmt.Errorf("outbox: rate limit: %w", err)
-		}
-		start := db.Stamp(now).Truncate(l.Window)
-		if n <= l.Max {
-			return o.sleepHolding(ctx, start.Add(l.Window*time.Duration(n-1)/time.Duration(l.Max)).Sub(now), c)
-		}
-		if err := o.sleepHolding(ctx, start.Add(l.Window).Sub(now), c); err != nil {
-			return err
-		}
-		if c != nil && len(c.rows) == 0 {
-			return nil
-		}
+	now := o.now()
+	slot, err := db.TakeSlot(ctx, o.db, providerRateKey, now, interval(o.rate))
+	if err != nil {
+		return fmt.Errorf("outbox: rate limit: %w", err)
 	}
+	return o.sleepHolding(ctx, slot.Sub(now), c)
 }
 
 // sleepHolding waits d, or until ctx ends, renewing the claim c (when not

@@ -31,3 +31,12 @@ CREATE INDEX outbox_batch_idx ON outbox (batch_id) WHERE batch_id IS NOT NULL;
 
 -- Expired mail, for the console's needs-attention list.
 CREATE INDEX outbox_expired_at_idx ON outbox (expired_at, id) WHERE expired_at IS NOT NULL;
+
+--bun:split
+
+-- The provider's pace, shared by every instance: the next free slot for a
+-- request, in microseconds since 1970 (finer than the timestamps' seconds).
+CREATE TABLE provider_pace (
+    key       TEXT PRIMARY KEY,
+    next_slot BIGINT NOT NULL
+);
