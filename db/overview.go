@@ -239,6 +239,7 @@ type AttentionKind string
 const (
 	AttentionBounced  AttentionKind = "bounced"  // a mail bounced, could not be sent or was marked as spam
 	AttentionDead     AttentionKind = "dead"     // the worker gave up on a mail and nobody requeued it
+	AttentionExpired  AttentionKind = "expired"  // a mail passed its deadline before it could be handed over, and was not sent
 	AttentionReported AttentionKind = "reported" // 「心当たりがない」: the merchant disowned a reset link
 	AttentionRepeated AttentionKind = "repeated" // an account under repeated requests
 )
@@ -246,7 +247,7 @@ const (
 // Bounds of the needs-attention lists.
 const (
 	AttentionListMax         = 20                  // items in each list, newest first
-	AttentionWindow          = 14 * 24 * time.Hour // how far back bounces and reports are listed
+	AttentionWindow          = 14 * 24 * time.Hour // how far back bounces, expired mail and reports are listed
 	RepeatedRequestWindow    = 24 * time.Hour
 	RepeatedRequestThreshold = 5 // matched or limited requests for one account within RepeatedRequestWindow
 )
@@ -257,13 +258,13 @@ type AttentionItem struct {
 	AccountID int64 // 0 when the account is gone
 	LoginID   string
 	At        time.Time // when it happened; for repeated requests, the latest
-	What      string    // the delivery event, or the mail's kind for dead mail
+	What      string    // the delivery event, or the mail's kind for dead and expired mail
 	Count     int       // requests, for repeated requests
 }
 
 // Attention are the needs-attention lists, each newest first.
 type Attention struct {
-	Bounced, Dead, Reported, Repeated []AttentionItem
+	Bounced, Dead, Expired, Reported, Repeated []AttentionItem
 }
 
 // NeedsAttention reads the needs-attention lists as of now.
@@ -274,6 +275,9 @@ func NeedsAttention(ctx context.Context, idb bun.IDB, now time.Time) (Attention,
 		return a, err
 	}
 	if a.Dead, err = deadMail(ctx, idb); err != nil {
+		return a, err
+	}
+	if a.Expired, err = expiredMail(ctx, idb, now.Add(-AttentionWindow)); err != nil {
 		return a, err
 	}
 	if a.Reported, err = reportedResets(ctx, idb, now.Add(-AttentionWindow)); err != nil {
@@ -336,6 +340,26 @@ func deadMail(ctx context.Context, idb bun.IDB) ([]AttentionItem, error) {
 		return nil, fmt.Errorf("db: attention dead mail: %w", err)
 	}
 	return attentionItems(rows, AttentionDead), nil
+}
+
+// expiredMail lists the mails that passed their deadline unsent since
+// since. An expired mail stays expired (nothing requeues it), so it is
+// listed for a window, like a bounce; the newest are a short backwards
+// walk of outbox_expired_at_idx, and the accounts are joined to those
+// alone.
+func expiredMail(ctx context.Context, idb bun.IDB, since time.Time) ([]AttentionItem, error) {
+	latest := idb.NewSelect().Table("outbox").Column("id", "account_id", "expired_at", "kind").
+		Where("expired_at >= ?", Stamp(since)).
+		OrderExpr("expired_at DESC, id DESC").Limit(AttentionListMax)
+	var rows []attentionRow
+	err := idb.NewSelect().TableExpr("(?) AS o", latest).
+		Join("LEFT JOIN accounts AS a ON a.id = o.account_id").
+		ColumnExpr("o.account_id, a.login_id, o.expired_at AS at, o.kind AS what").
+		OrderExpr("o.expired_at DESC, o.id DESC").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("db: attention expired mail: %w", err)
+	}
+	return attentionItems(rows, AttentionExpired), nil
 }
 
 func attentionItems(rows []attentionRow, kind AttentionKind) []AttentionItem {

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -222,6 +223,79 @@ func TestNeedsAttention(t *testing.T) {
 		}
 		if len(got.Dead) == 1 && !got.Dead[0].At.Equal(now.Add(-5*time.Hour)) {
 			t.Errorf("dead at %v", got.Dead[0].At)
+		}
+	})
+}
+
+// TestNeedsAttentionExpiredMail: mail that passed its deadline unsent is
+// listed newest first with its kind, for AttentionWindow and up to
+// AttentionListMax; mail still within its deadline is not.
+func TestNeedsAttentionExpiredMail(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		s := &overviewSeed{t: t, bdb: bdb, ctx: ctx}
+		a := createAccount(t, bdb, "ex01", "ex01@example.jp")
+		b := createAccount(t, bdb, "ex02", "ex02@example.jp")
+		now := t0.Add(15 * 24 * time.Hour)
+
+		// expire queues a mail an hour before its deadline and lets the
+		// worker's sweep end it at the deadline.
+		expire := func(id, kind string, acct *db.Account, deadline time.Time) {
+			t.Helper()
+			s.must(db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: id, Kind: kind, AccountID: &acct.ID, ToAddr: acct.Email,
+				Payload: []byte("sealed"), ExpiresAt: &deadline}, deadline.Add(-time.Hour)))
+			rows, err := db.ExpireOverdueMail(ctx, bdb, deadline, 10)
+			s.must(err)
+			if len(rows) != 1 || rows[0].ID != id {
+				t.Fatalf("expired %v, want %s", rows, id)
+			}
+		}
+		expire("too-old", "reset_link", a, now.Add(-db.AttentionWindow-time.Minute))
+		expire("e1", "reset_link", a, now.Add(-3*time.Hour))
+		expire("e2", "login_id_reminder", b, now.Add(-time.Hour))
+		waiting := now.Add(time.Hour)
+		s.must(db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "w1", Kind: "reset_link", AccountID: &b.ID, ToAddr: b.Email,
+			Payload: []byte("sealed"), ExpiresAt: &waiting}, now.Add(-time.Minute)))
+
+		got, err := db.NeedsAttention(ctx, bdb, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, it := range got.Expired {
+			ids = append(ids, it.LoginID+":"+it.What)
+			if it.Kind != db.AttentionExpired || it.AccountID == 0 {
+				t.Errorf("%+v: want an expired mail with its account", it)
+			}
+		}
+		if want := []string{"ex02:login_id_reminder", "ex01:reset_link"}; !slices.Equal(ids, want) {
+			t.Errorf("expired: got %v, want %v", ids, want)
+		}
+		if len(got.Expired) == 2 && !got.Expired[0].At.Equal(now.Add(-time.Hour)) {
+			t.Errorf("expired at %v, want %v", got.Expired[0].At, now.Add(-time.Hour))
+		}
+		if len(got.Dead) != 0 || len(got.Bounced) != 0 {
+			t.Errorf("expired mail listed as dead or bounced: %+v", got)
+		}
+
+		// A burst of expired mail shows only its newest.
+		deadline := now.Add(-30 * time.Minute)
+		for i := range db.AttentionListMax + 5 {
+			s.must(db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: fmt.Sprintf("burst%02d", i), Kind: "reset_link", AccountID: &a.ID, ToAddr: a.Email,
+				Payload: []byte("sealed"), ExpiresAt: &deadline}, deadline.Add(-time.Hour)))
+		}
+		if _, err := db.ExpireOverdueMail(ctx, bdb, deadline, 100); err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.NeedsAttention(ctx, bdb, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Expired) != db.AttentionListMax {
+			t.Fatalf("after a burst: %d items, want %d", len(got.Expired), db.AttentionListMax)
+		}
+		if last := got.Expired[db.AttentionListMax-1]; !last.At.Equal(deadline) {
+			t.Errorf("after a burst, the last listed expired at %v, want the burst's %v", last.At, deadline)
 		}
 	})
 }

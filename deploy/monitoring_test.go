@@ -145,6 +145,30 @@ func TestMonitoringUsesExportedMetrics(t *testing.T) {
 	}
 }
 
+// TestDashboardShowsAlertedMetrics: whoever an alert reaches finds the
+// metrics it names, its runbook's included, graphed on the dashboard.
+func TestDashboardShowsAlertedMetrics(t *testing.T) {
+	var graphed strings.Builder
+	for _, p := range readDashboard(t).Panels {
+		for _, target := range p.Targets {
+			graphed.WriteString(target.Expr + "\n")
+		}
+	}
+	shown := metricName.FindAllString(graphed.String(), -1)
+	for i, name := range shown {
+		shown[i] = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+	}
+	rules, err := os.ReadFile("alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range metricName.FindAllString(string(rules), -1) {
+		if !slices.Contains(shown, name) {
+			t.Errorf("alerts.yml names %s, which no dashboard panel shows", name)
+		}
+	}
+}
+
 // exportedMetrics lists the metric families an app serves at /metrics
 // after answering one request (the HTTP series exist from the first).
 func exportedMetrics(t *testing.T) []string {

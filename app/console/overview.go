@@ -226,6 +226,7 @@ func attentionLists(t *vc.Text, a db.Attention) []vc.AttentionList {
 		{ID: "attention-repeated", Title: fmt.Sprintf(t.AttnRepeated, db.RepeatedRequestThreshold), Items: attentionLines(t, a.Repeated)},
 		{ID: "attention-bounced", Title: t.AttnBounced, Items: attentionLines(t, a.Bounced)},
 		{ID: "attention-dead", Title: t.AttnDead, Items: attentionLines(t, a.Dead)},
+		{ID: "attention-expired", Title: t.AttnExpired, Help: t.AttnExpiredHelp, Items: attentionLines(t, a.Expired)},
 	}
 }
 
@@ -252,7 +253,7 @@ func attentionWhat(t *vc.Text, it db.AttentionItem) string {
 			return t.EventFailed
 		}
 		return t.EventBounced
-	case db.AttentionDead:
+	case db.AttentionDead, db.AttentionExpired:
 		return t.MailName(it.What) // the mail's kind
 	case db.AttentionReported:
 		return t.EventReported

@@ -175,6 +175,8 @@ func TestOverviewWithoutData(t *testing.T) {
 		"#resets-24h-total":   "直近24時間: 完了 0件",
 		"#requests-14d-total": "直近14日間: 依頼 0件（一致 0・不一致 0・制限 0）",
 		"#median-24h":         "完了した再設定はありません",
+		"#attention-expired":  "期限までに送れなかったメール（14日間）ありません。",
+		"#outbox-backlog":     "0件",
 	} {
 		if got := strings.Join(strings.Fields(doc.Find(sel).Text()), " "); got != want {
 			t.Errorf("%s: %q, want %q", sel, got, want)
@@ -197,5 +199,104 @@ func TestMedian(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("median(%v) = %v %v, want %v %v", tc.waits, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestOverviewExpiredMailAndBacklog: mail that passed its deadline unsent
+// is listed with its kind, its account and when it expired (Japan time),
+// in either language; the backlog counts the mail waiting and being sent,
+// and says how long the oldest has waited.
+func TestOverviewExpiredMailAndBacklog(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, nil)
+			ctx := context.Background()
+			now := c.clock.now() // 09:00 UTC, 18:00 in Japan
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids := map[string]int64{}
+			for _, id := range []string{"ex-taro", "ex-hana", "ex-jiro"} {
+				a := &db.Account{LoginID: id, Email: id + "@example.jp", StoreName: "山田商店", Locale: "ja", PasswordHash: "x"}
+				must(db.CreateAccount(ctx, c.db, a, now.Add(-48*time.Hour)))
+				ids[id] = a.ID
+			}
+			queue := func(id, kind, login string, queued, deadline time.Time) {
+				t.Helper()
+				acct := ids[login]
+				must(db.EnqueueMail(ctx, c.db, &db.OutboxMail{ID: id, Kind: kind, AccountID: &acct, ToAddr: login + "@example.jp",
+					Payload: []byte("sealed"), ExpiresAt: &deadline}, queued))
+			}
+			// taro's reset link expired at 16:30 in Japan, hana's login ID
+			// reminder at 17:45; the worker's sweep ends each at its deadline.
+			for _, m := range []struct {
+				id, kind, login string
+				deadline        time.Time
+			}{
+				{"ex-m1", "reset_link", "ex-taro", now.Add(-90 * time.Minute)},
+				{"ex-m2", "login_id_reminder", "ex-hana", now.Add(-15 * time.Minute)},
+			} {
+				queue(m.id, m.kind, m.login, m.deadline.Add(-time.Hour), m.deadline)
+				rows, err := db.ExpireOverdueMail(ctx, c.db, m.deadline, 10)
+				must(err)
+				if len(rows) != 1 {
+					t.Fatalf("expired %d mails, want %s", len(rows), m.id)
+				}
+			}
+			// jiro's mail: one being sent for 12 minutes, one pending for 2.
+			queue("ex-w1", "reset_link", "ex-jiro", now.Add(-12*time.Minute), now.Add(48*time.Minute))
+			rows, err := db.ClaimMail(ctx, c.db, now.Add(-12*time.Minute), time.Hour, 10, dbtest.BatchID())
+			must(err)
+			if len(rows) != 1 || rows[0].Status != db.OutboxSending {
+				t.Fatalf("claimed %+v, want ex-w1 sending", rows)
+			}
+			queue("ex-w2", "password_changed", "ex-jiro", now.Add(-2*time.Minute), now.Add(24*time.Hour))
+			_, b := enrol(t, c)
+
+			for _, tc := range []struct {
+				path, backlog, help string
+				lines               []string
+			}{
+				{"/", "2件（最も古いものは12分前）", "再設定リンクとログインIDのお知らせは、もう一度依頼していただければ新しく送られます。再設定リンクはアカウントの画面の「再設定リンクを送る」からも送れます。",
+					[]string{"ex-hana ログインIDのお知らせ 12月1日 17:45", "ex-taro 再設定リンク 12月1日 16:30"}},
+				{"/?lang=en", "2 (the oldest waiting for 12 minutes)", "A reset link or login ID reminder goes out anew when the merchant asks again; a reset link can also be sent from the account page (Send a reset link).",
+					[]string{"ex-hana Login ID reminder 1 Dec 17:45", "ex-taro Reset link 1 Dec 16:30"}},
+			} {
+				res := b.do(t, "GET", tc.path, nil)
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("%s: %d", tc.path, res.StatusCode)
+				}
+				doc := page(t, res)
+				text := func(s *goquery.Selection) string { return strings.Join(strings.Fields(s.Text()), " ") }
+				list := doc.Find("#attention #attention-expired")
+				if list.Length() != 1 {
+					t.Fatalf("%s: no list of expired mail in the needs-attention section", tc.path)
+				}
+				if got := text(list.Find("p")); got != tc.help {
+					t.Errorf("%s: help %q, want %q", tc.path, got, tc.help)
+				}
+				var lines []string
+				list.Find("li").Each(func(i int, li *goquery.Selection) {
+					lines = append(lines, text(li))
+					login := strings.Fields(text(li))[0]
+					if href := li.Find("a").AttrOr("href", ""); href != fmt.Sprintf("/accounts/%d", ids[login]) {
+						t.Errorf("%s: %s links to %q", tc.path, login, href)
+					}
+				})
+				if strings.Join(lines, "\n") != strings.Join(tc.lines, "\n") {
+					t.Errorf("%s: expired mail\n%s\nwant\n%s", tc.path, strings.Join(lines, "\n"), strings.Join(tc.lines, "\n"))
+				}
+				// Expired mail is neither given up nor waiting.
+				if n := doc.Find("#attention-dead li").Length(); n != 0 {
+					t.Errorf("%s: %d mails listed as given up, want none", tc.path, n)
+				}
+				if got := text(doc.Find("#outbox-backlog")); got != tc.backlog {
+					t.Errorf("%s: backlog %q, want %q", tc.path, got, tc.backlog)
+				}
+			}
+		})
 	}
 }

@@ -81,6 +81,7 @@ type Text struct {
 	BacklogCount, BacklogOldest                  string // BacklogOldest: count, then the oldest's age
 	AttentionTitle, AttentionNone, NoAccount     string
 	AttnBounced, AttnDead, AttnReported          string
+	AttnExpired, AttnExpiredHelp                 string
 	AttnRepeated, RepeatedCount                  string // AttnRepeated: the threshold; RepeatedCount: the requests
 	EventBounced, EventFailed, EventComplained   string
 	EventReported, Median                        string

@@ -209,6 +209,8 @@ var en = Text{
 	NoAccount:       "(no account)",
 	AttnBounced:     "Mail that did not arrive (14 days)",
 	AttnDead:        "Mail given up (not requeued)",
+	AttnExpired:     "Mail not sent before its deadline (14 days)",
+	AttnExpiredHelp: "A reset link or login ID reminder goes out anew when the merchant asks again; a reset link can also be sent from the account page (Send a reset link).",
 	AttnReported:    "“Not me” reports (14 days)",
 	AttnRepeated:    "Accounts with repeated requests (%d or more in 24 hours)",
 	RepeatedCount:   "%d requests",

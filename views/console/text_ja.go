@@ -209,6 +209,8 @@ var ja = Text{
 	NoAccount:       "（アカウントなし）",
 	AttnBounced:     "届かなかったメール（14日間）",
 	AttnDead:        "送信をあきらめたメール（再送前）",
+	AttnExpired:     "期限までに送れなかったメール（14日間）",
+	AttnExpiredHelp: "再設定リンクとログインIDのお知らせは、もう一度依頼していただければ新しく送られます。再設定リンクはアカウントの画面の「再設定リンクを送る」からも送れます。",
 	AttnReported:    "「心当たりがない」の報告（14日間）",
 	AttnRepeated:    "依頼が続いているアカウント（24時間に%d回以上）",
 	RepeatedCount:   "%d回",
