@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -222,3 +223,55 @@ func TestResendRateLimitSharedAcrossInstances(t *testing.T) {
 // slowRate lets one mail out every 30 s, each on its own: the wait between
 // two mails outlasts a lease.
 var slowRate = map[string]string{"RESEND_RATE_LIMIT": "1/30s", "RESEND_BATCH_SIZE": "1"}
+
+// TestBurstOfRequestsEndsInOneMailEach sends several hundred matched
+// step 3 requests at once, with the default limits, against a provider
+// that answers in 200 ms and refuses more than 2 requests a second, as
+// Resend does: every merchant gets exactly one mail, none is dropped for a
+// global rate, and the mail goes in batches.
+func TestBurstOfRequestsEndsInOneMailEach(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		fake := newFakeResend(t)
+		fake.Delay, fake.Limit = 200*time.Millisecond, 2
+		a := newResendApp(t, dbtest.Fresh(t, dialect), fake, nil, 0, map[string]string{"LIMIT_SENDS_PER_IP": "1000/1h"})
+		const n = 300
+		for i := range n {
+			newAccount(t, a, fmt.Sprintf("shop%03d", i), fmt.Sprintf("shop%03d@example.jp", i), "ja")
+		}
+		for i := range n {
+			requestResetFlow(t, a, fmt.Sprintf("shop%03d", i), fmt.Sprintf("shop%03d@example.jp", i))
+		}
+		waitFor(t, 3*time.Minute, "every request matched", func() bool {
+			processIntake(t, a)
+			return countRows(t, a.db, "intake_requests") == 0
+		})
+		if got := countRows(t, a.db, "outbox"); got != n {
+			t.Fatalf("%d mails queued for %d matched requests", got, n)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			a.outbox.Run(ctx)
+		}()
+		waitFor(t, 3*time.Minute, "every mail handed over", func() bool {
+			return countWhere(t, a, "outbox", "status", db.OutboxSent) == n
+		})
+		cancel()
+		<-done
+
+		perAddress := map[string]int{}
+		for _, m := range fake.Mails() {
+			perAddress[m.To[0]]++
+		}
+		for i := range n {
+			if addr := fmt.Sprintf("shop%03d@example.jp", i); perAddress[addr] != 1 {
+				t.Errorf("%s got %d mails, want 1", addr, perAddress[addr])
+			}
+		}
+		if calls := fake.CallsTo("/emails/batch") + fake.CallsTo("/emails"); calls > n/10 {
+			t.Errorf("%d requests for %d mails: they did not go in batches", calls, n)
+		}
+	})
+}

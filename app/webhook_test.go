@@ -257,6 +257,61 @@ func TestResendWebhookOvertakesTheWorker(t *testing.T) {
 	}
 }
 
+// TestResendWebhookFindsBatchMail delivers webhooks for the mails of a
+// batch while the worker still waits for the batch's answer: each mail's
+// own outbox_id tag finds its row, and the worker's record keeps the
+// events.
+func TestResendWebhookFindsBatchMail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fake := newFakeResend(t)
+	clock := newFakeClock(testStart)
+	a := newResendApp(t, dbtest.Fresh(t, "sqlite"), fake, clock, 0, map[string]string{"RESEND_WEBHOOK_SECRET": testWebhookSecret})
+	for i := range 3 {
+		newAccount(t, a, fmt.Sprintf("taro%02d", i), fmt.Sprintf("taro%02d@example.jp", i), "ja")
+	}
+	for i := range 3 {
+		if _, _, err := a.recovery.SendResetByOperator(ctx, fmt.Sprintf("taro%02d", i), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hold := make(chan struct{})
+	fake.Fail(fakeFault{Hold: hold})
+	arrived := fake.Notify()
+	delivered := make(chan int, 1)
+	go func() {
+		sent, _ := a.outbox.DeliverDue(ctx)
+		delivered <- sent
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(waitLong):
+		t.Fatal("the worker sent nothing")
+	}
+	if n := fake.CallsTo("/emails/batch"); n != 1 {
+		t.Fatalf("%d batch requests, want the three mails in one", n)
+	}
+	mails := fake.Mails()
+	events := []string{"email.delivered", "email.bounced", "email.delivery_delayed"}
+	want := []db.DeliveryEvent{db.DeliveryDelivered, db.DeliveryBounced, db.DeliveryDelayed}
+	for i, m := range mails {
+		body := webhookBodyTagged(events[i], m.ID, m.TagsObject())
+		if res := send(t, a, signedWebhook(testWebhookSecret, body, time.Now())); res.Status != http.StatusOK {
+			t.Fatalf("webhook %d: status %d\n%s", i, res.Status, res.Body)
+		}
+	}
+	close(hold)
+	if sent := <-delivered; sent != 3 {
+		t.Fatalf("DeliverDue sent %d, want 3", sent)
+	}
+	for i, m := range mails {
+		row := outboxRow(t, a, m.OutboxID())
+		if row.Status != db.OutboxSent || row.ProviderID != m.ID || row.DeliveryEvent != want[i] {
+			t.Errorf("mail %d: %s, provider id %q, event %q; want sent as %s with %s", i, row.Status, row.ProviderID, row.DeliveryEvent, m.ID, want[i])
+		}
+	}
+}
+
 // TestOutboxIDsFitResendTags checks that an outbox id is a valid tag value.
 func TestOutboxIDsFitResendTags(t *testing.T) {
 	t.Parallel()

@@ -107,3 +107,13 @@ var batchSeq atomic.Int64
 func BatchID() string {
 	return fmt.Sprintf("b-test-%d", batchSeq.Add(1))
 }
+
+// ForEachDialect runs f as a parallel subtest against each dialect.
+func ForEachDialect(t *testing.T, f func(t *testing.T, dialect string)) {
+	for _, d := range Dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			f(t, d)
+		})
+	}
+}

@@ -33,11 +33,14 @@ const APIKey = "re_test_key"
 // still being processed a repeat gets 409 concurrent_idempotent_requests, and
 // the same key with another payload 409 invalid_idempotent_request.
 //
-// Faults queued with fail are served one per request, in order. With
-// limit set, it also answers 429 (with Retry-After and ratelimit-reset) to
+// Faults queued with Fail are served one per request, in order. With
+// Limit set, it also answers 429 (with Retry-After and ratelimit-reset) to
 // a request that would make more than limit in the last second, as
 // Resend's per-team rate limit does.
 type Fake struct {
+	// Delay is how long each request takes to answer, as a real API's
+	// round trip does (set before use).
+	Delay  time.Duration
 	Limit  int            // requests per second; 0 for no limit
 	recent []time.Time    // the requests it took within the last second
 	calls  map[string]int // requests by path
@@ -181,6 +184,14 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.Header.Get("Idempotency-Key")
 	body, _ := io.ReadAll(r.Body)
+	arrivedAt := time.Now() // the rate limit counts a request when it arrives
+	if f.Delay > 0 {
+		select {
+		case <-time.After(f.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 
 	f.mu.Lock()
 	f.calls[r.URL.Path]++
@@ -201,7 +212,7 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		mails = []Mail{m}
 	}
 	for _, m := range mails {
-		if m.From == "" || len(m.To) == 0 || m.Subject == "" || (m.HTML == "" && m.Text == "") || !validTags(m.Tags) {
+		if m.From == "" || len(m.To) == 0 || !strings.Contains(m.To[0], "@") || m.Subject == "" || (m.HTML == "" && m.Text == "") || !validTags(m.Tags) {
 			valid = false
 		}
 	}
@@ -230,7 +241,7 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(fault.Status, fault.Name)
 		return
 	}
-	if f.throttle(time.Now()) {
+	if f.throttle(arrivedAt) {
 		answer(http.StatusTooManyRequests, "rate_limit_exceeded")
 		return
 	}
