@@ -259,16 +259,22 @@ func TestIntakeWaitsForTheResponse(t *testing.T) {
 	}
 }
 
-// SEND_MIN_DURATION of earlier versions is accepted, ignored and named in
-// the log's deprecation lines.
-func TestSendMinDurationIsDeprecated(t *testing.T) {
-	env := testEnv()
-	env["SEND_MIN_DURATION"] = "15ms"
-	cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
-	if err != nil {
-		t.Fatalf("a config with SEND_MIN_DURATION is refused: %v", err)
-	}
-	if len(cfg.Deprecated) != 1 || !strings.Contains(cfg.Deprecated[0], "SEND_MIN_DURATION is ignored") {
-		t.Errorf("deprecations = %q", cfg.Deprecated)
+// Settings of earlier versions are accepted, ignored and named in the
+// log's deprecation lines: SEND_MIN_DURATION, and LIMIT_MAILS_GLOBAL, which
+// dropped mail that now waits for the provider's pace.
+func TestRetiredSettingsAreDeprecated(t *testing.T) {
+	for name, want := range map[string]string{
+		"SEND_MIN_DURATION":  "SEND_MIN_DURATION is ignored",
+		"LIMIT_MAILS_GLOBAL": "LIMIT_MAILS_GLOBAL is retired and ignored",
+	} {
+		env := testEnv()
+		env[name] = "15/1m"
+		cfg, err := config.Load(getenvFrom(env), noRandomKey(t))
+		if err != nil {
+			t.Fatalf("a config with %s is refused: %v", name, err)
+		}
+		if len(cfg.Deprecated) != 1 || !strings.Contains(cfg.Deprecated[0], want) {
+			t.Errorf("%s: deprecations = %q", name, cfg.Deprecated)
+		}
 	}
 }

@@ -52,7 +52,7 @@ func listOutbox(ctx context.Context, env Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	status := fs.String("status", "", "only mail in this status: "+joined(db.OutboxStatuses))
 	event := fs.String("event", "", "only mail with this delivery event from Resend: "+joined(db.DeliveryEvents))
-	problems := fs.Bool("problems", false, "only mail that needs attention: dead, bounced, complained or failed")
+	problems := fs.Bool("problems", false, "only mail that needs attention: dead, expired, bounced, complained or failed")
 	limit := fs.Int("limit", 50, "at most this many mails, newest first")
 	if err := fs.Parse(args); err != nil {
 		return err
