@@ -43,7 +43,9 @@ check-generated: generate
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	go tool templ fmt -fail .
 	go vet $(GO_PACKAGES)
+	go tool staticcheck $(GO_PACKAGES)
 
 # The browser tests run without the race detector: it reports races inside
 # chromedp itself (its DOM walk against its event loop), not in this code,

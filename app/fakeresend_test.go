@@ -22,7 +22,6 @@ import (
 type (
 	fakeResend = resendtest.Fake
 	fakeFault  = resendtest.Fault
-	fakeMail   = resendtest.Mail
 )
 
 const fakeAPIKey = resendtest.APIKey

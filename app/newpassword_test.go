@@ -41,14 +41,6 @@ func openedBrowser(t testing.TB, a *App, token string) *fakeBrowser {
 	return b
 }
 
-// resetCookieName is the reset cookie's name for a's BASE_URL.
-func resetCookieName(a *App) string {
-	if a.cfg.HTTPS() {
-		return "__Host-aikagi_reset"
-	}
-	return "aikagi_reset"
-}
-
 // TestConcurrentSubmissionsUseTheLinkOnce sends one valid link 50 times at
 // once: exactly one submission changes the password, the others are told
 // the link is used, and one notice is queued.

@@ -155,7 +155,7 @@ func ExistingLoginIDs(ctx context.Context, idb bun.IDB, loginIDs []string) (map[
 	for start := 0; start < len(loginIDs); start += 500 {
 		chunk := loginIDs[start:min(start+500, len(loginIDs))]
 		var rows []Account
-		if err := idb.NewSelect().Model(&rows).Column("id", "login_id").Where("login_id IN (?)", bun.In(chunk)).Scan(ctx); err != nil {
+		if err := idb.NewSelect().Model(&rows).Column("id", "login_id").Where("login_id IN (?)", bun.List(chunk)).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("db: existing login IDs: %w", err)
 		}
 		for _, r := range rows {

@@ -412,7 +412,7 @@ func ListOutbox(ctx context.Context, idb bun.IDB, f OutboxFilter) ([]OutboxMail,
 	}
 	if f.Problems {
 		q = q.Where("outbox_mail.status IN (?) OR outbox_mail.delivery_event IN (?)", bun.List([]OutboxStatus{OutboxDead, OutboxExpired}),
-			bun.In([]DeliveryEvent{DeliveryBounced, DeliveryComplained, DeliveryFailed}))
+			bun.List([]DeliveryEvent{DeliveryBounced, DeliveryComplained, DeliveryFailed}))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: list outbox: %w", err)
@@ -452,7 +452,7 @@ func RequeueMail(ctx context.Context, idb bun.IDB, id string, now time.Time) (ok
 		Set("alone = TRUE").
 		Where("id = ?", id).
 		Where("expires_at IS NULL OR expires_at > ?", Stamp(now)).
-		Where("status IN (?)", bun.In([]OutboxStatus{OutboxDead, OutboxPending})).
+		Where("status IN (?)", bun.List([]OutboxStatus{OutboxDead, OutboxPending})).
 		Where("payload IS NOT NULL").
 		Exec(ctx)
 	return changedOne(res, err, "requeue mail")
@@ -516,7 +516,7 @@ func RecordDeliveryEvent(ctx context.Context, idb bun.IDB, ref MessageRef, event
 UPDATE outbox SET delivery_event = ?, delivery_event_at = ?, delivery_detail = ?
 WHERE id = ? AND delivery_event IN (?)
 RETURNING id, kind, account_id, to_addr, status, delivery_event`,
-		event, Stamp(now), detail, id, bun.In(lower),
+		event, Stamp(now), detail, id, bun.List(lower),
 	).Scan(ctx, &rows)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, true, fmt.Errorf("db: record delivery event: %w", err)
@@ -551,7 +551,7 @@ func DropStalePayloads(ctx context.Context, idb bun.IDB, now, deadBefore time.Ti
 func MaskOldAddresses(ctx context.Context, idb bun.IDB, cutoff time.Time, limit int) (int, error) {
 	var rows []OutboxMail
 	err := idb.NewSelect().Model(&rows).Column("id", "to_addr").
-		Where("status IN (?)", bun.In([]OutboxStatus{OutboxSent, OutboxDead})).
+		Where("status IN (?)", bun.List([]OutboxStatus{OutboxSent, OutboxDead})).
 		Where("created_at < ?", Stamp(cutoff)).
 		Where("to_addr NOT LIKE ?", "%***@%").
 		OrderExpr("created_at").Limit(limit).Scan(ctx)

@@ -30,7 +30,7 @@ func OutboxStats(ctx context.Context, idb bun.IDB) (OutboxSummary, error) {
 	}
 	var oldest []time.Time
 	err := idb.NewSelect().Table("outbox").ColumnExpr("created_at").
-		Where("status IN (?)", bun.In([]OutboxStatus{OutboxPending, OutboxSending})).
+		Where("status IN (?)", bun.List([]OutboxStatus{OutboxPending, OutboxSending})).
 		Order("created_at").Limit(1).Scan(ctx, &oldest)
 	if err != nil {
 		return OutboxSummary{}, fmt.Errorf("db: outbox oldest: %w", err)

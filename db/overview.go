@@ -136,9 +136,9 @@ UNION ALL
 SELECT ? AS what, `+h("dead_at")+` AS hour, COUNT(*) AS n FROM outbox
 WHERE dead_at >= ? AND dead_at < ?
 GROUP BY `+h("dead_at"),
-		bun.In(overviewKinds), from, to, AuditRateLimited, sendLimit,
+		bun.List(overviewKinds), from, to, AuditRateLimited, sendLimit,
 		overviewSent, from, to,
-		from, to, bun.In([]DeliveryEvent{DeliveryDelivered, DeliveryBounced, DeliveryFailed}),
+		from, to, bun.List([]DeliveryEvent{DeliveryDelivered, DeliveryBounced, DeliveryFailed}),
 		overviewDead, from, to,
 	).Scan(ctx, &rows)
 	if err != nil {
@@ -219,7 +219,7 @@ func CurrentBacklog(ctx context.Context, idb bun.IDB) (Backlog, error) {
 		Oldest *time.Time `bun:"oldest"`
 	}
 	err = idb.NewSelect().Table("outbox").ColumnExpr("COUNT(*) AS n").ColumnExpr("MIN(created_at) AS oldest").
-		Where("status IN (?)", bun.In(waiting)).Scan(ctx, &rows)
+		Where("status IN (?)", bun.List(waiting)).Scan(ctx, &rows)
 	if err != nil {
 		return Backlog{}, fmt.Errorf("db: outbox backlog: %w", err)
 	}
@@ -316,7 +316,7 @@ func bouncedMail(ctx context.Context, idb bun.IDB, since time.Time) ([]Attention
 		Join("LEFT JOIN accounts AS a ON a.id = o.account_id").
 		ColumnExpr("o.account_id, a.login_id, o.delivery_event_at AS at, o.delivery_event AS what").
 		Where("o.delivery_event_at >= ?", Stamp(since)).
-		Where("o.delivery_event IN (?)", bun.In([]DeliveryEvent{DeliveryBounced, DeliveryFailed, DeliveryComplained})).
+		Where("o.delivery_event IN (?)", bun.List([]DeliveryEvent{DeliveryBounced, DeliveryFailed, DeliveryComplained})).
 		OrderExpr("o.delivery_event_at DESC, o.id DESC").Limit(AttentionListMax).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("db: attention bounces: %w", err)
@@ -401,7 +401,7 @@ func repeatedRequests(ctx context.Context, idb bun.IDB, since time.Time) ([]Atte
 	// listed, not for every request of the day.
 	counts := idb.NewSelect().TableExpr("audit_events").
 		ColumnExpr("account_id, SUM(count) AS n, MAX(at) AS latest").
-		Where("kind IN (?)", bun.In(repeatedKinds)).Where("at >= ?", Stamp(since)).
+		Where("kind IN (?)", bun.List(repeatedKinds)).Where("at >= ?", Stamp(since)).
 		Where("account_id IS NOT NULL").
 		GroupExpr("account_id").
 		Having("SUM(count) >= ?", RepeatedRequestThreshold).

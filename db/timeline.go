@@ -173,11 +173,11 @@ var unmatchedKinds = []AuditKind{AuditResetUnmatched, AuditReminderUnmatched}
 func Lookalikes(ctx context.Context, idb bun.IDB, loginID string, addrTags [][]byte, limit int) ([]LookalikeEntry, error) {
 	var events []AuditEvent
 	q := idb.NewSelect().Model(&events).Column("at", "kind", "login_id", "ip", "addr_tag", "count").
-		Where("account_id IS NULL").Where("kind IN (?)", bun.In(unmatchedKinds)).
+		Where("account_id IS NULL").Where("kind IN (?)", bun.List(unmatchedKinds)).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			q = q.Where("login_id = ?", loginID)
 			if len(addrTags) > 0 {
-				q = q.WhereOr("addr_tag IN (?)", bun.In(addrTags))
+				q = q.WhereOr("addr_tag IN (?)", bun.List(addrTags))
 			}
 			return q
 		}).
