@@ -183,16 +183,6 @@ func UseRecoveryCode(ctx context.Context, idb bun.IDB, staffID int64, hash []byt
 	return n == 1, nil
 }
 
-// CountRecoveryCodes counts the unused codes of a staff member.
-func CountRecoveryCodes(ctx context.Context, idb bun.IDB, staffID int64) (int, error) {
-	n, err := idb.NewSelect().Model((*StaffRecoveryCode)(nil)).
-		Where("staff_id = ?", staffID).Where("used_at IS NULL").Count(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("db: count recovery codes: %w", err)
-	}
-	return n, nil
-}
-
 // CreateStaffSession stores s, expiring idle after now.
 func CreateStaffSession(ctx context.Context, idb bun.IDB, s *StaffSession, now time.Time, idle time.Duration) error {
 	s.CreatedAt, s.ExpiresAt = Stamp(now), Stamp(now.Add(idle))

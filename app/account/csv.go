@@ -18,16 +18,6 @@ import (
 // ImportColumns is the header an import file must start with.
 var ImportColumns = []string{"login_id", "email", "store_name", "locale", "password_hash"}
 
-// ParseCSV reads and checks a whole file against itself; the import
-// also checks it against the database.
-func ParseCSV(in io.Reader) ([]ImportRow, error) {
-	rows, problems, err := ReadCSV(in)
-	if err != nil {
-		return nil, err
-	}
-	return rows, ImportProblems(problems, len(rows))
-}
-
 // ImportProblems is the error that lists every problem of a file, or nil.
 func ImportProblems(problems []string, rows int) error {
 	if len(problems) > 0 {

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -19,9 +20,20 @@ func bcryptHash(t testing.TB, password string) string {
 	return string(h)
 }
 
-// TestParseCSVHeader checks the header row: with or without Excel's byte
+// checkFile checks a whole file against itself, as the import command
+// does before it looks at the database: every row read, and every
+// problem of the file in one error.
+func checkFile(in io.Reader) ([]ImportRow, error) {
+	rows, problems, err := ReadCSV(in)
+	if err != nil {
+		return nil, err
+	}
+	return rows, ImportProblems(problems, len(rows))
+}
+
+// TestReadCSVHeader checks the header row: with or without Excel's byte
 // order mark, and refused when the columns are not the expected ones.
-func TestParseCSVHeader(t *testing.T) {
+func TestReadCSVHeader(t *testing.T) {
 	t.Parallel()
 	row := "taro01,taro01@example.jp,たろう商店,ja," + bcryptHash(t, "header test password") + "\n"
 	for _, tc := range []struct {
@@ -36,7 +48,7 @@ func TestParseCSVHeader(t *testing.T) {
 		{"missing", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, err := ParseCSV(strings.NewReader(tc.header + row))
+			rows, err := checkFile(strings.NewReader(tc.header + row))
 			if tc.ok != (err == nil) {
 				t.Fatalf("error = %v, want ok=%v", err, tc.ok)
 			}
@@ -50,9 +62,9 @@ func TestParseCSVHeader(t *testing.T) {
 	}
 }
 
-// TestParseCSVRefusesBadRows checks that each kind of bad row is refused
+// TestReadCSVRefusesBadRows checks that each kind of bad row is refused
 // with its line and column, and that every bad line is named at once.
-func TestParseCSVRefusesBadRows(t *testing.T) {
+func TestReadCSVRefusesBadRows(t *testing.T) {
 	t.Parallel()
 	hash := bcryptHash(t, "bad rows password")
 	good := func(id string) string { return id + "," + id + "@example.jp,よい店,ja," + hash + "\n" }
@@ -88,7 +100,7 @@ func TestParseCSVRefusesBadRows(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseCSV(strings.NewReader(importHeader + tc.rows))
+			_, err := checkFile(strings.NewReader(importHeader + tc.rows))
 			if err == nil {
 				t.Fatal("the file was accepted")
 			}
@@ -101,11 +113,11 @@ func TestParseCSVRefusesBadRows(t *testing.T) {
 	}
 }
 
-// TestParseCSVAcceptsTheSlowestHashes checks the bounds of what is
+// TestReadCSVAcceptsTheSlowestHashes checks the bounds of what is
 // accepted: bcrypt at cost 12 and argon2id at the app's memory and passes
 // with four lanes. That they log in is tested in package app
 // (TestImportedHashesLogIn).
-func TestParseCSVAcceptsTheSlowestHashes(t *testing.T) {
+func TestReadCSVAcceptsTheSlowestHashes(t *testing.T) {
 	t.Parallel()
 	slowest, err := bcrypt.GenerateFromPassword([]byte("cost twelve password"), MaxImportBcryptCost)
 	if err != nil {
@@ -115,7 +127,7 @@ func TestParseCSVAcceptsTheSlowestHashes(t *testing.T) {
 	csv := importHeader +
 		"slow01,slow01@example.jp,遅い店,ja," + string(slowest) + "\n" +
 		"slow02,slow02@example.jp,遅い店,ja,\"" + argonP4 + "\"\n"
-	rows, err := ParseCSV(strings.NewReader(csv))
+	rows, err := checkFile(strings.NewReader(csv))
 	if err != nil {
 		t.Fatalf("refused: %v", err)
 	}
@@ -124,9 +136,9 @@ func TestParseCSVAcceptsTheSlowestHashes(t *testing.T) {
 	}
 }
 
-// TestParseCSVSyntaxError checks a row that is not valid CSV (a stray quote
+// TestReadCSVSyntaxError checks a row that is not valid CSV (a stray quote
 // as Excel users type them): a clear error with the line, not a crash.
-func TestParseCSVSyntaxError(t *testing.T) {
+func TestReadCSVSyntaxError(t *testing.T) {
 	t.Parallel()
 	hash := bcryptHash(t, "syntax error password")
 	for name, row := range map[string]string{
@@ -138,10 +150,10 @@ func TestParseCSVSyntaxError(t *testing.T) {
 			func() {
 				defer func() {
 					if r := recover(); r != nil {
-						t.Fatalf("ParseCSV panicked: %v", r)
+						t.Fatalf("ReadCSV panicked: %v", r)
 					}
 				}()
-				_, err = ParseCSV(strings.NewReader(importHeader + "ok01,ok01@example.jp,店,ja," + hash + "\n" + row))
+				_, err = checkFile(strings.NewReader(importHeader + "ok01,ok01@example.jp,店,ja," + hash + "\n" + row))
 			}()
 			if err == nil || !strings.Contains(err.Error(), "line 3") {
 				t.Errorf("error = %v, want one naming line 3", err)
@@ -152,7 +164,7 @@ func TestParseCSVSyntaxError(t *testing.T) {
 
 // A Shift_JIS export is refused with its line and the command that
 // converts it, before any row is read, so nothing is stored as mojibake.
-func TestParseCSVRefusesShiftJIS(t *testing.T) {
+func TestReadCSVRefusesShiftJIS(t *testing.T) {
 	t.Parallel()
 	hash := bcryptHash(t, "shift jis password")
 	utf8Rows := "sjis01,sjis01@example.jp,ascii store,ja," + hash + "\n" + "sjis02,sjis02@example.jp,山田商店,ja," + hash + "\n"

@@ -53,11 +53,6 @@ type Brand struct {
 	SupportURL   Localized // SUPPORT_URL: the contact form or help page
 }
 
-// HasSupport reports whether any way to reach the support desk is set.
-func (b Brand) HasSupport() bool {
-	return b.SupportPhone.Ja != "" || b.SupportURL.Ja != ""
-}
-
 // phonePattern is a telephone number as merchants dial it: digits with
 // hyphens, spaces or brackets, an optional leading +.
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{4,23}[0-9]$`)

@@ -25,7 +25,7 @@ func TestBrandDefaults(t *testing.T) {
 	if b.SiteName.In("ja") != "加盟店管理サイト" || b.SiteName.In("en") != "Merchant Admin Site" {
 		t.Errorf("SiteName = %+v", b.SiteName)
 	}
-	if b.HasSupport() || b.Company != (Localized{}) || b.Logo != "" || b.PrivacyURL != "" || b.SupportName != (Localized{}) || b.SupportHours != (Localized{}) {
+	if b.SupportPhone != (Localized{}) || b.SupportURL != (Localized{}) || b.Company != (Localized{}) || b.Logo != "" || b.PrivacyURL != "" || b.SupportName != (Localized{}) || b.SupportHours != (Localized{}) {
 		t.Errorf("Brand = %+v, want nothing but the site name", b)
 	}
 	if cfg.MailFrom.Name != "加盟店管理サイト" {
@@ -61,10 +61,12 @@ func TestBrandValues(t *testing.T) {
 		{"cfg.SiteName", cfg.SiteName, "ペイ加盟店管理サイト"},
 		{"Company en", b.Company.In("en"), "Pay Inc."},
 		{"SupportName en", b.SupportName.In("en"), "Merchant Support"},
+		{"SupportName ja", b.SupportName.In("ja"), "加盟店サポートデスク"},
 		{"SupportPhone ja", b.SupportPhone.In("ja"), "0120-000-000"},
 		{"SupportPhone en", b.SupportPhone.In("en"), "+81-3-0000-0000"},
 		// Only the Japanese hours were given: better than none.
 		{"SupportHours en", b.SupportHours.In("en"), "平日 9:00〜18:00"},
+		{"SupportURL ja", b.SupportURL.In("ja"), "https://pay.example.com/contact"},
 		{"SupportURL en", b.SupportURL.In("en"), "https://pay.example.com/contact"},
 		{"PrivacyURL", b.PrivacyURL, "https://pay.example.com/privacy"},
 		{"sender name", cfg.MailFrom.Name, "株式会社ペイ ペイ加盟店管理サイト"},
@@ -74,9 +76,6 @@ func TestBrandValues(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
-	}
-	if !b.HasSupport() {
-		t.Error("HasSupport = false")
 	}
 	if !strings.HasPrefix(b.Logo, "data:image/svg+xml;base64,") {
 		t.Errorf("Logo = %.40q", b.Logo)
