@@ -17,6 +17,11 @@ import (
 
 const sessionCookie = "aikagi_session"
 
+// padFailure holds a failed login until LOGIN_FAILURE_MIN_DURATION has
+// passed since it began (padTo). TestFailedLoginFloor replaces it to see
+// the floor applied without waiting for it.
+var padFailure = padTo
+
 // showLogin is the admin site's login page. The done page's link fills in
 // the login ID (?login_id=…), normalised and checked as step 1 does; one
 // that no account could have is ignored rather than shown.
@@ -64,7 +69,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		view.Problem, view.Wait = problem.LoginLocked, a.cfg.LockoutWindow
 		return a.render(c, fiber.StatusTooManyRequests, t.LoginTitle, views.LoginFormView(view))
 	case account.LoginFailed:
-		padTo(ctx, start, a.cfg.LoginFailureFloor)
+		padFailure(ctx, start, a.cfg.LoginFailureFloor)
 		view.Problem = problem.LoginFailed
 		return a.render(c, fiber.StatusUnauthorized, t.LoginTitle, views.LoginFormView(view))
 	}
@@ -78,7 +83,7 @@ func (a *App) login(c *fiber.Ctx) error {
 // account can be guessed or locked with it. The typed value is not shown
 // again.
 func (a *App) refuseInvalidLoginID(c *fiber.Ctx, view views.LoginForm, start time.Time) error {
-	padTo(c.UserContext(), start, a.cfg.LoginFailureFloor)
+	padFailure(c.UserContext(), start, a.cfg.LoginFailureFloor)
 	view.LoginID, view.Problem = "", problem.LoginFailed
 	return a.render(c, fiber.StatusUnauthorized, view.T.LoginTitle, views.LoginFormView(view))
 }
