@@ -3,7 +3,6 @@
 package app
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -23,18 +22,19 @@ import (
 	"aikagi/app/metrics"
 	"aikagi/app/recovery"
 	"aikagi/app/retention"
-	"aikagi/app/route"
 	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/assets"
 )
 
-// App is the application: its settings, its database and its collaborators.
-// Handlers are its methods.
+// App is the merchant-facing web app: its settings, the shared services it
+// uses (built once in app/service) and what only the web needs. Handlers
+// are its methods.
 type App struct {
+	svc               *service.Services
 	cfg               config.Config
 	db                *bun.DB
 	log               *slog.Logger
-	now               func() time.Time
 	fiber             *fiber.App
 	reset             *journey         // the password reset request (steps 1–3)
 	reminder          *journey         // the login-ID reminder
@@ -61,49 +61,35 @@ type App struct {
 	cop               *http.CrossOriginProtection
 }
 
-// New builds the app. mailer delivers the outbox; when it is a *mail.DevMailbox
-// the mailbox is also served at /_dev/mail.
-func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *App {
+// New builds the app on the shared services svc. When svc's sender is the
+// development mailbox, the mailbox is also served at /_dev/mail.
+func New(svc *service.Services) *App {
+	cfg := svc.Config
 	a := &App{
+		svc:          svc,
 		cfg:          cfg,
-		db:           bdb,
-		log:          log,
-		now:          time.Now,
-		sealer:       secret.NewSealer(cfg),
+		db:           svc.DB,
+		log:          svc.Log,
+		sealer:       svc.Sealer,
+		outbox:       svc.Outbox,
+		mailbox:      svc.Mailbox,
+		intake:       svc.Intake,
+		limits:       svc.Limits,
+		sweeper:      svc.Sweeper,
+		recovery:     svc.Recovery,
+		hasher:       svc.Hasher,
+		logins:       svc.Logins,
+		metrics:      svc.Metrics,
 		linkMarkKey:  secret.DeriveKey(cfg.SecretKey, "reset-link-mark"),
 		doneReceipts: newStateSignerTTL(cfg, "reset-done", doneReceiptTTL),
-	}
-	if box, ok := mailer.(*mail.DevMailbox); ok && !cfg.Production {
-		a.mailbox = box
 	}
 	a.pages = map[string][][]byte{}
 	a.frameOrigins = strings.Join(cfg.FrameAncestors, " ")
 	a.framableAncestors = strings.TrimSpace("'self' " + a.frameOrigins)
-	a.metrics = metrics.New(bdb, func() time.Time { return a.now() }, config.Build())
 	a.metricsHandler = adaptor.HTTPHandler(a.metrics.Handler())
-	a.limits = limit.New(bdb, log, func() time.Time { return a.now() }, a.metrics, cfg.Limits)
-	a.outbox = mail.New(mail.Deps{
-		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Sender: mailer, Sealer: a.sealer,
-		Metrics: a.metrics, From: cfg.From(), Rate: cfg.Resend.RateLimit,
-		BatchSize: cfg.Resend.BatchSize, RepeatWindow: cfg.Limits.MailsPerAccount.Window,
-	})
-	a.recovery = recovery.New(recovery.Deps{
-		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Config: cfg, Outbox: a.outbox, Limits: a.limits,
-	})
-	a.hasher = account.NewHasher(func(d time.Duration) { a.metrics.HashWait.Observe(d.Seconds()) })
-	a.sweeper = retention.New(bdb, log, func() time.Time { return a.now() }, cfg)
-	a.logins = account.NewLogins(bdb, a.hasher, func() time.Time { return a.now() }, cfg)
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()
-	a.intake = intake.New(intake.Deps{
-		DB: bdb, Log: log, Now: func() time.Time { return a.now() }, Sealer: a.sealer, Metrics: a.metrics,
-		Matchers: map[route.Journey]intake.Matcher{
-			route.ResetJourney:    a.recovery.MatchReset,
-			route.ReminderJourney: a.recovery.MatchReminder,
-		},
-		OutboxWake: a.outbox.Wake,
-	})
 	a.fiber = fiber.New(fiber.Config{
 		AppName:               "aikagi",
 		BodyLimit:             maxBodyBytes,
@@ -120,15 +106,8 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, mailer mail.Sender) *
 	return a
 }
 
-// RunWorkers runs the intake worker (matching step 3 requests) and the
-// mail worker until ctx ends.
-func (a *App) RunWorkers(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Go(func() { a.intake.Run(ctx) })
-	wg.Go(func() { a.outbox.Run(ctx) })
-	wg.Go(func() { a.sweeper.Run(ctx) })
-	wg.Wait()
-}
+// now is the time of the app and its services.
+func (a *App) now() time.Time { return a.svc.Now() }
 
 // Handler exposes the Fiber app, for serving and for tests.
 func (a *App) Handler() *fiber.App { return a.fiber }

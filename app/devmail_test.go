@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"aikagi/app/config"
 	"aikagi/app/mail"
+	"aikagi/app/service"
 	"aikagi/db/dbtest"
 )
 
@@ -141,7 +143,7 @@ func TestDevMailNotInProduction(t *testing.T) {
 		t.Fatal(err)
 	}
 	box := mail.NewDevMailbox()
-	a := New(cfg, dbtest.Open(t, "sqlite"), slog.New(slog.NewTextHandler(io.Discard, nil)), box)
+	a := New(service.New(cfg, dbtest.Open(t, "sqlite"), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, box))
 	if _, err := box.Send(context.Background(), "x", mail.Message{To: "taro@example.jp", Subject: "secret link"}); err != nil {
 		t.Fatal(err)
 	}

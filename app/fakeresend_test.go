@@ -14,6 +14,7 @@ import (
 	"aikagi/app/config"
 	"aikagi/app/mail"
 	"aikagi/app/mail/resendtest"
+	"aikagi/app/service"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -59,9 +60,9 @@ func newResendApp(t testing.TB, dsn string, fake *fakeResend, clock *fakeClock, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := New(cfg, dbtest.OpenDSN(t, dsn), slog.New(slog.NewTextHandler(io.Discard, nil)), sender)
+	a := New(service.New(cfg, dbtest.OpenDSN(t, dsn), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, sender))
 	if clock != nil {
-		a.now = clock.Now
+		a.svc.SetClock(clock.Now)
 		a.outbox.Sleep = clock.Sleep
 	}
 	return a

@@ -19,6 +19,7 @@ import (
 
 	"aikagi/app/config"
 	"aikagi/app/mail"
+	"aikagi/app/service"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -93,7 +94,7 @@ func newTestAppOn(t testing.TB, dsn string, overrides map[string]string) *App {
 	}
 	bdb := dbtest.OpenDSN(t, dsn)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := New(cfg, bdb, log, mail.NewDevMailbox())
+	a := New(service.New(cfg, bdb, log, time.Now, mail.NewDevMailbox()))
 	setClock(a, testStart)
 	// The test clock stands still; TestIntakeWaitsForTheResponse covers
 	// the delay.
@@ -103,7 +104,7 @@ func newTestAppOn(t testing.TB, dsn string, overrides map[string]string) *App {
 
 // setClock stops a's clock at at.
 func setClock(a *App, at time.Time) {
-	a.now = func() time.Time { return at }
+	a.svc.SetClock(func() time.Time { return at })
 }
 
 // advanceClock moves a's stopped clock forward by d.

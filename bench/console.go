@@ -29,6 +29,7 @@ import (
 	"aikagi/app/config"
 	"aikagi/app/console"
 	secretpkg "aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/app/staff"
 	"aikagi/db"
 )
@@ -170,7 +171,7 @@ func serveConsole(ctx context.Context, bdb *bun.DB, dsn string) (base string, co
 	if err := db.CreateStaffSession(ctx, bdb, sess, time.Now(), staff.IdleTimeout); err != nil {
 		log.Fatal(err)
 	}
-	c := console.New(cfg, bdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, nil)
+	c := console.New(service.New(cfg, bdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)

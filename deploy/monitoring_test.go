@@ -11,10 +11,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"aikagi/app"
 	"aikagi/app/config"
 	"aikagi/app/mail"
+	"aikagi/app/service"
 	"aikagi/db/dbtest"
 )
 
@@ -183,7 +185,7 @@ func exportedMetrics(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a := app.New(cfg, dbtest.Open(t, "sqlite"), log, mail.NewDevMailbox())
+	a := app.New(service.New(cfg, dbtest.Open(t, "sqlite"), log, time.Now, mail.NewDevMailbox()))
 	if _, err := a.Handler().Test(httptest.NewRequest("GET", "/healthz", nil), -1); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -17,21 +16,20 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
-	"aikagi/app"
 	"aikagi/app/cli"
-	"aikagi/app/config"
 	"aikagi/app/console"
+	"aikagi/app/service"
 	"aikagi/views"
 	vc "aikagi/views/console"
 )
 
-// startConsole serves the console on ln as serve does on ADMIN_ADDR, with
-// the site's database and the merchant app's hasher. Its clock is the real
+// startConsole serves the console on ln as serve does on ADMIN_ADDR, on
+// the merchant app's services. Its clock is the real
 // one: the merchant app's mail worker delivers what the console queues by
 // the time the console gave it, so the two must agree. A test that needs
 // the next TOTP step asks totpCode for it rather than waiting for it.
-func (s *site) startConsole(cfg config.Config, a *app.App, log *slog.Logger, ln net.Listener) {
-	c := console.New(cfg, s.db, log, time.Now, a.Hasher())
+func (s *site) startConsole(svc *service.Services, ln net.Listener) {
+	c := console.New(svc)
 	s.consoleApp = c.Handler()
 	go func() { _ = s.consoleApp.Listener(ln) }()
 }

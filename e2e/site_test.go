@@ -23,6 +23,7 @@ import (
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -131,17 +132,18 @@ func startSite() (*site, error) {
 		}
 	}
 	s.mailbox = mail.NewDevMailbox()
-	a := app.New(cfg, s.db, slog.New(slog.NewJSONHandler(logOut, nil)), s.mailbox)
+	svc := service.New(cfg, s.db, slog.New(slog.NewJSONHandler(logOut, nil)), time.Now, s.mailbox)
+	a := app.New(svc)
 	s.outbox = make(chan struct{})
 	go func() {
 		defer close(s.outbox)
-		a.RunWorkers(ctx)
+		svc.RunWorkers(ctx)
 	}()
 	s.app = a.Handler()
 	go func() { _ = s.app.Listener(appLn) }()
 	s.helpDesk = app.DemoHelpCenter(cfg)
 	go func() { _ = s.helpDesk.Listener(demoLn) }()
-	s.startConsole(cfg, a, slog.New(slog.NewJSONHandler(logOut, nil)), consoleLn)
+	s.startConsole(svc, consoleLn)
 	return s, nil
 }
 

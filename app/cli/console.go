@@ -1,21 +1,17 @@
 package cli
 
 import (
-	"log/slog"
 	"net"
-	"time"
 
-	"github.com/uptrace/bun"
-
-	"aikagi/app/account"
-	"aikagi/app/config"
 	"aikagi/app/console"
+	"aikagi/app/service"
 )
 
 // startConsole serves the support console on ADMIN_ADDR, when set, and
 // returns its stop; a console that cannot listen is logged, not fatal,
 // so the merchants' reset keeps working.
-func startConsole(cfg config.Config, bdb *bun.DB, log *slog.Logger, hasher *account.Hasher) (stop func()) {
+func startConsole(svc *service.Services) (stop func()) {
+	cfg, log := svc.Config, svc.Log
 	if cfg.AdminAddr == "" {
 		return func() {}
 	}
@@ -24,7 +20,7 @@ func startConsole(cfg config.Config, bdb *bun.DB, log *slog.Logger, hasher *acco
 		log.Error("support console not started", "addr", cfg.AdminAddr, "err", err)
 		return func() {}
 	}
-	c := console.New(cfg, bdb, log, time.Now, hasher)
+	c := console.New(svc)
 	go func() { _ = c.Handler().Listener(ln) }()
 	log.Info("support console", "addr", ln.Addr().String())
 	return func() { _ = c.Handler().ShutdownWithTimeout(shutdownTimeout) }

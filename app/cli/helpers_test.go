@@ -13,11 +13,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/config"
-	"aikagi/app/limit"
 	"aikagi/app/mail"
-	"aikagi/app/metrics"
 	"aikagi/app/recovery"
-	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -234,14 +232,9 @@ func newServer(t *testing.T, dsn string, sender mail.Sender, clock *fakeClock) *
 		t.Fatalf("config.Load: %v", err)
 	}
 	bdb := dbtest.OpenDSN(t, dsn)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := metrics.New(bdb, clock.Now, config.Build())
-	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock.Now, Sender: sender, Sealer: secret.NewSealer(cfg),
-		Metrics: m, From: cfg.From(), Rate: cfg.Resend.RateLimit})
-	outbox.Sleep = clock.Sleep
-	svc := recovery.New(recovery.Deps{DB: bdb, Log: log, Now: clock.Now, Config: cfg, Outbox: outbox,
-		Limits: limit.New(bdb, log, clock.Now, m, cfg.Limits)})
-	return &server{db: bdb, outbox: outbox, recovery: svc}
+	svc := service.New(cfg, bdb, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now, sender)
+	svc.Outbox.Sleep = clock.Sleep
+	return &server{db: bdb, outbox: svc.Outbox, recovery: svc.Recovery}
 }
 
 // deliver sends what is due and returns how many mails went out.

@@ -12,12 +12,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
-	"aikagi/app/config"
-	"aikagi/app/limit"
 	"aikagi/app/mail"
-	"aikagi/app/metrics"
 	"aikagi/app/recovery"
-	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/db"
 )
 
@@ -219,14 +216,8 @@ func (e Env) openToQueueMail(ctx context.Context, cmd string) (svc *recovery.Ser
 		bdb.Close()
 		return nil, nil, err
 	}
-	m := metrics.New(bdb, e.now, config.Build())
-	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: e.now, Sealer: secret.NewSealer(cfg), Metrics: m, From: cfg.From(),
-		RepeatWindow: cfg.Limits.MailsPerAccount.Window})
-	svc = recovery.New(recovery.Deps{
-		DB: bdb, Log: log, Now: e.now, Config: cfg, Outbox: outbox,
-		Limits: limit.New(bdb, log, e.now, m, cfg.Limits),
-	})
-	return svc, func() { bdb.Close() }, nil
+	// No sender: a running server's mail worker sends what this queues.
+	return service.New(cfg, bdb, log, e.now, nil).Recovery, func() { bdb.Close() }, nil
 }
 
 // checkRetryable refuses to queue row again when sending it could not

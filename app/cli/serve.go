@@ -15,6 +15,7 @@ import (
 	"aikagi/app/config"
 	"aikagi/app/mail"
 	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/db"
 )
 
@@ -57,8 +58,9 @@ func Serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	warnAboutSettings(cfg, log)
-	a := app.New(cfg, bdb, log, sender)
-	stopConsole := startConsole(cfg, bdb, log, a.Hasher()) // console.go
+	svc := service.New(cfg, bdb, log, time.Now, sender)
+	a := app.New(svc)
+	stopConsole := startConsole(svc) // console.go
 	defer stopConsole()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -66,7 +68,7 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	}
 	log.Info("serving", "version", config.Build().String(), "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
 		"database", db.Dialect(bdb), "env", cfg.Environment())
-	return run(ctx, a, cfg, log, ln)
+	return run(ctx, svc, a, ln)
 }
 
 // newSender is Resend when RESEND_API_KEY is set, else the development
@@ -92,16 +94,17 @@ func warnAboutSettings(cfg config.Config, log *slog.Logger) {
 	}
 }
 
-// run serves a on ln, with its workers and, in development, the demo help
-// center, until ctx ends or the listener fails.
-func run(ctx context.Context, a *app.App, cfg config.Config, log *slog.Logger, ln net.Listener) error {
+// run serves a on ln, with the workers of svc and, in development, the demo
+// help center, until ctx ends or the listener fails.
+func run(ctx context.Context, svc *service.Services, a *app.App, ln net.Listener) error {
+	cfg, log := svc.Config, svc.Log
 	// The workers outlive ctx: they stop after the last request is answered,
 	// so that what those requests recorded is matched and mailed.
 	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	workersDone := make(chan struct{})
 	go func() {
 		defer close(workersDone)
-		a.RunWorkers(workerCtx)
+		svc.RunWorkers(workerCtx)
 	}()
 	go a.CheckLoginFloor(workerCtx)
 	serveErr := make(chan error, 1)

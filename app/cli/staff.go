@@ -9,8 +9,7 @@ import (
 	"io"
 	"strings"
 
-	"aikagi/app/account"
-	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/app/staff"
 	"aikagi/db"
 	"aikagi/views"
@@ -62,9 +61,7 @@ func createStaff(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer bdb.Close()
-	svc := staff.New(staff.Deps{DB: bdb, Log: env.logger(), Now: env.now, Hasher: account.NewHasher(nil),
-		Sealer: secret.NewSealer(cfg), Config: cfg})
-	member, err := svc.Create(ctx, *email, role, strings.TrimRight(line, "\r\n"), "aikagi staff create")
+	member, err := service.New(cfg, bdb, env.logger(), env.now, nil).Staff.Create(ctx, *email, role, strings.TrimRight(line, "\r\n"), "aikagi staff create")
 	var policy *staff.PolicyError
 	switch {
 	case errors.Is(err, db.ErrStaffExists):

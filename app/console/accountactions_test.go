@@ -390,7 +390,7 @@ func TestDisableAndEnableByStaff(t *testing.T) {
 			if _, err := db.CreateResetToken(ctx, c.db, acct.ID, []byte("hash-of-a-token-01234567890123456"), c.clock.now(), time.Hour, ""); err != nil {
 				t.Fatal(err)
 			}
-			merchant := app.New(c.cfg, c.db, c.log, mail.NewDevMailbox())
+			merchant := app.New(c.svc)
 			login := func() int {
 				status, _ := merchantPost(t, merchant, "/login?lang=ja", url.Values{"login_id": {"status01"}, "password": {merchantPassword}})
 				return status

@@ -13,20 +13,17 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/app/config"
-	"aikagi/app/limit"
-	"aikagi/app/mail"
-	"aikagi/app/metrics"
 	"aikagi/app/recovery"
-	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/app/staff"
 )
 
 // Console is the console's web app. Handlers are its methods.
 type Console struct {
+	svc    *service.Services
 	cfg    config.Config
 	db     *bun.DB
 	log    *slog.Logger
-	now    func() time.Time
 	staff  *staff.Service
 	resets *recovery.Service // reset links sent by staff
 	fiber  *fiber.App
@@ -35,26 +32,13 @@ type Console struct {
 	hours  *hourCache // the overview's settled hours (overview.go)
 }
 
-// New builds the console on bdb. now is its clock (time.Now in production).
-// hasher is the merchant app's, so that staff logins share its memory
-// budget; nil gives the console one of its own.
-func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time, hasher *account.Hasher) *Console {
-	if hasher == nil {
-		hasher = account.NewHasher(nil)
-	}
-	c := &Console{cfg: cfg, db: bdb, log: log, now: now, cookie: cfg.CookieName("aikagi_staff")}
-	clock := func() time.Time { return c.now() }
-	// A registry of its own, not served: the limiter only needs somewhere
-	// to count refusals.
-	m := metrics.New(bdb, clock, config.Build())
-	sealer := secret.NewSealer(cfg)
-	limits := limit.New(bdb, log, clock, m, cfg.Limits)
-	c.staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: hasher, Sealer: sealer, Limits: limits, Config: cfg})
-	// An outbox that only queues: the merchant app's mail worker, polling,
-	// delivers what the console queues.
-	outbox := mail.New(mail.Deps{DB: bdb, Log: log, Now: clock, Sealer: sealer, Metrics: m, From: cfg.From(),
-		RepeatWindow: cfg.Limits.MailsPerAccount.Window})
-	c.resets = recovery.New(recovery.Deps{DB: bdb, Log: log, Now: clock, Config: cfg, Outbox: outbox, Limits: limits})
+// New builds the console on the shared services svc: staff logins share
+// the merchant app's password hasher and memory budget, and the reset links
+// staff send go through the same outbox and limits.
+func New(svc *service.Services) *Console {
+	cfg := svc.Config
+	c := &Console{svc: svc, cfg: cfg, db: svc.DB, log: svc.Log, staff: svc.Staff, resets: svc.Recovery,
+		cookie: cfg.CookieName("aikagi_staff")}
 	c.hours = newHourCache(c.loadHours)
 	c.cop = http.NewCrossOriginProtection()
 	c.fiber = fiber.New(fiber.Config{
@@ -71,6 +55,9 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time,
 	c.routes()
 	return c
 }
+
+// now is the time of the console and its services.
+func (c *Console) now() time.Time { return c.svc.Now() }
 
 // Handler exposes the Fiber app, for serving and for tests.
 func (c *Console) Handler() *fiber.App { return c.fiber }

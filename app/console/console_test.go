@@ -17,8 +17,8 @@ import (
 
 	"aikagi/app"
 	"aikagi/app/config"
-	"aikagi/app/mail"
 	"aikagi/app/secret"
+	"aikagi/app/service"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -56,7 +56,7 @@ func testConfig(t *testing.T, env map[string]string) config.Config {
 func newTestConsole(t *testing.T, dialect string, env map[string]string) *testConsole {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	c := New(testConfig(t, env), dbtest.Open(t, dialect), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, nil)
+	c := New(service.New(testConfig(t, env), dbtest.Open(t, dialect), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, nil))
 	if _, err := c.staff.Create(context.Background(), "sato@example.jp", db.RoleSupport, password, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestAppsApart(t *testing.T) {
 			t.Errorf("console GET %s: %d", path, res.StatusCode)
 		}
 	}
-	merchant := app.New(c.cfg, c.db, c.log, mail.NewDevMailbox())
+	merchant := app.New(c.svc)
 	for _, path := range []string{"/login/code", "/login/enrol"} {
 		res, _ := merchant.Handler().Test(httptest.NewRequest("GET", path, nil), -1)
 		if res.StatusCode != http.StatusNotFound {
