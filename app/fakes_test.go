@@ -1,16 +1,14 @@
 package app
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"aikagi/app/route"
+	"aikagi/app/testkit"
 )
 
 // fakeBrowser keeps cookies between requests, which Fiber's app.Test does
@@ -92,35 +90,7 @@ func setCookie(res *response, name string) *http.Cookie {
 	return nil
 }
 
-// fakeClock is a clock for the mail worker whose sleeps pass at once: a
-// sleep moves the clock on by its duration.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// The shared test kit (app/testkit): a clock whose sleeps pass at once.
+type fakeClock = testkit.Clock
 
-func newFakeClock(at time.Time) *fakeClock { return &fakeClock{now: at} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = at
-}
-
-func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d > 0 {
-		c.Advance(d)
-	}
-	return nil
-}
+var newFakeClock = testkit.NewClock

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"aikagi/app/config"
 	"aikagi/app/mail"
 	"aikagi/app/service"
+	"aikagi/app/testkit"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -298,23 +298,7 @@ func serve(t testing.TB, a *App) string {
 	return "http://" + ln.Addr().String()
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testkit.SyncBuffer
 
 // captureLog sends a's log to a buffer and returns it. It replaces the
 // logger in place, so that the workers, which share it, log there too.

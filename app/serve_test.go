@@ -1,23 +1,13 @@
 package app
 
 import (
+	"aikagi/app/testkit"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
-// waitFor polls cond until it holds, or fails the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+var waitFor = testkit.WaitFor
 
 // While the app drains on SIGTERM, /readyz fails so that the load balancer
 // stops sending requests, and /healthz still says the process is alive.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"aikagi/app/mail"
 	"aikagi/app/recovery"
 	"aikagi/app/service"
+	"aikagi/app/testkit"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -182,35 +182,16 @@ func outboxRow(t testing.TB, bdb bun.IDB, id string) db.OutboxMail {
 	return *row
 }
 
-// fakeClock is a clock whose sleeps pass at once, moving it on.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// The shared test kit (app/testkit).
+type (
+	fakeClock  = testkit.Clock
+	syncBuffer = testkit.SyncBuffer
+)
 
-func newFakeClock(at time.Time) *fakeClock { return &fakeClock{now: at} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d > 0 {
-		c.Advance(d)
-	}
-	return nil
-}
+var (
+	newFakeClock = testkit.NewClock
+	waitFor      = testkit.WaitFor
+)
 
 // server stands in for a running "aikagi serve" on the same database as
 // the commands: its outbox delivers what they queue through its sender, and
@@ -247,36 +228,6 @@ func (s *server) deliver(t *testing.T) int {
 	return sent
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // waitLong bounds a wait for a state that should come soon: generous, since
 // it only decides when a state that never comes fails the test.
 const waitLong = 2 * time.Minute
-
-// waitFor polls cond until it holds, or fails the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

@@ -38,7 +38,7 @@ func signIn(t *testing.T, c *testConsole, email string, role db.StaffRole) (*db.
 		t.Fatalf("password of %s: %d %s", email, res.StatusCode, res.Header.Get("Location"))
 	}
 	key := page(t, b.do(t, "GET", "/login/enrol", nil)).Find("#enrol-secret").Text()
-	code, _ := totp.GenerateCode(key, c.clock.now())
+	code, _ := totp.GenerateCode(key, c.clock.Now())
 	if res := b.do(t, "POST", "/login/enrol", url.Values{"code": {code}}); res.StatusCode != http.StatusOK {
 		t.Fatalf("enrol %s: %d", email, res.StatusCode)
 	}
@@ -59,7 +59,7 @@ func signInSupport(t *testing.T, c *testConsole) (*db.Staff, *browser) {
 func newMerchant(t *testing.T, c *testConsole, loginID, email, pw string) *db.Account {
 	t.Helper()
 	acct := &db.Account{LoginID: loginID, Email: email, StoreName: "山田商店", Locale: "ja", PasswordHash: account.HashArgon2id(pw)}
-	if err := db.CreateAccount(context.Background(), c.db, acct, c.clock.now().Add(-time.Hour)); err != nil {
+	if err := db.CreateAccount(context.Background(), c.db, acct, c.clock.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	return acct
@@ -70,7 +70,7 @@ func newMerchant(t *testing.T, c *testConsole, loginID, email, pw string) *db.Ac
 func deadMail(t *testing.T, c *testConsole, id string, acct *db.Account, kind mail.Kind, expires *time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	at := c.clock.now().Add(-time.Hour)
+	at := c.clock.Now().Add(-time.Hour)
 	m := &db.OutboxMail{ID: id, Kind: string(kind), AccountID: &acct.ID, ToAddr: acct.Email, Payload: []byte("sealed"), ExpiresAt: expires}
 	if err := db.EnqueueMail(ctx, c.db, m, at); err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func countRows(t *testing.T, c *testConsole, model any, where string, args ...an
 
 func paused(t *testing.T, c *testConsole, loginID string) bool {
 	t.Helper()
-	until, err := db.LoginPausedUntil(context.Background(), c.db, loginID, c.clock.now(), c.cfg.LockoutThreshold, c.cfg.LockoutWindow)
+	until, err := db.LoginPausedUntil(context.Background(), c.db, loginID, c.clock.Now(), c.cfg.LockoutThreshold, c.cfg.LockoutWindow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestLiftLoginPause(t *testing.T) {
 				t.Error("lift offered for logins that are not paused")
 			}
 			for m := range 3 {
-				if _, err := db.RecordLoginFailure(ctx, c.db, "taro-01", "", c.clock.now().Add(time.Duration(m-3)*time.Minute)); err != nil {
+				if _, err := db.RecordLoginFailure(ctx, c.db, "taro-01", "", c.clock.Now().Add(time.Duration(m-3)*time.Minute)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -186,7 +186,7 @@ func TestRequeueDeadMail(t *testing.T) {
 			ctx := context.Background()
 			taro := newMerchant(t, c, "taro-01", "taro@example.jp", "x")
 			hana := newMerchant(t, c, "hana-02", "hana@example.jp", "x")
-			expired := c.clock.now().Add(-time.Minute)
+			expired := c.clock.Now().Add(-time.Minute)
 			deadMail(t, c, "mail-taro", taro, mail.KindPasswordChanged, nil)
 			deadMail(t, c, "mail-taro-link", taro, mail.KindReset, &expired)
 			deadMail(t, c, "mail-hana", hana, mail.KindPasswordChanged, nil)
@@ -240,7 +240,7 @@ func TestRequeueDeadMail(t *testing.T) {
 				t.Fatalf("requeue: %d %s", res.StatusCode, res.Header.Get("Location"))
 			}
 			row, _ := db.GetOutboxMail(ctx, c.db, "mail-taro")
-			if row.Status != db.OutboxPending || row.Attempts != 0 || !row.NextAttemptAt.Equal(c.clock.now()) {
+			if row.Status != db.OutboxPending || row.Attempts != 0 || !row.NextAttemptAt.Equal(c.clock.Now()) {
 				t.Errorf("requeued row: %s, %d tries, next %v", row.Status, row.Attempts, row.NextAttemptAt)
 			}
 			checkAudited(t, c, db.AuditMailRetried, taro, member, "ticket 88")
@@ -261,7 +261,7 @@ func TestChangeEmailByStaff(t *testing.T) {
 			c := newTestConsole(t, dialect, nil)
 			ctx := context.Background()
 			acct := newMerchant(t, c, "taro-01", "Old.Taro@Example.jp", "x")
-			if _, err := db.CreateResetToken(ctx, c.db, acct.ID, []byte("hash-of-a-token-01234567890123456"), c.clock.now(), time.Hour, ""); err != nil {
+			if _, err := db.CreateResetToken(ctx, c.db, acct.ID, []byte("hash-of-a-token-01234567890123456"), c.clock.Now(), time.Hour, ""); err != nil {
 				t.Fatal(err)
 			}
 			admin, b := signIn(t, c, "suzuki@example.jp", db.RoleAdmin)
@@ -387,7 +387,7 @@ func TestDisableAndEnableByStaff(t *testing.T) {
 			ctx := context.Background()
 			const merchantPassword = "merchant passphrase 01"
 			acct := newMerchant(t, c, "status01", "status01@example.jp", merchantPassword)
-			if _, err := db.CreateResetToken(ctx, c.db, acct.ID, []byte("hash-of-a-token-01234567890123456"), c.clock.now(), time.Hour, ""); err != nil {
+			if _, err := db.CreateResetToken(ctx, c.db, acct.ID, []byte("hash-of-a-token-01234567890123456"), c.clock.Now(), time.Hour, ""); err != nil {
 				t.Fatal(err)
 			}
 			merchant := app.New(c.svc)
@@ -494,7 +494,7 @@ func TestAccountActionsRefuseCrossSite(t *testing.T) {
 	ctx := context.Background()
 	acct := newMerchant(t, c, "taro-01", "taro@example.jp", "x")
 	for range 3 {
-		if _, err := db.RecordLoginFailure(ctx, c.db, "taro-01", "", c.clock.now()); err != nil {
+		if _, err := db.RecordLoginFailure(ctx, c.db, "taro-01", "", c.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,7 +21,7 @@ func TestAccountPage(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			c := newTestConsole(t, dialect, map[string]string{"LOGIN_LOCKOUT_THRESHOLD": "3"})
 			ctx := context.Background()
-			now := c.clock.now()
+			now := c.clock.Now()
 			acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "en", PasswordHash: "x"}
 			if err := db.CreateAccount(ctx, c.db, acct, now.Add(-time.Hour)); err != nil {
 				t.Fatal(err)
@@ -109,7 +109,7 @@ func TestSendReset(t *testing.T) {
 			c := newTestConsole(t, dialect, nil)
 			ctx := context.Background()
 			acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "ja", PasswordHash: "x"}
-			if err := db.CreateAccount(ctx, c.db, acct, c.clock.now()); err != nil {
+			if err := db.CreateAccount(ctx, c.db, acct, c.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			_, b := enrol(t, c)
@@ -135,7 +135,7 @@ func TestSendReset(t *testing.T) {
 				t.Fatalf("send: %d %s", res.StatusCode, res.Header.Get("Location"))
 			}
 			var tokens []db.ResetToken
-			if err := c.db.NewSelect().Model(&tokens).Scan(ctx); err != nil || len(tokens) != 1 || !tokens[0].ExpiresAt.Equal(c.clock.now().Add(24*time.Hour)) {
+			if err := c.db.NewSelect().Model(&tokens).Scan(ctx); err != nil || len(tokens) != 1 || !tokens[0].ExpiresAt.Equal(c.clock.Now().Add(24*time.Hour)) {
 				t.Fatalf("links %+v %v", tokens, err)
 			}
 			if n, _ := c.db.NewSelect().Model((*db.OutboxMail)(nil)).Where("account_id = ?", acct.ID).Count(ctx); n != 1 {
@@ -157,7 +157,7 @@ func TestSendReset(t *testing.T) {
 				t.Errorf("the queued mail's detail reads %q", got)
 			}
 			// A disabled account gets no link.
-			disabled := c.clock.now()
+			disabled := c.clock.Now()
 			if err := db.SetAccountDisabled(ctx, c.db, acct.ID, &disabled, disabled); err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +175,7 @@ func TestRoleEnforced(t *testing.T) {
 	_, b := enrol(t, c)
 	ctx := context.Background()
 	acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "x", Locale: "ja", PasswordHash: "x"}
-	if err := db.CreateAccount(ctx, c.db, acct, c.clock.now()); err != nil {
+	if err := db.CreateAccount(ctx, c.db, acct, c.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// No role grants this action: the route refuses it.

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,23 +18,16 @@ import (
 	"aikagi/app/config"
 	"aikagi/app/secret"
 	"aikagi/app/service"
+	"aikagi/app/testkit"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
 
 const password = "correct horse battery staple"
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type testConsole struct {
 	*Console
-	clock *clock
+	clock *testkit.Clock
 }
 
 func testConfig(t *testing.T, env map[string]string) config.Config {
@@ -55,8 +47,8 @@ func testConfig(t *testing.T, env map[string]string) config.Config {
 // sato@example.jp, not yet enrolled.
 func newTestConsole(t *testing.T, dialect string, env map[string]string) *testConsole {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	c := New(service.New(testConfig(t, env), dbtest.Open(t, dialect), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, nil))
+	clk := testkit.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	c := New(service.New(testConfig(t, env), dbtest.Open(t, dialect), slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now, nil))
 	if _, err := c.staff.Create(context.Background(), "sato@example.jp", db.RoleSupport, password, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +114,7 @@ func enrol(t *testing.T, c *testConsole) (string, *browser) {
 	if src, _ := doc.Find("#enrol-qr").Attr("src"); !strings.HasPrefix(src, "data:image/png;base64,") || key == "" {
 		t.Fatalf("enrolment page: qr %.40q, key %q", src, key)
 	}
-	code, _ := totp.GenerateCode(key, c.clock.now())
+	code, _ := totp.GenerateCode(key, c.clock.Now())
 	res = b.do(t, "POST", "/login/enrol", url.Values{"code": {code}})
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("confirm: %d", res.StatusCode)
@@ -150,7 +142,7 @@ func TestLoginAndEnrolment(t *testing.T) {
 				t.Fatalf("home after enrolment: %d", res.StatusCode)
 			}
 			// A later login: password, then the code; a wrong code first.
-			c.clock.add(time.Minute)
+			c.clock.Advance(time.Minute)
 			b2 := &browser{c: c}
 			res = b2.do(t, "POST", "/login", url.Values{"email": {"sato@example.jp"}, "password": {password}})
 			if res.Header.Get("Location") != "/login/code" {
@@ -162,7 +154,7 @@ func TestLoginAndEnrolment(t *testing.T) {
 			if res := b2.do(t, "POST", "/login/code", url.Values{"code": {"000000"}}); res.StatusCode != http.StatusUnprocessableEntity {
 				t.Errorf("wrong TOTP: %d", res.StatusCode)
 			}
-			code, _ := totp.GenerateCode(key, c.clock.now())
+			code, _ := totp.GenerateCode(key, c.clock.Now())
 			if res := b2.do(t, "POST", "/login/code", url.Values{"code": {code}}); res.Header.Get("Location") != "/" {
 				t.Fatalf("TOTP: %d %s", res.StatusCode, res.Header.Get("Location"))
 			}
@@ -292,7 +284,7 @@ func TestSearch(t *testing.T) {
 				{LoginID: "zz9", Email: "zz@example.jp", StoreName: "ＡＢＣ書店"},
 			} {
 				a.Locale, a.PasswordHash = "ja", "x"
-				if err := db.CreateAccount(ctx, c.db, &a, c.clock.now()); err != nil {
+				if err := db.CreateAccount(ctx, c.db, &a, c.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -23,7 +23,7 @@ func TestAccountPageShowsLookalikeRequests(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			c := newTestConsole(t, dialect, nil)
 			ctx := context.Background()
-			now := c.clock.now()
+			now := c.clock.Now()
 			acct := &db.Account{LoginID: "taro-01", Email: "taro@example.jp", StoreName: "山田商店", Locale: "ja", PasswordHash: "x"}
 			if err := db.CreateAccount(ctx, c.db, acct, now.Add(-time.Hour)); err != nil {
 				t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 func seedOverview(t *testing.T, c *testConsole) map[string]int64 {
 	t.Helper()
 	ctx := context.Background()
-	now := c.clock.now()
+	now := c.clock.Now()
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -211,7 +211,7 @@ func TestOverviewExpiredMailAndBacklog(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			c := newTestConsole(t, dialect, nil)
 			ctx := context.Background()
-			now := c.clock.now() // 09:00 UTC, 18:00 in Japan
+			now := c.clock.Now() // 09:00 UTC, 18:00 in Japan
 			must := func(err error) {
 				t.Helper()
 				if err != nil {

@@ -43,7 +43,7 @@ func newAdminConsoleKey(t *testing.T, dialect string, env map[string]string) (c 
 // enrolAs is enrol for any member whose password is known.
 func enrolAs(t *testing.T, c *testConsole, email, pw string) (string, *browser) {
 	t.Helper()
-	c.clock.add(time.Minute)
+	c.clock.Advance(time.Minute)
 	b := &browser{c: c}
 	res := b.do(t, "POST", "/login", url.Values{"email": {email}, "password": {pw}})
 	if res.Header.Get("Location") != "/login/enrol" {
@@ -57,7 +57,7 @@ func enrolAs(t *testing.T, c *testConsole, email, pw string) (string, *browser) 
 func confirmEnrolment(t *testing.T, c *testConsole, b *browser) (string, *browser) {
 	t.Helper()
 	key := page(t, b.do(t, "GET", "/login/enrol", nil)).Find("#enrol-secret").Text()
-	code, _ := totp.GenerateCode(key, c.clock.now())
+	code, _ := totp.GenerateCode(key, c.clock.Now())
 	res := b.do(t, "POST", "/login/enrol", url.Values{"code": {code}})
 	if res.StatusCode != http.StatusOK || page(t, res).Find("#recovery-codes li").Length() == 0 {
 		t.Fatalf("enrolment: %d", res.StatusCode)
@@ -98,7 +98,7 @@ func TestStaffListForAdminsOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			for range 3 {
-				if _, err := db.RecordLoginFailure(ctx, c.db, "staff:ito@example.jp", "", c.clock.now()); err != nil {
+				if _, err := db.RecordLoginFailure(ctx, c.db, "staff:ito@example.jp", "", c.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -250,7 +250,7 @@ func TestStaffInvitationExpires(t *testing.T) {
 			res := admin.do(t, "POST", "/staff/invite", url.Values{"email": {"mori@example.jp"}, "role": {"admin"}, "reason": {"new lead"}})
 			link, _ := page(t, res).Find("#invite-link").Attr("value")
 			u, _ := url.Parse(link)
-			c.clock.add(72 * time.Hour)
+			c.clock.Advance(72 * time.Hour)
 			b := &browser{c: c}
 			if res := b.do(t, "GET", u.Path, nil); res.StatusCode != http.StatusGone {
 				t.Errorf("expired link: %d", res.StatusCode)
@@ -282,12 +282,12 @@ func TestStaffInvitationExpires(t *testing.T) {
 // signIn logs an enrolled member in with their password and TOTP code.
 func signInAgain(t *testing.T, c *testConsole, email, key string) *browser {
 	t.Helper()
-	c.clock.add(time.Minute)
+	c.clock.Advance(time.Minute)
 	b := &browser{c: c}
 	if res := b.do(t, "POST", "/login", url.Values{"email": {email}, "password": {password}}); res.Header.Get("Location") != "/login/code" {
 		t.Fatalf("%s: password: %d", email, res.StatusCode)
 	}
-	code, _ := totp.GenerateCode(key, c.clock.now())
+	code, _ := totp.GenerateCode(key, c.clock.Now())
 	if res := b.do(t, "POST", "/login/code", url.Values{"code": {code}}); res.Header.Get("Location") != "/" {
 		t.Fatalf("%s: code: %d", email, res.StatusCode)
 	}
@@ -339,7 +339,7 @@ func TestStaffChanges(t *testing.T) {
 					if n, _ := c.db.NewSelect().Model((*db.StaffRecoveryCode)(nil)).Where("staff_id = ?", kato.ID).Where("used_at IS NULL").Count(ctx); n != 0 {
 						return "recovery codes kept"
 					}
-					c.clock.add(time.Minute)
+					c.clock.Advance(time.Minute)
 					res := (&browser{c: c}).do(t, "POST", "/login", url.Values{"email": {"kato@example.jp"}, "password": {password}})
 					if res.Header.Get("Location") != "/login/enrol" {
 						return "the next login does not lead to enrolment: " + res.Header.Get("Location")
@@ -348,12 +348,12 @@ func TestStaffChanges(t *testing.T) {
 				}},
 				{"lift-pause", db.AuditStaffPauseLifted, func() {
 					for range 3 {
-						if _, err := db.RecordLoginFailure(ctx, c.db, "staff:kato@example.jp", "", c.clock.now()); err != nil {
+						if _, err := db.RecordLoginFailure(ctx, c.db, "staff:kato@example.jp", "", c.clock.Now()); err != nil {
 							t.Fatal(err)
 						}
 					}
 				}, func() string {
-					if n, _ := db.CountLoginFailures(ctx, c.db, "staff:kato@example.jp", c.clock.now().Add(-time.Hour)); n != 0 {
+					if n, _ := db.CountLoginFailures(ctx, c.db, "staff:kato@example.jp", c.clock.Now().Add(-time.Hour)); n != 0 {
 						return "the failures are still counted"
 					}
 					return ""

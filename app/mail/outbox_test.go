@@ -22,37 +22,12 @@ import (
 	"aikagi/app/mail/resendtest"
 	"aikagi/app/metrics"
 	"aikagi/app/secret"
+	"aikagi/app/testkit"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
 
 var testStart = time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)
-
-// clock is a settable time for an outbox; its Sleep passes the time at
-// once, so that waits for the provider's pace cost the test nothing.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	if d > 0 {
-		c.Advance(d)
-	}
-	return ctx.Err()
-}
 
 // instance is one app instance's outbox on a shared database.
 type instance struct {
@@ -67,7 +42,7 @@ type settings struct {
 	rate      config.Limit // RESEND_RATE_LIMIT; 2/s when zero
 	batchSize int          // RESEND_BATCH_SIZE; 100 when zero
 	timeout   time.Duration
-	clock     *clock // nil: real time
+	clock     *testkit.Clock // nil: real time
 }
 
 // newInstance starts an outbox on the database at dsn that sends through
@@ -174,19 +149,6 @@ func (in *instance) countStatus(t *testing.T, status db.OutboxStatus) int {
 	return n
 }
 
-// waitFor polls cond until it holds, failing the test after a generous
-// deadline: a busy machine is slow, never wrong.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestBurstAtTheProvidersPace queues a burst of several hundred reset
 // mails on two instances against a fake that, like Resend, answers in
 // 200 ms and allows 2 requests a second: every mail is handed over exactly
@@ -210,7 +172,7 @@ func TestBurstAtTheProvidersPace(t *testing.T) {
 		for _, in := range instances {
 			wg.Go(func() { in.outbox.Run(ctx) })
 		}
-		waitFor(t, "every mail sent", func() bool { return instances[0].countStatus(t, db.OutboxSent) == len(ids) })
+		testkit.WaitFor(t, 3*time.Minute, "every mail sent", func() bool { return instances[0].countStatus(t, db.OutboxSent) == len(ids) })
 		cancel()
 		wg.Wait()
 
@@ -248,7 +210,7 @@ func TestBatchRetrySendsTheSameBatch(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			fake := resendtest.New(t)
-			clk := &clock{now: testStart}
+			clk := testkit.NewClock(testStart)
 			in := newInstance(t, dbtest.Fresh(t, "sqlite"), fake, settings{clock: clk, timeout: tc.timeout})
 			ids := in.queue(t, mail.KindPasswordChanged, newAccounts(t, in.db, "taro", 5, clk.Now()), "", time.Time{})
 			fake.Fail(tc.fault)
@@ -286,7 +248,7 @@ func TestRefusedBatchFallsBackToSingleSends(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	fake := resendtest.New(t)
-	clk := &clock{now: testStart}
+	clk := testkit.NewClock(testStart)
 	in := newInstance(t, dbtest.Fresh(t, "sqlite"), fake, settings{clock: clk})
 	accounts := newAccounts(t, in.db, "taro", 4, clk.Now())
 	good := in.queue(t, mail.KindPasswordChanged, accounts[:3], "", time.Time{})
@@ -316,7 +278,7 @@ func TestMailPastItsDeadlineIsNotSent(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		fake := resendtest.New(t)
-		clk := &clock{now: testStart}
+		clk := testkit.NewClock(testStart)
 		dsn := dbtest.Fresh(t, dialect)
 		in := newInstance(t, dsn, fake, settings{clock: clk})
 		accounts := newAccounts(t, in.db, "taro", 2, clk.Now())
@@ -361,7 +323,7 @@ func TestFirstMailsGoBeforeRepeats(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
 		fake := resendtest.New(t)
-		clk := &clock{now: testStart}
+		clk := testkit.NewClock(testStart)
 		in := newInstance(t, dbtest.Fresh(t, dialect), fake, settings{clock: clk, batchSize: 10})
 
 		flooded := newAccounts(t, in.db, "flood", 30, clk.Now())
@@ -406,7 +368,7 @@ func TestThrottledRequestIsNoAttempt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	fake := resendtest.New(t)
-	clk := &clock{now: testStart}
+	clk := testkit.NewClock(testStart)
 	in := newInstance(t, dbtest.Fresh(t, "sqlite"), fake, settings{clock: clk})
 	ids := in.queue(t, mail.KindPasswordChanged, newAccounts(t, in.db, "taro", 3, clk.Now()), "", time.Time{})
 	throttled := make([]resendtest.Fault, mail.MaxAttempts+2)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,25 +17,17 @@ import (
 	"aikagi/app/limit"
 	"aikagi/app/metrics"
 	"aikagi/app/secret"
+	"aikagi/app/testkit"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
 
 const goodPassword = "correct horse battery staple"
 
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type fixture struct {
 	svc   *Service
 	db    *bun.DB
-	clock *clock
+	clock *testkit.Clock
 }
 
 // newFixture is a Service on a fresh database of dialect, its clock still.
@@ -49,11 +40,11 @@ func newFixture(t *testing.T, dialect string) *fixture {
 		t.Fatal(err)
 	}
 	bdb := dbtest.Open(t, dialect)
-	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := metrics.New(bdb, clk.now, config.Build())
-	svc := New(Deps{DB: bdb, Log: log, Now: clk.now, Hasher: account.NewHasher(nil), Sealer: secret.NewSealer(cfg),
-		Limits: limit.New(bdb, log, clk.now, m, cfg.Limits), Config: cfg})
+	m := metrics.New(bdb, clk.Now, config.Build())
+	svc := New(Deps{DB: bdb, Log: log, Now: clk.Now, Hasher: account.NewHasher(nil), Sealer: secret.NewSealer(cfg),
+		Limits: limit.New(bdb, log, clk.Now, m, cfg.Limits), Config: cfg})
 	return &fixture{svc: svc, db: bdb, clock: clk}
 }
 
@@ -143,7 +134,7 @@ func enrolled(t *testing.T, fx *fixture) (*db.Staff, string, []string) {
 	if err != nil || wrong != nil || id != "" {
 		t.Fatalf("a wrong first code enrolled: %v %q %v", wrong, id, err)
 	}
-	code, _ := totp.GenerateCode(enrol.Secret, fx.clock.now())
+	code, _ := totp.GenerateCode(enrol.Secret, fx.clock.Now())
 	codes, id, err := fx.svc.ConfirmEnrolment(ctx, pending, code, client)
 	if err != nil || len(codes) != RecoveryCodes || id == "" {
 		t.Fatalf("confirm: %d codes, %q, %v", len(codes), id, err)
@@ -199,7 +190,7 @@ func TestLogin(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, fx *fixture) {
 		ctx := context.Background()
 		_, key, codes := enrolled(t, fx)
-		fx.clock.add(time.Minute)
+		fx.clock.Advance(time.Minute)
 
 		for _, tc := range []struct{ name, email, password string }{
 			{"wrong password", "sato@example.jp", "wrong password entirely"},
@@ -215,7 +206,7 @@ func TestLogin(t *testing.T) {
 		if at, err := fx.svc.CheckCode(ctx, sess, member, "123456", client); err != nil || at.Outcome != Failed {
 			t.Errorf("wrong TOTP: %+v %v", at, err)
 		}
-		code, _ := totp.GenerateCode(key, fx.clock.now())
+		code, _ := totp.GenerateCode(key, fx.clock.Now())
 		at, err := fx.svc.CheckCode(ctx, sess, member, code, client)
 		if err != nil || at.Outcome != Passed {
 			t.Fatalf("TOTP: %+v %v", at, err)
@@ -257,9 +248,9 @@ func TestLockout(t *testing.T) {
 			t.Fatalf("over the threshold, the right password: %+v %v", at, err)
 		}
 		// The pause ends with the window; the next full login clears the count.
-		fx.clock.add(16 * time.Minute)
+		fx.clock.Advance(16 * time.Minute)
 		sess, member := secondStep(t, fx)
-		code, _ := totp.GenerateCode(key, fx.clock.now())
+		code, _ := totp.GenerateCode(key, fx.clock.Now())
 		if at, _ := fx.svc.CheckCode(ctx, sess, member, code, client); at.Outcome != Passed {
 			t.Errorf("after the window: %+v", at)
 		}
@@ -273,19 +264,19 @@ func TestSessionIdleExpiry(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, fx *fixture) {
 		ctx := context.Background()
 		_, key, _ := enrolled(t, fx)
-		fx.clock.add(time.Minute)
+		fx.clock.Advance(time.Minute)
 		sess, member := secondStep(t, fx)
-		code, _ := totp.GenerateCode(key, fx.clock.now())
+		code, _ := totp.GenerateCode(key, fx.clock.Now())
 		at, _ := fx.svc.CheckCode(ctx, sess, member, code, client)
-		fx.clock.add(29 * time.Minute)
+		fx.clock.Advance(29 * time.Minute)
 		if s, _, _ := fx.svc.Session(ctx, at.SessionID); s == nil {
 			t.Fatal("ended before 30 idle minutes")
 		}
-		fx.clock.add(29 * time.Minute) // active: the expiry moved
+		fx.clock.Advance(29 * time.Minute) // active: the expiry moved
 		if s, _, _ := fx.svc.Session(ctx, at.SessionID); s == nil {
 			t.Fatal("an active session ended")
 		}
-		fx.clock.add(31 * time.Minute)
+		fx.clock.Advance(31 * time.Minute)
 		if s, _, _ := fx.svc.Session(ctx, at.SessionID); s != nil {
 			t.Error("alive after 31 idle minutes")
 		}
