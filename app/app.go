@@ -24,6 +24,7 @@ import (
 	"aikagi/app/retention"
 	"aikagi/app/secret"
 	"aikagi/app/service"
+	"aikagi/app/web"
 	"aikagi/assets"
 )
 
@@ -90,18 +91,8 @@ func New(svc *service.Services) *App {
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()
-	a.fiber = fiber.New(fiber.Config{
-		AppName:               "aikagi",
-		BodyLimit:             maxBodyBytes,
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          15 * time.Second,
-		IdleTimeout:           60 * time.Second,
-		ErrorHandler:          a.handleError,
-		DisableStartupMessage: true,
-		CaseSensitive:         true,
-		// No form of ours is multipart; parseForm refuses it with a 415.
-		DisablePreParseMultipartForm: true,
-	})
+	// No form of ours is multipart; parseForm refuses it with a 415.
+	a.fiber = fiber.New(web.FiberConfig("aikagi", maxBodyBytes, a.handleError))
 	a.routes()
 	return a
 }

@@ -9,7 +9,7 @@ import (
 
 // compressPages compresses pages (Brotli or gzip, at the fastest level: the
 // pages are small and mostly markup). Assets are compressed once, ahead, by
-// serveAsset.
+// web.ServeAsset.
 var compressPagesHandler = compress.New(compress.Config{
 	Level: compress.LevelBestSpeed,
 	Next: func(c *fiber.Ctx) bool {

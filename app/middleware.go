@@ -1,8 +1,6 @@
 package app
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -12,12 +10,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"aikagi/app/problem"
-	"aikagi/app/request"
+	"aikagi/app/web"
 	"aikagi/views"
 )
 
 const (
-	localNonce     = "csp-nonce"
 	localRequestID = "request-id"
 )
 
@@ -26,7 +23,7 @@ const (
 func (a *App) requestLog(c *fiber.Ctx) error {
 	id := c.Get("X-Request-ID")
 	if len(id) < 8 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
-		id = randomString(12)
+		id = web.NewRequestID()
 	}
 	c.Locals(localRequestID, id)
 	c.Set("X-Request-ID", id)
@@ -80,15 +77,7 @@ func (a *App) securityHeaders(c *fiber.Ctx) error {
 }
 
 func (a *App) setSecurityHeaders(c *fiber.Ctx) {
-	nonce := randomString(16)
-	c.Locals(localNonce, nonce)
-	c.Set("Content-Security-Policy", contentSecurityPolicy(nonce, "'none'"))
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Referrer-Policy", "no-referrer")
-	c.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if a.cfg.HTTPS() {
-		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-	}
+	web.SetSecurityHeaders(c, a.cfg.HTTPS())
 }
 
 // allowFraming lets the origins in FRAME_ANCESTORS frame this page (steps
@@ -99,12 +88,7 @@ func (a *App) allowFraming(c *fiber.Ctx) error {
 }
 
 func (a *App) setFramable(c *fiber.Ctx, nonce string) {
-	c.Set("Content-Security-Policy", contentSecurityPolicy(nonce, a.framableAncestors))
-}
-
-func contentSecurityPolicy(nonce, frameAncestors string) string {
-	return "default-src 'none'; script-src 'self' 'nonce-" + nonce + "'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors " + frameAncestors
+	c.Set("Content-Security-Policy", web.ContentSecurityPolicy(nonce, a.framableAncestors))
 }
 
 // nonce returns this response's CSP nonce, setting the headers first when
@@ -112,11 +96,10 @@ func contentSecurityPolicy(nonce, frameAncestors string) string {
 // of the request journey then stays framable, so the help center shows the
 // error page rather than a blocked frame.
 func (a *App) nonce(c *fiber.Ctx) string {
-	if n, ok := c.Locals(localNonce).(string); ok {
+	if n, ok := web.Nonce(c); ok {
 		return n
 	}
-	a.setSecurityHeaders(c)
-	nonce := c.Locals(localNonce).(string)
+	nonce := web.SetSecurityHeaders(c, a.cfg.HTTPS())
 	if framable(c.Path()) {
 		a.setFramable(c, nonce)
 	}
@@ -124,10 +107,10 @@ func (a *App) nonce(c *fiber.Ctx) string {
 }
 
 // refuseCrossSite rejects state-changing requests that the browser says come
-// from another site (request.CheckCrossSite). It needs no cookie, so it
+// from another site (web.CheckCrossSite). It needs no cookie, so it
 // works inside the help center's iframe.
 func (a *App) refuseCrossSite(c *fiber.Ctx) error {
-	if err := request.CheckCrossSite(c, a.crossOrigin()); err != nil {
+	if err := web.CheckCrossSite(c, a.crossOrigin()); err != nil {
 		return refuse(fiber.StatusForbidden, problem.CrossSite, err)
 	}
 	return c.Next()
@@ -142,9 +125,9 @@ func (a *App) crossOrigin() *http.CrossOriginProtection {
 	return a.cop
 }
 
-// clientIP is the requester's address (request.ClientIP under
+// clientIP is the requester's address (web.ClientIP under
 // TRUSTED_PROXIES).
-func (a *App) clientIP(c *fiber.Ctx) netip.Addr { return request.ClientIP(c, a.cfg.TrustedProxies) }
+func (a *App) clientIP(c *fiber.Ctx) netip.Addr { return web.ClientIP(c, a.cfg.TrustedProxies) }
 
 // lang is the page language: ?lang= when given, else Accept-Language.
 func (a *App) lang(c *fiber.Ctx) views.Lang {
@@ -152,10 +135,4 @@ func (a *App) lang(c *fiber.Ctx) views.Lang {
 		return l
 	}
 	return views.MatchAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
-}
-
-func randomString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -6,26 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"aikagi/assets"
 	"aikagi/db"
 )
-
-// serveAsset serves an embedded file by its content-hashed name; the name
-// changes with the content, so it may be cached for a year.
-func (a *App) serveAsset(c *fiber.Ctx) error {
-	asset, ok := assets.Lookup(c.Params("name"))
-	if !ok {
-		return fiber.ErrNotFound
-	}
-	body, encoding := asset.Encoded(c.Get(fiber.HeaderAcceptEncoding))
-	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-	c.Set(fiber.HeaderContentType, asset.ContentType)
-	c.Vary(fiber.HeaderAcceptEncoding)
-	if encoding != "" {
-		c.Set(fiber.HeaderContentEncoding, encoding)
-	}
-	return c.Send(body)
-}
 
 // healthz says the process is alive.
 func (a *App) healthz(c *fiber.Ctx) error {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"aikagi/app/problem"
+	"aikagi/app/web"
 	"aikagi/views"
 )
 
@@ -21,14 +21,14 @@ func (a *App) render(c *fiber.Ctx, status int, title string, screen templ.Compon
 	if err != nil {
 		return err
 	}
-	return a.send(c, status, body)
+	return web.SendPage(c, status, body)
 }
 
 // renderStatic is render for a screen that depends on nothing but the
 // language and whether htmx asked: step 1. It is rendered once per key with
 // a placeholder nonce, which each response swaps for its own.
 func (a *App) renderStatic(c *fiber.Ctx, key, title string, screen func() templ.Component) error {
-	key = fmt.Sprintf("%s|%s|%t", key, a.lang(c), isHTMX(c))
+	key = fmt.Sprintf("%s|%s|%t", key, a.lang(c), web.IsHTMX(c))
 	a.pagesMu.RLock()
 	parts, ok := a.pages[key]
 	a.pagesMu.RUnlock()
@@ -43,7 +43,7 @@ func (a *App) renderStatic(c *fiber.Ctx, key, title string, screen func() templ.
 		a.pagesMu.Unlock()
 	}
 	nonce := []byte(a.nonce(c))
-	a.setPageHeaders(c, fiber.StatusOK)
+	web.SetPageHeaders(c, fiber.StatusOK)
 	res := c.Response()
 	res.ResetBody()
 	res.AppendBody(parts[0]) // copies: the cached parts are shared
@@ -65,7 +65,7 @@ func (a *App) renderBytes(c *fiber.Ctx, nonce, title string, screen templ.Compon
 	ctx := templ.WithNonce(c.UserContext(), nonce)
 	var buf bytes.Buffer
 	var err error
-	if isHTMX(c) {
+	if web.IsHTMX(c) {
 		if err = views.FragmentTitle(page).Render(ctx, &buf); err == nil {
 			err = screen.Render(ctx, &buf)
 		}
@@ -76,22 +76,6 @@ func (a *App) renderBytes(c *fiber.Ctx, nonce, title string, screen templ.Compon
 		return nil, fmt.Errorf("render %s: %w", title, err)
 	}
 	return buf.Bytes(), nil
-}
-
-func (a *App) send(c *fiber.Ctx, status int, body []byte) error {
-	a.setPageHeaders(c, status)
-	return c.Send(body)
-}
-
-func (a *App) setPageHeaders(c *fiber.Ctx, status int) {
-	c.Vary("HX-Request")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Status(status)
-}
-
-func isHTMX(c *fiber.Ctx) bool {
-	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true"
 }
 
 // problemError is a request that cannot go on, with what to tell the user.
@@ -165,15 +149,4 @@ func problemForStatus(status int) problem.Problem {
 		return problem.BadForm
 	}
 	return problem.ServerError
-}
-
-// recoverPanic turns a panic in a handler into a logged 500 page instead of
-// a dead process.
-func (a *App) recoverPanic(c *fiber.Ctx) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
-	return c.Next()
 }

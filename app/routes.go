@@ -2,6 +2,7 @@ package app
 
 import (
 	"aikagi/app/route"
+	"aikagi/app/web"
 )
 
 // framable reports the paths of steps 1–3, which the help center may show
@@ -17,10 +18,10 @@ func framable(path string) bool {
 // routes is the sitemap of the app, top to bottom.
 func (a *App) routes() {
 	r := a.fiber
-	r.Use(a.requestLog, a.recoverPanic, a.compressPages, a.securityHeaders, a.refuseCrossSite)
+	r.Use(a.requestLog, web.RecoverPanic, a.compressPages, a.securityHeaders, a.refuseCrossSite)
 
 	// Static files under content-hashed names, and the help center's script.
-	r.Get("/assets/:name", a.serveAsset)
+	r.Get("/assets/:name", web.ServeAsset)
 	r.Get("/embed.js", a.serveEmbedScript)
 
 	// Operations.

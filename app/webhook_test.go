@@ -12,6 +12,7 @@ import (
 
 	"aikagi/app/mail"
 	"aikagi/app/mail/resendtest"
+	"aikagi/app/web"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -24,7 +25,7 @@ var testWebhookSecret = resendtest.WebhookSecret
 func signedWebhook(secret, body string, ts time.Time) *http.Request {
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/resend", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resendtest.SignWebhook(req, secret, "msg_"+randomString(8), body, ts)
+	resendtest.SignWebhook(req, secret, "msg_"+web.NewRequestID(), body, ts)
 	return req
 }
 

@@ -18,22 +18,22 @@ const timelineLimit = 100
 
 // showAccount is the account page: status, address and its delivery
 // health, and the timeline.
-func (c *Console) showAccount(ctx *fiber.Ctx) error {
-	id, err := ctx.ParamsInt("id")
+func (con *Console) showAccount(c *fiber.Ctx) error {
+	id, err := c.ParamsInt("id")
 	if err != nil {
 		return fiber.ErrNotFound
 	}
-	rctx := ctx.UserContext()
-	acct, err := db.GetAccount(rctx, c.db, int64(id))
+	rctx := c.UserContext()
+	acct, err := db.GetAccount(rctx, con.db, int64(id))
 	if err != nil {
 		return err
 	}
 	if acct == nil {
 		return fiber.ErrNotFound
 	}
-	t := c.text(ctx)
+	t := con.text(c)
 	v := vc.AccountView{T: t, LoginID: acct.LoginID, Store: acct.StoreName, Email: acct.Email, Locale: localeName(acct.Locale), Status: t.StatusActive}
-	paused, err := db.LoginPausedUntil(rctx, c.db, acct.LoginID, c.now(), c.cfg.LockoutThreshold, c.cfg.LockoutWindow)
+	paused, err := db.LoginPausedUntil(rctx, con.db, acct.LoginID, con.now(), con.cfg.LockoutThreshold, con.cfg.LockoutWindow)
 	if err != nil {
 		return err
 	}
@@ -43,34 +43,34 @@ func (c *Console) showAccount(ctx *fiber.Ctx) error {
 	case paused != nil:
 		v.Status, v.Paused = t.StatusPaused+" "+stamp(*paused), true
 	}
-	health, err := db.AddressHealth(rctx, c.db, acct.ID, acct.Email)
+	health, err := db.AddressHealth(rctx, con.db, acct.ID, acct.Email)
 	if err != nil {
 		return err
 	}
 	v.LastDelivered, v.LastBounced, v.LastComplained = orNever(t, health.LastDelivered), orNever(t, health.LastBounced), orNever(t, health.LastComplained)
-	entries, err := db.AccountTimeline(rctx, c.db, acct.ID, c.now(), timelineLimit)
+	entries, err := db.AccountTimeline(rctx, con.db, acct.ID, con.now(), timelineLimit)
 	if err != nil {
 		return err
 	}
-	if v.Timeline, err = c.withLookalikes(rctx, t, acct, entries); err != nil {
+	if v.Timeline, err = con.withLookalikes(rctx, t, acct, entries); err != nil {
 		return err
 	}
-	_, member := current(ctx)
+	_, member := current(c)
 	if staff.Can(member.Role, staff.SendReset) {
 		v.SendResetHref = accountPath(acct.ID) + "/send-reset"
 	}
-	if v.Actions, err = c.accountActions(ctx, member, acct, paused != nil); err != nil {
+	if v.Actions, err = con.accountActions(c, member, acct, paused != nil); err != nil {
 		return err
 	}
 	// After sendReset: only a time is shown, so a crafted link cannot
 	// put words on the page.
-	if sent, err := time.Parse(time.RFC3339, ctx.Query("sent")); err == nil {
+	if sent, err := time.Parse(time.RFC3339, c.Query("sent")); err == nil {
 		v.Notice = t.ResetSent + " " + stamp(sent)
 	}
-	if n := notice(ctx.Query("done")).text(t); n != "" {
+	if n := notice(c.Query("done")).text(t); n != "" {
 		v.Notice = n
 	}
-	return c.render(ctx, fiber.StatusOK, t.AccountTitle+" "+acct.LoginID, vc.Account(v))
+	return con.render(c, fiber.StatusOK, t.AccountTitle+" "+acct.LoginID, vc.Account(v))
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }

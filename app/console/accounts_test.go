@@ -179,7 +179,7 @@ func TestRoleEnforced(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No role grants this action: the route refuses it.
-	handler := c.may("not_an_action", func(ctx *fiber.Ctx) error { return ctx.SendString("done") })
+	handler := c.may("not_an_action", func(c *fiber.Ctx) error { return c.SendString("done") })
 	c.fiber.Get("/test-only/:id<int>", c.signedIn(handler))
 	res := b.do(t, "GET", "/test-only/1", nil)
 	if res.StatusCode != http.StatusForbidden {

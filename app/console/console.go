@@ -16,6 +16,7 @@ import (
 	"aikagi/app/recovery"
 	"aikagi/app/service"
 	"aikagi/app/staff"
+	"aikagi/app/web"
 )
 
 // Console is the console's web app. Handlers are its methods.
@@ -41,73 +42,63 @@ func New(svc *service.Services) *Console {
 		cookie: cfg.CookieName("aikagi_staff")}
 	c.hours = newHourCache(c.loadHours)
 	c.cop = http.NewCrossOriginProtection()
-	c.fiber = fiber.New(fiber.Config{
-		AppName:                      "aikagi-console",
-		BodyLimit:                    16 << 10,
-		ReadTimeout:                  15 * time.Second,
-		WriteTimeout:                 15 * time.Second,
-		IdleTimeout:                  60 * time.Second,
-		ErrorHandler:                 c.handleError,
-		DisableStartupMessage:        true,
-		CaseSensitive:                true,
-		DisablePreParseMultipartForm: true,
-	})
+	c.fiber = fiber.New(web.FiberConfig("aikagi-console", 16<<10, c.handleError))
 	c.routes()
 	return c
 }
 
 // now is the time of the console and its services.
-func (c *Console) now() time.Time { return c.svc.Now() }
+func (con *Console) now() time.Time { return con.svc.Now() }
 
 // Handler exposes the Fiber app, for serving and for tests.
-func (c *Console) Handler() *fiber.App { return c.fiber }
+func (con *Console) Handler() *fiber.App { return con.fiber }
 
 // routes is the console's sitemap. Nothing here is served by the merchant
 // app, and none of the merchant app's routes is served here.
-func (c *Console) routes() {
-	r := c.fiber
-	r.Use(c.requestLog, c.recoverPanic, c.securityHeaders, c.refuseCrossSite)
-	r.Get("/assets/:name", c.serveAsset)
+func (con *Console) routes() {
+	r := con.fiber
+	r.Use(con.requestLog, web.RecoverPanic, con.securityHeaders, con.refuseCrossSite)
+	r.Get("/assets/:name", web.ServeAsset)
 
 	// Login: password, then TOTP (or enrolment at the first login).
-	r.Get("/login", c.showLogin)
-	r.Post("/login", c.checkPassword)
-	r.Get("/login/code", c.pendingOnly(c.showCode))
-	r.Post("/login/code", c.pendingOnly(c.checkCode))
-	r.Get("/login/enrol", c.pendingOnly(c.showEnrol))
-	r.Post("/login/enrol", c.pendingOnly(c.confirmEnrol))
-	r.Post("/logout", c.signedIn(c.logout))
+	r.Get("/login", con.showLogin)
+	r.Post("/login", con.checkPassword)
+	r.Get("/login/code", con.pendingOnly(con.showCode))
+	r.Post("/login/code", con.pendingOnly(con.checkCode))
+	r.Get("/login/enrol", con.pendingOnly(con.showEnrol))
+	r.Post("/login/enrol", con.pendingOnly(con.confirmEnrol))
+	r.Post("/logout", con.signedIn(con.logout))
 
 	// The desk.
-	r.Get("/", c.signedIn(c.home))
-	r.Get("/search", c.signedIn(c.search)) // htmx as typed, or a plain GET form
-	r.Get("/accounts/:id<int>", c.signedIn(c.showAccount))
+	r.Get("/", con.signedIn(con.home))
+	r.Get("/search", con.signedIn(con.search)) // htmx as typed, or a plain GET form
+	r.Get("/accounts/:id<int>", con.signedIn(con.showAccount))
 
 	// Actions on an account: a confirmation with a typed reason, then the
 	// action, role-checked and audited with the member (actions.go).
-	r.Get("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.showSendReset)))
-	r.Post("/accounts/:id<int>/send-reset", c.signedIn(c.may(staff.SendReset, c.sendReset)))
+	r.Get("/accounts/:id<int>/send-reset", con.signedIn(con.may(staff.SendReset, con.showSendReset)))
+	r.Post("/accounts/:id<int>/send-reset", con.signedIn(con.may(staff.SendReset, con.sendReset)))
 	// Account actions (accountactions.go).
-	r.Get("/accounts/:id<int>/lift-pause", c.signedIn(c.may(staff.LiftPause, c.showLiftPause)))
-	r.Post("/accounts/:id<int>/lift-pause", c.signedIn(c.may(staff.LiftPause, c.liftPause)))
-	r.Get("/accounts/:id<int>/mails/:mail/requeue", c.signedIn(c.may(staff.RequeueMail, c.showRequeue)))
-	r.Post("/accounts/:id<int>/mails/:mail/requeue", c.signedIn(c.may(staff.RequeueMail, c.requeueMail)))
-	r.Get("/accounts/:id<int>/change-email", c.signedIn(c.may(staff.ChangeEmail, c.showChangeEmail)))
-	r.Post("/accounts/:id<int>/change-email", c.signedIn(c.may(staff.ChangeEmail, c.changeEmail)))
-	r.Get("/accounts/:id<int>/disable", c.signedIn(c.may(staff.ChangeStatus, c.showStatus(account.Disable))))
-	r.Post("/accounts/:id<int>/disable", c.signedIn(c.may(staff.ChangeStatus, c.changeStatus(account.Disable))))
-	r.Get("/accounts/:id<int>/enable", c.signedIn(c.may(staff.ChangeStatus, c.showStatus(account.Enable))))
-	r.Post("/accounts/:id<int>/enable", c.signedIn(c.may(staff.ChangeStatus, c.changeStatus(account.Enable))))
+	r.Get("/accounts/:id<int>/lift-pause", con.signedIn(con.may(staff.LiftPause, con.showLiftPause)))
+	r.Post("/accounts/:id<int>/lift-pause", con.signedIn(con.may(staff.LiftPause, con.liftPause)))
+	r.Get("/accounts/:id<int>/mails/:mail/requeue", con.signedIn(con.may(staff.RequeueMail, con.showRequeue)))
+	r.Post("/accounts/:id<int>/mails/:mail/requeue", con.signedIn(con.may(staff.RequeueMail, con.requeueMail)))
+	r.Get("/accounts/:id<int>/change-email", con.signedIn(con.may(staff.ChangeEmail, con.showChangeEmail)))
+	r.Post("/accounts/:id<int>/change-email", con.signedIn(con.may(staff.ChangeEmail, con.changeEmail)))
+	r.Get("/accounts/:id<int>/disable", con.signedIn(con.may(staff.ChangeStatus, con.showStatus(account.Disable))))
+	r.Post("/accounts/:id<int>/disable", con.signedIn(con.may(staff.ChangeStatus, con.changeStatus(account.Disable))))
+	r.Get("/accounts/:id<int>/enable", con.signedIn(con.may(staff.ChangeStatus, con.showStatus(account.Enable))))
+	r.Post("/accounts/:id<int>/enable", con.signedIn(con.may(staff.ChangeStatus, con.changeStatus(account.Enable))))
 
 	// Staff management, for admins: the list, invitations, and changes of
 	// a member behind a confirmation with a typed reason (staff.go).
-	r.Get("/staff", c.signedIn(c.may(staff.ManageStaff, c.listStaff)))
-	r.Get("/staff/invite", c.signedIn(c.may(staff.ManageStaff, c.showInvite)))
-	r.Post("/staff/invite", c.signedIn(c.may(staff.ManageStaff, c.invite)))
-	r.Get("/staff/:id<int>/:change", c.signedIn(c.may(staff.ManageStaff, c.showChange)))
-	r.Post("/staff/:id<int>/:change", c.signedIn(c.may(staff.ManageStaff, c.applyChange)))
+	r.Get("/staff", con.signedIn(con.may(staff.ManageStaff, con.listStaff)))
+	r.Get("/staff/invite", con.signedIn(con.may(staff.ManageStaff, con.showInvite)))
+	r.Post("/staff/invite", con.signedIn(con.may(staff.ManageStaff, con.invite)))
+	r.Get("/staff/:id<int>/:change", con.signedIn(con.may(staff.ManageStaff, con.showChange)))
+	r.Post("/staff/:id<int>/:change", con.signedIn(con.may(staff.ManageStaff, con.applyChange)))
 	// An invitation link, without a session: the new member's password,
 	// then the enrolment of their second factor (login/enrol).
-	r.Get("/invite/:token", c.showInviteLink)
-	r.Post("/invite/:token", c.acceptInvite)
+	r.Get("/invite/:token", con.showInviteLink)
+	r.Post("/invite/:token", con.acceptInvite)
 }

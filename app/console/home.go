@@ -7,11 +7,11 @@ import (
 )
 
 // home is the desk's first page: the search box, then the overview.
-func (c *Console) home(ctx *fiber.Ctx) error {
-	t := c.text(ctx)
-	overview, err := c.overview(ctx.UserContext(), t)
+func (con *Console) home(c *fiber.Ctx) error {
+	t := con.text(c)
+	overview, err := con.overview(c.UserContext(), t)
 	if err != nil {
 		return err
 	}
-	return c.render(ctx, fiber.StatusOK, t.Home, vc.Home(vc.HomeView{T: t, Overview: overview}))
+	return con.render(c, fiber.StatusOK, t.Home, vc.Home(vc.HomeView{T: t, Overview: overview}))
 }

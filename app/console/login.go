@@ -11,29 +11,29 @@ import (
 )
 
 // showLogin is the password form; a signed-in member goes home.
-func (c *Console) showLogin(ctx *fiber.Ctx) error {
-	t := c.text(ctx)
-	return c.render(ctx, fiber.StatusOK, t.LoginTitle, vc.LoginForm(vc.LoginView{T: t}))
+func (con *Console) showLogin(c *fiber.Ctx) error {
+	t := con.text(c)
+	return con.render(c, fiber.StatusOK, t.LoginTitle, vc.LoginForm(vc.LoginView{T: t}))
 }
 
 // checkPassword is a login's first step; it leads to the code, or to
 // enrolment for a member who has none.
-func (c *Console) checkPassword(ctx *fiber.Ctx) error {
-	t := c.text(ctx)
-	email := ctx.FormValue("email")
-	at, err := c.staff.CheckPassword(ctx.UserContext(), email, ctx.FormValue("password"), c.client(ctx))
+func (con *Console) checkPassword(c *fiber.Ctx) error {
+	t := con.text(c)
+	email := c.FormValue("email")
+	at, err := con.staff.CheckPassword(c.UserContext(), email, c.FormValue("password"), con.client(c))
 	if err != nil {
 		return err
 	}
 	if at.Outcome != staff.Passed {
 		status, msg := refusal(t, at.Outcome)
-		return c.render(ctx, status, t.LoginTitle, vc.LoginForm(vc.LoginView{T: t, Email: email, Error: msg}))
+		return con.render(c, status, t.LoginTitle, vc.LoginForm(vc.LoginView{T: t, Email: email, Error: msg}))
 	}
-	c.setSession(ctx, at.SessionID)
+	con.setSession(c, at.SessionID)
 	if at.Staff.EnrolledAt == nil {
-		return c.redirect(ctx, "/login/enrol")
+		return con.redirect(c, "/login/enrol")
 	}
-	return c.redirect(ctx, "/login/code")
+	return con.redirect(c, "/login/code")
 }
 
 // refusal is the status and message of a refused step.
@@ -48,76 +48,76 @@ func refusal(t *vc.Text, out staff.Outcome) (int, string) {
 	return fiber.StatusUnprocessableEntity, t.LoginFailed
 }
 
-func (c *Console) showCode(ctx *fiber.Ctx) error {
-	if _, member := current(ctx); member.EnrolledAt == nil {
-		return c.redirect(ctx, "/login/enrol")
+func (con *Console) showCode(c *fiber.Ctx) error {
+	if _, member := current(c); member.EnrolledAt == nil {
+		return con.redirect(c, "/login/enrol")
 	}
-	t := c.text(ctx)
-	return c.render(ctx, fiber.StatusOK, t.CodeTitle, vc.CodeForm(vc.CodeView{T: t}))
+	t := con.text(c)
+	return con.render(c, fiber.StatusOK, t.CodeTitle, vc.CodeForm(vc.CodeView{T: t}))
 }
 
 // checkCode is the second step; a refusal keeps the pending session, so
 // the member may try again until the lockout.
-func (c *Console) checkCode(ctx *fiber.Ctx) error {
-	t := c.text(ctx)
-	sess, member := current(ctx)
-	at, err := c.staff.CheckCode(ctx.UserContext(), sess, member, ctx.FormValue("code"), c.client(ctx))
+func (con *Console) checkCode(c *fiber.Ctx) error {
+	t := con.text(c)
+	sess, member := current(c)
+	at, err := con.staff.CheckCode(c.UserContext(), sess, member, c.FormValue("code"), con.client(c))
 	if err != nil {
 		return err
 	}
 	if at.Outcome != staff.Passed {
 		status, msg := refusal(t, at.Outcome)
-		return c.render(ctx, status, t.CodeTitle, vc.CodeForm(vc.CodeView{T: t, Error: msg}))
+		return con.render(c, status, t.CodeTitle, vc.CodeForm(vc.CodeView{T: t, Error: msg}))
 	}
-	c.setSession(ctx, at.SessionID)
-	return c.redirect(ctx, "/")
+	con.setSession(c, at.SessionID)
+	return con.redirect(c, "/")
 }
 
 // showEnrol offers a new TOTP secret to a member without one.
-func (c *Console) showEnrol(ctx *fiber.Ctx) error {
-	return c.renderEnrol(ctx, fiber.StatusOK, "")
+func (con *Console) showEnrol(c *fiber.Ctx) error {
+	return con.renderEnrol(c, fiber.StatusOK, "")
 }
 
-func (c *Console) renderEnrol(ctx *fiber.Ctx, status int, msg string) error {
-	_, member := current(ctx)
+func (con *Console) renderEnrol(c *fiber.Ctx, status int, msg string) error {
+	_, member := current(c)
 	if member.EnrolledAt != nil {
-		return c.redirect(ctx, "/login/code")
+		return con.redirect(c, "/login/code")
 	}
-	enrol, err := c.staff.BeginEnrolment(ctx.UserContext(), member)
+	enrol, err := con.staff.BeginEnrolment(c.UserContext(), member)
 	if err != nil {
 		return err
 	}
-	t := c.text(ctx)
+	t := con.text(c)
 	qr := "data:image/png;base64," + base64.StdEncoding.EncodeToString(enrol.QRPNG)
-	return c.render(ctx, status, t.EnrolTitle, vc.EnrolForm(vc.EnrolView{T: t, QR: qr, Secret: enrol.Secret, Error: msg}))
+	return con.render(c, status, t.EnrolTitle, vc.EnrolForm(vc.EnrolView{T: t, QR: qr, Secret: enrol.Secret, Error: msg}))
 }
 
 // confirmEnrol checks the first code; on success the member is signed in
 // and sees the recovery codes, once.
-func (c *Console) confirmEnrol(ctx *fiber.Ctx) error {
-	sess, member := current(ctx)
+func (con *Console) confirmEnrol(c *fiber.Ctx) error {
+	sess, member := current(c)
 	if member.EnrolledAt != nil {
-		return c.redirect(ctx, "/login/code")
+		return con.redirect(c, "/login/code")
 	}
-	codes, id, err := c.staff.ConfirmEnrolment(ctx.UserContext(), sess, ctx.FormValue("code"), c.client(ctx))
+	codes, id, err := con.staff.ConfirmEnrolment(c.UserContext(), sess, c.FormValue("code"), con.client(c))
 	if err != nil {
 		return err
 	}
-	t := c.text(ctx)
+	t := con.text(c)
 	if id == "" {
 		// A new secret: the one shown may have been mistyped into the app.
-		return c.renderEnrol(ctx, fiber.StatusUnprocessableEntity, t.CodeFailed)
+		return con.renderEnrol(c, fiber.StatusUnprocessableEntity, t.CodeFailed)
 	}
-	c.setSession(ctx, id)
-	ctx.Locals(localSession, &db.StaffSession{Stage: db.StageFull})
-	return c.render(ctx, fiber.StatusOK, t.RecoveryTitle, vc.RecoveryCodes(vc.RecoveryView{T: t, Codes: codes}))
+	con.setSession(c, id)
+	c.Locals(localSession, &db.StaffSession{Stage: db.StageFull})
+	return con.render(c, fiber.StatusOK, t.RecoveryTitle, vc.RecoveryCodes(vc.RecoveryView{T: t, Codes: codes}))
 }
 
-func (c *Console) logout(ctx *fiber.Ctx) error {
-	sess, member := current(ctx)
-	if err := c.staff.Logout(ctx.UserContext(), sess, member, c.client(ctx)); err != nil {
+func (con *Console) logout(c *fiber.Ctx) error {
+	sess, member := current(c)
+	if err := con.staff.Logout(c.UserContext(), sess, member, con.client(c)); err != nil {
 		return err
 	}
-	c.clearSession(ctx)
-	return c.redirect(ctx, "/login")
+	con.clearSession(c)
+	return con.redirect(c, "/login")
 }

@@ -12,8 +12,8 @@ import (
 // that named its login ID or its address, newest first, within
 // timelineLimit: "someone asked with this ID and another address" is often
 // the answer to 「メールが届かない」.
-func (c *Console) withLookalikes(ctx context.Context, t *vc.Text, acct *db.Account, entries []db.TimelineEntry) ([]vc.Entry, error) {
-	found, err := db.Lookalikes(ctx, c.db, acct.LoginID, c.resets.AddressTags(acct.Email), timelineLimit)
+func (con *Console) withLookalikes(ctx context.Context, t *vc.Text, acct *db.Account, entries []db.TimelineEntry) ([]vc.Entry, error) {
+	found, err := db.Lookalikes(ctx, con.db, acct.LoginID, con.resets.AddressTags(acct.Email), timelineLimit)
 	if err != nil {
 		return nil, err
 	}

@@ -24,24 +24,24 @@ const (
 
 // loadHours reads the overview's figures from the database; the cache
 // calls it for the hours it does not hold.
-func (c *Console) loadHours(ctx context.Context, from, to time.Time) ([]db.OverviewHour, error) {
-	return db.OverviewHours(ctx, c.db, from, to, string(limit.SendsPerIP))
+func (con *Console) loadHours(ctx context.Context, from, to time.Time) ([]db.OverviewHour, error) {
+	return db.OverviewHours(ctx, con.db, from, to, string(limit.SendsPerIP))
 }
 
 // overview reads and lays out the home page's overview as of now.
-func (c *Console) overview(ctx context.Context, t *vc.Text) (*vc.OverviewView, error) {
-	now := c.now()
+func (con *Console) overview(ctx context.Context, t *vc.Text) (*vc.OverviewView, error) {
+	now := con.now()
 	to := now.UTC().Truncate(time.Hour).Add(time.Hour)
 	first := firstDay(now)
-	hours, err := c.hours.get(ctx, now, first, to)
+	hours, err := con.hours.get(ctx, now, first, to)
 	if err != nil {
 		return nil, err
 	}
-	attention, err := db.NeedsAttention(ctx, c.db, now)
+	attention, err := db.NeedsAttention(ctx, con.db, now)
 	if err != nil {
 		return nil, err
 	}
-	backlog, err := db.CurrentBacklog(ctx, c.db)
+	backlog, err := db.CurrentBacklog(ctx, con.db)
 	if err != nil {
 		return nil, err
 	}

@@ -27,12 +27,12 @@ func searchQuery(q string) string {
 
 // search finds accounts as the search box is typed into (htmx: the results
 // alone) or submitted without JavaScript (the whole page).
-func (c *Console) search(ctx *fiber.Ctx) error {
-	t := c.text(ctx)
-	q := ctx.Query("q")
+func (con *Console) search(c *fiber.Ctx) error {
+	t := con.text(c)
+	q := c.Query("q")
 	v := vc.HomeView{T: t, Query: q}
 	if key := searchQuery(q); key != "" {
-		hits, err := db.SearchAccounts(ctx.UserContext(), c.db, key, searchLimit)
+		hits, err := db.SearchAccounts(c.UserContext(), con.db, key, searchLimit)
 		if err != nil {
 			return err
 		}
@@ -41,10 +41,10 @@ func (c *Console) search(ctx *fiber.Ctx) error {
 			v.Hits = append(v.Hits, vc.Hit{Href: accountPath(h.ID), LoginID: h.LoginID, Store: h.StoreName, Email: h.Email})
 		}
 	}
-	if ctx.Get("HX-Request") == "true" && ctx.Get("HX-Target") == "results" {
-		return c.render(ctx, fiber.StatusOK, t.SearchTitle, vc.Results(v))
+	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "results" {
+		return con.render(c, fiber.StatusOK, t.SearchTitle, vc.Results(v))
 	}
-	return c.render(ctx, fiber.StatusOK, t.SearchTitle, vc.Home(v))
+	return con.render(c, fiber.StatusOK, t.SearchTitle, vc.Home(v))
 }
 
 // accountPath is the account page of id.

@@ -20,21 +20,21 @@ import (
 // may(staff.ManageStaff), but the invitation links, which have no session.
 
 // listStaff is the staff list with what may be done to each member.
-func (c *Console) listStaff(ctx *fiber.Ctx) error {
-	members, err := c.staff.Members(ctx.UserContext())
+func (con *Console) listStaff(c *fiber.Ctx) error {
+	members, err := con.staff.Members(c.UserContext())
 	if err != nil {
 		return err
 	}
-	t := c.text(ctx)
-	_, me := current(ctx)
+	t := con.text(c)
+	_, me := current(c)
 	v := vc.StaffListView{T: t, InviteURL: "/staff/invite"}
 	for i := range members {
 		v.Members = append(v.Members, memberRow(t, &members[i], me))
 	}
-	if change, ok := staff.ParseChange(ctx.Query("done")); ok {
+	if change, ok := staff.ParseChange(c.Query("done")); ok {
 		v.Notice = changeWording(t, change).done
 	}
-	return c.render(ctx, fiber.StatusOK, t.StaffTitle, vc.StaffList(v))
+	return con.render(c, fiber.StatusOK, t.StaffTitle, vc.StaffList(v))
 }
 
 // memberRow is a member as a row of the list; an admin is not offered to
@@ -113,65 +113,65 @@ func validReason(reason string) bool {
 	return reason != "" && utf8.RuneCountInString(reason) <= maxReasonRunes
 }
 
-func (c *Console) showInvite(ctx *fiber.Ctx) error {
-	return c.renderInvite(ctx, fiber.StatusOK, "", db.RoleSupport, "", "")
+func (con *Console) showInvite(c *fiber.Ctx) error {
+	return con.renderInvite(c, fiber.StatusOK, "", db.RoleSupport, "", "")
 }
 
-func (c *Console) renderInvite(ctx *fiber.Ctx, status int, email string, role db.StaffRole, reason, msg string) error {
-	t := c.text(ctx)
+func (con *Console) renderInvite(c *fiber.Ctx, status int, email string, role db.StaffRole, reason, msg string) error {
+	t := con.text(c)
 	v := vc.InviteView{T: t, Email: email, Reason: reason, Error: msg}
 	for _, r := range db.StaffRoles {
 		v.Roles = append(v.Roles, vc.RoleChoice{Value: string(r), Label: roleName(t, r), Selected: r == role})
 	}
-	return c.render(ctx, status, t.InviteTitle, vc.InviteForm(v))
+	return con.render(c, status, t.InviteTitle, vc.InviteForm(v))
 }
 
 // invite adds a member without a password and shows the admin their
 // invitation link, once.
-func (c *Console) invite(ctx *fiber.Ctx) error {
-	t := c.text(ctx)
-	email, reason := strings.TrimSpace(ctx.FormValue("email")), strings.TrimSpace(ctx.FormValue("reason"))
-	role, ok := staff.ParseRole(ctx.FormValue("role"))
+func (con *Console) invite(c *fiber.Ctx) error {
+	t := con.text(c)
+	email, reason := strings.TrimSpace(c.FormValue("email")), strings.TrimSpace(c.FormValue("reason"))
+	role, ok := staff.ParseRole(c.FormValue("role"))
 	if !ok {
 		return errBadChoice
 	}
 	if !validReason(reason) {
-		return c.renderInvite(ctx, fiber.StatusUnprocessableEntity, email, role, reason, t.ReasonRequired)
+		return con.renderInvite(c, fiber.StatusUnprocessableEntity, email, role, reason, t.ReasonRequired)
 	}
-	member, token, err := c.staff.Invite(ctx.UserContext(), email, role, c.admin(ctx), reason)
+	member, token, err := con.staff.Invite(c.UserContext(), email, role, con.admin(c), reason)
 	switch {
 	case errors.Is(err, staff.ErrBadEmail):
-		return c.renderInvite(ctx, fiber.StatusUnprocessableEntity, email, role, reason, t.InviteBadEmail)
+		return con.renderInvite(c, fiber.StatusUnprocessableEntity, email, role, reason, t.InviteBadEmail)
 	case errors.Is(err, db.ErrStaffExists):
-		return c.renderInvite(ctx, fiber.StatusConflict, email, role, reason, t.InviteTaken)
+		return con.renderInvite(c, fiber.StatusConflict, email, role, reason, t.InviteTaken)
 	case err != nil:
 		return err
 	}
-	return c.renderInviteLink(ctx, member.Email, token)
+	return con.renderInviteLink(c, member.Email, token)
 }
 
 // renderInviteLink shows an invitation link on the console's own origin.
-func (c *Console) renderInviteLink(ctx *fiber.Ctx, email, token string) error {
-	t := c.text(ctx)
-	v := vc.InviteLinkView{T: t, Email: email, Link: ctx.BaseURL() + "/invite/" + token,
-		Expires: stamp(c.now().Add(staff.InviteTTL))}
-	return c.render(ctx, fiber.StatusOK, t.InviteLinkTitle, vc.InviteLink(v))
+func (con *Console) renderInviteLink(c *fiber.Ctx, email, token string) error {
+	t := con.text(c)
+	v := vc.InviteLinkView{T: t, Email: email, Link: c.BaseURL() + "/invite/" + token,
+		Expires: stamp(con.now().Add(staff.InviteTTL))}
+	return con.render(c, fiber.StatusOK, t.InviteLinkTitle, vc.InviteLink(v))
 }
 
 // admin is the signed-in admin, for the audit trail of staff changes.
-func (c *Console) admin(ctx *fiber.Ctx) staff.Actor {
-	_, me := current(ctx)
-	return staff.Actor{Member: me, Client: c.client(ctx)}
+func (con *Console) admin(c *fiber.Ctx) staff.Actor {
+	_, me := current(c)
+	return staff.Actor{Member: me, Client: con.client(c)}
 }
 
 // memberChange reads the :id and :change parameters, or answers 404.
-func (c *Console) memberChange(ctx *fiber.Ctx) (*staff.Member, staff.Change, error) {
-	change, ok := staff.ParseChange(ctx.Params("change"))
-	id, err := ctx.ParamsInt("id")
+func (con *Console) memberChange(c *fiber.Ctx) (*staff.Member, staff.Change, error) {
+	change, ok := staff.ParseChange(c.Params("change"))
+	id, err := c.ParamsInt("id")
 	if !ok || err != nil {
 		return nil, "", fiber.ErrNotFound
 	}
-	member, err := c.staff.Member(ctx.UserContext(), int64(id))
+	member, err := con.staff.Member(c.UserContext(), int64(id))
 	if err == nil && member == nil {
 		err = fiber.ErrNotFound
 	}
@@ -179,19 +179,19 @@ func (c *Console) memberChange(ctx *fiber.Ctx) (*staff.Member, staff.Change, err
 }
 
 // showChange is the confirmation of a change, with its typed reason.
-func (c *Console) showChange(ctx *fiber.Ctx) error {
-	member, change, err := c.memberChange(ctx)
+func (con *Console) showChange(c *fiber.Ctx) error {
+	member, change, err := con.memberChange(c)
 	if err != nil {
 		return err
 	}
 	if !member.Applies(change) {
-		return c.renderChange(ctx, fiber.StatusConflict, member, change, "", c.text(ctx).RefusedNotApplied)
+		return con.renderChange(c, fiber.StatusConflict, member, change, "", con.text(c).RefusedNotApplied)
 	}
-	return c.renderChange(ctx, fiber.StatusOK, member, change, "", "")
+	return con.renderChange(c, fiber.StatusOK, member, change, "", "")
 }
 
-func (c *Console) renderChange(ctx *fiber.Ctx, status int, member *staff.Member, change staff.Change, reason, msg string) error {
-	t := c.text(ctx)
+func (con *Console) renderChange(c *fiber.Ctx, status int, member *staff.Member, change staff.Change, reason, msg string) error {
+	t := con.text(c)
 	w := changeWording(t, change)
 	v := vc.ChangeView{T: t, Title: w.title, Help: w.help, Action: memberPath(member.ID, change), Email: member.Email,
 		Reason: reason, Error: msg}
@@ -199,27 +199,27 @@ func (c *Console) renderChange(ctx *fiber.Ctx, status int, member *staff.Member,
 		to := otherRole(member.Role)
 		v.Role, v.RoleChange = string(to), roleName(t, member.Role)+" → "+roleName(t, to)
 	}
-	return c.render(ctx, status, w.title, vc.ChangeForm(v))
+	return con.render(c, status, w.title, vc.ChangeForm(v))
 }
 
 // applyChange makes the change once the reason is given; the guards run
 // in its transaction (staff.Apply).
-func (c *Console) applyChange(ctx *fiber.Ctx) error {
-	member, change, err := c.memberChange(ctx)
+func (con *Console) applyChange(c *fiber.Ctx) error {
+	member, change, err := con.memberChange(c)
 	if err != nil {
 		return err
 	}
-	t := c.text(ctx)
-	reason := strings.TrimSpace(ctx.FormValue("reason"))
+	t := con.text(c)
+	reason := strings.TrimSpace(c.FormValue("reason"))
 	if !validReason(reason) {
-		return c.renderChange(ctx, fiber.StatusUnprocessableEntity, member, change, reason, t.ReasonRequired)
+		return con.renderChange(c, fiber.StatusUnprocessableEntity, member, change, reason, t.ReasonRequired)
 	}
-	role := db.StaffRole(ctx.FormValue("role"))
-	token, err := c.staff.Apply(ctx.UserContext(), member.ID, change, role, c.admin(ctx), reason)
+	role := db.StaffRole(c.FormValue("role"))
+	token, err := con.staff.Apply(c.UserContext(), member.ID, change, role, con.admin(c), reason)
 	refused := map[error]string{staff.ErrSelf: t.RefusedSelf, staff.ErrLastAdmin: t.RefusedLastAdmin, staff.ErrNotApplied: t.RefusedNotApplied}
 	for e, msg := range refused {
 		if errors.Is(err, e) {
-			return c.renderChange(ctx, fiber.StatusConflict, member, change, reason, msg)
+			return con.renderChange(c, fiber.StatusConflict, member, change, reason, msg)
 		}
 	}
 	switch {
@@ -228,80 +228,80 @@ func (c *Console) applyChange(ctx *fiber.Ctx) error {
 	case err != nil:
 		return err
 	case change == staff.ReissueLink:
-		return c.renderInviteLink(ctx, member.Email, token)
+		return con.renderInviteLink(c, member.Email, token)
 	}
-	return c.redirect(ctx, "/staff?done="+string(change))
+	return con.redirect(c, "/staff?done="+string(change))
 }
 
 // showInviteLink is the page behind an invitation link: the password form
 // while the link is open, else a page that says it cannot be used.
-func (c *Console) showInviteLink(ctx *fiber.Ctx) error {
-	_, member, state, err := c.staff.OpenInvite(ctx.UserContext(), ctx.Params("token"))
+func (con *Console) showInviteLink(c *fiber.Ctx) error {
+	_, member, state, err := con.staff.OpenInvite(c.UserContext(), c.Params("token"))
 	if err != nil {
 		return err
 	}
 	if state != staff.InviteOpen {
-		return c.renderInviteUnusable(ctx, state)
+		return con.renderInviteUnusable(c, state)
 	}
-	return c.renderSetPassword(ctx, fiber.StatusOK, member.Email, nil)
+	return con.renderSetPassword(c, fiber.StatusOK, member.Email, nil)
 }
 
-func (c *Console) renderSetPassword(ctx *fiber.Ctx, status int, email string, probs map[string]problem.Problem) error {
-	t := c.text(ctx)
-	v := vc.SetPasswordView{T: t, Action: "/invite/" + ctx.Params("token"), Email: email,
-		PasswordError: c.problemText(t, probs["password"]), ConfirmError: c.problemText(t, probs["password_confirm"])}
-	return c.render(ctx, status, t.SetPasswordTitle, vc.SetPasswordForm(v))
+func (con *Console) renderSetPassword(c *fiber.Ctx, status int, email string, probs map[string]problem.Problem) error {
+	t := con.text(c)
+	v := vc.SetPasswordView{T: t, Action: "/invite/" + c.Params("token"), Email: email,
+		PasswordError: con.problemText(t, probs["password"]), ConfirmError: con.problemText(t, probs["password_confirm"])}
+	return con.render(c, status, t.SetPasswordTitle, vc.SetPasswordForm(v))
 }
 
 // problemText says a password problem in the merchants' wording.
-func (c *Console) problemText(t *vc.Text, p problem.Problem) string {
+func (con *Console) problemText(t *vc.Text, p problem.Problem) string {
 	switch p {
 	case "":
 		return ""
 	case problem.PasswordTooShort:
-		return views.T(t.Lang).PasswordTooShort(c.cfg.PasswordMinLength)
+		return views.T(t.Lang).PasswordTooShort(con.cfg.PasswordMinLength)
 	}
 	return views.T(t.Lang).Problem(p)
 }
 
 // renderInviteUnusable answers a link never issued (404) or no longer
 // usable (410).
-func (c *Console) renderInviteUnusable(ctx *fiber.Ctx, state staff.InviteState) error {
-	t := c.text(ctx)
+func (con *Console) renderInviteUnusable(c *fiber.Ctx, state staff.InviteState) error {
+	t := con.text(c)
 	status := fiber.StatusGone
 	if state == staff.InviteUnknown {
 		status = fiber.StatusNotFound
 	}
-	return c.render(ctx, status, t.InviteUnusableTitle, vc.InviteUnusable(t))
+	return con.render(c, status, t.InviteUnusableTitle, vc.InviteUnusable(t))
 }
 
 // acceptInvite sets the member's password and goes on to the enrolment of
 // their second factor with a pending session, as after a first login.
-func (c *Console) acceptInvite(ctx *fiber.Ctx) error {
-	probs, sessionID, state, err := c.staff.AcceptInvite(ctx.UserContext(), ctx.Params("token"),
-		ctx.FormValue("password"), ctx.FormValue("password_confirm"), c.client(ctx))
+func (con *Console) acceptInvite(c *fiber.Ctx) error {
+	probs, sessionID, state, err := con.staff.AcceptInvite(c.UserContext(), c.Params("token"),
+		c.FormValue("password"), c.FormValue("password_confirm"), con.client(c))
 	if err != nil {
 		return err
 	}
 	if state != staff.InviteOpen {
-		return c.renderInviteUnusable(ctx, state)
+		return con.renderInviteUnusable(c, state)
 	}
 	if len(probs) > 0 {
-		_, member, _, err := c.staff.OpenInvite(ctx.UserContext(), ctx.Params("token"))
+		_, member, _, err := con.staff.OpenInvite(c.UserContext(), c.Params("token"))
 		if err != nil || member == nil {
 			return err
 		}
-		return c.renderSetPassword(ctx, fiber.StatusUnprocessableEntity, member.Email, probs)
+		return con.renderSetPassword(c, fiber.StatusUnprocessableEntity, member.Email, probs)
 	}
-	c.setSession(ctx, sessionID)
-	return c.redirect(ctx, "/login/enrol")
+	con.setSession(c, sessionID)
+	return con.redirect(c, "/login/enrol")
 }
 
 // loggedPath is the request's path for the log, without an invitation
 // link's token: the log must not hand out the links it saw.
-func loggedPath(ctx *fiber.Ctx) string {
-	if strings.HasPrefix(ctx.Path(), "/invite/") {
+func loggedPath(c *fiber.Ctx) string {
+	if strings.HasPrefix(c.Path(), "/invite/") {
 		return "/invite/…"
 	}
-	return ctx.Path()
+	return c.Path()
 }

@@ -1,7 +1,9 @@
-// Package request reads what both web apps, the merchant app and the
-// support console, must judge alike about a request: who sent it, through
-// which proxies, and whether the browser says it came from another site.
-package request
+// Package web is the kit both web front ends, the merchant app and the
+// support console, share: what they judge alike about a request (who sent
+// it, through which proxies, whether the browser says it came from another
+// site), the security headers and their CSP nonce, panic recovery, the
+// htmx check, writing a page, serving the assets and the Fiber settings.
+package web
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package request
+package web
 
 import (
 	"net/http"
