@@ -21,6 +21,7 @@ import (
 	"aikagi/app/metrics"
 	"aikagi/app/route"
 	"aikagi/app/secret"
+	"aikagi/app/testkit"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -34,24 +35,6 @@ var (
 // testStart is when every test's clock starts: a whole second, as the
 // database stores times.
 var testStart = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-
-// testClock is a clock the test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fakeJourney stands in for a journey's matcher. It keeps every request it
 // is handed and, as a real matcher does, audits it in the transaction, so
@@ -104,7 +87,7 @@ type instance struct {
 }
 
 // newInstance builds a worker on bdb whose SECRET_KEY is key, on clock.
-func newInstance(t *testing.T, bdb *bun.DB, clock *testClock, key string) *instance {
+func newInstance(t *testing.T, bdb *bun.DB, clock *testkit.Clock, key string) *instance {
 	t.Helper()
 	cfg, err := config.Load(func(name string) string {
 		return map[string]string{"SECRET_KEY": key}[name]
@@ -187,7 +170,7 @@ func auditTrail(t *testing.T, bdb *bun.DB) []db.AuditEvent {
 // step 3, and removed. Only a match wakes the outbox.
 func TestProcessDueHandsEachRequestToItsJourneyOnce(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
-		clock := &testClock{now: testStart}
+		clock := testkit.NewClock(testStart)
 		in := newInstance(t, dbtest.Open(t, dialect), clock, keyA)
 		in.record(t, route.ResetJourney, "taro01")
 		in.record(t, route.ReminderJourney, "hana02")
@@ -257,7 +240,7 @@ func TestFailingRequestIsRetriedThenFinished(t *testing.T) {
 		t.Run(tc.loginID, func(t *testing.T) {
 			t.Parallel()
 			dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
-				clock := &testClock{now: testStart}
+				clock := testkit.NewClock(testStart)
 				in := newInstance(t, dbtest.Open(t, dialect), clock, keyA)
 				in.record(t, route.ResetJourney, tc.loginID)
 				in.record(t, route.ResetJourney, "taro01")
@@ -311,7 +294,7 @@ func TestFailingRequestIsRetriedThenFinished(t *testing.T) {
 // audit event, never matched. A younger one stays.
 func TestSweepFinishesRequestsOlderThanMaxAge(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
-		clock := &testClock{now: testStart}
+		clock := testkit.NewClock(testStart)
 		in := newInstance(t, dbtest.Open(t, dialect), clock, keyA)
 		in.record(t, route.ReminderJourney, "old01")
 		clock.Advance(MaxAge - time.Minute)
@@ -344,7 +327,7 @@ func TestSweepFinishesRequestsOlderThanMaxAge(t *testing.T) {
 func TestFinishedRequestIsNotFinishedTwice(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
 		dsn := dbtest.Fresh(t, dialect)
-		clock := &testClock{now: testStart}
+		clock := testkit.NewClock(testStart)
 		a := newInstance(t, dbtest.OpenDSN(t, dsn), clock, keyA)
 		b := newInstance(t, dbtest.OpenDSN(t, dsn), clock, keyA)
 		a.record(t, route.ResetJourney, "old01")
@@ -372,7 +355,7 @@ func TestFinishedRequestIsNotFinishedTwice(t *testing.T) {
 func TestRequestSealedUnderAnotherKeyIsLeftForItsInstance(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
 		dsn := dbtest.Fresh(t, dialect)
-		clock := &testClock{now: testStart}
+		clock := testkit.NewClock(testStart)
 		a := newInstance(t, dbtest.OpenDSN(t, dsn), clock, keyA)
 		b := newInstance(t, dbtest.OpenDSN(t, dsn), clock, keyB)
 		a.record(t, route.ResetJourney, "taro01")
@@ -405,7 +388,7 @@ func TestRequestSealedUnderAnotherKeyIsLeftForItsInstance(t *testing.T) {
 func TestTwoWorkersProcessEachRequestOnce(t *testing.T) {
 	t.Parallel()
 	dsn := dbtest.Fresh(t, "postgres")
-	clock := &testClock{now: testStart}
+	clock := testkit.NewClock(testStart)
 	a := newInstance(t, dbtest.OpenDSN(t, dsn), clock, keyA)
 	b := newInstance(t, dbtest.OpenDSN(t, dsn), clock, keyA)
 	const requests = 3*Batch + 7
