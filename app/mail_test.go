@@ -346,7 +346,7 @@ func TestResetMailInAccountLanguage(t *testing.T) {
 	if sent, err := a.outbox.DeliverDue(context.Background()); err != nil || sent != 2 {
 		t.Fatalf("DeliverDue = %d, %v; want 2", sent, err)
 	}
-	byTo := map[string]views.DevMail{}
+	byTo := map[string]mail.DevMessage{}
 	for _, m := range a.mailbox.Messages() {
 		byTo[m.To] = m
 	}

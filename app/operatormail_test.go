@@ -76,7 +76,7 @@ func TestEmailChangedMailRendering(t *testing.T) {
 
 // TestSweepKeepsDeadMailForRetry checks what the sweep leaves for "outbox
 // retry": a dead reset mail's sealed payload until its link expires, any
-// other dead mail's until mail.Retention after it died. What the command
+// other dead mail's until db.DeadPayloadRetention after it died. What the command
 // then says is tested in package cli (TestRetryOfDeadMailOverTime).
 func TestSweepKeepsDeadMailForRetry(t *testing.T) {
 	t.Parallel()

@@ -68,6 +68,10 @@ func dueArgs(now time.Time) []any {
 // recipient's first mail before anyone's repeat, then earliest deadline.
 const fairOrder = "is_repeat, expires_at, created_at, id"
 
+// DeadPayloadRetention is how long a dead row keeps its sealed payload for
+// "outbox retry" at most; its deadline usually ends it sooner.
+const DeadPayloadRetention = 7 * 24 * time.Hour
+
 // LegacyMailDeadline is the deadline given to mail queued before every mail
 // had one (FillMailDeadlines).
 const LegacyMailDeadline = 24 * time.Hour

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/views"
 )
@@ -182,7 +183,7 @@ func (b *tab) resetLink(acct account, after int) string {
 
 // openMail opens message m from the list at /_dev/mail and returns its
 // text part.
-func (b *tab) openMail(m views.DevMail) string {
+func (b *tab) openMail(m mail.DevMessage) string {
 	b.t.Helper()
 	b.visit("/_dev/mail")
 	href := fmt.Sprintf("/_dev/mail/%d", m.ID)

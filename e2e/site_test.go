@@ -266,7 +266,7 @@ func (s *site) sendReset(t *testing.T, acct account) (link, report string) {
 
 // waitMail waits for the mail worker to deliver a message to addr whose
 // subject contains subject, newer than message id after.
-func (s *site) waitMail(t *testing.T, addr, subject string, after int) views.DevMail {
+func (s *site) waitMail(t *testing.T, addr, subject string, after int) mail.DevMessage {
 	t.Helper()
 	deadline := time.Now().Add(mailWait)
 	for time.Now().Before(deadline) {
@@ -278,7 +278,7 @@ func (s *site) waitMail(t *testing.T, addr, subject string, after int) views.Dev
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("no mail to %s with %q in the subject within %s", addr, subject, mailWait)
-	return views.DevMail{}
+	return mail.DevMessage{}
 }
 
 // lastMailID is the id of the newest message in the mailbox, or 0.

@@ -6,37 +6,27 @@ import (
 	"time"
 
 	"aikagi/app/problem"
-
-	"golang.org/x/text/language"
+	"aikagi/app/route"
 )
 
-// Lang is a UI language. Japanese is the default; English is the second.
-type Lang string
+// Lang is a UI language; the vocabulary lives in app/route, below the
+// views, so that the packages that act on accounts need no views.
+type Lang = route.Lang
 
 const (
-	Ja Lang = "ja"
-	En Lang = "en"
+	Ja = route.Ja
+	En = route.En
 )
 
 // Langs lists the supported languages, default first.
-var Langs = []Lang{Ja, En}
+var Langs = route.Langs
 
 // ParseLang returns the language named by s, and whether it is supported.
-func ParseLang(s string) (Lang, bool) {
-	switch Lang(s) {
-	case Ja, En:
-		return Lang(s), true
-	}
-	return Ja, false
-}
+func ParseLang(s string) (Lang, bool) { return route.ParseLang(s) }
 
-// Other is the language a page offers to switch to.
-func (l Lang) Other() Lang {
-	if l == En {
-		return Ja
-	}
-	return En
-}
+// MatchAcceptLanguage picks the best supported language for an
+// Accept-Language header, Japanese when nothing fits.
+func MatchAcceptLanguage(header string) Lang { return route.MatchAcceptLanguage(header) }
 
 // Text is every string of the UI in one language. Fields are checked by the
 // compiler; problems are looked up by problem.Problem.
@@ -208,22 +198,6 @@ func T(l Lang) *Text {
 		return &en
 	}
 	return &ja
-}
-
-var langMatcher = language.NewMatcher([]language.Tag{language.Japanese, language.English})
-
-// MatchAcceptLanguage picks the best supported language for an
-// Accept-Language header, Japanese when nothing fits.
-func MatchAcceptLanguage(header string) Lang {
-	tags, _, err := language.ParseAcceptLanguage(header)
-	if err != nil || len(tags) == 0 {
-		return Ja
-	}
-	_, index, confidence := langMatcher.Match(tags...)
-	if confidence == language.No {
-		return Ja
-	}
-	return Langs[index]
 }
 
 // jaDuration says d in 時間, 分 and 秒, leaving out the parts that are zero:

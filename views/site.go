@@ -2,16 +2,8 @@ package views
 
 import "aikagi/views/components"
 
-// Site is who runs the service, in the page's language, from the settings
-// (app/config's Brand): it names the header, the footer and the sender,
-// and says how to reach the support desk. Only Name is always set.
-type Site struct {
-	Name       string // SITE_NAME or SITE_NAME_EN
-	Company    string // COMPANY_NAME; empty when not set
-	Logo       string // LOGO_FILE as a data: URL; empty for the key icon
-	PrivacyURL string
-	Support    components.Contact
-}
+// Site is who runs the service, in the page's language (components.Site).
+type Site = components.Site
 
 // SupportBlock is the support desk's block with t's labels; heading and
 // lead say why it is shown (heading "" for t.Support.Heading).

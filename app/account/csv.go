@@ -11,8 +11,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"aikagi/app/problem"
+	"aikagi/app/route"
 	"aikagi/db"
-	"aikagi/views"
 )
 
 // ImportColumns is the header an import file must start with.
@@ -30,8 +31,10 @@ func ImportProblems(problems []string, rows int) error {
 }
 
 // ReadCSV checks every row and returns the good ones with every
-// problem found, by line; err is for a file that cannot be read at all.
-func ReadCSV(in io.Reader) (rows []ImportRow, problems []string, err error) {
+// problem found, by line, each field's problem worded by word (the import
+// command's words are English); err is for a file that cannot be read at
+// all.
+func ReadCSV(in io.Reader, word func(problem.Problem) string) (rows []ImportRow, problems []string, err error) {
 	data, err := io.ReadAll(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("account import: %w", err)
@@ -66,7 +69,7 @@ func ReadCSV(in io.Reader) (rows []ImportRow, problems []string, err error) {
 			break
 		}
 		line, _ := r.FieldPos(0)
-		acct, bad, slow := checkRow(record, seen)
+		acct, bad, slow := checkRow(record, seen, word)
 		slowHash = slowHash || slow
 		if len(bad) > 0 {
 			problems = append(problems, fmt.Sprintf("line %d: %s", line, strings.Join(bad, "; ")))
@@ -110,29 +113,28 @@ type ImportRow struct {
 }
 
 // checkRow reads one record of an import file. bad lists what is wrong
-// with it, in English; slow reports a hash refused as too slow to check.
-// seen holds the login IDs of the rows before, with their lines.
-func checkRow(record []string, seen map[string]int) (acct *db.Account, bad []string, slow bool) {
-	en := views.T(views.En)
+// with it, worded by word; slow reports a hash refused as too slow to
+// check. seen holds the login IDs of the rows before, with their lines.
+func checkRow(record []string, seen map[string]int, word func(problem.Problem) string) (acct *db.Account, bad []string, slow bool) {
 	acct = &db.Account{
 		LoginID:      NormalizeLoginID(record[0]),
 		Email:        NormalizeEmail(record[1]),
 		StoreName:    strings.TrimSpace(record[2]),
-		Locale:       cmp.Or(strings.TrimSpace(record[3]), string(views.Ja)),
+		Locale:       cmp.Or(strings.TrimSpace(record[3]), string(route.Ja)),
 		PasswordHash: strings.TrimSpace(record[4]),
 	}
 	if p := ValidateLoginID(acct.LoginID); p != "" {
-		bad = append(bad, "login_id: "+en.Problem(p))
+		bad = append(bad, "login_id: "+word(p))
 	} else if first, dup := seen[acct.LoginID]; dup {
 		bad = append(bad, fmt.Sprintf("login_id: %q already on line %d", acct.LoginID, first))
 	}
 	if p := ValidateEmail(acct.Email); p != "" {
-		bad = append(bad, "email: "+en.Problem(p))
+		bad = append(bad, "email: "+word(p))
 	}
 	if acct.StoreName == "" {
 		bad = append(bad, "store_name: empty")
 	}
-	if _, ok := views.ParseLang(acct.Locale); !ok {
+	if _, ok := route.ParseLang(acct.Locale); !ok {
 		bad = append(bad, "locale: use ja or en")
 	}
 	if err := CheckImportedHash(acct.PasswordHash); err != nil {

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"aikagi/views"
 	"io"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func bcryptHash(t testing.TB, password string) string {
 // does before it looks at the database: every row read, and every
 // problem of the file in one error.
 func checkFile(in io.Reader) ([]ImportRow, error) {
-	rows, problems, err := ReadCSV(in)
+	rows, problems, err := ReadCSV(in, views.T(views.En).Problem)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func TestReadCSVRefusesShiftJIS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, problems, err := ReadCSV(strings.NewReader(sjis))
+	rows, problems, err := ReadCSV(strings.NewReader(sjis), views.T(views.En).Problem)
 	if err == nil {
 		t.Fatalf("a Shift_JIS file was read: %+v, %v", rows, problems)
 	}

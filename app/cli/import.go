@@ -14,6 +14,7 @@ import (
 
 	"aikagi/app/account"
 	"aikagi/db"
+	"aikagi/views"
 )
 
 // importAccounts reads accounts from a CSV file (or "-" for standard input)
@@ -45,7 +46,7 @@ func importAccounts(ctx context.Context, env Env, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	accounts, problems, err := account.ReadCSV(in)
+	accounts, problems, err := account.ReadCSV(in, views.T(views.En).Problem)
 	if err != nil {
 		return err
 	}

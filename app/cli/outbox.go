@@ -244,7 +244,7 @@ func checkRetryable(ctx context.Context, bdb *bun.DB, row *db.OutboxMail, now ti
 	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
 		return fmt.Errorf("outbox retry: the deadline of %s passed at %s; mail that late is not sent", row.ID, stamp(row.ExpiresAt))
 	case row.Payload == nil:
-		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", row.ID, mail.Retention, newLink)
+		return fmt.Errorf("outbox retry: the content of %s was dropped %v after it died; it cannot be sent again (for a reset link: %s)", row.ID, db.DeadPayloadRetention, newLink)
 	}
 	if row.Kind != string(mail.KindReset) || row.AccountID == nil {
 		return nil

@@ -69,10 +69,10 @@ func queueNotices(t testing.TB, srv *server, acct *db.Account, n int) []string {
 // dropStalePayloads does to the outbox what the server's sweep does
 // (app.sweep; TestSweepKeepsDeadMailForRetry in package app): it drops the
 // sealed payload of dead mail whose link has expired or that died over
-// mail.Retention ago.
+// db.DeadPayloadRetention ago.
 func dropStalePayloads(t *testing.T, bdb *bun.DB, now time.Time) {
 	t.Helper()
-	if _, err := db.DropStalePayloads(context.Background(), bdb, now, now.Add(-mail.Retention)); err != nil {
+	if _, err := db.DropStalePayloads(context.Background(), bdb, now, now.Add(-db.DeadPayloadRetention)); err != nil {
 		t.Fatal(err)
 	}
 }

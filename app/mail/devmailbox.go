@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"aikagi/views"
 )
 
 // DevMailboxSize bounds the development mailbox; older mail falls out.
@@ -21,10 +19,16 @@ type DevMailbox struct {
 	now   func() time.Time
 }
 
-// DevMessage is a mail in the development mailbox.
+// DevMessage is a mail in the development mailbox, numbered in the order
+// it arrived.
 type DevMessage struct {
-	views.DevMail
-	HTML string
+	ID      int
+	At      time.Time
+	From    string
+	To      string
+	Subject string
+	Text    string
+	HTML    string
 }
 
 // NewDevMailbox returns an empty mailbox.
@@ -35,10 +39,7 @@ func (b *DevMailbox) Send(_ context.Context, _ string, m Message) (string, error
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.next++
-	b.mails = append(b.mails, DevMessage{
-		DevMail: views.DevMail{ID: b.next, At: b.now(), From: m.From, To: m.To, Subject: m.Subject, Text: m.Text},
-		HTML:    m.HTML,
-	})
+	b.mails = append(b.mails, DevMessage{ID: b.next, At: b.now(), From: m.From, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 	if len(b.mails) > DevMailboxSize {
 		b.mails = b.mails[len(b.mails)-DevMailboxSize:]
 	}
@@ -46,12 +47,12 @@ func (b *DevMailbox) Send(_ context.Context, _ string, m Message) (string, error
 }
 
 // Messages returns the mail, newest first.
-func (b *DevMailbox) Messages() []views.DevMail {
+func (b *DevMailbox) Messages() []DevMessage {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]views.DevMail, 0, len(b.mails))
+	out := make([]DevMessage, 0, len(b.mails))
 	for i := len(b.mails) - 1; i >= 0; i-- {
-		out = append(out, b.mails[i].DevMail)
+		out = append(out, b.mails[i])
 	}
 	return out
 }

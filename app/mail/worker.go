@@ -41,9 +41,6 @@ const (
 	ClaimMargin = 2 * time.Second
 	// shutdownGrace lets a send under way at shutdown finish.
 	shutdownGrace = 10 * time.Second
-	// Retention is how long a dead row keeps its sealed payload for
-	// "outbox retry" (a reset link's expiry ends it sooner).
-	Retention = 7 * 24 * time.Hour
 	// expireBatch bounds the rows one pass marks expired.
 	expireBatch = 500
 	// maxSenders bounds the calls one instance has under way at once.

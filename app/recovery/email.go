@@ -10,7 +10,6 @@ import (
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
-	"aikagi/views"
 	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
@@ -65,7 +64,7 @@ func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string, by acco
 // queueEmailChangedNotices queues the notice of acct's new address to the
 // old address and to the new one (acct.Email), in tx.
 func (s *Service) queueEmailChangedNotices(ctx context.Context, tx bun.IDB, acct *db.Account, oldEmail string) error {
-	lang, _ := views.ParseLang(acct.Locale)
+	lang, _ := route.ParseLang(acct.Locale)
 	for _, toOld := range []bool{true, false} {
 		notice := email.EmailChangedMail{
 			Lang: lang, SiteName: s.cfg.Brand.SiteName.In(string(lang)), StoreName: acct.StoreName, LoginID: acct.LoginID,

@@ -10,7 +10,6 @@ import (
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/db"
-	"aikagi/views"
 	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
@@ -47,7 +46,7 @@ func (s *Service) ChangePassword(ctx context.Context, acct *db.Account, token, h
 		}, now); err != nil {
 			return err
 		}
-		lang, _ := views.ParseLang(acct.Locale)
+		lang, _ := route.ParseLang(acct.Locale)
 		notice := email.PasswordChangedMail{
 			Lang: lang, SiteName: s.cfg.Brand.SiteName.In(string(lang)), LoginID: acct.LoginID, StoreName: acct.StoreName, At: now, IP: who.IP,
 			ResetURL: s.cfg.URL(route.Request, url.Values{"lang": {string(lang)}}),

@@ -9,7 +9,6 @@ import (
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
-	"aikagi/views"
 	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
@@ -56,7 +55,7 @@ func (s *Service) MatchReminder(ctx context.Context, tx bun.Tx, r intake.Request
 		return intake.Limited, db.RecordAudit(ctx, tx, event, r.At)
 	}
 
-	lang, _ := views.ParseLang(first.Locale)
+	lang, _ := route.ParseLang(first.Locale)
 	msg := email.ReminderMail{
 		Lang:     lang,
 		SiteName: s.cfg.Brand.SiteName.In(string(lang)),

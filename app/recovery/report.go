@@ -13,7 +13,6 @@ import (
 	"aikagi/app/intake"
 	"aikagi/app/route"
 	"aikagi/db"
-	"aikagi/views"
 
 	"github.com/uptrace/bun"
 )
@@ -36,7 +35,7 @@ func reportKeyWith(secret []byte, tok *db.ResetToken) string {
 }
 
 // ReportURL is the 「心当たりがない場合」 link for tok, in lang.
-func (s *Service) ReportURL(tok *db.ResetToken, lang views.Lang) string {
+func (s *Service) ReportURL(tok *db.ResetToken, lang route.Lang) string {
 	return s.cfg.URL(route.Report, nil) + "?token=" + s.ReportKey(tok) + "&lang=" + string(lang)
 }
 

@@ -11,7 +11,6 @@ import (
 	"aikagi/app/route"
 	"aikagi/app/secret"
 	"aikagi/db"
-	"aikagi/views"
 	"aikagi/views/email"
 
 	"github.com/uptrace/bun"
@@ -69,7 +68,7 @@ func (s *Service) QueueResetLink(ctx context.Context, tx bun.IDB, acct *db.Accou
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	lang, _ := views.ParseLang(acct.Locale)
+	lang, _ := route.ParseLang(acct.Locale)
 	msg := email.ResetMail{
 		Lang:      lang,
 		SiteName:  s.cfg.Brand.SiteName.In(string(lang)),

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"aikagi/app/config"
-	"aikagi/app/mail"
 	"aikagi/db"
 
 	"github.com/uptrace/bun"
@@ -68,7 +67,7 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 	if _, err := db.DeleteExpiredStaffInvites(ctx, s.db, now); err != nil {
 		s.log.Error("sweep: staff invitations", "err", err)
 	}
-	if _, err := db.DropStalePayloads(ctx, s.db, now, now.Add(-mail.Retention)); err != nil {
+	if _, err := db.DropStalePayloads(ctx, s.db, now, now.Add(-db.DeadPayloadRetention)); err != nil {
 		s.log.Error("sweep: outbox payloads", "err", err)
 	}
 	if _, err := db.MaskOldAddresses(ctx, s.db, now.Add(-s.cfg.MailAddressRetention), 1000); err != nil {
