@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -23,8 +24,8 @@ import (
 // request, kills the instance with SIGKILL while it holds the claims, starts
 // it again on the same database, and times until every mail has reached
 // the fake and is marked sent. The fake answers a repeated Idempotency-Key
-// as Resend does, with the first answer and no second mail, and counts what
-// it accepted per key.
+// as Resend does, with the first answer and no second mail, and counts how
+// often it accepted each mail.
 func (b *bench) crash() {
 	fmt.Printf("## Outbox: kill -9 with mail claimed\n\n")
 	fmt.Printf("| run | mails | claimed at the kill | restart ready after | last new mail at the fake after the kill | all marked sent after the kill | mails accepted | repeated requests |\n|---|---|---|---|---|---|---|---|\n")
@@ -47,11 +48,12 @@ func (b *bench) crashOnce() crashResult {
 	fake := newHeldResend()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/emails", fake.serve)
+	mux.HandleFunc("/emails/batch", fake.serve)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	defer srv.Close()
-	resend := []string{"RESEND_API_KEY=re_bench", "RESEND_BASE_URL=http://" + ln.Addr().String() + "/"}
+	resend := []string{"RESEND_API_KEY=" + benchAPIKey, "RESEND_BASE_URL=http://" + ln.Addr().String() + "/"}
 
 	dsn := b.freshDB()
 	s := b.startOn(dsn, resend...)
@@ -98,9 +100,9 @@ func queueBurst(s *server, prefix string, n int) {
 // waitClaimed waits until the instance has claimed the burst.
 func waitClaimed(fake *heldResend, bdb *bun.DB) {
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		// The first mail's request is held until the sender gives up; the
-		// worker then claims a full batch and holds it while the fake
-		// holds its first request: the worst moment to die.
+		// Every request is held, so the worker holds its claims (the
+		// first mails, then the rest of the burst as one batch) while the
+		// fake holds their requests: the worst moment to die.
 		if fake.asked() > 0 && outboxCount(bdb, db.OutboxSending) >= 10 {
 			return
 		}
@@ -121,11 +123,11 @@ func outboxCount(bdb *bun.DB, status db.OutboxStatus) int {
 
 // heldResend is a fake Resend API that accepts every request but holds its
 // answer until release. It answers a repeated Idempotency-Key as Resend
-// does, with no second mail, and counts what it was asked and accepted per
-// key.
+// does, with no second mail, and counts what it was asked per key and
+// accepted per mail (by its outbox_id tag).
 type heldResend struct {
 	mu        sync.Mutex
-	accepted  map[string]int // mails per idempotency key
+	accepted  map[string]int // acceptances per mail
 	requests  map[string]int // requests per idempotency key
 	firstSeen map[string]time.Time
 	hold      chan struct{}
@@ -137,12 +139,26 @@ func newHeldResend() *heldResend {
 
 func (f *heldResend) serve(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
-	io.Copy(io.Discard, r.Body)
+	body, _ := io.ReadAll(r.Body)
+	batch := r.URL.Path == "/emails/batch"
+	var msgs []fakeMessage
+	if batch {
+		_ = json.Unmarshal(body, &msgs)
+	} else {
+		var m fakeMessage
+		_ = json.Unmarshal(body, &m)
+		msgs = []fakeMessage{m}
+	}
 	f.mu.Lock()
 	f.requests[key]++
-	if f.accepted[key] == 0 {
-		f.accepted[key] = 1
-		f.firstSeen[key] = time.Now()
+	if f.requests[key] == 1 { // a key seen before is answered, not accepted again
+		for _, m := range msgs {
+			id := m.outboxID()
+			if f.accepted[id] == 0 {
+				f.firstSeen[id] = time.Now()
+			}
+			f.accepted[id]++
+		}
 	}
 	f.mu.Unlock()
 	select { // accepted, but the answer waits: the instance dies meanwhile
@@ -151,7 +167,15 @@ func (f *heldResend) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"id":"re-%s"}`, key)
+	if !batch {
+		fmt.Fprintf(w, `{"id":"re-%s"}`, key)
+		return
+	}
+	data := make([]map[string]string, len(msgs))
+	for i, m := range msgs {
+		data[i] = map[string]string{"id": "re-" + m.outboxID()}
+	}
+	json.NewEncoder(w).Encode(map[string]any{"data": data})
 }
 
 // asked is how many distinct mails the fake has been asked to send.
@@ -171,9 +195,11 @@ func (f *heldResend) release() {
 func (f *heldResend) tally(r *crashResult, killed time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for key, c := range f.accepted {
+	for id, c := range f.accepted {
 		r.accepted += c
-		r.repeated += f.requests[key] - 1
-		r.lastNew = max(r.lastNew, f.firstSeen[key].Sub(killed))
+		r.lastNew = max(r.lastNew, f.firstSeen[id].Sub(killed))
+	}
+	for _, c := range f.requests {
+		r.repeated += c - 1
 	}
 }

@@ -5,15 +5,9 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
-	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -24,18 +18,15 @@ import (
 func (b *bench) intakeLatency() {
 	const rate = 200
 	n := int(duration.Seconds() * rate)
-	fake := newMailRecorder()
-	mux := http.NewServeMux()
-	mux.HandleFunc("/emails", fake.serve)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(ln)
-	defer srv.Close()
+	// The fake answers at once and sets no limit: what is measured is the
+	// app's path to the provider, not the provider.
+	fake := newFakeResend(0, 0)
+	defer fake.close()
 
 	dsn := b.freshDB()
 	ids := accountIDs("lat", n)
 	b.importAccounts(dsn, ids, minCostHash())
-	mailer := []string{"RESEND_API_KEY=re_bench", "RESEND_BASE_URL=http://" + ln.Addr().String() + "/", "RESEND_RATE_LIMIT=1000"}
+	mailer := append(fake.env(), "RESEND_RATE_LIMIT=1000")
 	servers := []*server{b.startOn(dsn, mailer...), b.startOn(dsn, mailer...)}
 	defer servers[1].stop()
 	defer servers[0].stop()
@@ -58,7 +49,7 @@ func (b *bench) intakeLatency() {
 	fake.waitFor(n, time.Minute)
 	peakIntake, peakOutbox := stopSampling()
 	time.Sleep(2 * time.Second) // a second copy of any mail would arrive now
-	a := fake.arrivals(sent)
+	a := arrivals(fake, ids, sent)
 	ok := slices.DeleteFunc(slices.Clone(lat), func(d time.Duration) bool { return d < 0 })
 	failed := len(lat) - len(ok)
 	fmt.Printf("## Intake and outbox: 送信する to the (fake) Resend API, two instances\n\n")
@@ -90,49 +81,7 @@ func confirmAlternating(servers []*server, ids []string, warm int) (states, warm
 	return states, warmStates
 }
 
-// mailRecorder is a fake Resend API that notes when the mail for
-// lat-NNNNN@example.jp first arrived, and how many times it did.
-type mailRecorder struct {
-	mu        sync.Mutex
-	received  map[int]time.Time
-	arrived   map[int]int
-	nextID    atomic.Int64
-	recipient *regexp.Regexp
-}
-
-func newMailRecorder() *mailRecorder {
-	return &mailRecorder{received: map[int]time.Time{}, arrived: map[int]int{}, recipient: regexp.MustCompile(`lat-(\d+)@example\.jp`)}
-}
-
-func (f *mailRecorder) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	at := time.Now()
-	if m := f.recipient.FindSubmatch(body); m != nil {
-		i, _ := strconv.Atoi(string(m[1]))
-		f.mu.Lock()
-		if _, seen := f.received[i]; !seen {
-			f.received[i] = at
-		}
-		f.arrived[i]++
-		f.mu.Unlock()
-	}
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"id":"bench-%d"}`, f.nextID.Add(1))
-}
-
-// waitFor waits until n distinct mails have arrived, or for limit.
-func (f *mailRecorder) waitFor(n int, limit time.Duration) {
-	for wait := time.Now(); time.Since(wait) < limit; time.Sleep(100 * time.Millisecond) {
-		f.mu.Lock()
-		got := len(f.received)
-		f.mu.Unlock()
-		if got == n {
-			break
-		}
-	}
-}
-
-// mailArrivals is what a mailRecorder saw of the mails sent at given times.
+// mailArrivals is what a fake Resend saw of the mails sent at given times.
 type mailArrivals struct {
 	mail     []time.Duration // from 送信する to arrival, of each mail that arrived
 	bySecond []time.Duration // the same by request, in the order sent; -1: never arrived
@@ -140,20 +89,18 @@ type mailArrivals struct {
 	twice    int             // mails that arrived more than once
 }
 
-// arrivals measures each mail i from sent[i].
-func (f *mailRecorder) arrivals(sent []time.Time) mailArrivals {
-	a := mailArrivals{bySecond: make([]time.Duration, len(sent))}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := range a.bySecond {
+// arrivals measures the mail of each account ids[i] from sent[i].
+func arrivals(fake *fakeResend, ids []string, sent []time.Time) mailArrivals {
+	a := mailArrivals{bySecond: make([]time.Duration, len(sent)), twice: fake.tally(time.Time{}).duplicates}
+	accepted := fake.firstAccepted()
+	for i, id := range ids {
 		a.bySecond[i] = -1
-	}
-	for i, at := range f.received {
+		at, ok := accepted[id+"@example.jp"]
+		if !ok {
+			continue
+		}
 		a.mail = append(a.mail, at.Sub(sent[i]))
 		a.bySecond[i] = at.Sub(sent[i])
-		if f.arrived[i] > 1 {
-			a.twice++
-		}
 		if at.After(a.last) {
 			a.last = at
 		}

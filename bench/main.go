@@ -17,12 +17,13 @@ import (
 )
 
 var (
-	duration = flag.Duration("duration", 10*time.Second, "length of each load run")
-	runs     = flag.Int("runs", 3, "runs per measurement; medians are reported")
-	only     = flag.String("only", "regist,enum,step3rate,intakelatency,loginfloor,reset,memory,outbox,crash", "measurements to run")
-	soak     = flag.Duration("soak", 0, "also soak GET step 1 for this long, sampling memory (e.g. 10m)")
-	dbs      = flag.String("db", "postgres,sqlite", "databases that enum compares")
-	logins   = flag.Int("logins", 150, "loginfloor: pairs of failed logins (each about 2 × LOGIN_FAILURE_MIN_DURATION)")
+	duration  = flag.Duration("duration", 10*time.Second, "length of each load run")
+	runs      = flag.Int("runs", 3, "runs per measurement; medians are reported")
+	only      = flag.String("only", "regist,enum,step3rate,intakelatency,loginfloor,reset,memory,outbox,crash,burst,pace,flood,intakepg", "measurements to run, comma-separated; console (minutes of seeding) runs only when named")
+	soak      = flag.Duration("soak", 0, "also soak GET step 1 for this long, sampling memory (e.g. 10m)")
+	dbs       = flag.String("db", "postgres,sqlite", "databases that enum compares")
+	logins    = flag.Int("logins", 150, "loginfloor: pairs of failed logins (each about 2 × LOGIN_FAILURE_MIN_DURATION)")
+	mailCalls = flag.Bool("mail-calls", false, "burst, pace, flood: log every call the fake Resend took (when, answer, mails)")
 )
 
 const secret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -67,6 +68,14 @@ func main() {
 			b.crash()
 		case "console":
 			b.consoleBench()
+		case "burst":
+			b.burst()
+		case "pace":
+			b.pace()
+		case "flood":
+			b.flood()
+		case "intakepg":
+			b.intakePG()
 		default:
 			log.Fatalf("unknown measurement %q", name)
 		}

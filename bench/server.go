@@ -36,7 +36,7 @@ func (b *bench) startOn(dsn string, extra ...string) *server {
 	addr := freePort()
 	env := append(os.Environ(),
 		"DATABASE_URL="+dsn, "SECRET_KEY="+secret, "ADDR="+addr, "BASE_URL=http://"+addr, "DEMO_ADDR=off",
-		"LIMIT_SENDS_PER_IP=100000000/1h", "LIMIT_MAILS_PER_ACCOUNT=100000000/1h", "LIMIT_MAILS_GLOBAL=100000000/1m",
+		"LIMIT_SENDS_PER_IP=100000000/1h", "LIMIT_MAILS_PER_ACCOUNT=100000000/1h",
 		"LIMIT_LOGINS_PER_IP=100000000/1h", "LIMIT_LINK_GUESSES_PER_IP=100000000/1h")
 	env = append(env, extra...)
 	logFile, _ := os.Create(filepath.Join(b.tmp, "server-"+strings.ReplaceAll(addr, ":", "_")+".log"))
