@@ -53,7 +53,7 @@ func (a *App) renewResetLink(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, t, who := c.UserContext(), views.T(a.lang(c)), a.client(c)
-	tok, err := lookupResetLink(ctx, a.db, form["token"])
+	tok, err := a.recovery.LookupLink(ctx, form["token"])
 	if err != nil {
 		return err
 	}

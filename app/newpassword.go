@@ -1,21 +1,20 @@
 package app
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
 	"aikagi/app/limit"
 	"aikagi/app/problem"
+	"aikagi/app/recovery"
 	"aikagi/app/route"
-	"aikagi/app/secret"
 	"aikagi/db"
 	"aikagi/views"
 )
@@ -82,7 +81,7 @@ func (a *App) openResetLink(c *fiber.Ctx, token string) error {
 	}
 	target := t.Href(route.Reset) + "&opened=1"
 	if held := c.Cookies(a.cfg.CookieName(resetCookie)); held != "" && held != token {
-		_, heldAcct, err := a.usableResetLink(c.UserContext(), held)
+		_, heldAcct, err := a.recovery.UsableLink(c.UserContext(), held)
 		if err != nil {
 			return err
 		}
@@ -104,7 +103,7 @@ func (a *App) waitingResetLink(c *fiber.Ctx, held *db.Account) (string, *db.Acco
 	if next == "" {
 		return "", nil, nil
 	}
-	_, acct, err := a.usableResetLink(c.UserContext(), next)
+	_, acct, err := a.recovery.UsableLink(c.UserContext(), next)
 	if err != nil {
 		return "", nil, err
 	}
@@ -277,74 +276,22 @@ func (a *App) refuseUsedLink(c *fiber.Ctx, token string) error {
 }
 
 // checkResetLink finds the account of a link that can still be used, or
-// returns the page saying why it cannot (and audits the refusal).
+// returns the page saying why it cannot (recovery.OpenLink audits it).
 func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Account, error) {
-	ctx := c.UserContext()
-	tok, err := lookupResetLink(ctx, a.db, token)
-	if err != nil {
-		return nil, nil, err
-	}
-	state := tok.State(a.now())
-	if state == db.TokenValid {
-		acct, err := db.GetAccount(ctx, a.db, tok.AccountID)
-		if err != nil {
-			return nil, nil, err
+	ctx, who := c.UserContext(), a.client(c)
+	tok, acct, err := a.recovery.OpenLink(ctx, token, who)
+	var refusal *recovery.LinkRefusal
+	switch {
+	case errors.Is(err, recovery.ErrTooManyGuesses):
+		return nil, nil, a.limited(ctx, who, limit.LinksPerIP)
+	case errors.As(err, &refusal):
+		status := fiber.StatusNotFound
+		if refusal.Gone {
+			status = fiber.StatusGone
 		}
-		if acct != nil {
-			return tok, acct, nil
-		}
-		state = db.TokenUnknown
+		return nil, nil, refuseLink(status, refusal.Problem, token)
 	}
-	who := a.client(c)
-	status, prob := fiber.StatusNotFound, problem.LinkInvalid
-	switch state {
-	case db.TokenUnknown:
-		// Guessing produces unknown links; a real one always opens.
-		if ok, err := a.limits.PerClient(ctx, limit.LinksPerIP, who.IP); err != nil {
-			return nil, nil, err
-		} else if !ok {
-			return nil, nil, a.limited(ctx, who, limit.LinksPerIP)
-		}
-	case db.TokenExpired:
-		status, prob = fiber.StatusGone, problem.LinkExpired
-	case db.TokenUsed:
-		status, prob = fiber.StatusGone, problem.LinkUsed
-	case db.TokenRevoked:
-		status, prob = fiber.StatusGone, problem.LinkRevoked
-	}
-	event := &db.AuditEvent{Kind: db.AuditTokenRefused, Detail: string(prob)}
-	if tok != nil {
-		event.AccountID = &tok.AccountID
-	}
-	event.IP, event.UserAgent = who.IP, who.UserAgent
-	if err := db.RecordAudit(ctx, a.db, event, a.now()); err != nil {
-		return nil, nil, err
-	}
-	return nil, nil, refuseLink(status, prob, token)
-}
-
-// lookupResetLink finds the stored link of token, or nil; tokens of the
-// wrong shape are not looked up.
-func lookupResetLink(ctx context.Context, idb bun.IDB, token string) (*db.ResetToken, error) {
-	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 32 {
-		return nil, nil
-	}
-	return db.LookupResetToken(ctx, idb, secret.HashToken(token))
-}
-
-// usableResetLink is the account a link held in a cookie can still change,
-// or nil. Unlike checkResetLink it records nothing: the merchant did not
-// open that link just now.
-func (a *App) usableResetLink(ctx context.Context, token string) (*db.ResetToken, *db.Account, error) {
-	tok, err := lookupResetLink(ctx, a.db, token)
-	if err != nil || tok.State(a.now()) != db.TokenValid {
-		return nil, nil, err
-	}
-	acct, err := db.GetAccount(ctx, a.db, tok.AccountID)
-	if err != nil || acct == nil {
-		return nil, nil, err
-	}
-	return tok, acct, nil
+	return tok, acct, err
 }
 
 // linkMark names a link on a page without giving it away: a keyed hash,
