@@ -40,7 +40,7 @@ func TestDisabledAccount(t *testing.T) {
 		}
 		unmatched := requestResetFlow(t, a, "nobody01", "nobody@example.jp")
 
-		if err := account.ChangeStatus(ctx, a.db, "status01", account.Disable, account.Actor{Command: "test"}, "cli: fraud report", a.now()); err != nil {
+		if err := account.ChangeStatus(ctx, a.db, "status01", account.Disable, db.Actor{Command: "test"}, "cli: fraud report", a.now()); err != nil {
 			t.Fatalf("disable: %v", err)
 		}
 		if res := loggedIn.get(t, "/"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
@@ -68,13 +68,13 @@ func TestDisabledAccount(t *testing.T) {
 			}
 		}
 
-		if err := account.ChangeStatus(ctx, a.db, "status01", account.Enable, account.Actor{Command: "test"}, "cli: cleared", a.now()); err != nil {
+		if err := account.ChangeStatus(ctx, a.db, "status01", account.Enable, db.Actor{Command: "test"}, "cli: cleared", a.now()); err != nil {
 			t.Fatalf("enable: %v", err)
 		}
 		if res := loginAs(t, newFakeBrowser(a), "status01", password); res.Status != http.StatusSeeOther {
 			t.Errorf("login after enabling: status %d", res.Status)
 		}
-		if err := account.ChangeStatus(ctx, a.db, "status01", account.Delete, account.Actor{Command: "test"}, "cli: shop closed", a.now()); err != nil {
+		if err := account.ChangeStatus(ctx, a.db, "status01", account.Delete, db.Actor{Command: "test"}, "cli: shop closed", a.now()); err != nil {
 			t.Fatalf("delete: %v", err)
 		}
 		if res := loginAs(t, newFakeBrowser(a), "status01", password); res.Status != http.StatusUnauthorized {
@@ -177,7 +177,7 @@ func TestEmailChangedByOperator(t *testing.T) {
 		requestResetFlow(t, a, "taro01", "old.taro@example.jp")
 		oldLink := mailedResetLink(t, a)
 
-		if _, _, err := a.recovery.ChangeEmail(ctx, "taro01", "New.Taro@Example.jp", account.Actor{Command: "test"}, ""); err != nil {
+		if _, _, err := a.recovery.ChangeEmail(ctx, "taro01", "New.Taro@Example.jp", db.Actor{Command: "test"}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if res := get(t, a, oldLink); res.Status == http.StatusSeeOther {

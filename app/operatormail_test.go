@@ -10,7 +10,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"aikagi/app/account"
 	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
@@ -27,7 +26,7 @@ func TestEmailChangedMailRendering(t *testing.T) {
 			ctx := context.Background()
 			a := newTestApp(t, "sqlite")
 			newAccount(t, a, "taro01", "old@example.jp", locale)
-			if _, _, err := a.recovery.ChangeEmail(ctx, "taro01", "new@example.jp", account.Actor{Command: "test"}, ""); err != nil {
+			if _, _, err := a.recovery.ChangeEmail(ctx, "taro01", "new@example.jp", db.Actor{Command: "test"}, ""); err != nil {
 				t.Fatal(err)
 			}
 			var rows []db.OutboxMail

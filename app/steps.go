@@ -11,6 +11,7 @@ import (
 	"aikagi/app/limit"
 	"aikagi/app/problem"
 	"aikagi/app/route"
+	"aikagi/db"
 	"aikagi/views"
 )
 
@@ -191,7 +192,7 @@ func (a *App) refuseState(c *fiber.Ctx, err error) error {
 }
 
 // client is who made a request, for the audit trail.
-type client = intake.Client
+type client = db.Actor
 
 func (a *App) client(c *fiber.Ctx) client {
 	ua := c.Get(fiber.HeaderUserAgent)

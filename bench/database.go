@@ -94,7 +94,7 @@ func sampleBacklog(dsn string) (stop func() (intake, outbox int)) {
 			if stats, err := db.IntakeStats(ctx, bdb); err == nil {
 				peakIntake = max(peakIntake, stats.Count)
 			}
-			if n, err := bdb.NewSelect().Model((*db.OutboxMail)(nil)).Where("status IN (?)", bun.In([]db.OutboxStatus{db.OutboxPending, db.OutboxSending})).Count(ctx); err == nil {
+			if n, err := bdb.NewSelect().Model((*db.OutboxMail)(nil)).Where("status IN (?)", bun.List([]db.OutboxStatus{db.OutboxPending, db.OutboxSending})).Count(ctx); err == nil {
 				peakOutbox = max(peakOutbox, n)
 			}
 			select {

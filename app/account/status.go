@@ -30,7 +30,7 @@ var (
 // ChangeStatus disables, enables or deletes the account with loginID and
 // audits it with who did it and why, in one transaction. Disabling also
 // ends the account's reset links and sessions.
-func ChangeStatus(ctx context.Context, bdb *bun.DB, loginID string, action Action, by Actor, reason string, now time.Time) error {
+func ChangeStatus(ctx context.Context, bdb *bun.DB, loginID string, action Action, by db.Actor, reason string, now time.Time) error {
 	return bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		acct, err := db.FindAccountByLoginID(ctx, tx, loginID)
 		if err != nil {

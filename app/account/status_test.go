@@ -63,7 +63,7 @@ func TestChangeStatus(t *testing.T) {
 					}
 					eventsBefore := countAudit(t, bdb)
 					now := start.Add(time.Hour)
-					err := ChangeStatus(ctx, bdb, loginID, tc.action, Actor{Command: "aikagi account " + string(tc.action)}, "cli: "+tc.name, now)
+					err := ChangeStatus(ctx, bdb, loginID, tc.action, db.Actor{Command: "aikagi account " + string(tc.action)}, "cli: "+tc.name, now)
 					if tc.want == refused {
 						if err == nil || !strings.Contains(err.Error(), tc.err) {
 							t.Fatalf("err = %v, want a refusal saying %q", err, tc.err)

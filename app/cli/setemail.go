@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"aikagi/app/account"
+	"aikagi/db"
 	"aikagi/views"
 )
 
@@ -34,7 +35,7 @@ func setEmailCommand(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeDB()
-	acct, old, err := svc.ChangeEmail(ctx, loginID, addr, account.Actor{Command: "aikagi account set-email"}, "")
+	acct, old, err := svc.ChangeEmail(ctx, loginID, addr, db.Actor{Command: "aikagi account set-email"}, "")
 	if err != nil {
 		return fmt.Errorf("account set-email: %w", err)
 	}

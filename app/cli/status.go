@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"aikagi/app/account"
+	"aikagi/db"
 )
 
 // accountStatusCommand is "account disable|enable|delete LOGIN_ID --reason
@@ -32,7 +33,7 @@ func accountStatusCommand(ctx context.Context, env Env, action account.Action, a
 		return err
 	}
 	defer bdb.Close()
-	by := account.Actor{Command: "aikagi account " + string(action)}
+	by := db.Actor{Command: "aikagi account " + string(action)}
 	if err := account.ChangeStatus(ctx, bdb, account.NormalizeLoginID(loginID), action, by, "cli: "+*reason, env.now()); err != nil {
 		return fmt.Errorf("account %s: %w", action, err)
 	}

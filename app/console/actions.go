@@ -8,7 +8,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"aikagi/app/account"
 	"aikagi/app/recovery"
 	"aikagi/app/staff"
 	"aikagi/db"
@@ -29,11 +28,13 @@ func (con *Console) may(action staff.Action, h fiber.Handler) fiber.Handler {
 	}
 }
 
-// actor is the signed-in member as the audit trail records them.
-func (con *Console) actor(c *fiber.Ctx) account.Actor {
+// actor is the signed-in member as the audit trail records them: who
+// acts on an account or on another member.
+func (con *Console) actor(c *fiber.Ctx) db.Actor {
 	_, member := current(c)
-	cl := con.client(c)
-	return account.Actor{StaffID: member.ID, Email: member.Email, IP: cl.IP, UserAgent: cl.UserAgent}
+	who := con.client(c)
+	who.StaffID, who.Email = member.ID, member.Email
+	return who
 }
 
 // resetTTLs are the lifetimes staff may give a link: TOKEN_TTL, a day, three days.

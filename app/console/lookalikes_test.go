@@ -41,7 +41,7 @@ func TestAccountPageShowsLookalikeRequests(t *testing.T) {
 			for i, r := range requests {
 				err := c.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 					_, err := r.match(ctx, tx, intake.Request{Values: intake.Values{LoginID: r.loginID, Email: r.addr},
-						At: now.Add(time.Duration(i-10) * time.Minute), Who: intake.Client{IP: r.ip}})
+						At: now.Add(time.Duration(i-10) * time.Minute), Who: db.Actor{IP: r.ip}})
 					return err
 				})
 				if err != nil {

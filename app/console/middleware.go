@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"aikagi/app/staff"
 	"aikagi/app/web"
 	"aikagi/db"
 	vc "aikagi/views/console"
@@ -118,8 +117,8 @@ func (con *Console) clearSession(c *fiber.Ctx) {
 }
 
 // client is the audit trail's view of the requester.
-func (con *Console) client(c *fiber.Ctx) staff.Client {
-	return staff.Client{IP: con.clientIP(c).String(), UserAgent: c.Get(fiber.HeaderUserAgent)}
+func (con *Console) client(c *fiber.Ctx) db.Actor {
+	return db.Actor{IP: con.clientIP(c).String(), UserAgent: c.Get(fiber.HeaderUserAgent)}
 }
 
 // clientIP is the requester's address, by the merchant app's rule

@@ -138,7 +138,7 @@ func (con *Console) invite(c *fiber.Ctx) error {
 	if !validReason(reason) {
 		return con.renderInvite(c, fiber.StatusUnprocessableEntity, email, role, reason, t.ReasonRequired)
 	}
-	member, token, err := con.staff.Invite(c.UserContext(), email, role, con.admin(c), reason)
+	member, token, err := con.staff.Invite(c.UserContext(), email, role, con.actor(c), reason)
 	switch {
 	case errors.Is(err, staff.ErrBadEmail):
 		return con.renderInvite(c, fiber.StatusUnprocessableEntity, email, role, reason, t.InviteBadEmail)
@@ -156,12 +156,6 @@ func (con *Console) renderInviteLink(c *fiber.Ctx, email, token string) error {
 	v := vc.InviteLinkView{T: t, Email: email, Link: c.BaseURL() + "/invite/" + token,
 		Expires: stamp(con.now().Add(staff.InviteTTL))}
 	return con.render(c, fiber.StatusOK, t.InviteLinkTitle, vc.InviteLink(v))
-}
-
-// admin is the signed-in admin, for the audit trail of staff changes.
-func (con *Console) admin(c *fiber.Ctx) staff.Actor {
-	_, me := current(c)
-	return staff.Actor{Member: me, Client: con.client(c)}
 }
 
 // memberChange reads the :id and :change parameters, or answers 404.
@@ -215,7 +209,7 @@ func (con *Console) applyChange(c *fiber.Ctx) error {
 		return con.renderChange(c, fiber.StatusUnprocessableEntity, member, change, reason, t.ReasonRequired)
 	}
 	role := db.StaffRole(c.FormValue("role"))
-	token, err := con.staff.Apply(c.UserContext(), member.ID, change, role, con.admin(c), reason)
+	token, err := con.staff.Apply(c.UserContext(), member.ID, change, role, con.actor(c), reason)
 	refused := map[error]string{staff.ErrSelf: t.RefusedSelf, staff.ErrLastAdmin: t.RefusedLastAdmin, staff.ErrNotApplied: t.RefusedNotApplied}
 	for e, msg := range refused {
 		if errors.Is(err, e) {

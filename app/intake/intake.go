@@ -71,18 +71,12 @@ type Values struct {
 	Email   string `json:"e"`
 }
 
-// Client is who made a request, for the audit trail.
-type Client struct {
-	IP        string
-	UserAgent string
-}
-
 // Request is a recorded step 3 as a matcher sees it: the confirmed values,
 // and when, from where and in which language they were sent.
 type Request struct {
 	Values
 	At   time.Time
-	Who  Client
+	Who  db.Actor
 	Lang string
 }
 
@@ -137,7 +131,7 @@ func New(d Deps) *Worker {
 
 // Record is step 3's database work, the same statement whatever the
 // values: the request is stored, sealed, for the worker to match.
-func (w *Worker) Record(ctx context.Context, journey route.Journey, v Values, who Client, lang string) error {
+func (w *Worker) Record(ctx context.Context, journey route.Journey, v Values, who db.Actor, lang string) error {
 	plain, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("record request: %w", err)

@@ -149,7 +149,7 @@ func (w *Worker) match(ctx context.Context, tx bun.Tx, row *db.IntakeRequest) (O
 	if err != nil {
 		return "", fmt.Errorf("intake: %w", err)
 	}
-	req := Request{At: row.RequestedAt, Who: Client{IP: row.IP, UserAgent: row.UserAgent}, Lang: row.Lang}
+	req := Request{At: row.RequestedAt, Who: db.Actor{IP: row.IP, UserAgent: row.UserAgent}, Lang: row.Lang}
 	if err := json.Unmarshal(plain, &req.Values); err != nil {
 		return "", fmt.Errorf("intake: decode: %w", err)
 	}

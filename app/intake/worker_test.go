@@ -120,7 +120,7 @@ func newInstance(t *testing.T, bdb *bun.DB, clock *testkit.Clock, key string) *i
 func (in *instance) record(t *testing.T, journey route.Journey, loginID string) {
 	t.Helper()
 	v := Values{LoginID: loginID, Email: loginID + "@example.jp"}
-	if err := in.w.Record(context.Background(), journey, v, Client{IP: "192.0.2.1", UserAgent: "test browser"}, "ja"); err != nil {
+	if err := in.w.Record(context.Background(), journey, v, db.Actor{IP: "192.0.2.1", UserAgent: "test browser"}, "ja"); err != nil {
 		t.Fatalf("record %s: %v", loginID, err)
 	}
 }
@@ -194,7 +194,7 @@ func TestProcessDueHandsEachRequestToItsJourneyOnce(t *testing.T) {
 		if got := fmt.Sprint(in.reset.handed(), in.reminder.handed()); got != "[nobody03 taro01] [hana02]" {
 			t.Errorf("handed reset, reminder = %s", got)
 		}
-		want := Request{Values: Values{LoginID: "taro01", Email: "taro01@example.jp"}, At: testStart, Who: Client{IP: "192.0.2.1", UserAgent: "test browser"}, Lang: "ja"}
+		want := Request{Values: Values{LoginID: "taro01", Email: "taro01@example.jp"}, At: testStart, Who: db.Actor{IP: "192.0.2.1", UserAgent: "test browser"}, Lang: "ja"}
 		i := slices.IndexFunc(in.reset.seen, func(r Request) bool { return r.LoginID == "taro01" })
 		if got := in.reset.seen[i]; got.Values != want.Values || !got.At.Equal(want.At) || got.Who != want.Who || got.Lang != want.Lang {
 			t.Errorf("the matcher was handed %+v, want %+v", got, want)

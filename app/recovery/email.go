@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 
-	"aikagi/app/account"
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/db"
@@ -24,7 +23,7 @@ var ErrSameEmail = errors.New("already the registered address")
 // with who did it (the command or a member of the support desk) and why,
 // and queues a notice to the old and the new address, all in one
 // transaction. It returns the changed account and the old address.
-func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string, by account.Actor, reason string) (*db.Account, string, error) {
+func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string, by db.Actor, reason string) (*db.Account, string, error) {
 	var acct *db.Account
 	var old string
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

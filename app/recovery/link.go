@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"aikagi/app/intake"
 	"aikagi/app/limit"
 	"aikagi/app/problem"
 	"aikagi/app/secret"
@@ -31,7 +30,7 @@ func (e *LinkRefusal) Error() string { return "recovery: reset link refused: " +
 // the client and returned as a *LinkRefusal; an unknown link also counts
 // against the client's guesses, and past their limit the answer is
 // ErrTooManyGuesses instead.
-func (s *Service) OpenLink(ctx context.Context, token string, who intake.Client) (*db.ResetToken, *db.Account, error) {
+func (s *Service) OpenLink(ctx context.Context, token string, who db.Actor) (*db.ResetToken, *db.Account, error) {
 	tok, err := s.LookupLink(ctx, token)
 	if err != nil {
 		return nil, nil, err

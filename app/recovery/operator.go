@@ -8,7 +8,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"aikagi/app/account"
 	"aikagi/db"
 )
 
@@ -21,7 +20,7 @@ var (
 // SendResetByStaff is SendResetByOperator from the console: it queues a
 // reset link for the account, valid for ttl, and audits it with the staff
 // member and their reason.
-func (s *Service) SendResetByStaff(ctx context.Context, accountID int64, ttl time.Duration, by account.Actor, reason string) (*db.Account, time.Time, error) {
+func (s *Service) SendResetByStaff(ctx context.Context, accountID int64, ttl time.Duration, by db.Actor, reason string) (*db.Account, time.Time, error) {
 	var acct *db.Account
 	var expires time.Time
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

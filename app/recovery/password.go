@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 
-	"aikagi/app/intake"
 	"aikagi/app/mail"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -19,7 +18,7 @@ import (
 // concurrent submissions can), store the new hash, revoke the account's
 // other links and sessions, lift a lockout, audit, and queue the "password
 // changed" notice. used is false when the token could not be consumed.
-func (s *Service) ChangePassword(ctx context.Context, acct *db.Account, token, hash string, who intake.Client) (used bool, err error) {
+func (s *Service) ChangePassword(ctx context.Context, acct *db.Account, token, hash string, who db.Actor) (used bool, err error) {
 	now := s.now()
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		accountID, ok, err := db.ConsumeResetToken(ctx, tx, secret.HashToken(token), now)

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"aikagi/app/intake"
 	"aikagi/app/route"
 	"aikagi/db"
 
@@ -63,7 +62,7 @@ func (s *Service) ReportedLink(ctx context.Context, key string) (*db.ResetToken,
 // RevokeReported revokes the link tok, reported through 「心当たりがない場合」,
 // with the account's other links, and flags the account for support. revoked is false when
 // the link could no longer be revoked.
-func (s *Service) RevokeReported(ctx context.Context, tok *db.ResetToken, who intake.Client) (revoked bool, err error) {
+func (s *Service) RevokeReported(ctx context.Context, tok *db.ResetToken, who db.Actor) (revoked bool, err error) {
 	now := s.now()
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		ok, err := db.RevokeResetToken(ctx, tx, tok.ID, now)

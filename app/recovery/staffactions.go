@@ -7,7 +7,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"aikagi/app/account"
 	"aikagi/app/mail"
 	"aikagi/db"
 )
@@ -24,7 +23,7 @@ var (
 // LiftLoginPause clears the login failures of the account, which lifts the
 // pause they caused, and audits it with the staff member and their reason,
 // in one transaction. It refuses when the logins are not paused (any more).
-func (s *Service) LiftLoginPause(ctx context.Context, accountID int64, by account.Actor, reason string) error {
+func (s *Service) LiftLoginPause(ctx context.Context, accountID int64, by db.Actor, reason string) error {
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		acct, err := db.LockAccount(ctx, tx, accountID)
 		if err != nil {
@@ -70,7 +69,7 @@ func (s *Service) MailOf(ctx context.Context, idb bun.IDB, accountID int64, id s
 // It refuses a mail that is not dead, whose content was dropped, or whose
 // reset link could no longer work. Nothing is woken: the merchant app's
 // mail worker finds the row when it next polls.
-func (s *Service) RequeueMailByStaff(ctx context.Context, accountID int64, id string, by account.Actor, reason string) (*db.OutboxMail, error) {
+func (s *Service) RequeueMailByStaff(ctx context.Context, accountID int64, id string, by db.Actor, reason string) (*db.OutboxMail, error) {
 	var row *db.OutboxMail
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		acct, err := db.LockAccount(ctx, tx, accountID)

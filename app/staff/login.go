@@ -23,9 +23,6 @@ const (
 	Limited Outcome = "limited" // too many attempts from this client
 )
 
-// Client is who is attempting: the audit trail's IP and user agent.
-type Client struct{ IP, UserAgent string }
-
 // Attempt is the result of a login step: its outcome and, when it passed,
 // the cookie value of the session it opened (pending after the password,
 // full after the second factor).
@@ -43,7 +40,7 @@ func lockoutKey(email string) string { return "staff:" + email }
 // pending session, good for the second factor (or enrolment) only. Unknown
 // emails and disabled members take the same work and get the same answer
 // as a wrong password.
-func (s *Service) CheckPassword(ctx context.Context, email, password string, c Client) (Attempt, error) {
+func (s *Service) CheckPassword(ctx context.Context, email, password string, c db.Actor) (Attempt, error) {
 	email = NormalizeEmail(email)
 	audit := &db.AuditEvent{IP: c.IP, UserAgent: c.UserAgent, Detail: "staff " + email}
 	member, err := db.FindStaffByEmail(ctx, s.db, email)
@@ -87,7 +84,7 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string, c C
 // lockout before anything is checked, so that concurrent guesses cannot
 // slip under either; a full login clears the email's count. It returns a
 // refusal, or "" to go on.
-func (s *Service) admit(ctx context.Context, email string, c Client, audit *db.AuditEvent) (Outcome, error) {
+func (s *Service) admit(ctx context.Context, email string, c db.Actor, audit *db.AuditEvent) (Outcome, error) {
 	now := s.now()
 	if s.limits != nil {
 		ok, err := s.limits.Hit(ctx, s.db, s.cfg.Limits.LoginsPerIP, "staff-login:ip:"+limit.ClientKey(c.IP))
@@ -120,7 +117,7 @@ func (s *Service) admit(ctx context.Context, email string, c Client, audit *db.A
 // CheckCode is a login's second step for an enrolled member with a
 // pending session: a TOTP code of the authenticator app, or one of the
 // recovery codes. It replaces the pending session by a full one.
-func (s *Service) CheckCode(ctx context.Context, pending *db.StaffSession, member *db.Staff, code string, c Client) (Attempt, error) {
+func (s *Service) CheckCode(ctx context.Context, pending *db.StaffSession, member *db.Staff, code string, c db.Actor) (Attempt, error) {
 	audit := &db.AuditEvent{IP: c.IP, UserAgent: c.UserAgent, StaffID: &member.ID, Detail: "staff " + member.Email}
 	if out, err := s.admit(ctx, member.Email, c, audit); out != "" || err != nil {
 		return Attempt{Outcome: out}, err
@@ -177,7 +174,7 @@ func (s *Service) useCode(ctx context.Context, tx bun.IDB, member *db.Staff, cod
 // promote ends the pending session and opens a full one under a new id,
 // so a cookie seen before the second factor is worth nothing after it;
 // it clears the email's failures.
-func (s *Service) promote(ctx context.Context, tx bun.IDB, pending *db.StaffSession, member *db.Staff, c Client) (string, error) {
+func (s *Service) promote(ctx context.Context, tx bun.IDB, pending *db.StaffSession, member *db.Staff, c db.Actor) (string, error) {
 	if err := db.DeleteStaffSession(ctx, tx, pending.IDHash); err != nil {
 		return "", err
 	}
@@ -213,7 +210,7 @@ func (s *Service) Session(ctx context.Context, cookie string) (*db.StaffSession,
 }
 
 // Logout ends the session and audits it.
-func (s *Service) Logout(ctx context.Context, sess *db.StaffSession, member *db.Staff, c Client) error {
+func (s *Service) Logout(ctx context.Context, sess *db.StaffSession, member *db.Staff, c db.Actor) error {
 	if err := db.DeleteStaffSession(ctx, s.db, sess.IDHash); err != nil {
 		return err
 	}

@@ -71,12 +71,6 @@ var (
 	ErrNoMember   = errors.New("staff: no such member")
 )
 
-// Actor is the admin making a change and their browser, for the audit trail.
-type Actor struct {
-	Member *db.Staff
-	Client Client
-}
-
 // Member is a staff member as the staff list shows them.
 type Member struct {
 	db.StaffListed
@@ -144,7 +138,7 @@ func (s *Service) pausedUntil(ctx context.Context, idb bun.IDB, email string) (*
 // Invite adds a member without a usable password and returns the token of
 // their invitation link, shown once to the admin: the member sets their
 // own password by it, then enrols their second factor.
-func (s *Service) Invite(ctx context.Context, email string, role db.StaffRole, by Actor, reason string) (*db.Staff, string, error) {
+func (s *Service) Invite(ctx context.Context, email string, role db.StaffRole, by db.Actor, reason string) (*db.Staff, string, error) {
 	email = NormalizeEmail(email)
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || addr.Name != "" {
 		return nil, "", ErrBadEmail
@@ -180,7 +174,7 @@ func (s *Service) newInvite(ctx context.Context, tx bun.IDB, staffID int64) (str
 // Apply makes change to the member targetID in one transaction, with its
 // guards, and audits it. role is the new role of ChangeRole. It returns
 // the token of a new invitation link for ReissueLink, "" otherwise.
-func (s *Service) Apply(ctx context.Context, targetID int64, change Change, role db.StaffRole, by Actor, reason string) (string, error) {
+func (s *Service) Apply(ctx context.Context, targetID int64, change Change, role db.StaffRole, by db.Actor, reason string) (string, error) {
 	var token string
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// The admins' rows first, always in the same order, then the
@@ -219,7 +213,7 @@ func (s *Service) Apply(ctx context.Context, targetID int64, change Change, role
 }
 
 // change does the work of one change and says what it did for the audit.
-func (s *Service) change(ctx context.Context, tx bun.Tx, target *db.Staff, change Change, role db.StaffRole, by Actor) (string, error) {
+func (s *Service) change(ctx context.Context, tx bun.Tx, target *db.Staff, change Change, role db.StaffRole, by db.Actor) (string, error) {
 	switch change {
 	case ChangeRole:
 		if _, ok := ParseRole(string(role)); !ok || role == target.Role {
@@ -257,8 +251,8 @@ func (s *Service) change(ctx context.Context, tx bun.Tx, target *db.Staff, chang
 
 // keepAnAdmin refuses to take the admin role from the acting admin or from
 // the last enabled admin, under a lock on the admins' rows.
-func (s *Service) keepAnAdmin(ctx context.Context, tx bun.Tx, target *db.Staff, by Actor) error {
-	if target.ID == by.Member.ID {
+func (s *Service) keepAnAdmin(ctx context.Context, tx bun.Tx, target *db.Staff, by db.Actor) error {
+	if target.ID == by.StaffID {
 		return ErrSelf
 	}
 	if target.Role != db.RoleAdmin || target.DisabledAt != nil {
@@ -278,14 +272,14 @@ func (s *Service) keepAnAdmin(ctx context.Context, tx bun.Tx, target *db.Staff, 
 
 // audit records a change by an admin to a member, naming the member and
 // the reason.
-func (s *Service) audit(ctx context.Context, tx bun.IDB, by Actor, kind db.AuditKind, target *db.Staff, detail, reason string) error {
+func (s *Service) audit(ctx context.Context, tx bun.IDB, by db.Actor, kind db.AuditKind, target *db.Staff, detail, reason string) error {
 	text := "staff " + target.Email
 	if detail != "" {
 		text += ", " + detail
 	}
 	text += "; reason: " + reason
-	return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: kind, StaffID: &by.Member.ID, IP: by.Client.IP,
-		UserAgent: by.Client.UserAgent, Detail: text}, s.now())
+	return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: kind, StaffID: &by.StaffID, IP: by.IP,
+		UserAgent: by.UserAgent, Detail: text}, s.now())
 }
 
 // InviteState is what an invitation link is worth when opened.
@@ -330,7 +324,7 @@ func (s *Service) OpenInvite(ctx context.Context, token string) (*db.StaffInvite
 // policy and uses the link up. It returns the policy's problems, or the
 // cookie value of a pending session that leads to the second factor's
 // enrolment; a link no longer open gives its state and no session.
-func (s *Service) AcceptInvite(ctx context.Context, token, password, confirm string, c Client) (map[string]problem.Problem, string, InviteState, error) {
+func (s *Service) AcceptInvite(ctx context.Context, token, password, confirm string, c db.Actor) (map[string]problem.Problem, string, InviteState, error) {
 	inv, member, state, err := s.OpenInvite(ctx, token)
 	if err != nil || state != InviteOpen {
 		return nil, "", state, err

@@ -24,22 +24,22 @@ func TestLastAdminGuard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := fx.svc.Apply(ctx, b.ID, ChangeRole, db.RoleSupport, Actor{Member: a, Client: client}, "handover"); err != nil {
+		if _, err := fx.svc.Apply(ctx, b.ID, ChangeRole, db.RoleSupport, acting(a), "handover"); err != nil {
 			t.Fatalf("a demotes b: %v", err)
 		}
 		for _, change := range []Change{ChangeRole, Disable} {
-			if _, err := fx.svc.Apply(ctx, a.ID, change, db.RoleSupport, Actor{Member: b, Client: client}, "too late"); !errors.Is(err, ErrLastAdmin) {
+			if _, err := fx.svc.Apply(ctx, a.ID, change, db.RoleSupport, acting(b), "too late"); !errors.Is(err, ErrLastAdmin) {
 				t.Errorf("b %s the last admin: %v, want ErrLastAdmin", change, err)
 			}
 		}
 		if m, _ := db.FindStaff(ctx, fx.db, a.ID); m.Role != db.RoleAdmin || m.DisabledAt != nil {
 			t.Errorf("the last admin changed: %+v", m)
 		}
-		if _, err := fx.svc.Apply(ctx, a.ID, Disable, "", Actor{Member: a, Client: client}, "me"); !errors.Is(err, ErrSelf) {
+		if _, err := fx.svc.Apply(ctx, a.ID, Disable, "", acting(a), "me"); !errors.Is(err, ErrSelf) {
 			t.Errorf("a disables themselves: %v, want ErrSelf", err)
 		}
 		// Demoting a member who is not an admin needs no other admin.
-		if _, err := fx.svc.Apply(ctx, b.ID, Disable, "", Actor{Member: a, Client: client}, "left"); err != nil {
+		if _, err := fx.svc.Apply(ctx, b.ID, Disable, "", acting(a), "left"); err != nil {
 			t.Errorf("a disables b: %v", err)
 		}
 	})
@@ -55,7 +55,7 @@ func TestLastAdminGuardConcurrent(t *testing.T) {
 		errs := make([]error, 2)
 		for i, pair := range [][2]*db.Staff{{a, b}, {b, a}} {
 			wg.Go(func() {
-				_, errs[i] = fx.svc.Apply(ctx, pair[1].ID, ChangeRole, db.RoleSupport, Actor{Member: pair[0], Client: client}, "race")
+				_, errs[i] = fx.svc.Apply(ctx, pair[1].ID, ChangeRole, db.RoleSupport, acting(pair[0]), "race")
 			})
 		}
 		wg.Wait()
@@ -77,4 +77,11 @@ func TestLastAdminGuardConcurrent(t *testing.T) {
 			t.Errorf("errors %v, want one nil and one ErrLastAdmin", errs)
 		}
 	})
+}
+
+// acting is member acting from the test's client.
+func acting(member *db.Staff) db.Actor {
+	who := client
+	who.StaffID, who.Email = member.ID, member.Email
+	return who
 }

@@ -54,7 +54,7 @@ func forEachDialect(t *testing.T, f func(t *testing.T, fx *fixture)) {
 	}
 }
 
-var client = Client{IP: "192.0.2.7", UserAgent: "test"}
+var client = db.Actor{IP: "192.0.2.7", UserAgent: "test"}
 
 // auditKinds lists the audit events of a staff member, oldest first.
 func auditKinds(t *testing.T, bdb *bun.DB, staffID int64) []db.AuditKind {

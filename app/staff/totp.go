@@ -74,7 +74,7 @@ func (s *Service) BeginEnrolment(ctx context.Context, member *db.Staff) (*Enrolm
 // matches, the member is enrolled, gets RecoveryCodes recovery codes (shown
 // once: only their hashes are kept) and a full session in place of the
 // pending one. ok false is a wrong code, audited and counted like one.
-func (s *Service) ConfirmEnrolment(ctx context.Context, pending *db.StaffSession, code string, c Client) (codes []string, sessionID string, err error) {
+func (s *Service) ConfirmEnrolment(ctx context.Context, pending *db.StaffSession, code string, c db.Actor) (codes []string, sessionID string, err error) {
 	member, err := db.FindStaff(ctx, s.db, pending.StaffID)
 	if err != nil || member == nil {
 		return nil, "", err

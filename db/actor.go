@@ -1,26 +1,23 @@
-package account
+package db
 
-import (
-	"strings"
+import "strings"
 
-	"aikagi/db"
-)
-
-// Actor is who acts on an account, as the audit trail records them: a
-// command run on the server (Command names it, such as "aikagi account
-// set-email"), or a member of the support desk in the console (StaffID,
-// their address, and the IP and browser they acted from).
+// Actor is who did something, as the audit trail records them: a client
+// of the web (the IP and browser a request came from), a member of the
+// support desk in the console (StaffID, their address, and the IP and
+// browser they acted from), or a command run on the server (Command names
+// it, such as "aikagi account set-email").
 type Actor struct {
-	Command       string
-	StaffID       int64 // 0 for a command
-	Email         string
 	IP, UserAgent string
+	StaffID       int64 // 0 for anyone but a member of the support desk
+	Email         string
+	Command       string
 }
 
 // Stamp writes into e who acted and its detail: what was done and, for a
 // member of the support desk, by whom and why (the typed reason). A
 // command's reason, if any, follows what was done as it is.
-func (a Actor) Stamp(e *db.AuditEvent, what, reason string) {
+func (a Actor) Stamp(e *AuditEvent, what, reason string) {
 	if a.StaffID == 0 {
 		e.UserAgent = a.Command
 		e.Detail = joinDetail(what, reason)

@@ -1,4 +1,4 @@
-package account
+package db_test
 
 import (
 	"testing"
@@ -12,17 +12,17 @@ import (
 func TestActorStamp(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
-		by           Actor
+		by           db.Actor
 		what, reason string
 		want         db.AuditEvent
 	}{
-		{"command with a reason", Actor{Command: "aikagi account disable"}, "", "cli: fraud report",
+		{"command with a reason", db.Actor{Command: "aikagi account disable"}, "", "cli: fraud report",
 			db.AuditEvent{UserAgent: "aikagi account disable", Detail: "cli: fraud report"}},
-		{"command saying what", Actor{Command: "aikagi account set-email"}, "from a@example.jp to b@example.jp", "",
+		{"command saying what", db.Actor{Command: "aikagi account set-email"}, "from a@example.jp to b@example.jp", "",
 			db.AuditEvent{UserAgent: "aikagi account set-email", Detail: "from a@example.jp to b@example.jp"}},
-		{"staff", Actor{StaffID: 7, Email: "sato@example.jp", IP: "192.0.2.1", UserAgent: "Firefox"}, "from a@example.jp to b@example.jp", "ticket 12",
+		{"staff", db.Actor{StaffID: 7, Email: "sato@example.jp", IP: "192.0.2.1", UserAgent: "Firefox"}, "from a@example.jp to b@example.jp", "ticket 12",
 			db.AuditEvent{IP: "192.0.2.1", UserAgent: "Firefox", Detail: "by sato@example.jp, from a@example.jp to b@example.jp; reason: ticket 12"}},
-		{"staff, nothing more to say", Actor{StaffID: 7, Email: "sato@example.jp"}, "", "fraud report",
+		{"staff, nothing more to say", db.Actor{StaffID: 7, Email: "sato@example.jp"}, "", "fraud report",
 			db.AuditEvent{Detail: "by sato@example.jp; reason: fraud report"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
