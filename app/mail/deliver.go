@@ -13,19 +13,40 @@ import (
 	"aikagi/db"
 )
 
-// deliver sends one claimed row, held until heldUntil, and records the
-// outcome.
-func (o *Outbox) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.Time) bool {
+// openClaim opens the messages of the rows of c, in order. When a row
+// cannot be opened it deals with that (a single row's failed attempt;
+// splitUnopened for a batch) and reports false: nothing is sent now.
+func (o *Outbox) openClaim(ctx context.Context, c *claim) ([]Tagged, bool) {
+	msgs := make([]Tagged, 0, len(c.rows))
+	var unopened []db.OutboxMail
+	var openErr error
+	for _, row := range c.rows {
+		m, err := o.open(row)
+		if err != nil {
+			unopened, openErr = append(unopened, row), err
+			continue
+		}
+		msgs = append(msgs, Tagged{ID: row.ID, Message: m})
+	}
+	switch {
+	case len(unopened) == 0:
+		return msgs, true
+	case c.batch() == "":
+		o.markFailed(ctx, c.rows[0], openErr)
+	default:
+		o.splitUnopened(ctx, c, unopened, openErr)
+	}
+	return nil, false
+}
+
+// deliver sends one claimed row, its message m, held until heldUntil,
+// and records the outcome.
+func (o *Outbox) deliver(ctx context.Context, row db.OutboxMail, m Message, heldUntil time.Time) bool {
 	// Recording the outcome must not be cut short by shutdown.
 	rctx := context.WithoutCancel(ctx)
 	c := &claim{rows: []db.OutboxMail{row}, heldUntil: heldUntil}
-	m, err := o.open(row)
-	if err != nil {
-		o.markFailed(rctx, row, err)
-		return false
-	}
 	var providerID string
-	err = o.call(ctx, c, func(ctx context.Context) (err error) {
+	err := o.call(ctx, c, func(ctx context.Context) (err error) {
 		providerID, err = o.sender.Send(ctx, row.ID, m)
 		return err
 	})
@@ -39,25 +60,11 @@ func (o *Outbox) deliver(ctx context.Context, row db.OutboxMail, heldUntil time.
 	return o.recordSent(rctx, row, providerID, "")
 }
 
-// deliverBatch hands the rows of the batch c over in one request under the
-// batch's id, and records the outcome of each. It returns how many it sent.
-func (o *Outbox) deliverBatch(ctx context.Context, c *claim) (sent int) {
+// deliverBatch hands the batch c, its messages msgs, over in one request
+// under the batch's id, and records the outcome of each row. It returns
+// how many it sent.
+func (o *Outbox) deliverBatch(ctx context.Context, c *claim, msgs []Tagged) (sent int) {
 	rctx := context.WithoutCancel(ctx)
-	msgs := make([]Tagged, 0, len(c.rows))
-	var unopened []db.OutboxMail
-	var openErr error
-	for _, row := range c.rows {
-		m, err := o.open(row)
-		if err != nil {
-			unopened, openErr = append(unopened, row), err
-			continue
-		}
-		msgs = append(msgs, Tagged{ID: row.ID, Message: m})
-	}
-	if len(unopened) > 0 {
-		o.splitUnopened(rctx, c, unopened, openErr)
-		return 0
-	}
 	var ids []string
 	err := o.call(ctx, c, func(ctx context.Context) (err error) {
 		ids, err = o.sender.(BatchSender).SendBatch(ctx, c.batch(), msgs)
@@ -120,11 +127,13 @@ func (o *Outbox) call(ctx context.Context, c *claim, send func(context.Context) 
 	defer cancel()
 	sendCtx, cancelHeld := context.WithTimeout(sendCtx, c.heldUntil.Sub(o.now())-ClaimMargin)
 	defer cancelHeld()
-	o.metrics.BatchSize.Observe(float64(len(c.rows)))
 	err := send(sendCtx)
 	if err != nil && ctx.Err() != nil && sendCtx.Err() != nil {
 		o.handBack(ctx, c)
 		return errCutShort
+	}
+	if err == nil {
+		o.metrics.BatchSize.Observe(float64(len(c.rows)))
 	}
 	return err
 }

@@ -304,6 +304,23 @@ func (o *Outbox) expireOverdue(ctx context.Context) {
 // c over: one request for a single row, or for the whole batch.
 func (o *Outbox) deliverClaim(ctx context.Context, c *claim) (sent int, err error) {
 	size := len(c.rows)
+	// Everything but the request itself comes before the turn is booked:
+	// a request that leaves late bunches with the next one at the
+	// provider, which answers 429.
+	if err := o.renewClaim(ctx, c); err != nil {
+		// Whether the claim still holds is unknown: send nothing. The
+		// rows go to whoever claims them once the lease runs out.
+		return 0, err
+	}
+	if len(c.rows) < size {
+		return 0, nil // another worker took the unit over: it sends it, whole
+	}
+	msgs, ok := o.openClaim(context.WithoutCancel(ctx), c)
+	if !ok {
+		return 0, nil
+	}
+	// The claim stays fresh while it waits (sleepHolding renews it every
+	// RenewEvery), so the request may start as soon as the turn comes.
 	err = o.waitToSend(ctx, c)
 	if len(c.rows) < size {
 		// Another worker took the unit over while this one waited (a
@@ -321,21 +338,13 @@ func (o *Outbox) deliverClaim(ctx context.Context, c *claim) (sent int, err erro
 		o.handBack(ctx, c)
 		return 0, nil
 	}
-	if err := o.renewClaim(ctx, c); err != nil {
-		// Whether the claim still holds is unknown: send nothing. The
-		// rows go to whoever claims them once the lease runs out.
-		return 0, err
-	}
-	if len(c.rows) < size {
-		return 0, nil
-	}
 	if c.batch() == "" {
-		if o.deliver(ctx, c.rows[0], c.heldUntil) {
+		if o.deliver(ctx, c.rows[0], msgs[0].Message, c.heldUntil) {
 			return 1, nil
 		}
 		return 0, nil
 	}
-	return o.deliverBatch(ctx, c), nil
+	return o.deliverBatch(ctx, c, msgs), nil
 }
 
 // renewClaim extends the lease of the rows c holds, and drops from c those
