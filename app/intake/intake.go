@@ -37,6 +37,8 @@ const (
 	MaxAttempts = 5
 	// Batch is how many requests one transaction takes.
 	Batch = 50
+	// Lanes is how many batches one worker matches at once on PostgreSQL.
+	Lanes = 2
 	// KeyGrace is how long a request that this instance cannot open
 	// (sealed under a key it was not given) is left for another instance,
 	// retried every KeyRetry without counting as a failed attempt.
