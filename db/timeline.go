@@ -140,11 +140,22 @@ func LoginPausedUntil(ctx context.Context, idb bun.IDB, loginID string, now time
 		OrderExpr("at, id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: login pause: %w", err)
 	}
-	if len(failures) < threshold || threshold <= 0 {
-		return nil, nil
+	ats := make([]time.Time, len(failures))
+	for i, f := range failures {
+		ats[i] = f.At
 	}
-	until := failures[len(failures)-threshold].At.Add(window)
-	return &until, nil
+	return pauseEnd(ats, threshold, window), nil
+}
+
+// pauseEnd is when a pause ends given the failures within window, oldest
+// first: once threshold of them are in, the threshold-th latest leaving
+// the window lifts it.
+func pauseEnd(ats []time.Time, threshold int, window time.Duration) *time.Time {
+	if len(ats) < threshold || threshold <= 0 {
+		return nil
+	}
+	until := ats[len(ats)-threshold].Add(window)
+	return &until
 }
 
 // Lookalike says what an unmatched request shared with an account.

@@ -184,6 +184,36 @@ func TestLoginLockout(t *testing.T) {
 	}
 }
 
+// A stranger who types "staff:" and a member's email as a login ID into
+// the merchants' login pauses that login ID, never the member: eleven
+// failures there, and the member still signs in to the console.
+func TestMerchantLoginsCannotPauseStaff(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, map[string]string{"LOGIN_FAILURE_MIN_DURATION": "0s"})
+			key, _ := enrol(t, c)
+			merchant := app.New(c.svc)
+			var status int
+			for range 11 {
+				status, _ = merchantPost(t, merchant, "/login", url.Values{"login_id": {"staff:sato@example.jp"}, "password": {"a wrong password here"}})
+			}
+			if status != http.StatusTooManyRequests {
+				t.Fatalf("the merchants' login after eleven failures: %d, want the pause (429)", status)
+			}
+			c.clock.Advance(time.Minute)
+			b := &browser{c: c}
+			res := b.do(t, "POST", "/login", url.Values{"email": {"sato@example.jp"}, "password": {password}})
+			if res.Header.Get("Location") != "/login/code" {
+				t.Fatalf("password after the merchant failures: %d %s", res.StatusCode, res.Header.Get("Location"))
+			}
+			code, _ := totp.GenerateCode(key, c.clock.Now())
+			if res := b.do(t, "POST", "/login/code", url.Values{"code": {code}}); res.Header.Get("Location") != "/" {
+				t.Fatalf("code after the merchant failures: %d %s", res.StatusCode, res.Header.Get("Location"))
+			}
+		})
+	}
+}
+
 func TestSessionCookie(t *testing.T) {
 	for _, tc := range []struct {
 		baseURL, name string

@@ -98,7 +98,7 @@ func TestStaffListForAdminsOnly(t *testing.T) {
 				t.Fatal(err)
 			}
 			for range 3 {
-				if _, err := db.RecordLoginFailure(ctx, c.db, "staff:ito@example.jp", "", c.clock.Now()); err != nil {
+				if _, err := db.RecordStaffLoginFailure(ctx, c.db, "ito@example.jp", "", c.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -348,12 +348,12 @@ func TestStaffChanges(t *testing.T) {
 				}},
 				{"lift-pause", db.AuditStaffPauseLifted, func() {
 					for range 3 {
-						if _, err := db.RecordLoginFailure(ctx, c.db, "staff:kato@example.jp", "", c.clock.Now()); err != nil {
+						if _, err := db.RecordStaffLoginFailure(ctx, c.db, "kato@example.jp", "", c.clock.Now()); err != nil {
 							t.Fatal(err)
 						}
 					}
 				}, func() string {
-					if n, _ := db.CountLoginFailures(ctx, c.db, "staff:kato@example.jp", c.clock.Now().Add(-time.Hour)); n != 0 {
+					if n, _ := db.CountStaffLoginFailures(ctx, c.db, "kato@example.jp", c.clock.Now().Add(-time.Hour)); n != 0 {
 						return "the failures are still counted"
 					}
 					return ""

@@ -1,6 +1,6 @@
 // Package retention deletes what has expired or outlived its retention:
 // rate counters, sessions (the console's too), staff invitations, old login
-// failures, the sealed payloads of dead mail, finished mail's addresses
+// failures (the console's too), the sealed payloads of dead mail, finished mail's addresses
 // (masked) and old audit events. It runs in every instance; the deletes
 // are idempotent, so instances may overlap.
 package retention
@@ -60,6 +60,9 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 	}
 	if err := db.DeleteExpired(ctx, s.db, now, now.Add(-s.cfg.LockoutWindow)); err != nil {
 		s.log.Error("sweep", "err", err)
+	}
+	if err := db.DeleteOldStaffLoginFailures(ctx, s.db, now.Add(-s.cfg.LockoutWindow)); err != nil {
+		s.log.Error("sweep: staff login failures", "err", err)
 	}
 	if err := db.DeleteExpiredStaffSessions(ctx, s.db, now); err != nil {
 		s.log.Error("sweep: staff sessions", "err", err)

@@ -14,8 +14,8 @@ import (
 	"aikagi/db/dbtest"
 )
 
-// The sweep deletes the console's expired sessions and invitations and
-// keeps the live ones.
+// The sweep deletes the console's expired sessions, invitations and login
+// failures and keeps the live ones.
 func TestSweepStaffSessionsAndInvites(t *testing.T) {
 	for _, dialect := range dbtest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -56,7 +56,16 @@ func TestSweepStaffSessionsAndInvites(t *testing.T) {
 			if err := db.CreateStaffInvite(ctx, bdb, &db.StaffInvite{StaffID: other.ID, TokenHash: []byte("new")}, now.Add(-time.Hour), 72*time.Hour); err != nil {
 				t.Fatal(err)
 			}
+			// Failed logins: one older than the lockout window, one within it.
+			for _, at := range []time.Time{now.Add(-cfg.LockoutWindow - time.Minute), now.Add(-time.Minute)} {
+				if _, err := db.RecordStaffLoginFailure(ctx, bdb, "sato@example.jp", "", at); err != nil {
+					t.Fatal(err)
+				}
+			}
 			New(bdb, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Time { return now }, cfg).Sweep(ctx)
+			if n, err := db.CountStaffLoginFailures(ctx, bdb, "sato@example.jp", now.Add(-24*time.Hour)); err != nil || n != 1 {
+				t.Errorf("staff login failures left: %d (%v), want only the recent one", n, err)
+			}
 			var sessions []db.StaffSession
 			if err := bdb.NewSelect().Model(&sessions).Scan(ctx); err != nil {
 				t.Fatal(err)

@@ -32,10 +32,6 @@ type Attempt struct {
 	Staff     *db.Staff
 }
 
-// lockoutKey counts a staff email's failures in login_failures, apart from
-// the merchants' login IDs, which never contain a colon.
-func lockoutKey(email string) string { return "staff:" + email }
-
 // CheckPassword is a login's first step. A member who passes gets a
 // pending session, good for the second factor (or enrolment) only. Unknown
 // emails and disabled members take the same work and get the same answer
@@ -96,16 +92,18 @@ func (s *Service) admit(ctx context.Context, email string, c db.Actor, audit *db
 			return Limited, db.RecordAuditAggregated(ctx, s.db, audit, "staff-login:"+c.IP+":"+now.UTC().Format("2006-01-02T15"), now)
 		}
 	}
-	attempt, err := db.RecordLoginFailure(ctx, s.db, lockoutKey(email), c.IP, now)
+	// Failures count in their own table: nothing typed into the merchants'
+	// login can pause a member.
+	attempt, err := db.RecordStaffLoginFailure(ctx, s.db, email, c.IP, now)
 	if err != nil {
 		return "", err
 	}
-	failures, err := db.CountLoginFailures(ctx, s.db, lockoutKey(email), now.Add(-s.cfg.LockoutWindow))
+	failures, err := db.CountStaffLoginFailures(ctx, s.db, email, now.Add(-s.cfg.LockoutWindow))
 	if err != nil {
 		return "", err
 	}
 	if failures > s.cfg.LockoutThreshold {
-		if err := db.DeleteLoginFailure(ctx, s.db, attempt); err != nil {
+		if err := db.DeleteStaffLoginFailure(ctx, s.db, attempt); err != nil {
 			return "", err
 		}
 		audit.Kind = db.AuditStaffLoginLocked
@@ -183,7 +181,7 @@ func (s *Service) promote(ctx context.Context, tx bun.IDB, pending *db.StaffSess
 	if err := db.CreateStaffSession(ctx, tx, full, s.now(), IdleTimeout); err != nil {
 		return "", err
 	}
-	return id, db.ClearLoginFailures(ctx, tx, lockoutKey(member.Email))
+	return id, db.ClearStaffLoginFailures(ctx, tx, member.Email)
 }
 
 // Session returns the live session of a cookie value and its member, or

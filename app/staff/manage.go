@@ -132,7 +132,7 @@ func (s *Service) Member(ctx context.Context, id int64) (*Member, error) {
 // pausedUntil is when the login pause of email ends, or nil: the
 // lockout of CheckPassword, read from the same failures.
 func (s *Service) pausedUntil(ctx context.Context, idb bun.IDB, email string) (*time.Time, error) {
-	return db.LoginPausedUntil(ctx, idb, lockoutKey(email), s.now(), s.cfg.LockoutThreshold, s.cfg.LockoutWindow)
+	return db.StaffLoginPausedUntil(ctx, idb, email, s.now(), s.cfg.LockoutThreshold, s.cfg.LockoutWindow)
 }
 
 // Invite adds a member without a usable password and returns the token of
@@ -242,7 +242,7 @@ func (s *Service) change(ctx context.Context, tx bun.Tx, target *db.Staff, chang
 		}
 		return "sessions ended; enrols again at next login", db.DeleteStaffSessions(ctx, tx, target.ID)
 	case LiftMemberPause:
-		return "", db.ClearLoginFailures(ctx, tx, lockoutKey(target.Email))
+		return "", db.ClearStaffLoginFailures(ctx, tx, target.Email)
 	case ReissueLink:
 		return fmt.Sprintf("link valid for %v", InviteTTL), nil
 	}
