@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/uptrace/bun"
 
 	"aikagi/app/account"
@@ -52,7 +51,6 @@ type App struct {
 	logins            *account.Logins
 	embedScript       string // assets.EmbedScript with this app's origin
 	metrics           *metrics.Metrics
-	metricsHandler    fiber.Handler // serves metrics to whom serveMetrics allows
 	pagesMu           sync.RWMutex
 	pages             map[string][][]byte // renderStatic's cache: pages split at the nonce
 	frameOrigins      string              // FRAME_ANCESTORS, space separated, for framed pages
@@ -87,7 +85,6 @@ func New(svc *service.Services) *App {
 	a.pages = map[string][][]byte{}
 	a.frameOrigins = strings.Join(cfg.FrameAncestors, " ")
 	a.framableAncestors = strings.TrimSpace("'self' " + a.frameOrigins)
-	a.metricsHandler = adaptor.HTTPHandler(a.metrics.Handler())
 	a.embedScript = strings.ReplaceAll(assets.EmbedScript, "__AIKAGI_ORIGIN__", cfg.Origin())
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -225,7 +224,7 @@ func TestIntakeBacklogMetric(t *testing.T) {
 	recordReset(t, a, "metric01", "metric@example.jp", "192.0.2.13")
 	recordReset(t, a, "metric02", "metric@example.jp", "192.0.2.13")
 	advanceClock(a, 3*time.Second)
-	body := string(sendOnly(t, a, httptest.NewRequest(http.MethodGet, "/metrics", nil), onLocalhost).Body)
+	body := metricsBody(t, a)
 	for _, want := range []string{`aikagi_intake_backlog{scope="database"} 2`, `aikagi_intake_oldest_waiting_seconds{scope="database"} 3`,
 		`aikagi_intake_requests_total{journey="reset",outcome="unmatched"} 0`} {
 		if !strings.Contains(body, want) {
@@ -233,7 +232,7 @@ func TestIntakeBacklogMetric(t *testing.T) {
 		}
 	}
 	processIntake(t, a)
-	body = string(sendOnly(t, a, httptest.NewRequest(http.MethodGet, "/metrics", nil), onLocalhost).Body)
+	body = metricsBody(t, a)
 	for _, want := range []string{`aikagi_intake_backlog{scope="database"} 0`, `aikagi_intake_oldest_waiting_seconds{scope="database"} 0`,
 		`aikagi_intake_requests_total{journey="reset",outcome="unmatched"} 2`} {
 		if !strings.Contains(body, want) {

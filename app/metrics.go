@@ -2,6 +2,7 @@ package app
 
 import (
 	"net"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -22,20 +23,28 @@ func (a *App) observeRequest(c *fiber.Ctx, elapsed time.Duration) {
 	a.metrics.Latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }
 
-// serveMetrics answers Prometheus scrapes from loopback (asking by a name of
-// this machine, see localHost) or METRICS_ALLOW only; to anyone else the
-// path does not exist. A scraper in METRICS_ALLOW may use any name.
-func (a *App) serveMetrics(c *fiber.Ctx) error {
-	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	peer = peer.Unmap()
-	allowed := isLocal(c) && a.localHost(c)
-	for _, p := range a.cfg.MetricsAllow {
-		allowed = allowed || p.Contains(peer)
-	}
-	if !allowed {
-		return fiber.ErrNotFound
-	}
-	return a.metricsHandler(c)
+// MetricsHandler answers Prometheus scrapes on the metrics listener
+// (METRICS_ADDR), from loopback asking by a name of this machine
+// (localHost), or from METRICS_ALLOW, which may use any name; to anyone
+// else, and to a request a proxy relayed, /metrics does not exist.
+func (a *App) MetricsHandler() http.Handler {
+	scrape := a.metrics.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer := netip.Addr{}
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+			peer = ap.Addr().Unmap()
+		}
+		relayed := r.Header.Get(fiber.HeaderXForwardedFor) != ""
+		allowed := peer.IsLoopback() && !relayed && a.isLocalHostName(r.Host)
+		for _, p := range a.cfg.MetricsAllow {
+			allowed = allowed || p.Contains(peer)
+		}
+		if r.URL.Path != "/metrics" || !allowed {
+			http.NotFound(w, r)
+			return
+		}
+		scrape.ServeHTTP(w, r)
+	})
 }
 
 // isLocal reports a request from this machine itself, not relayed by a
@@ -62,8 +71,11 @@ func (a *App) localOnly(c *fiber.Ctx) error {
 // 127.0.0.1 (DNS rebinding) makes the browser send the request from here,
 // and lets that page read the answer; but the browser still sends its own
 // name as Host.
-func (a *App) localHost(c *fiber.Ctx) bool {
-	host := strings.ToLower(strings.TrimSuffix(hostWithoutPort(string(c.Request().Host())), "."))
+func (a *App) localHost(c *fiber.Ctx) bool { return a.isLocalHostName(string(c.Request().Host())) }
+
+// isLocalHostName reports a Host header that names this machine (localHost).
+func (a *App) isLocalHostName(hostport string) bool {
+	host := strings.ToLower(strings.TrimSuffix(hostWithoutPort(hostport), "."))
 	if host == "localhost" || host == strings.ToLower(a.cfg.BaseURL.Hostname()) {
 		return true
 	}

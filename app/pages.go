@@ -1,12 +1,7 @@
 package app
 
 import (
-	"context"
-	"time"
-
 	"github.com/gofiber/fiber/v2"
-
-	"aikagi/db"
 )
 
 // healthz says the process is alive.
@@ -15,23 +10,16 @@ func (a *App) healthz(c *fiber.Ctx) error {
 	return c.SendString("ok\n")
 }
 
-// readyz says the database answers and has every migration this binary
-// expects.
+// readyz says this instance takes requests: it has started and is not
+// draining for shutdown. It never asks the shared database: an outage
+// would fail every instance's probe at once, and the balancer would pull
+// them all, step 1 (which needs no database) and the page that asks to
+// press 送信する again included. aikagi_database_up and its alert tell
+// of the database.
 func (a *App) readyz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if a.draining.Load() {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("shutting down\n")
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	if err := a.db.PingContext(ctx); err != nil {
-		a.log.Warn("readyz: database unreachable", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable\n")
-	}
-	pending, err := db.PendingMigrations(ctx, a.db)
-	if err != nil || len(pending) > 0 {
-		a.log.Warn("readyz: migrations not current", "pending", pending, "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).SendString("database migrations pending\n")
 	}
 	return c.SendString("ok\n")
 }

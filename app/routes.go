@@ -27,7 +27,6 @@ func (a *App) routes() {
 	// Operations.
 	r.Get("/healthz", a.healthz)
 	r.Get("/readyz", a.readyz)
-	r.Get("/metrics", a.serveMetrics)
 
 	// The self-service journeys (steps 1–3): may be framed by the help
 	// center, keep no session and set no cookie.

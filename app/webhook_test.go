@@ -151,7 +151,7 @@ func TestResendWebhook(t *testing.T) {
 		}
 		// Counted once, for the alert on the bounce rate: the replay and
 		// the late "delivered" changed nothing.
-		if m := string(get(t, a, "/metrics", onLocalhost).Body); !strings.Contains(m, `aikagi_mail_reports_total{event="bounced",kind="reset_link"} 1`) {
+		if m := metricsBody(t, a); !strings.Contains(m, `aikagi_mail_reports_total{event="bounced",kind="reset_link"} 1`) {
 			t.Errorf("/metrics does not count the bounce once:\n%s", grepLines(m, "aikagi_mail_reports_total"))
 		}
 		post(signedWebhook(testWebhookSecret, webhookBody("email.complained", providerID), now))

@@ -190,11 +190,10 @@ func exportedMetrics(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest("GET", "/metrics", nil)
-	req.Host = "localhost"
-	res, err := a.Handler().Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req.Host, req.RemoteAddr = "localhost", "127.0.0.1:40000"
+	rec := httptest.NewRecorder()
+	a.MetricsHandler().ServeHTTP(rec, req)
+	res := rec.Result()
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 200 {
 		t.Fatalf("/metrics: status %d", res.StatusCode)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime/debug"
 	"time"
 
@@ -62,6 +63,8 @@ func Serve(ctx context.Context, env Env, args []string) error {
 	a := app.New(svc)
 	stopConsole := startConsole(svc) // console.go
 	defer stopConsole()
+	stopMetrics := startMetrics(cfg, a, log)
+	defer stopMetrics()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -149,4 +152,21 @@ func startDemo(cfg config.Config, log *slog.Logger) *fiber.App {
 	go func() { _ = demo.Listener(ln) }()
 	log.Info("demo help center (another site embedding steps 1–3)", "url", config.DemoOrigin(cfg.DemoAddr)+"/")
 	return demo
+}
+
+// startMetrics serves /metrics on METRICS_ADDR, when set, and returns its
+// stop; a metrics listener that cannot listen is logged, not fatal.
+func startMetrics(cfg config.Config, a *app.App, log *slog.Logger) (stop func()) {
+	if cfg.MetricsAddr == "" {
+		return func() {}
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		log.Error("metrics not served", "addr", cfg.MetricsAddr, "err", err)
+		return func() {}
+	}
+	srv := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { _ = srv.Close() }
 }

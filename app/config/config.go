@@ -32,6 +32,7 @@ type Config struct {
 	Brand             Brand  // names, logo, privacy policy and support desk (brand.go)
 	FrameAncestors    []string
 	TrustedProxies    []netip.Prefix
+	MetricsAddr       string         // METRICS_ADDR: the listener of /metrics alone; empty: none
 	MetricsAllow      []netip.Prefix // besides loopback, who may read /metrics
 	TokenTTL          time.Duration
 	StateTTL          time.Duration

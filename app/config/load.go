@@ -133,6 +133,12 @@ func (r *reader) network(cfg *Config) {
 	if cfg.AdminAddr == "off" {
 		cfg.AdminAddr = ""
 	}
+	// Metrics have a listener of their own, on this machine unless set:
+	// the public one never serves them, whatever a proxy in front adds.
+	cfg.MetricsAddr = r.get("METRICS_ADDR", "127.0.0.1:9464")
+	if cfg.MetricsAddr == "off" {
+		cfg.MetricsAddr = ""
+	}
 	if cfg.MetricsAllow, err = parsePrefixes("METRICS_ALLOW", r.get("METRICS_ALLOW", "")); err != nil {
 		r.fail(err)
 	}

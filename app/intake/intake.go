@@ -97,6 +97,7 @@ type Worker struct {
 	matchers   map[route.Journey]Matcher
 	outboxWake func() // a matched request queued mail
 	wake       chan struct{}
+	polls      db.FailureLog // Run's polls of the database, logged once per outage
 
 	// Delay is how long a recorded request waits (Delay above); tests
 	// set 0.

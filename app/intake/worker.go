@@ -30,8 +30,12 @@ func (w *Worker) Run(ctx context.Context) {
 			lastSweep = time.Now()
 			w.Sweep(ctx)
 		}
-		if _, err := w.ProcessDue(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("intake: process", "err", err)
+		switch _, err := w.ProcessDue(ctx); {
+		case ctx.Err() != nil:
+		case err != nil:
+			w.polls.Failed(w.log, "intake: process", err)
+		default:
+			w.polls.Succeeded(w.log, "intake: process")
 		}
 		select {
 		case <-ctx.Done():

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -72,6 +73,8 @@ type Outbox struct {
 
 	mu          sync.Mutex
 	pausedUntil time.Time // the provider asked to wait until then
+
+	polls db.FailureLog // Run's polls of the database, logged once per outage
 
 	// Sleep, when set (by tests, with a fake clock), replaces real waiting.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -195,7 +198,7 @@ func (o *Outbox) Run(ctx context.Context) {
 	ticker := time.NewTicker(Poll)
 	defer ticker.Stop()
 	for {
-		o.expireOverdue(ctx)
+		pollErr := o.expireOverdue(ctx)
 	claiming:
 		for ctx.Err() == nil && !o.paused(o.now()) {
 			select {
@@ -206,9 +209,7 @@ func (o *Outbox) Run(ctx context.Context) {
 			c, err := o.claimNext(ctx)
 			if err != nil || c == nil {
 				free <- struct{}{}
-				if err != nil && ctx.Err() == nil {
-					o.log.Error("outbox: claim", "err", err)
-				}
+				pollErr = cmp.Or(pollErr, err)
 				break
 			}
 			wg.Go(func() {
@@ -218,6 +219,13 @@ func (o *Outbox) Run(ctx context.Context) {
 				}()
 				o.deliverClaim(ctx, c)
 			})
+		}
+		switch {
+		case ctx.Err() != nil:
+		case pollErr != nil:
+			o.polls.Failed(o.log, "outbox: poll", pollErr)
+		default:
+			o.polls.Succeeded(o.log, "outbox: poll")
 		}
 		select {
 		case <-ctx.Done():
@@ -233,7 +241,9 @@ func (o *Outbox) Run(ctx context.Context) {
 // it has not sent, when ctx ends or when the provider asks for a pause.
 // (Run does the same with several requests under way.)
 func (o *Outbox) DeliverDue(ctx context.Context) (sent int, err error) {
-	o.expireOverdue(ctx)
+	if err := o.expireOverdue(ctx); err != nil {
+		return 0, err
+	}
 	for ctx.Err() == nil && !o.paused(o.now()) {
 		c, err := o.claimNext(ctx)
 		if err != nil || c == nil {
@@ -281,12 +291,11 @@ func (o *Outbox) claimNext(ctx context.Context) (*claim, error) {
 // expireOverdue ends the waiting mail whose deadline has passed: it is not
 // sent, and is counted and logged; support sees it on the account's
 // timeline and in the needs-attention list.
-func (o *Outbox) expireOverdue(ctx context.Context) {
+func (o *Outbox) expireOverdue(ctx context.Context) error {
 	for ctx.Err() == nil {
 		rows, err := db.ExpireOverdueMail(ctx, o.db, o.now(), expireBatch)
 		if err != nil {
-			o.log.Error("outbox: expire", "err", err)
-			return
+			return fmt.Errorf("outbox: expire: %w", err)
 		}
 		for _, row := range rows {
 			o.metrics.Mails.WithLabelValues(row.Kind, string(ResultExpired)).Inc()
@@ -295,9 +304,10 @@ func (o *Outbox) expireOverdue(ctx context.Context) {
 				"action", "check the provider and aikagi_outbox_oldest_waiting_seconds; the merchant can ask again")
 		}
 		if len(rows) < expireBatch {
-			return
+			return nil
 		}
 	}
+	return nil
 }
 
 // deliverClaim waits for the provider's turn while holding c, then hands

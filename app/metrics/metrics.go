@@ -80,9 +80,12 @@ func New(bdb *bun.DB, now func() time.Time, build config.BuildInfo) *Metrics {
 	return m
 }
 
-// Handler answers scrapes.
+// Handler answers scrapes. It always answers: what cannot be collected
+// (the database's gauges while the database is down) is left out, and
+// aikagi_database_up says why, so that Prometheus sees the instance up
+// and the counters that tell what the outage does.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
 // databaseScope labels the gauges read from the shared database rather
@@ -105,6 +108,7 @@ var (
 	outboxOldestDesc  = prometheus.NewDesc("aikagi_outbox_oldest_waiting_seconds", "Age of the oldest mail not yet sent (pending or sending), in the whole database (aggregate with max, never sum).", nil, databaseScope)
 	intakeBacklogDesc = prometheus.NewDesc("aikagi_intake_backlog", "Step 3 requests recorded and not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
 	intakeOldestDesc  = prometheus.NewDesc("aikagi_intake_oldest_waiting_seconds", "Age of the oldest step 3 request not yet processed, in the whole database (aggregate with max, never sum).", nil, databaseScope)
+	databaseUpDesc    = prometheus.NewDesc("aikagi_database_up", "1 when this instance reached the database at this scrape, 0 when it did not (then the database's gauges are left out).", nil, nil)
 )
 
 func (d databaseCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -112,25 +116,28 @@ func (d databaseCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- outboxOldestDesc
 	ch <- intakeBacklogDesc
 	ch <- intakeOldestDesc
+	ch <- databaseUpDesc
 }
 
 func (d databaseCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if stats, err := db.OutboxStats(ctx, d.db); err != nil {
-		ch <- prometheus.NewInvalidMetric(outboxDepthDesc, err)
-	} else {
-		for _, status := range db.OutboxStatuses {
-			ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), string(status))
-		}
-		ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, d.age(stats.OldestWaiting))
+	stats, err := db.OutboxStats(ctx, d.db)
+	var backlog db.IntakeBacklog
+	if err == nil {
+		backlog, err = db.IntakeStats(ctx, d.db)
 	}
-	if b, err := db.IntakeStats(ctx, d.db); err != nil {
-		ch <- prometheus.NewInvalidMetric(intakeBacklogDesc, err)
-	} else {
-		ch <- prometheus.MustNewConstMetric(intakeBacklogDesc, prometheus.GaugeValue, float64(b.Count))
-		ch <- prometheus.MustNewConstMetric(intakeOldestDesc, prometheus.GaugeValue, d.age(b.Oldest))
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(databaseUpDesc, prometheus.GaugeValue, 0)
+		return
 	}
+	ch <- prometheus.MustNewConstMetric(databaseUpDesc, prometheus.GaugeValue, 1)
+	for _, status := range db.OutboxStatuses {
+		ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(stats.Counts[status]), string(status))
+	}
+	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, d.age(stats.OldestWaiting))
+	ch <- prometheus.MustNewConstMetric(intakeBacklogDesc, prometheus.GaugeValue, float64(backlog.Count))
+	ch <- prometheus.MustNewConstMetric(intakeOldestDesc, prometheus.GaugeValue, d.age(backlog.Oldest))
 }
 
 // age is how long ago since was, in seconds; 0 for none.
