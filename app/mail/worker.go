@@ -314,10 +314,15 @@ func (o *Outbox) expireOverdue(ctx context.Context) error {
 // c over: one request for a single row, or for the whole batch.
 func (o *Outbox) deliverClaim(ctx context.Context, c *claim) (sent int, err error) {
 	size := len(c.rows)
+	if ctx.Err() != nil {
+		o.handBack(ctx, c) // shutdown began right after the claim
+		return 0, nil
+	}
 	// Everything but the request itself comes before the turn is booked:
 	// a request that leaves late bunches with the next one at the
-	// provider, which answers 429.
-	if err := o.renewClaim(ctx, c); err != nil {
+	// provider, which answers 429. (The renewal is not cut short by a
+	// shutdown: it decides whether the claim is this worker's to hand back.)
+	if err := o.renewClaim(context.WithoutCancel(ctx), c); err != nil {
 		// Whether the claim still holds is unknown: send nothing. The
 		// rows go to whoever claims them once the lease runs out.
 		return 0, err
