@@ -152,11 +152,14 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 }
 
 // fillData completes, in Go, what a migration added but SQL cannot
-// compute: the accounts' search_text and the deadlines of mail queued
-// before every mail had one. Each finds nothing to do once done, at the
-// cost of one query.
+// compute: the accounts' search_text, the deadlines of mail queued
+// before every mail had one and the salted hashes of old recovery codes.
+// Each finds nothing to do once done, at the cost of one query.
 func fillData(ctx context.Context, db *bun.DB) error {
 	if _, err := FillSearchText(ctx, db, 500); err != nil {
+		return err
+	}
+	if _, err := WrapRecoveryCodes(ctx, db); err != nil {
 		return err
 	}
 	return FillMailDeadlines(ctx, db)
@@ -264,4 +267,12 @@ func Dialect(db bun.IDB) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// IsPermissionDenied reports a PostgreSQL refusal for want of a privilege
+// (SQLSTATE 42501), such as a runtime role with DML rights only asked to
+// change the schema.
+func IsPermissionDenied(err error) bool {
+	var pgErr pgdriver.Error
+	return errors.As(err, &pgErr) && pgErr.Field('C') == "42501"
 }

@@ -74,7 +74,18 @@ func (e Env) openDB(ctx context.Context, log *slog.Logger) (*bun.DB, error) {
 	}
 	applied, err := db.Migrate(ctx, bdb)
 	if err != nil {
-		bdb.Close()
+		defer bdb.Close()
+		// Migrations this role cannot apply (a runtime role with DML
+		// rights only) are a deployment to finish, not a failure a restart
+		// cures: exit 78, which the units do not restart on.
+		if db.IsPermissionDenied(err) {
+			missing := "every migration (an empty database)"
+			if pending, perr := db.PendingMigrations(ctx, bdb); perr == nil {
+				missing = fmt.Sprintf("%d migrations (%s)", len(pending), strings.Join(pending, ", "))
+			}
+			return nil, &config.Error{Err: fmt.Errorf("the database lacks %s and this DATABASE_URL's role may not apply them (%w): "+
+				"run `aikagi migrate` with the owner's DATABASE_URL first (docs/operations.md)", missing, err)}
+		}
 		return nil, err
 	}
 	if len(applied) > 0 {

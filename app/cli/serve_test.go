@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"aikagi/app/config"
 	"aikagi/db"
 	"aikagi/db/dbtest"
 )
@@ -143,4 +147,50 @@ func TestServeWithResend(t *testing.T) {
 			t.Errorf("no stop in the log:\n%s", logs.String())
 		}
 	})
+}
+
+// A runtime role with DML rights only, started before `aikagi migrate`
+// ran, exits 78 naming the migrations and what to run: a restart cannot
+// help, and the units do not restart on 78.
+func TestRuntimeRoleWithPendingMigrations(t *testing.T) {
+	t.Parallel()
+	dsn := dbtest.Fresh(t, "postgres")
+	owner, err := db.Open(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	ctx := context.Background()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	role := "aikagi_runtime_" + hex.EncodeToString(b)
+	for _, stmt := range []string{
+		"CREATE ROLE " + role + " LOGIN PASSWORD 'runtime'",
+		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+		"GRANT USAGE ON SCHEMA public TO " + role,
+	} {
+		if _, err := owner.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	t.Cleanup(func() {
+		cleanup, err := db.Open(dsn)
+		if err != nil {
+			return
+		}
+		defer cleanup.Close()
+		_, _ = cleanup.ExecContext(context.Background(), "DROP OWNED BY "+role)
+		_, _ = cleanup.ExecContext(context.Background(), "DROP ROLE "+role)
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(role, "runtime")
+
+	_, err = runCommand(t, u.String(), time.Now, OutboxCommand, "list")
+	var cfgErr *config.Error
+	if !errors.As(err, &cfgErr) || !strings.Contains(err.Error(), "aikagi migrate") || !strings.Contains(err.Error(), "migration") {
+		t.Fatalf("err = %v; want a configuration error (exit 78) naming the pending migrations and aikagi migrate", err)
+	}
 }
