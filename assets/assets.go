@@ -18,7 +18,7 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
-//go:embed dist/app.css vendor/htmx.min.js js/app.js favicon.svg
+//go:embed dist/app.css vendor/htmx.min.js js/app.js js/console.js favicon.svg
 var files embed.FS
 
 // EmbedScript is the parent-side script for the help center, with the

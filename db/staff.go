@@ -2,12 +2,14 @@ package db
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/crypto/argon2"
 )
 
 // StaffRole is what a staff member may do in the console.
@@ -72,15 +74,45 @@ type StaffSession struct {
 	UserAgent string       `bun:"user_agent"`
 }
 
-// StaffRecoveryCode is one single-use recovery code, by its hash.
+// StaffRecoveryCode is one single-use recovery code, by its hash
+// (RecoveryCodeHash under Salt).
 type StaffRecoveryCode struct {
 	bun.BaseModel `bun:"table:staff_recovery_codes"`
 
 	ID       int64      `bun:"id,pk,autoincrement"`
 	StaffID  int64      `bun:"staff_id"`
 	CodeHash []byte     `bun:"code_hash"`
+	Salt     []byte     `bun:"salt"` // one per set of codes; nil until WrapRecoveryCodes has wrapped an old row
 	UsedAt   *time.Time `bun:"used_at"`
 }
+
+// Parameters of RecoveryCodeHash: OWASP's for argon2id, as the passwords'.
+const (
+	recoveryArgonTime    = 2
+	recoveryArgonMemory  = 19 * 1024 // KiB
+	recoveryArgonThreads = 1
+	recoveryArgonKeyLen  = 32
+	RecoverySaltLen      = 16
+)
+
+// RecoveryCodeHash is what the database keeps of a recovery code: argon2id
+// of digest, the SHA-256 of the normalised code, under salt.
+//
+// A slow salted hash rather than an HMAC: an HMAC key derived from
+// SECRET_KEY would stop matching the codes a member holds once the key is
+// rotated out of SECRET_KEYS_OLD, and codes are kept for years, unused; a
+// key that never rotates would sit in the same configuration anyway.
+// argon2id needs no key, so it survives any rotation, and a database copy
+// holds only salt and hash: the codes' 50 bits cost 2^50 argon2id
+// evaluations of 19 MiB per member. Hashing the SHA-256 of the code, not
+// the code, lets the old unsalted SHA-256 rows be wrapped in place.
+func RecoveryCodeHash(digest, salt []byte) []byte {
+	return argon2.IDKey(digest, salt, recoveryArgonTime, recoveryArgonMemory, recoveryArgonThreads, recoveryArgonKeyLen)
+}
+
+// RecoveryCodeMemory is the argon2 memory (KiB) of one RecoveryCodeHash,
+// for a caller that bounds the memory of hashes in flight.
+const RecoveryCodeMemory = recoveryArgonMemory
 
 // ErrStaffExists is a staff email already taken.
 var ErrStaffExists = errors.New("db: a staff member with this email exists")
@@ -152,15 +184,15 @@ func UseStaffTOTPStep(ctx context.Context, idb bun.IDB, id, step int64, enrol bo
 	return n == 1, nil
 }
 
-// ReplaceRecoveryCodes stores the hashes of a new set of codes in place of
-// any earlier ones.
-func ReplaceRecoveryCodes(ctx context.Context, idb bun.IDB, staffID int64, hashes [][]byte) error {
+// ReplaceRecoveryCodes stores the hashes of a new set of codes, all under
+// salt, in place of any earlier ones.
+func ReplaceRecoveryCodes(ctx context.Context, idb bun.IDB, staffID int64, salt []byte, hashes [][]byte) error {
 	if _, err := idb.NewDelete().Model((*StaffRecoveryCode)(nil)).Where("staff_id = ?", staffID).Exec(ctx); err != nil {
 		return fmt.Errorf("db: replace recovery codes: %w", err)
 	}
 	codes := make([]StaffRecoveryCode, len(hashes))
 	for i, h := range hashes {
-		codes[i] = StaffRecoveryCode{StaffID: staffID, CodeHash: h}
+		codes[i] = StaffRecoveryCode{StaffID: staffID, CodeHash: h, Salt: salt}
 	}
 	if len(codes) == 0 {
 		return nil
@@ -171,16 +203,60 @@ func ReplaceRecoveryCodes(ctx context.Context, idb bun.IDB, staffID int64, hashe
 	return nil
 }
 
-// UseRecoveryCode marks the unused code with hash as used, in one
-// statement, and reports whether there was one.
-func UseRecoveryCode(ctx context.Context, idb bun.IDB, staffID int64, hash []byte, now time.Time) (bool, error) {
+// RecoverySalts lists the salts of a member's unused recovery codes: one,
+// unless two instances wrapped old rows at once.
+func RecoverySalts(ctx context.Context, idb bun.IDB, staffID int64) ([][]byte, error) {
+	var salts [][]byte
+	if err := idb.NewSelect().Model((*StaffRecoveryCode)(nil)).ColumnExpr("DISTINCT salt").
+		Where("staff_id = ?", staffID).Where("used_at IS NULL").Where("salt IS NOT NULL").
+		Scan(ctx, &salts); err != nil {
+		return nil, fmt.Errorf("db: recovery salts: %w", err)
+	}
+	return salts, nil
+}
+
+// UseRecoveryCode marks the member's unused code with one of hashes (the
+// code typed, under each salt) as used, in one statement, and reports
+// whether there was one.
+func UseRecoveryCode(ctx context.Context, idb bun.IDB, staffID int64, hashes [][]byte, now time.Time) (bool, error) {
+	if len(hashes) == 0 {
+		return false, nil
+	}
 	res, err := idb.NewUpdate().Model((*StaffRecoveryCode)(nil)).Set("used_at = ?", Stamp(now)).
-		Where("staff_id = ?", staffID).Where("code_hash = ?", hash).Where("used_at IS NULL").Exec(ctx)
+		Where("staff_id = ?", staffID).Where("code_hash IN (?)", bun.List(hashes)).Where("used_at IS NULL").Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("db: use recovery code: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return n >= 1, nil
+}
+
+// WrapRecoveryCodes turns the recovery codes stored before salts (the
+// SHA-256 of the code) into RecoveryCodeHash of that SHA-256 under a new
+// salt per member, so the codes members hold keep working and a database
+// copy no longer gives them away. It finds nothing to do once done.
+func WrapRecoveryCodes(ctx context.Context, idb bun.IDB) (int, error) {
+	var rows []StaffRecoveryCode
+	if err := idb.NewSelect().Model(&rows).Where("salt IS NULL").OrderExpr("staff_id, id").Scan(ctx); err != nil {
+		return 0, fmt.Errorf("db: wrap recovery codes: %w", err)
+	}
+	salts := map[int64][]byte{}
+	for _, r := range rows {
+		salt, ok := salts[r.StaffID]
+		if !ok {
+			salt = make([]byte, RecoverySaltLen)
+			_, _ = rand.Read(salt)
+			salts[r.StaffID] = salt
+		}
+		// salt IS NULL again: another instance starting at the same time
+		// may have wrapped the row already.
+		if _, err := idb.NewUpdate().Model((*StaffRecoveryCode)(nil)).
+			Set("code_hash = ?", RecoveryCodeHash(r.CodeHash, salt)).Set("salt = ?", salt).
+			Where("id = ?", r.ID).Where("salt IS NULL").Exec(ctx); err != nil {
+			return 0, fmt.Errorf("db: wrap recovery codes: %w", err)
+		}
+	}
+	return len(rows), nil
 }
 
 // CreateStaffSession stores s, expiring idle after now.

@@ -39,6 +39,8 @@ func TestConsoleJourney(t *testing.T) {
 			if n := eval[int](&b.page, `document.querySelectorAll("#recovery-codes li").length`); n != 10 {
 				t.Errorf("the recovery codes page lists %d codes, want 10", n)
 			}
+			// 「保存しました」 is ticked before going on.
+			b.press(`document.getElementById("codes-saved")`)
 			b.press(byText(C.Continue))
 			b.waitHeading(C.SearchTitle)
 			if got := b.text("#staff-email"); !strings.Contains(got, member.Email) {

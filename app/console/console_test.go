@@ -172,6 +172,75 @@ func TestLoginAndEnrolment(t *testing.T) {
 	}
 }
 
+// A mistyped first code and a reload show the same key, the one the
+// authenticator app holds, grouped in fours, with a copy button and an
+// otpauth:// link; its next code enrols. The recovery codes come with a
+// copy button, a download, and a box to tick before going on.
+func TestEnrolmentForgivesATypo(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, nil)
+			b := &browser{c: c}
+			b.do(t, "POST", "/login", url.Values{"email": {"sato@example.jp"}, "password": {password}})
+			doc := page(t, b.do(t, "GET", "/login/enrol", nil))
+			key := doc.Find("#enrol-secret").Text()
+			doc.Find("#enrol-secret span").Each(func(i int, g *goquery.Selection) {
+				if n := len(g.Text()); n > 4 || n == 0 {
+					t.Errorf("key group %d is %q, want four characters or fewer", i, g.Text())
+				}
+			})
+			if link, _ := doc.Find("#enrol-link").Attr("href"); !strings.HasPrefix(link, "otpauth://totp/") || !strings.Contains(link, "secret="+key) {
+				t.Errorf("the app link is %q, want otpauth://totp/… with secret=%s", link, key)
+			}
+			if copied, _ := doc.Find("#copy-secret").Attr("data-copy"); copied != key {
+				t.Errorf("the copy button copies %q, want %q", copied, key)
+			}
+			if doc.Find("#code[autofocus]").Length() != 1 {
+				t.Error("the code field is not focused on arrival")
+			}
+
+			res := b.do(t, "POST", "/login/enrol", url.Values{"code": {"000000"}})
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("wrong code: %d", res.StatusCode)
+			}
+			doc = page(t, res)
+			if got := doc.Find("#enrol-secret").Text(); got != key || doc.Find("#form-error").Length() != 1 {
+				t.Fatalf("after a wrong code the key is %q (was %q), error shown %d", got, key, doc.Find("#form-error").Length())
+			}
+			if got := page(t, b.do(t, "GET", "/login/enrol", nil)).Find("#enrol-secret").Text(); got != key {
+				t.Fatalf("after a reload the key is %q, was %q", got, key)
+			}
+
+			code, _ := totp.GenerateCode(key, c.clock.Now())
+			res = b.do(t, "POST", "/login/enrol", url.Values{"code": {code}})
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("the first key's code: %d", res.StatusCode)
+			}
+			doc = page(t, res)
+			var codes []string
+			doc.Find("#recovery-codes li").Each(func(_ int, li *goquery.Selection) { codes = append(codes, li.Text()) })
+			if len(codes) != 10 {
+				t.Fatalf("%d recovery codes shown", len(codes))
+			}
+			href, _ := doc.Find("#download-codes").Attr("href")
+			file, err := url.PathUnescape(strings.TrimPrefix(href, "data:text/plain;charset=utf-8,"))
+			if _, named := doc.Find("#download-codes").Attr("download"); err != nil || !named {
+				t.Errorf("download link %q, download attribute %v", href, named)
+			}
+			copied, _ := doc.Find("#copy-codes").Attr("data-copy")
+			for _, code := range codes {
+				if !strings.Contains(file, code) || !strings.Contains(copied, code) {
+					t.Errorf("code %s missing from the download %q or the copy %q", code, file, copied)
+				}
+			}
+			saved := doc.Find("#codes-saved-form #codes-saved[type=checkbox][required]")
+			if saved.Length() != 1 || !strings.Contains(doc.Find("#codes-saved-form").Text(), "保存しました") {
+				t.Error("no required 「保存しました」 box before going on")
+			}
+		})
+	}
+}
+
 func TestLoginLockout(t *testing.T) {
 	c := newTestConsole(t, "sqlite", map[string]string{"LOGIN_LOCKOUT_THRESHOLD": "3"})
 	b := &browser{c: c}

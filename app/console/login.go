@@ -73,7 +73,8 @@ func (con *Console) checkCode(c *fiber.Ctx) error {
 	return con.redirect(c, "/")
 }
 
-// showEnrol offers a new TOTP secret to a member without one.
+// showEnrol offers a member without a second factor their TOTP secret:
+// the same one until a code for it succeeds.
 func (con *Console) showEnrol(c *fiber.Ctx) error {
 	return con.renderEnrol(c, fiber.StatusOK, "")
 }
@@ -89,7 +90,7 @@ func (con *Console) renderEnrol(c *fiber.Ctx, status int, msg string) error {
 	}
 	t := con.text(c)
 	qr := "data:image/png;base64," + base64.StdEncoding.EncodeToString(enrol.QRPNG)
-	return con.render(c, status, t.EnrolTitle, vc.EnrolForm(vc.EnrolView{T: t, QR: qr, Secret: enrol.Secret, Error: msg}))
+	return con.render(c, status, t.EnrolTitle, vc.EnrolForm(vc.EnrolView{T: t, QR: qr, Secret: enrol.Secret, URL: enrol.URL, Error: msg}))
 }
 
 // confirmEnrol checks the first code; on success the member is signed in
@@ -105,7 +106,8 @@ func (con *Console) confirmEnrol(c *fiber.Ctx) error {
 	}
 	t := con.text(c)
 	if id == "" {
-		// A new secret: the one shown may have been mistyped into the app.
+		// The same secret again: the app holds it, and its next code
+		// may be typed more carefully.
 		return con.renderEnrol(c, fiber.StatusUnprocessableEntity, t.CodeFailed)
 	}
 	con.setSession(c, id)

@@ -124,9 +124,15 @@ func (s *Service) CheckCode(ctx context.Context, pending *db.StaffSession, membe
 		audit.Kind = db.AuditStaffCodeFailed
 		return Attempt{Outcome: Failed}, db.RecordAudit(ctx, s.db, audit, s.now())
 	}
+	// A recovery code's hash is slow: it is computed before the
+	// transaction, which holds no lock meanwhile.
+	typed, err := s.readCode(ctx, member, code)
+	if err != nil {
+		return Attempt{}, err
+	}
 	var id string
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		ok, recovery, err := s.useCode(ctx, tx, member, code)
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		ok, recovery, err := s.useCode(ctx, tx, member, typed)
 		if err != nil || !ok {
 			return err
 		}
@@ -154,19 +160,46 @@ func (s *Service) CheckCode(ctx context.Context, pending *db.StaffSession, membe
 	return Attempt{Outcome: Passed, SessionID: id, Staff: member}, nil
 }
 
-// useCode accepts a TOTP code once, or an unused recovery code.
-func (s *Service) useCode(ctx context.Context, tx bun.IDB, member *db.Staff, code string) (ok, recovery bool, err error) {
-	if step, valid, err := s.validTOTP(member, code); err != nil {
-		return false, false, err
-	} else if valid {
-		ok, err := db.UseStaffTOTPStep(ctx, tx, member.ID, step, false, s.now())
+// typedCode is what a code typed at the second step may be: the TOTP code
+// of a time step, or a recovery code, by its hash under each salt of the
+// member's unused codes.
+type typedCode struct {
+	totp     bool
+	step     int64
+	recovery [][]byte
+}
+
+// readCode reads a typed code against the member's TOTP secret and, when
+// it is not a TOTP code, hashes it as a recovery code.
+func (s *Service) readCode(ctx context.Context, member *db.Staff, code string) (typedCode, error) {
+	step, valid, err := s.validTOTP(member, code)
+	if err != nil || valid {
+		return typedCode{totp: valid, step: step}, err
+	}
+	if len(normalizeRecoveryCode(code)) != recoveryCodeLen {
+		return typedCode{}, nil
+	}
+	salts, err := db.RecoverySalts(ctx, s.db, member.ID)
+	if err != nil {
+		return typedCode{}, err
+	}
+	hashes := make([][]byte, len(salts))
+	for i, salt := range salts {
+		if hashes[i], err = s.hashRecoveryCode(ctx, code, salt); err != nil {
+			return typedCode{}, err
+		}
+	}
+	return typedCode{recovery: hashes}, nil
+}
+
+// useCode spends a TOTP code's step once, or an unused recovery code.
+func (s *Service) useCode(ctx context.Context, tx bun.IDB, member *db.Staff, typed typedCode) (ok, recovery bool, err error) {
+	if typed.totp {
+		ok, err := db.UseStaffTOTPStep(ctx, tx, member.ID, typed.step, false, s.now())
 		return ok, false, err
 	}
-	if norm := normalizeRecoveryCode(code); len(norm) == recoveryCodeLen {
-		ok, err := db.UseRecoveryCode(ctx, tx, member.ID, secret.HashToken(norm), s.now())
-		return ok, ok, err
-	}
-	return false, false, nil
+	ok, err = db.UseRecoveryCode(ctx, tx, member.ID, typed.recovery, s.now())
+	return ok, ok, err
 }
 
 // promote ends the pending session and opens a full one under a new id,

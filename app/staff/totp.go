@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
+	"errors"
 	"fmt"
 	"image/png"
 	"strconv"
@@ -35,28 +37,29 @@ var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algo
 // Enrolment is a TOTP secret offered to a member who has none yet.
 type Enrolment struct {
 	Secret string // base32, to type into an app that cannot scan
-	URL    string // otpauth:// for the QR code
+	URL    string // otpauth:// for the QR code, and a link on a phone
 	QRPNG  []byte // the QR code as PNG
 }
 
 // sealID binds a sealed TOTP secret to its member's row.
 func sealID(id int64) string { return "staff-totp:" + strconv.FormatInt(id, 10) }
 
-// BeginEnrolment makes a new TOTP secret for a member not yet enrolled and
-// keeps it sealed until a code confirms it. Each call replaces the last,
-// so a secret shown once and lost is simply offered again.
+// BeginEnrolment offers a member not yet enrolled their TOTP secret: the
+// one already waiting for its first code, or a new one kept sealed until a
+// code confirms it. A reload or a mistyped code shows the same secret
+// again, the one the member's authenticator app already holds.
 func (s *Service) BeginEnrolment(ctx context.Context, member *db.Staff) (*Enrolment, error) {
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.cfg.SiteName + " support", AccountName: member.Email,
-		Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		return nil, fmt.Errorf("staff: totp: %w", err)
+	if member.EnrolledAt != nil {
+		return nil, fmt.Errorf("staff: %s is already enrolled", member.Email)
 	}
-	ok, err := db.SetStaffTOTP(ctx, s.db, member.ID, s.sealer.Seal(sealID(member.ID), []byte(key.Secret())))
+	raw, err := s.pendingSecret(ctx, member)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, fmt.Errorf("staff: %s is already enrolled", member.Email)
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.cfg.SiteName + " support", AccountName: member.Email,
+		Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1, Secret: raw})
+	if err != nil {
+		return nil, fmt.Errorf("staff: totp: %w", err)
 	}
 	img, err := key.Image(240, 240)
 	if err != nil {
@@ -66,13 +69,46 @@ func (s *Service) BeginEnrolment(ctx context.Context, member *db.Staff) (*Enrolm
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("staff: qr: %w", err)
 	}
-	member.TOTPSealed = nil // the caller's copy is stale; ConfirmEnrolment reads the row
 	return &Enrolment{Secret: key.Secret(), URL: key.URL(), QRPNG: buf.Bytes()}, nil
+}
+
+// pendingSecret returns the raw bytes of the member's TOTP secret awaiting
+// its first code, making and storing one when there is none. Two pages
+// loaded at once store one secret between them: the second finds the
+// first's.
+func (s *Service) pendingSecret(ctx context.Context, member *db.Staff) ([]byte, error) {
+	if len(member.TOTPSealed) == 0 {
+		key, err := totp.Generate(totp.GenerateOpts{Issuer: s.cfg.SiteName + " support", AccountName: member.Email})
+		if err != nil {
+			return nil, fmt.Errorf("staff: totp: %w", err)
+		}
+		sealed := s.sealer.Seal(sealID(member.ID), []byte(key.Secret()))
+		stored, err := db.SetStaffTOTP(ctx, s.db, member.ID, sealed)
+		if err != nil {
+			return nil, err
+		}
+		if stored {
+			member.TOTPSealed = sealed
+		} else if member, err = db.FindStaff(ctx, s.db, member.ID); err != nil {
+			return nil, err
+		} else if member == nil || member.EnrolledAt != nil || len(member.TOTPSealed) == 0 {
+			return nil, errors.New("staff: enrolment: the member changed meanwhile")
+		}
+	}
+	encoded, err := s.sealer.Open(sealID(member.ID), member.TOTPSealed)
+	if err != nil {
+		return nil, fmt.Errorf("staff: totp secret: %w", err)
+	}
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(string(encoded))
+	if err != nil {
+		return nil, fmt.Errorf("staff: totp secret: %w", err)
+	}
+	return raw, nil
 }
 
 // ConfirmEnrolment checks the first code of the member's new secret. When it
 // matches, the member is enrolled, gets RecoveryCodes recovery codes (shown
-// once: only their hashes are kept) and a full session in place of the
+// once: only their salted argon2id hashes are kept, db.RecoveryCodeHash) and a full session in place of the
 // pending one. ok false is a wrong code, audited and counted like one.
 func (s *Service) ConfirmEnrolment(ctx context.Context, pending *db.StaffSession, code string, c db.Actor) (codes []string, sessionID string, err error) {
 	member, err := db.FindStaff(ctx, s.db, pending.StaffID)
@@ -89,17 +125,18 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, pending *db.StaffSession
 	}
 	if valid && member.EnrolledAt == nil && member.DisabledAt == nil {
 		codes = newRecoveryCodes()
+		// Hashed before the transaction, which holds no lock meanwhile.
+		salt, hashes, err := s.hashRecoveryCodes(ctx, codes)
+		if err != nil {
+			return nil, "", err
+		}
 		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			ok, err := db.UseStaffTOTPStep(ctx, tx, member.ID, step, true, s.now())
 			if err != nil || !ok {
 				codes = nil
 				return err
 			}
-			hashes := make([][]byte, len(codes))
-			for i, code := range codes {
-				hashes[i] = secret.HashToken(normalizeRecoveryCode(code))
-			}
-			if err := db.ReplaceRecoveryCodes(ctx, tx, member.ID, hashes); err != nil {
+			if err := db.ReplaceRecoveryCodes(ctx, tx, member.ID, salt, hashes); err != nil {
 				return err
 			}
 			if sessionID, err = s.promote(ctx, tx, pending, member, c); err != nil {
@@ -165,6 +202,29 @@ func newRecoveryCodes() []string {
 		codes[i] = string(b[:5]) + "-" + string(b[5:])
 	}
 	return codes
+}
+
+// hashRecoveryCodes returns a new salt and the stored form of each code
+// under it, within the hasher's memory budget.
+func (s *Service) hashRecoveryCodes(ctx context.Context, codes []string) (salt []byte, hashes [][]byte, err error) {
+	salt = secret.Random()[:db.RecoverySaltLen]
+	hashes = make([][]byte, len(codes))
+	for i, code := range codes {
+		if hashes[i], err = s.hashRecoveryCode(ctx, code, salt); err != nil {
+			return nil, nil, err
+		}
+	}
+	return salt, hashes, nil
+}
+
+// hashRecoveryCode is db.RecoveryCodeHash of code as typed, under salt.
+func (s *Service) hashRecoveryCode(ctx context.Context, code string, salt []byte) ([]byte, error) {
+	release, err := s.hasher.Reserve(ctx, db.RecoveryCodeMemory)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return db.RecoveryCodeHash(secret.HashToken(normalizeRecoveryCode(code)), salt), nil
 }
 
 // normalizeRecoveryCode reads a code as typed: any width or case, with or

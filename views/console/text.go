@@ -14,7 +14,9 @@ type Text struct {
 	CodeFailed                              string
 	EnrolTitle, EnrolHelp, EnrolSecret      string
 	EnrolConfirm, EnrolQRAlt                string
+	EnrolOpenApp, Copy, Copied              string
 	RecoveryTitle, RecoveryHelp, Continue   string
+	Download, RecoverySaved                 string
 	Home, LogOut, SignedInAs                string
 	SearchTitle, SearchLabel, SearchHelp    string
 	Search, NoResults, LoginID, Store, Addr string
