@@ -136,7 +136,7 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 			return nil, fmt.Errorf("db: migrations: %w", err)
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockKey); err != nil {
+		if err := advisoryLock(ctx, conn); err != nil {
 			return nil, fmt.Errorf("db: lock migrations: %w", err)
 		}
 		defer func() {
@@ -165,6 +165,27 @@ func fillData(ctx context.Context, db *bun.DB) error {
 	return FillMailDeadlines(ctx, db)
 }
 
+// advisoryLock takes the migrations' advisory lock on conn, trying every
+// 200 ms rather than waiting in pg_advisory_lock: a session waiting there
+// holds a snapshot, and CREATE INDEX CONCURRENTLY in the session that
+// migrates waits for every older snapshot to go, which would never happen.
+func advisoryLock(ctx context.Context, conn bun.Conn) error {
+	for {
+		var locked bool
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", migrationLockKey).Scan(&locked); err != nil {
+			return err
+		}
+		if locked {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 func migrateLocked(ctx context.Context, db *bun.DB) (applied []string, err error) {
 	m, err := migrator(db)
 	if err != nil {
@@ -181,14 +202,39 @@ func migrateLocked(ctx context.Context, db *bun.DB) (applied []string, err error
 			err = fmt.Errorf("db: unlock migrations: %w", uerr)
 		}
 	}()
-	group, err := m.Migrate(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("db: migrate: %w", err)
+	// A migration that cannot get its lock within its lock_timeout gives
+	// up rather than stall the app's writes queued behind it; it is tried
+	// again a little later, when the reader in its way may be gone.
+	for attempt := 1; ; attempt++ {
+		group, err := m.Migrate(ctx)
+		if group != nil {
+			for _, mig := range group.Migrations {
+				applied = append(applied, migrationName(mig))
+			}
+		}
+		if err == nil {
+			return applied, nil
+		}
+		if !isLockTimeout(err) || attempt == migrationLockTries {
+			return applied, fmt.Errorf("db: migrate: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return applied, ctx.Err()
+		case <-time.After(time.Duration(attempt) * time.Second):
+		}
 	}
-	for _, mig := range group.Migrations {
-		applied = append(applied, migrationName(mig))
-	}
-	return applied, nil
+}
+
+// migrationLockTries bounds the tries of a migration whose lock_timeout
+// runs out, a second more apart each time: about a minute in all.
+const migrationLockTries = 10
+
+// isLockTimeout reports a statement PostgreSQL cancelled because it could
+// not get a lock within lock_timeout (SQLSTATE 55P03).
+func isLockTimeout(err error) bool {
+	var pgErr pgdriver.Error
+	return errors.As(err, &pgErr) && pgErr.Field('C') == "55P03"
 }
 
 func migrator(db *bun.DB) (*migrate.Migrator, error) {

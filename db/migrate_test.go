@@ -6,9 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"aikagi/db"
 	"aikagi/db/dbtest"
+
+	"github.com/uptrace/bun"
 )
 
 // Several processes starting at once on an empty PostgreSQL database all
@@ -111,4 +114,89 @@ func TestPostgresConnectionsNameThemselves(t *testing.T) {
 	if got := bdb.Stats().MaxOpenConnections; got != 3 {
 		t.Errorf("pool size = %d, want 3", got)
 	}
+}
+
+// A migration that meets a long reader holding a lock on its table does
+// not stall the app's writes: it gives up the lock it waits for within its
+// lock_timeout (the app's INSERTs, queued behind it, then go through while
+// the reader still holds its lock) and tries again once the reader is gone.
+func TestMigrationDoesNotStallWrites(t *testing.T) {
+	ctx := context.Background()
+	bdb := dbtest.Open(t, "postgres")
+	// Take the outbox migration back, as on a database of the version
+	// before it, with a mail in the outbox.
+	const pacing = "20261208000001"
+	for _, stmt := range []string{
+		"DROP TABLE provider_pace",
+		"ALTER TABLE outbox DROP COLUMN batch_id, DROP COLUMN batch_size, DROP COLUMN alone, DROP COLUMN is_repeat, DROP COLUMN expired_at",
+		"DELETE FROM bun_migrations WHERE name = '" + pacing + "'",
+	} {
+		if _, err := bdb.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if pending, err := db.PendingMigrations(ctx, bdb); err != nil || len(pending) != 1 || !strings.HasPrefix(pending[0], pacing) {
+		t.Fatalf("pending = %v, %v; want the outbox migration alone", pending, err)
+	}
+
+	// A reader holds the outbox for as long as the test wants.
+	reader, err := bdb.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.ExecContext(ctx, "LOCK TABLE outbox IN ACCESS SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	migrated := make(chan error, 1)
+	go func() {
+		_, err := db.Migrate(ctx, bdb)
+		migrated <- err
+	}()
+	// Wait until the migration waits for its lock, behind the reader.
+	waitForLockWait(t, bdb)
+
+	// The app writes to the outbox meanwhile: with the migration giving up
+	// its place within lock_timeout, the write completes while the reader
+	// still holds its lock.
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := bdb.ExecContext(ctx, `INSERT INTO outbox (id, kind, to_addr, status, next_attempt_at, created_at)
+VALUES ('during-migration', 'password_changed', 'taro@example.jp', 'pending', now(), now())`)
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatalf("the app's write failed: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the app's write waited behind the migration while the reader held its lock")
+	}
+	if err := reader.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-migrated; err != nil {
+		t.Fatalf("the migration did not finish once the reader was gone: %v", err)
+	}
+	if pending, err := db.PendingMigrations(ctx, bdb); err != nil || len(pending) != 0 {
+		t.Errorf("pending after the reader left: %v, %v", pending, err)
+	}
+}
+
+// waitForLockWait waits until a session of bdb's database waits for a lock.
+func waitForLockWait(t *testing.T, bdb *bun.DB) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		var waiting int
+		err := bdb.NewRaw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(context.Background(), &waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the migration never waited for its lock")
 }

@@ -10,33 +10,47 @@
 --     one; waiting first mails go before repeats.
 --   expired_at: when the worker gave the row up for passing its deadline
 --     (expires_at, which every mail now has) before it could be sent.
+--
+-- The file runs on one connection, outside a transaction: a lock it cannot
+-- get within lock_timeout fails the statement instead of queueing the
+-- app's writes behind it (db.Migrate tries again), and the indexes are
+-- built CONCURRENTLY, without blocking writes. Every statement may run
+-- again.
+SET lock_timeout = '2s';
+
+--bun:split
+
 ALTER TABLE outbox
-    ADD COLUMN batch_id   TEXT,
-    ADD COLUMN batch_size INTEGER NOT NULL DEFAULT 0,
-    ADD COLUMN alone      BOOLEAN NOT NULL DEFAULT FALSE,
-    ADD COLUMN is_repeat  BOOLEAN NOT NULL DEFAULT FALSE,
-    ADD COLUMN expired_at TIMESTAMPTZ;
+    ADD COLUMN IF NOT EXISTS batch_id   TEXT,
+    ADD COLUMN IF NOT EXISTS batch_size INTEGER NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS alone      BOOLEAN NOT NULL DEFAULT FALSE,
+    ADD COLUMN IF NOT EXISTS is_repeat  BOOLEAN NOT NULL DEFAULT FALSE,
+    ADD COLUMN IF NOT EXISTS expired_at TIMESTAMPTZ;
 
 --bun:split
 
 -- The waiting queue in the order it is served: first mails, then repeats,
 -- each by deadline.
-CREATE INDEX outbox_waiting_idx ON outbox (is_repeat, expires_at, created_at) WHERE status IN ('pending', 'sending');
+CREATE INDEX CONCURRENTLY IF NOT EXISTS outbox_waiting_idx ON outbox (is_repeat, expires_at, created_at) WHERE status IN ('pending', 'sending');
 
 --bun:split
 
-CREATE INDEX outbox_batch_idx ON outbox (batch_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS outbox_batch_idx ON outbox (batch_id) WHERE batch_id IS NOT NULL;
 
 --bun:split
 
 -- Expired mail, for the console's needs-attention list.
-CREATE INDEX outbox_expired_at_idx ON outbox (expired_at, id) WHERE expired_at IS NOT NULL;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS outbox_expired_at_idx ON outbox (expired_at, id) WHERE expired_at IS NOT NULL;
 
 --bun:split
 
 -- The provider's pace, shared by every instance: the next free slot for a
 -- request, in microseconds since 1970 (finer than the timestamps' seconds).
-CREATE TABLE provider_pace (
+CREATE TABLE IF NOT EXISTS provider_pace (
     key       TEXT PRIMARY KEY,
     next_slot BIGINT NOT NULL
 );
+
+--bun:split
+
+RESET lock_timeout;
