@@ -133,6 +133,8 @@ func checkRow(record []string, seen map[string]int, word func(problem.Problem) s
 	}
 	if acct.StoreName == "" {
 		bad = append(bad, "store_name: empty")
+	} else if err := CheckStoreName(acct.StoreName); err != nil {
+		bad = append(bad, "store_name: "+err.Error())
 	}
 	if _, ok := route.ParseLang(acct.Locale); !ok {
 		bad = append(bad, "locale: use ja or en")

@@ -130,6 +130,8 @@ func parseNewAccount(env Env, args []string) (acct *db.Account, password string,
 		return nil, "", fmt.Errorf("--email: %s", en.Problem(account.ValidateEmail(acct.Email)))
 	case acct.StoreName == "":
 		return nil, "", errors.New("--store: give the store name")
+	case account.CheckStoreName(acct.StoreName) != nil:
+		return nil, "", fmt.Errorf("--store: %w", account.CheckStoreName(acct.StoreName))
 	}
 	if _, ok := views.ParseLang(acct.Locale); !ok {
 		return nil, "", errors.New("--locale: use ja or en")

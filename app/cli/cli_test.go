@@ -26,6 +26,7 @@ func TestAccountCreateCommand(t *testing.T) {
 		{"duplicate", "a long enough passphrase\n", []string{"--login-id", "taro-01", "--email", "x@example.jp", "--store", "x", "--password-stdin"}, "already exists"},
 		{"bad email", "", []string{"--login-id", "x1", "--email", "nope", "--store", "x", "--password", "a long enough passphrase"}, "--email"},
 		{"no store", "", []string{"--login-id", "x2", "--email", "x@example.jp", "--password", "a long enough passphrase"}, "--store"},
+		{"store with a bidi override", "", []string{"--login-id", "x5", "--email", "x@example.jp", "--store", "店\u202egnp.exe", "--password", "a long enough passphrase"}, "U+202E"},
 		{"bad locale", "", []string{"--login-id", "x3", "--email", "x@example.jp", "--store", "x", "--locale", "fr", "--password", "a long enough passphrase"}, "--locale"},
 		{"short password", "short\n", []string{"--login-id", "x4", "--email", "x@example.jp", "--store", "x", "--password-stdin"}, "at least 12"},
 	} {

@@ -186,3 +186,40 @@ func TestRoleEnforced(t *testing.T) {
 		t.Errorf("an action no role may take: %d", res.StatusCode)
 	}
 }
+
+// Text from outside reaches console pages with its bidi overrides, zero-
+// width and control characters written as visible escapes, as the CLI
+// shows them: a bounce text "mailbox ‮ gnp.exe" cannot read "exe.png".
+func TestOutsideTextShownEscaped(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, nil)
+			ctx := context.Background()
+			// Stored before the import refused such names.
+			acct := &db.Account{LoginID: "rtl-01", Email: "rtl@example.jp", StoreName: "山田\u202e商店\u200b", Locale: "ja", PasswordHash: "x"}
+			if err := db.CreateAccount(ctx, c.db, acct, c.clock.Now().Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.RecordAudit(ctx, c.db, &db.AuditEvent{Kind: db.AuditAccountUpdated, AccountID: &acct.ID,
+				Detail: "mailbox \u202e gnp.exe\nforged line", UserAgent: "x"}, c.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			_, b := enrol(t, c)
+			for _, path := range []string{"/accounts/" + itoa(acct.ID), "/search?q=" + url.QueryEscape("山田")} {
+				res := b.do(t, "GET", path, nil)
+				doc := page(t, res)
+				html, _ := doc.Html()
+				if strings.ContainsAny(html, "\u202e\u200b") {
+					t.Errorf("%s: a bidi override or zero-width space reaches the page raw", path)
+				}
+				if !strings.Contains(doc.Find("main").Text(), `山田\u202e商店\u200b`) {
+					t.Errorf("%s: the store name is not shown escaped", path)
+				}
+			}
+			doc := page(t, b.do(t, "GET", "/accounts/"+itoa(acct.ID), nil))
+			if got := doc.Find(`#timeline tr[data-what="account_updated"]`).Text(); !strings.Contains(got, `mailbox \u202e gnp.exe\nforged line`) {
+				t.Errorf("the event's detail reads %q, want its escapes visible", got)
+			}
+		})
+	}
+}
