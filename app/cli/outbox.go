@@ -249,14 +249,12 @@ func checkRetryable(ctx context.Context, bdb *bun.DB, row *db.OutboxMail, now ti
 	if row.Kind != string(mail.KindReset) || row.AccountID == nil {
 		return nil
 	}
-	// Only the token's hash is kept, so the mail cannot be matched to it;
-	// but any link or password change after the mail makes its link dead.
-	superseded, err := db.ResetLinkSuperseded(ctx, bdb, *row.AccountID, row.CreatedAt)
+	works, err := db.ResetMailLinkWorks(ctx, bdb, *row.AccountID, row.CreatedAt, now)
 	if err != nil {
 		return err
 	}
-	if superseded {
-		return fmt.Errorf("outbox retry: a newer link or a password change since %s has made the link in %s dead; if a link is still needed: %s", stamp(&row.CreatedAt), row.ID, newLink)
+	if !works {
+		return fmt.Errorf("outbox retry: the link in %s no longer works (a newer link, a password change, a report, a new address or a disabled account since %s); if a link is still needed: %s", row.ID, stamp(&row.CreatedAt), newLink)
 	}
 	return nil
 }

@@ -103,7 +103,8 @@ func (s *Service) RequeueMailByStaff(ctx context.Context, accountID int64, id st
 	return row, nil
 }
 
-// checkRequeueable refuses a row that sending again could not help.
+// checkRequeueable refuses a row that sending again could not help; a
+// reset mail must still carry a link that works (db.ResetMailLinkWorks).
 func (s *Service) checkRequeueable(ctx context.Context, idb bun.IDB, row *db.OutboxMail) error {
 	switch {
 	case row.Status != db.OutboxDead:
@@ -115,13 +116,11 @@ func (s *Service) checkRequeueable(ctx context.Context, idb bun.IDB, row *db.Out
 	case row.Kind != string(mail.KindReset):
 		return nil
 	}
-	// Only the token's hash is kept, but any link or password change
-	// after the mail makes its link dead.
-	superseded, err := db.ResetLinkSuperseded(ctx, idb, *row.AccountID, row.CreatedAt)
+	works, err := db.ResetMailLinkWorks(ctx, idb, *row.AccountID, row.CreatedAt, s.now())
 	if err != nil {
 		return err
 	}
-	if superseded {
+	if !works {
 		return ErrLinkDead
 	}
 	return nil

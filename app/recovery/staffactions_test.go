@@ -220,3 +220,40 @@ func TestLiftLoginPause(t *testing.T) {
 		}
 	})
 }
+
+// A dead reset mail whose link was revoked since — a new address, a
+// disabled account — or replaced within the same second is not sent again:
+// the merchant would get a link that does not work, at an old address.
+func TestRequeueMailByStaffRefusesRevokedLinks(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		f := newFixture(t, dialect, nil)
+		member := newStaff(t, f, "desk@example.test")
+
+		moved := f.newAccount(t, "shop-010", "old@example.jp", "ja")
+		movedMail := f.deadMail(t, func() { f.matchReset(t, moved.LoginID, moved.Email) })
+		if _, _, err := f.Recovery.ChangeEmail(ctx, moved.LoginID, "new@example.jp", db.Actor{Command: "test"}, "moved"); err != nil {
+			t.Fatal(err)
+		}
+		f.deliver(t) // the notices of the change
+
+		sameSecond := f.newAccount(t, "shop-011", "taro@example.jp", "ja")
+		sameSecondMail := f.deadMail(t, func() { f.matchReset(t, sameSecond.LoginID, sameSecond.Email) })
+		f.clock.Advance(300 * time.Millisecond)
+		f.issueLink(t, sameSecond, time.Hour)
+		f.deliverOne(t)
+
+		for name, tc := range map[string]struct {
+			accountID int64
+			id        string
+		}{
+			"a link revoked by a new address":    {moved.ID, movedMail.ID},
+			"a link replaced in the same second": {sameSecond.ID, sameSecondMail.ID},
+		} {
+			if _, err := f.Recovery.RequeueMailByStaff(ctx, tc.accountID, tc.id, member, "理由"); !errors.Is(err, recovery.ErrLinkDead) {
+				t.Errorf("%s: %v, want ErrLinkDead", name, err)
+			}
+		}
+	})
+}
