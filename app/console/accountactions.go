@@ -75,7 +75,7 @@ func (con *Console) accountActions(c *fiber.Ctx, member *db.Staff, acct *db.Acco
 	}
 	t := con.text(c)
 	for _, m := range dead {
-		d := vc.DeadMail{ID: m.ID, Kind: t.MailName(m.Kind), To: m.ToAddr, LastError: m.LastError, At: orNever(t, m.DeadAt)}
+		d := vc.DeadMail{ID: m.ID, Kind: t.MailName(m.Kind), To: m.ToAddr, LastError: m.LastError, At: orNever(t, m.DeadAt, con.now())}
 		if staff.Can(member.Role, staff.RequeueMail) {
 			d.RequeueHref = requeuePath(acct.ID, m.ID)
 		}
@@ -116,7 +116,7 @@ func (con *Console) liftPauseView(c *fiber.Ctx, acct *db.Account, reason string)
 	if err != nil || paused == nil {
 		return v, false, err
 	}
-	v.Facts = append(v.Facts, vc.Fact{ID: "paused-until", Label: t.Status, Value: t.StatusPaused + " " + stamp(*paused)})
+	v.Facts = append(v.Facts, vc.Fact{ID: "paused-until", Label: t.Status, Value: t.StatusPaused + " " + t.JapanTime(*paused)})
 	return v, true, nil
 }
 
@@ -188,9 +188,12 @@ func (con *Console) requeueView(c *fiber.Ctx, acct *db.Account, row *db.OutboxMa
 			{ID: "mail-kind", Label: t.MailKind, Value: t.MailName(row.Kind)},
 			{ID: "mail-to", Label: t.MailTo, Value: row.ToAddr},
 			{ID: "mail-error", Label: t.LastError, Value: row.LastError},
-			{ID: "mail-dead-at", Label: t.When, Value: orNever(t, row.DeadAt)},
+			{ID: "mail-dead-at", Label: t.When, Value: t.Never},
 		},
 		Help: t.RequeueHelp, Button: t.RequeueMail, Reason: reason}
+	if row.DeadAt != nil {
+		v.Facts[3].Value = t.JapanTime(*row.DeadAt)
+	}
 	if row.DeadAt != nil && con.now().Sub(*row.DeadAt) > mail.ResendKeyLifetime {
 		v.Warning = t.RequeueOld
 	}

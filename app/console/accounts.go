@@ -41,13 +41,14 @@ func (con *Console) showAccount(c *fiber.Ctx) error {
 	case acct.DisabledAt != nil:
 		v.Status, v.Disabled = t.StatusOff, true
 	case paused != nil:
-		v.Status, v.Paused = t.StatusPaused+" "+stamp(*paused), true
+		v.Status, v.Paused = t.StatusPaused+" "+t.JapanTime(*paused), true
 	}
 	health, err := db.AddressHealth(rctx, con.db, acct.ID, acct.Email)
 	if err != nil {
 		return err
 	}
-	v.LastDelivered, v.LastBounced, v.LastComplained = orNever(t, health.LastDelivered), orNever(t, health.LastBounced), orNever(t, health.LastComplained)
+	now := con.now()
+	v.LastDelivered, v.LastBounced, v.LastComplained = orNever(t, health.LastDelivered, now), orNever(t, health.LastBounced, now), orNever(t, health.LastComplained, now)
 	entries, err := db.AccountTimeline(rctx, con.db, acct.ID, con.now(), timelineLimit)
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ func (con *Console) showAccount(c *fiber.Ctx) error {
 	// After sendReset: only a time is shown, so a crafted link cannot
 	// put words on the page.
 	if sent, err := time.Parse(time.RFC3339, c.Query("sent")); err == nil {
-		v.Notice = t.ResetSent + " " + stamp(sent)
+		v.Notice = t.ResetSent + " " + t.JapanTime(sent)
 	}
 	if n := notice(c.Query("done")).text(t); n != "" {
 		v.Notice = n
@@ -73,13 +74,12 @@ func (con *Console) showAccount(c *fiber.Ctx) error {
 	return con.render(c, fiber.StatusOK, t.AccountTitle+" "+acct.LoginID, vc.Account(v))
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }
-
-func orNever(t *vc.Text, at *time.Time) string {
+// orNever is at as a page shows it at now, or 「なし」.
+func orNever(t *vc.Text, at *time.Time, now time.Time) vc.Moment {
 	if at == nil {
-		return t.Never
+		return vc.NoMoment(t.Never)
 	}
-	return stamp(*at)
+	return t.Moment(*at, now)
 }
 
 // localeName is the mail language by its own name (日本語, English), with
@@ -96,7 +96,7 @@ func localeName(locale string) string {
 func entryDetail(t *vc.Text, e db.TimelineEntry) string {
 	var parts []string
 	if !e.Until.IsZero() {
-		parts = append(parts, t.ValidUntil+" "+stamp(e.Until))
+		parts = append(parts, t.ValidUntil+" "+t.JapanTime(e.Until))
 	}
 	if e.MailKind != "" {
 		mail := t.MailName(e.MailKind)

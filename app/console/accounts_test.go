@@ -63,7 +63,8 @@ func TestAccountPage(t *testing.T) {
 			if strings.Join(whats, ",") != strings.Join(want, ",") {
 				t.Errorf("timeline %v, want %v", whats, want)
 			}
-			if got, want := doc.Find(`#timeline tr[data-what="link_issued"] td:nth-child(3)`).Text(), "有効期限 (UTC) "+stamp(now.Add(25*time.Minute)); got != want {
+			// 09:25 UTC is 18:25 in Japan.
+			if got, want := doc.Find(`#timeline tr[data-what="link_issued"] td:nth-child(3)`).Text(), "有効期限 2026/12/01 18:25"; got != want {
 				t.Errorf("the link's detail reads %q, want %q", got, want)
 			}
 			if got := doc.Find(`#timeline tr[data-what="reset_sent_by_operator"]`).Text(); !strings.Contains(got, "sato@example.jp") {
@@ -219,6 +220,72 @@ func TestOutsideTextShownEscaped(t *testing.T) {
 			doc := page(t, b.do(t, "GET", "/accounts/"+itoa(acct.ID), nil))
 			if got := doc.Find(`#timeline tr[data-what="account_updated"]`).Text(); !strings.Contains(got, `mailbox \u202e gnp.exe\nforged line`) {
 				t.Errorf("the event's detail reads %q, want its escapes visible", got)
+			}
+		})
+	}
+}
+
+// Times on the console are Japan time, labelled once on the page, with
+// how long ago for the recent past and UTC only in the tooltip: an agent
+// reading a time aloud to a merchant reads the merchant's clock.
+func TestTimesInJapan(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			c := newTestConsole(t, dialect, map[string]string{"LOGIN_LOCKOUT_THRESHOLD": "3"})
+			ctx := context.Background()
+			now := c.clock.Now() // 2026-12-01 09:00 UTC, 18:00 in Japan
+			acct := &db.Account{LoginID: "jst-01", Email: "jst@example.jp", StoreName: "時計店", Locale: "ja", PasswordHash: "x"}
+			if err := db.CreateAccount(ctx, c.db, acct, now.Add(-72*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			for _, at := range []time.Time{now.Add(-3 * time.Minute), time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC)} {
+				if err := db.RecordAudit(ctx, c.db, &db.AuditEvent{Kind: db.AuditLoginFailed, AccountID: &acct.ID}, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 3 {
+				if _, err := db.RecordLoginFailure(ctx, c.db, "jst-01", "", now.Add(-time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, b := enrol(t, c)
+			for _, tc := range []struct {
+				lang                   string
+				recent, recentAgo, old string
+				paused, sent, label    string
+			}{
+				{"ja", "2026/12/01 17:57", "3分前", "2026/11/29 08:30", "2026/12/01 18:14", "2026/12/02 09:42", "日本時間"},
+				{"en", "1 Dec 2026 17:57", "3 min ago", "29 Nov 2026 08:30", "1 Dec 2026 18:14", "2 Dec 2026 09:42", "Japan time"},
+			} {
+				t.Run(tc.lang, func(t *testing.T) {
+					doc := page(t, b.do(t, "GET", "/accounts/"+itoa(acct.ID)+"?lang="+tc.lang+"&sent=2026-12-02T00:42:15Z", nil))
+					rows := doc.Find(`#timeline tr[data-what="login_failed"]`)
+					if rows.Length() != 2 {
+						t.Fatalf("%d login failures in the timeline", rows.Length())
+					}
+					recent, old := rows.Eq(0).Find("td").First(), rows.Eq(1).Find("td").First()
+					if got := strings.Join(strings.Fields(recent.Text()), " "); got != tc.recent+" "+tc.recentAgo {
+						t.Errorf("the recent event reads %q, want %q", got, tc.recent+" "+tc.recentAgo)
+					}
+					if title, _ := recent.Find("time").Attr("title"); title != "2026-12-01 08:57:00 UTC" {
+						t.Errorf("the recent event's tooltip is %q, want the UTC time", title)
+					}
+					if got := strings.TrimSpace(old.Text()); got != tc.old {
+						t.Errorf("the older event reads %q, want %q without how long ago", got, tc.old)
+					}
+					if got := doc.Find("#status").Text(); !strings.Contains(got, tc.paused) {
+						t.Errorf("the pause's end reads %q, want %s (Japan time)", got, tc.paused)
+					}
+					if got := doc.Find("#notice").Text(); !strings.Contains(got, tc.sent) {
+						t.Errorf("the sent link's expiry reads %q, want 09:42 on 2 Dec in Japan", got)
+					}
+					if n := doc.Find("#time-zone").Length(); n != 1 || !strings.Contains(doc.Find("#time-zone").Text(), tc.label) {
+						t.Errorf("the Japan time label: %d, %q", n, doc.Find("#time-zone").Text())
+					}
+					if strings.Contains(doc.Find("body").Text(), "UTC") {
+						t.Error("the page speaks of UTC outside a tooltip")
+					}
+				})
 			}
 		})
 	}

@@ -33,8 +33,9 @@ func (con *Console) withLookalikes(ctx context.Context, t *vc.Text, acct *db.Acc
 		entries = entries[:timelineLimit]
 	}
 	view := make([]vc.Entry, len(entries))
+	now := con.now()
 	for i, e := range entries {
-		view[i] = vc.Entry{At: stamp(e.At), Source: string(e.Source), What: e.What, Detail: entryDetail(t, e), IP: e.IP, Staff: e.Staff}
+		view[i] = vc.Entry{At: t.Moment(e.At, now), Source: string(e.Source), What: e.What, Detail: entryDetail(t, e), IP: e.IP, Staff: e.Staff}
 	}
 	return view, nil
 }

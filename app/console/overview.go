@@ -14,7 +14,7 @@ import (
 )
 
 // jst is the support desk's time zone: the overview's days are Japan's.
-var jst = time.FixedZone("JST", 9*60*60)
+var jst = vc.Japan
 
 // The overview's two spans.
 const (

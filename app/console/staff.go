@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,7 +30,7 @@ func (con *Console) listStaff(c *fiber.Ctx) error {
 	_, me := current(c)
 	v := vc.StaffListView{T: t, InviteURL: "/staff/invite"}
 	for i := range members {
-		v.Members = append(v.Members, memberRow(t, &members[i], me))
+		v.Members = append(v.Members, memberRow(t, &members[i], me, con.now()))
 	}
 	if change, ok := staff.ParseChange(c.Query("done")); ok {
 		v.Notice = changeWording(t, change).done
@@ -39,9 +40,9 @@ func (con *Console) listStaff(c *fiber.Ctx) error {
 
 // memberRow is a member as a row of the list; an admin is not offered to
 // disable or demote themselves.
-func memberRow(t *vc.Text, m *staff.Member, me *db.Staff) vc.MemberRow {
+func memberRow(t *vc.Text, m *staff.Member, me *db.Staff, now time.Time) vc.MemberRow {
 	row := vc.MemberRow{ID: strconv.FormatInt(m.ID, 10), Email: m.Email, Role: roleName(t, m.Role),
-		Factor: t.StaffNotEnrolled, State: t.StaffEnabled, Created: stamp(m.CreatedAt), LastLogin: orNever(t, m.LastLogin),
+		Factor: t.StaffNotEnrolled, State: t.StaffEnabled, Created: t.Moment(m.CreatedAt, now), LastLogin: orNever(t, m.LastLogin, now),
 		You: m.ID == me.ID, Enrolled: m.EnrolledAt != nil, Disabled: m.DisabledAt != nil, Invited: m.Invited}
 	if row.Enrolled {
 		row.Factor = t.StaffEnrolled
@@ -53,7 +54,7 @@ func memberRow(t *vc.Text, m *staff.Member, me *db.Staff) vc.MemberRow {
 		row.State = t.StaffInvitedMark
 	}
 	if m.PausedUntil != nil {
-		row.Paused = t.StaffPausedMark + " " + stamp(*m.PausedUntil)
+		row.Paused = t.StaffPausedMark + " " + t.JapanTime(*m.PausedUntil)
 	}
 	for _, change := range staff.Changes {
 		if !m.Applies(change) || (row.You && (change == staff.Disable || change == staff.ChangeRole)) {
@@ -154,7 +155,7 @@ func (con *Console) invite(c *fiber.Ctx) error {
 func (con *Console) renderInviteLink(c *fiber.Ctx, email, token string) error {
 	t := con.text(c)
 	v := vc.InviteLinkView{T: t, Email: email, Link: c.BaseURL() + "/invite/" + token,
-		Expires: stamp(con.now().Add(staff.InviteTTL))}
+		Expires: t.JapanTime(con.now().Add(staff.InviteTTL))}
 	return con.render(c, fiber.StatusOK, t.InviteLinkTitle, vc.InviteLink(v))
 }
 

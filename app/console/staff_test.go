@@ -114,7 +114,7 @@ func TestStaffListForAdminsOnly(t *testing.T) {
 				t.Errorf("%d members listed, want 3", n)
 			}
 			sato, ito := row(doc, "sato@example.jp"), row(doc, "ito@example.jp")
-			if _, ok := sato.Attr("data-enrolled"); !ok || !strings.Contains(sato.Text(), "2026-12-01") {
+			if _, ok := sato.Attr("data-enrolled"); !ok || !strings.Contains(sato.Text(), "2026/12/01 18:00") { // 09:00 UTC
 				t.Errorf("sato: enrolled and a last login expected: %q", sato.Text())
 			}
 			if _, ok := ito.Attr("data-enrolled"); ok || !strings.Contains(ito.Text(), "なし") {

@@ -7,6 +7,8 @@ import "aikagi/views"
 // Text is the console's wording in one language.
 type Text struct {
 	Lang                                    views.Lang
+	TimeFormat, TimesInJapan                string // TimeFormat: Go's layout of a time in Japan time
+	JustNow, MinutesAgo, HoursAgo           string // MinutesAgo, HoursAgo: %d
 	Console, SkipToContent                  string
 	LoginTitle, Email, Password, LogIn      string
 	LoginFailed, LoginLocked, LoginLimited  string
@@ -53,7 +55,7 @@ type Text struct {
 	InviteTitle, InviteHelp, InviteSubmit, NewRole         string
 	InviteBadEmail, InviteTaken                            string
 	InviteLinkTitle, InviteLinkHelp, InviteLinkLabel       string
-	InviteLinkExpires                                      string // followed by the time (UTC)
+	InviteLinkExpires                                      string // followed by the time
 	ChangeRoleTitle, MemberDisableTitle, MemberEnableTitle string
 	ResetFactorTitle, MemberLiftPauseTitle, ReinviteTitle  string
 	ChangeRoleHelp, MemberDisableHelp, MemberEnableHelp    string
@@ -67,7 +69,7 @@ type Text struct {
 	InviteUnusableTitle, InviteUnusable                    string
 
 	// Overview.
-	OverviewTitle, OverviewTimes                 string
+	OverviewTitle                                string
 	Last24h, Last14d                             string // the periods' names
 	RequestsTitle, Requests                      string
 	Matched, Unmatched, Limited                  string
