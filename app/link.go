@@ -5,9 +5,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"aikagi/app/intake"
 	"aikagi/app/limit"
 	"aikagi/app/problem"
+	"aikagi/app/recovery"
 	"aikagi/app/route"
 	"aikagi/db"
 	"aikagi/views"
@@ -40,30 +40,22 @@ func (a *App) showLinkProblem(c *fiber.Ctx, e *linkError) error {
 		views.LinkProblemView(views.LinkProblem{T: t, Site: a.site(t.Lang), Problem: e.problem, Token: e.token}))
 }
 
-// renewResetLink is the main button of an expired or replaced link's page:
-// a new link for the same account, in one tap. The old link proves that
-// its mail reached the account's address, so a new mail there reveals
-// nothing new. It takes step 3's way (the per-IP limit, an intake row the
-// worker matches with the same per-account and global mail limits and
-// audit) and answers the same page whatever the worker then does. Unknown
-// links get the page of an unknown link and count as guesses.
+// renewResetLink is the main button of an expired or replaced link's
+// page: a new link for the same account, in one tap. As at step 3, the
+// request path only counts the per-IP limit, records the request (the
+// link's hash, sealed) and answers the same page: the intake worker
+// decides whether the link may be renewed (recovery.MatchRenewal) and
+// applies the per-account mail limits. A used, reported or too old link,
+// or one of a disabled or deleted account, therefore gets the very page
+// an expired one gets, and no mail. Only a token of the wrong shape,
+// known as such from the text alone, gets the page of an unknown link.
 func (a *App) renewResetLink(c *fiber.Ctx) error {
 	form, err := parseForm(c, "token")
 	if err != nil {
 		return err
 	}
 	ctx, t, who := c.UserContext(), views.T(a.lang(c)), a.client(c)
-	tok, err := a.recovery.LookupLink(ctx, form["token"])
-	if err != nil {
-		return err
-	}
-	var acct *db.Account
-	if tok != nil {
-		if acct, err = db.GetAccount(ctx, a.db, tok.AccountID); err != nil {
-			return err
-		}
-	}
-	if acct == nil {
+	if !recovery.LinkShaped(form["token"]) {
 		if ok, err := a.limits.PerClient(ctx, limit.LinksPerIP, who.IP); err != nil {
 			return err
 		} else if !ok {
@@ -81,8 +73,7 @@ func (a *App) renewResetLink(c *fiber.Ctx) error {
 	} else if !ok {
 		return a.limited(ctx, who, limit.SendsPerIP)
 	}
-	values := intake.Values{LoginID: acct.LoginID, Email: acct.Email}
-	if err := a.intake.Record(ctx, route.ResetJourney, values, who, string(t.Lang)); err != nil {
+	if err := a.intake.Record(ctx, route.RenewJourney, recovery.RenewalValues(form["token"]), who, string(t.Lang)); err != nil {
 		return fmt.Errorf("renew link: %w", err)
 	}
 	return a.render(c, fiber.StatusOK, t.Link.RenewedTitle,

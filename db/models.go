@@ -28,15 +28,16 @@ type Account struct {
 type ResetToken struct {
 	bun.BaseModel `bun:"table:reset_tokens"`
 
-	ID          int64      `bun:"id,pk,autoincrement"`
-	AccountID   int64      `bun:"account_id"`
-	TokenHash   []byte     `bun:"token_hash"`
-	CreatedAt   time.Time  `bun:"created_at"`
-	ExpiresAt   time.Time  `bun:"expires_at"`
-	UsedAt      *time.Time `bun:"used_at"`
-	RevokedAt   *time.Time `bun:"revoked_at"`
-	OpenedAt    *time.Time `bun:"opened_at"` // first opened from the mail (or by a mail scanner)
-	RequestedIP string     `bun:"requested_ip"`
+	ID            int64        `bun:"id,pk,autoincrement"`
+	AccountID     int64        `bun:"account_id"`
+	TokenHash     []byte       `bun:"token_hash"`
+	CreatedAt     time.Time    `bun:"created_at"`
+	ExpiresAt     time.Time    `bun:"expires_at"`
+	UsedAt        *time.Time   `bun:"used_at"`
+	RevokedAt     *time.Time   `bun:"revoked_at"`
+	RevokedReason RevokeReason `bun:"revoked_reason"` // why, when RevokedAt is set
+	OpenedAt      *time.Time   `bun:"opened_at"`      // first opened from the mail (or by a mail scanner)
+	RequestedIP   string       `bun:"requested_ip"`
 }
 
 // OutboxStatus is where a mail is in the outbox.

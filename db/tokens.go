@@ -21,6 +21,27 @@ const (
 	TokenRevoked // superseded by a newer request or a password change
 )
 
+// RevokeReason says why a reset link was revoked. Only a link replaced by
+// a newer one may be renewed from its page; every other reason ends what
+// the link proved.
+type RevokeReason string
+
+const (
+	RevokedReplaced RevokeReason = "replaced" // a newer link was made for the account
+	RevokedReported RevokeReason = "reported" // 「心当たりがない場合」: the merchant disowned a link
+	RevokedPassword RevokeReason = "password" // the password was changed
+	RevokedEmail    RevokeReason = "email"    // the registered address was changed
+	RevokedDisabled RevokeReason = "disabled" // the account was disabled
+)
+
+// ResetLinkRenewable bounds how long after it was made a link can still
+// be renewed from its page; the sweep deletes unused links past it.
+const ResetLinkRenewable = 7 * 24 * time.Hour
+
+// UsedResetLinkRetention is how long a used link is kept: the console's
+// overview charts the time from request to new password over 14 days.
+const UsedResetLinkRetention = 15 * 24 * time.Hour
+
 // State reports t's state at now.
 func (t *ResetToken) State(now time.Time) TokenState {
 	switch {
@@ -37,10 +58,11 @@ func (t *ResetToken) State(now time.Time) TokenState {
 	}
 }
 
-// CreateResetToken revokes the account's unused tokens and stores a new one
-// by its hash. Run it in the transaction that also queues the mail.
+// CreateResetToken revokes the account's unused tokens as replaced and
+// stores a new one by its hash. Run it in the transaction that also queues
+// the mail.
 func CreateResetToken(ctx context.Context, idb bun.IDB, accountID int64, hash []byte, now time.Time, ttl time.Duration, ip string) (*ResetToken, error) {
-	if err := RevokeResetTokens(ctx, idb, accountID, now); err != nil {
+	if err := RevokeResetTokens(ctx, idb, accountID, now, RevokedReplaced); err != nil {
 		return nil, err
 	}
 	t := &ResetToken{
@@ -56,10 +78,12 @@ func CreateResetToken(ctx context.Context, idb bun.IDB, accountID int64, hash []
 	return t, nil
 }
 
-// RevokeResetTokens marks every unused token of the account as revoked.
-func RevokeResetTokens(ctx context.Context, idb bun.IDB, accountID int64, now time.Time) error {
+// RevokeResetTokens marks every unused token of the account as revoked,
+// for reason.
+func RevokeResetTokens(ctx context.Context, idb bun.IDB, accountID int64, now time.Time, reason RevokeReason) error {
 	_, err := idb.NewUpdate().Model((*ResetToken)(nil)).
 		Set("revoked_at = ?", Stamp(now)).
+		Set("revoked_reason = ?", reason).
 		Where("account_id = ?", accountID).
 		Where("used_at IS NULL").
 		Where("revoked_at IS NULL").
@@ -110,12 +134,13 @@ func MarkResetTokenOpened(ctx context.Context, idb bun.IDB, id int64, now time.T
 	return nil
 }
 
-// RevokeResetToken revokes one token in one conditional statement, so that
-// it cannot be revoked after it was used (or the other way round); ok is
-// false when it was no longer usable.
-func RevokeResetToken(ctx context.Context, idb bun.IDB, id int64, now time.Time) (ok bool, err error) {
+// RevokeResetToken revokes one token, for reason, in one conditional
+// statement, so that it cannot be revoked after it was used (or the other
+// way round); ok is false when it was no longer usable.
+func RevokeResetToken(ctx context.Context, idb bun.IDB, id int64, now time.Time, reason RevokeReason) (ok bool, err error) {
 	res, err := idb.NewUpdate().Model((*ResetToken)(nil)).
 		Set("revoked_at = ?", Stamp(now)).
+		Set("revoked_reason = ?", reason).
 		Where("id = ?", id).
 		Where("used_at IS NULL").
 		Where("revoked_at IS NULL").
@@ -169,4 +194,34 @@ func ResetLinkSuperseded(ctx context.Context, idb bun.IDB, accountID int64, sinc
 		return false, fmt.Errorf("db: password changed since: %w", err)
 	}
 	return changed, nil
+}
+
+// ResetLinksEndedSince reports whether one of the account's links was
+// revoked at or after since for another reason than a newer link (a
+// report, a new address, a disabled account, a password change): what an
+// older link proved no longer holds.
+func ResetLinksEndedSince(ctx context.Context, idb bun.IDB, accountID int64, since time.Time) (bool, error) {
+	ended, err := idb.NewSelect().Model((*ResetToken)(nil)).
+		Where("account_id = ?", accountID).
+		Where("revoked_at >= ?", Stamp(since)).
+		Where("revoked_reason <> ?", RevokedReplaced).
+		Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("db: reset links ended since: %w", err)
+	}
+	return ended, nil
+}
+
+// DeleteOldResetTokens deletes the links that can no longer be used or
+// renewed: unused ones made before now less ResetLinkRenewable (and
+// expired), used ones after UsedResetLinkRetention.
+func DeleteOldResetTokens(ctx context.Context, idb bun.IDB, now time.Time) (int64, error) {
+	res, err := idb.NewDelete().Model((*ResetToken)(nil)).
+		Where("(used_at IS NULL AND created_at < ? AND expires_at <= ?) OR used_at < ?",
+			Stamp(now.Add(-ResetLinkRenewable)), Stamp(now), Stamp(now.Add(-UsedResetLinkRetention))).
+		Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: delete old reset tokens: %w", err)
+	}
+	return res.RowsAffected()
 }

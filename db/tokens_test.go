@@ -3,6 +3,7 @@ package db_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -106,6 +107,88 @@ func TestNewTokenRevokesOlderOnes(t *testing.T) {
 		if _, ok, _ := db.ConsumeResetToken(ctx, bdb, hash("first"), now); ok {
 			t.Error("a revoked token was consumed")
 		}
+		if first, _ := db.LookupResetToken(ctx, bdb, hash("first")); first.RevokedReason != db.RevokedReplaced {
+			t.Errorf("the older link was revoked for %q, want %q", first.RevokedReason, db.RevokedReplaced)
+		}
+	})
+}
+
+// TestResetLinksEndedSince tells a link that was merely replaced from
+// one whose account has since reported, disabled or readdressed its links.
+func TestResetLinksEndedSince(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		a := createAccount(t, bdb, "ended01", "ended01@example.jp")
+		old, err := db.CreateResetToken(ctx, bdb, a.ID, hash("old"), t0, 30*time.Minute, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateResetToken(ctx, bdb, a.ID, hash("new"), t0.Add(time.Minute), 30*time.Minute, ""); err != nil {
+			t.Fatal(err)
+		}
+		ended, err := db.ResetLinksEndedSince(ctx, bdb, a.ID, old.CreatedAt)
+		if err != nil || ended {
+			t.Fatalf("after a newer link: ended = %v, %v; want false", ended, err)
+		}
+		if err := db.RevokeResetTokens(ctx, bdb, a.ID, t0.Add(2*time.Minute), db.RevokedReported); err != nil {
+			t.Fatal(err)
+		}
+		if ended, err := db.ResetLinksEndedSince(ctx, bdb, a.ID, old.CreatedAt); err != nil || !ended {
+			t.Errorf("after a report: ended = %v, %v; want true", ended, err)
+		}
+		if ended, err := db.ResetLinksEndedSince(ctx, bdb, a.ID, t0.Add(3*time.Minute)); err != nil || ended {
+			t.Errorf("for a link made after the report: ended = %v, %v; want false", ended, err)
+		}
+		if got, _ := db.LookupResetToken(ctx, bdb, hash("old")); got.RevokedReason != db.RevokedReplaced {
+			t.Errorf("the report changed why the older link was revoked: %q", got.RevokedReason)
+		}
+	})
+}
+
+// TestDeleteOldResetTokens sweeps unused links once they can no longer be
+// renewed and used ones after the overview's fortnight, and keeps the rest.
+func TestDeleteOldResetTokens(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		now := t0.Add(30 * 24 * time.Hour)
+		day := 24 * time.Hour
+		links := []struct {
+			token  string
+			made   time.Time
+			ttl    time.Duration
+			usedAt time.Time
+			swept  bool
+		}{
+			{"expired-8-days-ago", now.Add(-8 * day), 30 * time.Minute, time.Time{}, true},
+			{"expired-6-days-ago", now.Add(-6 * day), 30 * time.Minute, time.Time{}, false},
+			{"made-8-days-ago-still-live", now.Add(-8 * day), 8*day + time.Hour, time.Time{}, false},
+			{"used-16-days-ago", now.Add(-16 * day), 30 * time.Minute, now.Add(-16 * day), true},
+			{"used-10-days-ago", now.Add(-10 * day), 30 * time.Minute, now.Add(-10 * day), false},
+		}
+		for i, l := range links {
+			// One account each: a new link would revoke the older ones.
+			a := createAccount(t, bdb, fmt.Sprintf("sweep%02d", i), fmt.Sprintf("sweep%02d@example.jp", i))
+			if _, err := db.CreateResetToken(ctx, bdb, a.ID, hash(l.token), l.made, l.ttl, ""); err != nil {
+				t.Fatal(err)
+			}
+			if !l.usedAt.IsZero() {
+				if _, ok, err := db.ConsumeResetToken(ctx, bdb, hash(l.token), l.usedAt); err != nil || !ok {
+					t.Fatalf("use %s: %v, %v", l.token, ok, err)
+				}
+			}
+		}
+		if n, err := db.DeleteOldResetTokens(ctx, bdb, now); err != nil || n != 2 {
+			t.Errorf("DeleteOldResetTokens = %d, %v; want 2", n, err)
+		}
+		for _, l := range links {
+			got, err := db.LookupResetToken(ctx, bdb, hash(l.token))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got == nil) != l.swept {
+				t.Errorf("%s: swept = %v, want %v", l.token, got == nil, l.swept)
+			}
+		}
 	})
 }
 
@@ -163,7 +246,7 @@ func TestRevokeResetTokenOnlyWhileUsable(t *testing.T) {
 		}
 		revoke := func(tok *db.ResetToken, at time.Time) bool {
 			t.Helper()
-			ok, err := db.RevokeResetToken(ctx, bdb, tok.ID, at)
+			ok, err := db.RevokeResetToken(ctx, bdb, tok.ID, at, db.RevokedReported)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -205,6 +288,47 @@ func TestRevokeResetTokenOnlyWhileUsable(t *testing.T) {
 		expiring := create(a, "expiring", time.Minute)
 		if revoke(expiring, t0.Add(time.Minute)) {
 			t.Error("an expired link was revoked")
+		}
+	})
+}
+
+// TestRevokeReasonsOfOlderLinks takes back the migration that records why
+// a link was revoked, as on a database of the version before it, and
+// applies it again: a link revoked by a newer one is taken as replaced (it
+// may be renewed), one revoked otherwise keeps no reason (it may not).
+func TestRevokeReasonsOfOlderLinks(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
+		ctx := context.Background()
+		a := createAccount(t, bdb, "before01", "before01@example.jp")
+		for i, token := range []string{"replaced", "reported"} {
+			if _, err := db.CreateResetToken(ctx, bdb, a.ID, hash(token), t0.Add(time.Duration(i)*time.Minute), 30*time.Minute, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.RevokeResetTokens(ctx, bdb, a.ID, t0.Add(2*time.Minute), db.RevokedReported); err != nil {
+			t.Fatal(err)
+		}
+		const migration = "20261208000004"
+		for _, stmt := range []string{
+			"DROP INDEX reset_tokens_created_at_idx",
+			"ALTER TABLE reset_tokens DROP COLUMN revoked_reason",
+			"DELETE FROM bun_migrations WHERE name = '" + migration + "'",
+		} {
+			if _, err := bdb.ExecContext(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		if _, err := db.Migrate(ctx, bdb); err != nil {
+			t.Fatal(err)
+		}
+		for token, want := range map[string]db.RevokeReason{"replaced": db.RevokedReplaced, "reported": ""} {
+			tok, err := db.LookupResetToken(ctx, bdb, hash(token))
+			if err != nil || tok == nil {
+				t.Fatalf("%s: %v, %v", token, tok, err)
+			}
+			if tok.RevokedReason != want {
+				t.Errorf("link %s: revoked for %q after the migration, want %q", token, tok.RevokedReason, want)
+			}
 		}
 	})
 }

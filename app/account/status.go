@@ -74,7 +74,7 @@ func disableAccount(ctx context.Context, tx bun.Tx, id int64, now time.Time) err
 	if err := db.SetAccountDisabled(ctx, tx, id, &now, now); err != nil {
 		return err
 	}
-	if err := db.RevokeResetTokens(ctx, tx, id, now); err != nil {
+	if err := db.RevokeResetTokens(ctx, tx, id, now, db.RevokedDisabled); err != nil {
 		return err
 	}
 	return db.DeleteAccountSessions(ctx, tx, id)

@@ -43,7 +43,7 @@ func (s *Service) ChangeEmail(ctx context.Context, loginID, addr string, by db.A
 			return err
 		}
 		acct.Email = addr
-		if err := db.RevokeResetTokens(ctx, tx, acct.ID, now); err != nil {
+		if err := db.RevokeResetTokens(ctx, tx, acct.ID, now, db.RevokedEmail); err != nil {
 			return err
 		}
 		event := &db.AuditEvent{Kind: db.AuditEmailChanged, AccountID: &acct.ID, LoginID: acct.LoginID}

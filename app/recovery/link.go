@@ -89,10 +89,17 @@ func (s *Service) UsableLink(ctx context.Context, token string) (*db.ResetToken,
 	return tok, acct, nil
 }
 
+// LinkShaped reports whether token has the shape of a reset link's token;
+// others are never looked up.
+func LinkShaped(token string) bool {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	return err == nil && len(raw) == 32
+}
+
 // LookupLink finds the stored link of token, or nil; tokens of the wrong
 // shape are not looked up.
 func (s *Service) LookupLink(ctx context.Context, token string) (*db.ResetToken, error) {
-	if raw, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(raw) != 32 {
+	if !LinkShaped(token) {
 		return nil, nil
 	}
 	tok, err := db.LookupResetToken(ctx, s.db, secret.HashToken(token))

@@ -31,7 +31,7 @@ func (s *Service) ChangePassword(ctx context.Context, acct *db.Account, token, h
 		if err := db.SetPassword(ctx, tx, acct.ID, hash, now, true); err != nil {
 			return err
 		}
-		if err := db.RevokeResetTokens(ctx, tx, acct.ID, now); err != nil {
+		if err := db.RevokeResetTokens(ctx, tx, acct.ID, now, db.RevokedPassword); err != nil {
 			return err
 		}
 		if err := db.DeleteAccountSessions(ctx, tx, acct.ID); err != nil {

@@ -65,11 +65,11 @@ func (s *Service) ReportedLink(ctx context.Context, key string) (*db.ResetToken,
 func (s *Service) RevokeReported(ctx context.Context, tok *db.ResetToken, who db.Actor) (revoked bool, err error) {
 	now := s.now()
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		ok, err := db.RevokeResetToken(ctx, tx, tok.ID, now)
+		ok, err := db.RevokeResetToken(ctx, tx, tok.ID, now, db.RevokedReported)
 		if err != nil || !ok {
 			return err
 		}
-		if err := db.RevokeResetTokens(ctx, tx, tok.AccountID, now); err != nil {
+		if err := db.RevokeResetTokens(ctx, tx, tok.AccountID, now, db.RevokedReported); err != nil {
 			return err
 		}
 		acct, err := db.GetAccount(ctx, tx, tok.AccountID)

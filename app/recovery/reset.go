@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -44,6 +45,108 @@ func (s *Service) MatchReset(ctx context.Context, tx bun.Tx, r intake.Request) (
 		}
 	}
 	return outcome, db.RecordAudit(ctx, tx, event, r.At)
+}
+
+// RenewRefusal says why a renewal mailed nothing. It is audited, never
+// shown: the page is the same whatever the worker decides.
+type RenewRefusal string
+
+const (
+	RenewUnknown  RenewRefusal = "renew_unknown"     // no such link: never made, swept, or its account deleted
+	RenewValid    RenewRefusal = "renew_still_valid" // the link still works; there is nothing to renew
+	RenewUsed     RenewRefusal = "renew_used"        // the password was set with it
+	RenewRevoked  RenewRefusal = "renew_revoked"     // revoked for another reason than a newer link (reported, say)
+	RenewTooOld   RenewRefusal = "renew_too_old"     // made more than db.ResetLinkRenewable ago
+	RenewEnded    RenewRefusal = "renew_ended"       // since it was made, the password changed or the account's links were ended
+	RenewDisabled RenewRefusal = "renew_disabled"    // the account is disabled
+)
+
+// RenewalValues are what the renewal of the link token records for the
+// worker (MatchRenewal): the hash of the token, never the token itself,
+// in the login ID's place, as a renewal has no login ID of its own.
+func RenewalValues(token string) intake.Values {
+	return intake.Values{LoginID: base64.RawURLEncoding.EncodeToString(secret.HashToken(token))}
+}
+
+// MatchRenewal is the intake worker's part of a renewal, the main button
+// of an expired or replaced link's page, in tx. The old link proves that
+// its mail reached the account's address, so a new link goes there only
+// while that still holds: the link merely ran out or was replaced by a
+// newer one, within db.ResetLinkRenewable, the account is active, and
+// nothing since (a report, a new password or address) has ended its
+// links. The per-account mail limits apply as to any request. Every
+// outcome is audited with the request's own time and client.
+func (s *Service) MatchRenewal(ctx context.Context, tx bun.Tx, r intake.Request) (intake.Outcome, error) {
+	var tok *db.ResetToken
+	if hash, err := base64.RawURLEncoding.DecodeString(r.LoginID); err == nil {
+		if tok, err = db.LookupResetToken(ctx, tx, hash); err != nil {
+			return "", err
+		}
+	}
+	acct, refusal, err := s.renewalRefusal(ctx, tx, tok, r.At)
+	if err != nil {
+		return "", err
+	}
+	event := &db.AuditEvent{Kind: db.AuditTokenRefused, Detail: string(refusal), IP: r.Who.IP, UserAgent: r.Who.UserAgent}
+	if acct != nil {
+		event.AccountID, event.LoginID = &acct.ID, acct.LoginID
+	}
+	outcome := intake.Unmatched
+	switch refusal {
+	case "":
+		var refusedBy limit.Name
+		outcome, event.Kind, refusedBy, err = s.queueRequestedLink(ctx, tx, acct, r.Who.IP)
+		if err != nil {
+			return "", err
+		}
+		event.Detail = fmt.Sprintf("renewal of link %d", tok.ID)
+		if refusedBy != "" {
+			event.Detail = string(refusedBy)
+		}
+	case RenewDisabled:
+		outcome, event.Kind = intake.Disabled, db.AuditResetDisabled
+	}
+	return outcome, db.RecordAudit(ctx, tx, event, r.At)
+}
+
+// renewalRefusal says why tok cannot be renewed at the time at, or ""
+// with the account that gets the new link.
+func (s *Service) renewalRefusal(ctx context.Context, tx bun.IDB, tok *db.ResetToken, at time.Time) (*db.Account, RenewRefusal, error) {
+	if tok == nil {
+		return nil, RenewUnknown, nil
+	}
+	acct, err := db.GetAccount(ctx, tx, tok.AccountID)
+	if err != nil || acct == nil {
+		return nil, RenewUnknown, err
+	}
+	switch tok.State(at) {
+	case db.TokenValid:
+		return acct, RenewValid, nil
+	case db.TokenUsed:
+		return acct, RenewUsed, nil
+	case db.TokenRevoked:
+		if tok.RevokedReason != db.RevokedReplaced {
+			return acct, RenewRevoked, nil
+		}
+	case db.TokenExpired, db.TokenUnknown:
+	}
+	if !at.Before(tok.CreatedAt.Add(db.ResetLinkRenewable)) {
+		return acct, RenewTooOld, nil
+	}
+	if acct.DisabledAt != nil {
+		return acct, RenewDisabled, nil
+	}
+	if acct.PasswordChangedAt != nil && acct.PasswordChangedAt.After(tok.CreatedAt) {
+		return acct, RenewEnded, nil
+	}
+	ended, err := db.ResetLinksEndedSince(ctx, tx, acct.ID, tok.CreatedAt)
+	if err != nil {
+		return nil, "", err
+	}
+	if ended {
+		return acct, RenewEnded, nil
+	}
+	return acct, "", nil
 }
 
 // queueRequestedLink queues a reset link for acct unless a mail limit

@@ -1,5 +1,6 @@
 // Package retention deletes what has expired or outlived its retention:
-// rate counters, sessions (the console's too), staff invitations, old login
+// rate counters, sessions (the console's too), reset links that can no
+// longer be used or renewed, staff invitations, old login
 // failures (the console's too), the sealed payloads of dead mail, finished mail's addresses
 // (masked) and old audit events. It runs in every instance; the deletes
 // are idempotent, so instances may overlap.
@@ -63,6 +64,9 @@ func (s *Sweeper) Sweep(ctx context.Context) {
 	}
 	if err := db.DeleteOldStaffLoginFailures(ctx, s.db, now.Add(-s.cfg.LockoutWindow)); err != nil {
 		s.log.Error("sweep: staff login failures", "err", err)
+	}
+	if _, err := db.DeleteOldResetTokens(ctx, s.db, now); err != nil {
+		s.log.Error("sweep: reset links", "err", err)
 	}
 	if err := db.DeleteExpiredStaffSessions(ctx, s.db, now); err != nil {
 		s.log.Error("sweep: staff sessions", "err", err)

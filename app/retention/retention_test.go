@@ -83,3 +83,46 @@ func TestSweepStaffSessionsAndInvites(t *testing.T) {
 		})
 	}
 }
+
+// The sweep deletes reset links that can no longer be renewed and keeps
+// those that still can.
+func TestSweepOldResetLinks(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			bdb := dbtest.Open(t, dialect)
+			cfg, err := config.Load(func(k string) string {
+				return map[string]string{"SECRET_KEY": strings.Repeat("ef", 32)}[k]
+			}, secret.Random)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
+			for _, l := range []struct {
+				loginID string
+				made    time.Time
+			}{
+				{"old01", now.Add(-db.ResetLinkRenewable - time.Hour)},
+				{"recent01", now.Add(-db.ResetLinkRenewable + time.Hour)},
+			} {
+				acct := &db.Account{LoginID: l.loginID, Email: l.loginID + "@example.jp", StoreName: "テスト商店", Locale: "ja", PasswordHash: "x"}
+				if err := db.CreateAccount(ctx, bdb, acct, l.made); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.CreateResetToken(ctx, bdb, acct.ID, []byte(l.loginID), l.made, 30*time.Minute, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			New(bdb, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Time { return now }, cfg).Sweep(ctx)
+			for hash, kept := range map[string]bool{"old01": false, "recent01": true} {
+				tok, err := db.LookupResetToken(ctx, bdb, []byte(hash))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (tok != nil) != kept {
+					t.Errorf("link of %s kept = %v, want %v", hash, tok != nil, kept)
+				}
+			}
+		})
+	}
+}

@@ -36,10 +36,11 @@ type Journey string
 const (
 	ResetJourney    Journey = "reset"    // the password reset request
 	ReminderJourney Journey = "reminder" // the login-ID reminder
+	RenewJourney    Journey = "renew"    // a new link from an expired or replaced one's page (RenewLink)
 )
 
 // Journeys lists every journey.
-var Journeys = []Journey{ResetJourney, ReminderJourney}
+var Journeys = []Journey{ResetJourney, ReminderJourney, RenewJourney}
 
 // Field names a form field a journey posts.
 type Field string

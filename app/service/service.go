@@ -79,6 +79,7 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time,
 		Matchers: map[route.Journey]intake.Matcher{
 			route.ResetJourney:    s.Recovery.MatchReset,
 			route.ReminderJourney: s.Recovery.MatchReminder,
+			route.RenewJourney:    s.Recovery.MatchRenewal,
 		},
 		OutboxWake: s.Outbox.Wake,
 	})
