@@ -17,8 +17,12 @@ import (
 
 // staffUsage lists the staff sub-commands.
 const staffUsage = `usage: aikagi staff create --email ADDRESS --role support|admin --password-stdin
-  create   add a member of the support desk; they enrol TOTP at their first
-           console login (ADMIN_ADDR)
+       aikagi staff reset-2fa --email ADDRESS --reason TEXT
+  create     add a member of the support desk; they enrol TOTP at their first
+             console login (ADMIN_ADDR)
+  reset-2fa  drop a member's TOTP secret and recovery codes (a lost phone, or
+             a secret no key opens any more): they enrol again at their next
+             login; audited with the reason
 `
 
 // StaffCommand runs the "staff" sub-commands of staffUsage.
@@ -26,10 +30,50 @@ func StaffCommand(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || isHelpArg(args[0]) {
 		return printUsage(env, staffUsage)
 	}
-	if args[0] != "create" {
-		return fmt.Errorf("staff: unknown sub-command %q (use create)", args[0])
+	switch args[0] {
+	case "create":
+		return createStaff(ctx, env, args[1:])
+	case "reset-2fa":
+		return resetStaffFactor(ctx, env, args[1:])
 	}
-	return createStaff(ctx, env, args[1:])
+	return fmt.Errorf("staff: unknown sub-command %q (use create or reset-2fa)", args[0])
+}
+
+// resetStaffFactor is "staff reset-2fa": the member's second factor is
+// dropped, as an admin does in the console, for when no admin can sign in
+// to do it there.
+func resetStaffFactor(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("staff reset-2fa", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	email := fs.String("email", "", "the member's e-mail address (required)")
+	reason := fs.String("reason", "", "why, for the audit trail (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(*email) == "":
+		return errors.New("staff reset-2fa: --email is required")
+	case strings.TrimSpace(*reason) == "":
+		return errors.New("staff reset-2fa: --reason is required: say why, for the audit trail")
+	}
+	cfg, bdb, err := env.open(ctx, env.logger())
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	svc := service.New(cfg, bdb, env.logger(), env.now, nil).Staff
+	member, err := db.FindStaffByEmail(ctx, bdb, staff.NormalizeEmail(*email))
+	if err != nil {
+		return err
+	}
+	if member == nil {
+		return fmt.Errorf("staff reset-2fa: no member %s", staff.NormalizeEmail(*email))
+	}
+	if _, err := svc.Apply(ctx, member.ID, staff.ResetFactor, "", db.Actor{Command: "aikagi staff reset-2fa"}, strings.TrimSpace(*reason)); err != nil {
+		return fmt.Errorf("staff reset-2fa: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "reset the second factor of %s: they enrol TOTP again at their next console login\n", member.Email)
+	return nil
 }
 
 // createStaff is "staff create": a member with an initial password read

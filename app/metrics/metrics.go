@@ -31,6 +31,8 @@ type Metrics struct {
 	RateLimited *prometheus.CounterVec // limit
 	HashWait    prometheus.Histogram
 	Intake      *prometheus.CounterVec // journey, outcome
+	Resealed    prometheus.Counter     // payloads sealed again under the current SECRET_KEY
+	ResealLeft  prometheus.Gauge       // payloads the last re-sealing pass left under an old key
 }
 
 // New registers the series, the Go and process collectors, the build and
@@ -69,12 +71,19 @@ func New(bdb *bun.DB, now func() time.Time, build config.BuildInfo) *Metrics {
 			Name: "aikagi_intake_requests_total", Help: "Step 3 requests processed by the intake worker, by journey and outcome (matched, unmatched, limited, disabled, failed, expired).",
 		}, []string{"journey", "outcome"}),
 	}
+	m.Resealed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "aikagi_resealed_total", Help: "Payloads at rest (queued mail, recorded requests, TOTP secrets) sealed again under the current SECRET_KEY during a key rotation.",
+	})
+	m.ResealLeft = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "aikagi_reseal_left", Help: "Payloads the last re-sealing pass left under a key of SECRET_KEYS_OLD (0: the old keys can go once every instance has the new key). -1 before the first pass.",
+	})
+	m.ResealLeft.Set(-1)
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "aikagi_build_info", Help: "Always 1; the labels say which build this instance runs.",
 		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "goversion": build.GoVersion},
 	})
 	buildInfo.Set(1)
-	m.registry.MustRegister(buildInfo, m.Requests, m.Latency, m.Mails, m.Throttled, m.BatchSize, m.Reports, m.RateLimited, m.HashWait, m.Intake,
+	m.registry.MustRegister(buildInfo, m.Requests, m.Latency, m.Mails, m.Throttled, m.BatchSize, m.Resealed, m.ResealLeft, m.Reports, m.RateLimited, m.HashWait, m.Intake,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		databaseCollector{db: bdb, now: now})
 	return m

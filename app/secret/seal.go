@@ -49,14 +49,35 @@ func (s *Sealer) Seal(id string, plaintext []byte) []byte {
 
 // Open decrypts what Seal sealed for id, with any of the keys.
 func (s *Sealer) Open(id string, sealed []byte) ([]byte, error) {
-	for _, aead := range s.aeads {
+	plain, _, err := s.open(id, sealed)
+	return plain, err
+}
+
+// open is Open, and says whether a key of SECRET_KEYS_OLD opened it.
+func (s *Sealer) open(id string, sealed []byte) (plain []byte, old bool, err error) {
+	for i, aead := range s.aeads {
 		n := aead.NonceSize()
 		if len(sealed) < n {
-			return nil, errors.New("unseal: payload too short")
+			return nil, false, errors.New("unseal: payload too short")
 		}
 		if plain, err := aead.Open(nil, sealed[:n], sealed[n:], []byte(id)); err == nil {
-			return plain, nil
+			return plain, i > 0, nil
 		}
 	}
-	return nil, fmt.Errorf("unseal: %w", ErrNoKeyOpens)
+	return nil, false, fmt.Errorf("unseal: %w", ErrNoKeyOpens)
 }
+
+// Reseal returns what was sealed for id under a key of SECRET_KEYS_OLD
+// sealed again under SECRET_KEY, and nil for a payload SECRET_KEY already
+// seals: once nothing is left under the old keys, they can go.
+func (s *Sealer) Reseal(id string, sealed []byte) ([]byte, error) {
+	plain, old, err := s.open(id, sealed)
+	if err != nil || !old {
+		return nil, err
+	}
+	return s.Seal(id, plain), nil
+}
+
+// Rotating reports whether this instance still knows old keys
+// (SECRET_KEYS_OLD), which Reseal moves payloads away from.
+func (s *Sealer) Rotating() bool { return len(s.aeads) > 1 }

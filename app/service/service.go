@@ -22,6 +22,7 @@ import (
 	"aikagi/app/mail"
 	"aikagi/app/metrics"
 	"aikagi/app/recovery"
+	"aikagi/app/rekey"
 	"aikagi/app/retention"
 	"aikagi/app/route"
 	"aikagi/app/secret"
@@ -45,6 +46,7 @@ type Services struct {
 	Logins   *account.Logins    // merchants' logins and lockouts
 	Staff    *staff.Service     // support staff, their logins and second factor
 	Sweeper  *retention.Sweeper // deletes and masks what has served its time
+	Rekey    *rekey.Resealer    // seals again under SECRET_KEY what an old key sealed
 
 	clock   atomic.Pointer[func() time.Time]
 	sending bool // the outbox has a sender: this process delivers mail
@@ -74,6 +76,7 @@ func New(cfg config.Config, bdb *bun.DB, log *slog.Logger, now func() time.Time,
 	s.Logins = account.NewLogins(bdb, s.Hasher, clock, cfg)
 	s.Staff = staff.New(staff.Deps{DB: bdb, Log: log, Now: clock, Hasher: s.Hasher, Sealer: s.Sealer, Limits: s.Limits, Config: cfg})
 	s.Sweeper = retention.New(bdb, log, clock, cfg)
+	s.Rekey = rekey.New(bdb, log, s.Sealer, s.Metrics)
 	s.Intake = intake.New(intake.Deps{
 		DB: bdb, Log: log, Now: clock, Sealer: s.Sealer, Metrics: s.Metrics,
 		Matchers: map[route.Journey]intake.Matcher{
@@ -93,9 +96,11 @@ func (s *Services) Now() time.Time { return (*s.clock.Load())() }
 func (s *Services) SetClock(now func() time.Time) { s.clock.Store(&now) }
 
 // RunWorkers runs the intake worker (matching step 3 requests), the mail
-// worker (when this process has a sender) and the sweeper until ctx ends.
+// worker (when this process has a sender), the sweeper and, during a key
+// rotation, the re-sealing passes until ctx ends.
 func (s *Services) RunWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Go(func() { s.Rekey.Run(ctx) })
 	wg.Go(func() { s.Intake.Run(ctx) })
 	if s.sending {
 		wg.Go(func() { s.Outbox.Run(ctx) })

@@ -278,8 +278,13 @@ func (s *Service) audit(ctx context.Context, tx bun.IDB, by db.Actor, kind db.Au
 		text += ", " + detail
 	}
 	text += "; reason: " + reason
-	return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: kind, StaffID: &by.StaffID, IP: by.IP,
-		UserAgent: by.UserAgent, Detail: text}, s.now())
+	event := &db.AuditEvent{Kind: kind, IP: by.IP, UserAgent: by.UserAgent, Detail: text}
+	if by.StaffID != 0 {
+		event.StaffID = &by.StaffID
+	} else {
+		event.UserAgent = by.Command // a command run on the server, not a member
+	}
+	return db.RecordAudit(ctx, tx, event, s.now())
 }
 
 // InviteState is what an invitation link is worth when opened.
