@@ -182,17 +182,16 @@ var unmatchedKinds = []AuditKind{AuditResetUnmatched, AuditReminderUnmatched}
 // named loginID, or an address whose tag is one of addrTags (the tags of
 // the account's address under each key in use).
 func Lookalikes(ctx context.Context, idb bun.IDB, loginID string, addrTags [][]byte, limit int) ([]LookalikeEntry, error) {
+	return LookalikePage(ctx, idb, loginID, addrTags, 0, limit)
+}
+
+// LookalikePage is Lookalikes after skipping the newest offset: a page of
+// the console's look-alike section.
+func LookalikePage(ctx context.Context, idb bun.IDB, loginID string, addrTags [][]byte, offset, limit int) ([]LookalikeEntry, error) {
 	var events []AuditEvent
-	q := idb.NewSelect().Model(&events).Column("at", "kind", "login_id", "ip", "addr_tag", "count").
-		Where("account_id IS NULL").Where("kind IN (?)", bun.List(unmatchedKinds)).
-		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			q = q.Where("login_id = ?", loginID)
-			if len(addrTags) > 0 {
-				q = q.WhereOr("addr_tag IN (?)", bun.List(addrTags))
-			}
-			return q
-		}).
-		OrderExpr("at DESC, id DESC").Limit(limit)
+	q := lookalikeQuery(idb.NewSelect().Model(&events), loginID, addrTags).
+		Column("at", "kind", "login_id", "ip", "addr_tag", "count").
+		OrderExpr("at DESC, id DESC").Offset(offset).Limit(limit)
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: lookalike requests: %w", err)
 	}
@@ -205,4 +204,27 @@ func Lookalikes(ctx context.Context, idb bun.IDB, loginID string, addrTags [][]b
 		entries = append(entries, l)
 	}
 	return entries, nil
+}
+
+// CountLookalikes counts the requests Lookalikes would find without a
+// limit.
+func CountLookalikes(ctx context.Context, idb bun.IDB, loginID string, addrTags [][]byte) (int, error) {
+	n, err := lookalikeQuery(idb.NewSelect().Model((*AuditEvent)(nil)), loginID, addrTags).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("db: count lookalike requests: %w", err)
+	}
+	return n, nil
+}
+
+// lookalikeQuery narrows q to the unmatched requests that named loginID
+// or one of addrTags.
+func lookalikeQuery(q *bun.SelectQuery, loginID string, addrTags [][]byte) *bun.SelectQuery {
+	return q.Where("account_id IS NULL").Where("kind IN (?)", bun.List(unmatchedKinds)).
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			q = q.Where("login_id = ?", loginID)
+			if len(addrTags) > 0 {
+				q = q.WhereOr("addr_tag IN (?)", bun.List(addrTags))
+			}
+			return q
+		})
 }

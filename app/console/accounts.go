@@ -53,7 +53,11 @@ func (con *Console) showAccount(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if v.Timeline, err = con.withLookalikes(rctx, t, acct, entries); err != nil {
+	for _, e := range entries {
+		v.Timeline = append(v.Timeline, vc.Entry{At: t.Moment(e.At, now), Source: string(e.Source), What: e.What,
+			Detail: entryDetail(t, e), IP: e.IP, Staff: e.Staff})
+	}
+	if v.Lookalikes, err = con.lookalikes(rctx, t, acct, c.QueryInt("lookalikes", 1)); err != nil {
 		return err
 	}
 	_, member := current(c)

@@ -33,6 +33,9 @@ type Text struct {
 	SendReset, Cancel, ResetSent            string // ResetSent: followed by the expiry
 	AccountDisabled                         string
 	SameLoginID, SameAddress                string // unmatched requests that named the account
+	LookalikesTitle, LookalikesHelp         string
+	TypedLoginID                            string // %s: the login ID someone typed, quoted
+	LookalikesMore, NextPage, PrevPage      string // LookalikesMore, NextPage: %d
 
 	// Account actions.
 	Actions, DeadMails, MailKind, MailTo, LastError, Requeue string

@@ -77,6 +77,12 @@ var en = Text{
 	AccountDisabled: "The account is disabled: no link can be sent.",
 	SameLoginID:     "A request with this login ID and another address (no match)",
 	SameAddress:     "A request with this address and another login ID (no match)",
+	LookalikesTitle: "Similar requests that matched no account",
+	LookalikesHelp:  "Requests that named this account's login ID or address but matched no account. Whoever sent them may not be the merchant, and what they typed may not be true.",
+	TypedLoginID:    "typed login ID “%s”",
+	LookalikesMore:  "%d more",
+	NextPage:        "Next %d",
+	PrevPage:        "Previous",
 
 	// Account actions.
 	Actions:          "Actions",

@@ -77,6 +77,12 @@ var ja = Text{
 	AccountDisabled: "このアカウントは無効のため送れません。",
 	SameLoginID:     "このログインIDで、別のメールアドレスからの依頼（一致せず）",
 	SameAddress:     "このメールアドレスで、別のログインIDからの依頼（一致せず）",
+	LookalikesTitle: "一致しなかった似た依頼",
+	LookalikesHelp:  "このアカウントのログインIDかメールアドレスを含み、どのアカウントにも一致しなかった依頼です。送った人が本人とは限らず、入力内容も正しいとは限りません。",
+	TypedLoginID:    "入力されたログインID「%s」",
+	LookalikesMore:  "ほか%d件",
+	NextPage:        "次の%d件",
+	PrevPage:        "前へ",
 
 	// Account actions.
 	Actions:          "操作",
