@@ -89,7 +89,7 @@ func New(svc *service.Services) *App {
 	a.reset = a.newResetJourney()
 	a.reminder = a.newReminderJourney()
 	// No form of ours is multipart; parseForm refuses it with a 415.
-	a.fiber = fiber.New(web.FiberConfig("aikagi", maxBodyBytes, a.handleError))
+	a.fiber = fiber.New(web.FiberConfig("aikagi", maxBodyBytes, a.handleError, cfg.TrustedProxies))
 	a.routes()
 	return a
 }

@@ -95,6 +95,7 @@ func startSite() (*site, error) {
 		"FRAME_ANCESTORS": s.demo,
 		"DEMO_ADDR":       demoLn.Addr().String(),
 		"ADMIN_ADDR":      consoleLn.Addr().String(),
+		"CONSOLE_URL":     s.console,
 		"MAIL_FROM":       "加盟店管理サイト <no-reply@example.com>",
 		// A deployment's company and support desk, so that the checks of
 		// every screen (axe, tap targets, line breaks) see their blocks.

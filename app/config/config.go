@@ -37,8 +37,9 @@ type Config struct {
 	TokenTTL          time.Duration
 	StateTTL          time.Duration
 	PasswordMinLength int
-	DemoAddr          string // development only: where the demo help center listens ("off" for none)
-	AdminAddr         string // where the support console listens; "" for nowhere (ADMIN_ADDR)
+	DemoAddr          string   // development only: where the demo help center listens ("off" for none)
+	AdminAddr         string   // where the support console listens; "" for nowhere (ADMIN_ADDR)
+	ConsoleURL        *url.URL // CONSOLE_URL: the console's public origin; its host is the only one the console answers to
 	SessionTTL        time.Duration
 	LockoutThreshold  int           // failed logins that pause a login ID
 	LockoutWindow     time.Duration // within this long

@@ -133,6 +133,7 @@ func (r *reader) network(cfg *Config) {
 	if cfg.AdminAddr == "off" {
 		cfg.AdminAddr = ""
 	}
+	r.consoleURL(cfg)
 	// Metrics have a listener of their own, on this machine unless set:
 	// the public one never serves them, whatever a proxy in front adds.
 	cfg.MetricsAddr = r.get("METRICS_ADDR", "127.0.0.1:9464")
@@ -223,6 +224,64 @@ func (r *reader) secrets(cfg *Config, randomKey func() []byte) {
 		}
 		cfg.SecretKeysOld = append(cfg.SecretKeysOld, key)
 	}
+}
+
+// consoleURL reads CONSOLE_URL: the support console's origin as staff's
+// browsers reach it, from which invitation links are built and whose host
+// alone the console answers to (DNS rebinding, forged Host headers). In
+// development it defaults to ADMIN_ADDR on localhost.
+func (r *reader) consoleURL(cfg *Config) {
+	v := r.get("CONSOLE_URL", "")
+	if v == "" {
+		if cfg.AdminAddr == "" {
+			return
+		}
+		if cfg.Production {
+			r.fail(errors.New("ADMIN_ADDR is set: production needs CONSOLE_URL, the support console's address as staff reach it (https://console.example.com): invitation links are built from it and the console answers to its host alone"))
+			return
+		}
+		_, port, err := net.SplitHostPort(cfg.AdminAddr)
+		if err != nil {
+			return // ADMIN_ADDR's own check names the problem
+		}
+		v = "http://localhost:" + port
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		r.fail(fmt.Errorf("CONSOLE_URL=%q: use the console's origin, such as https://console.example.com", v))
+		return
+	}
+	u.Path = ""
+	if cfg.Production && u.Scheme != "https" && !isLoopbackName(u.Hostname()) {
+		r.fail(errors.New("production needs an https:// CONSOLE_URL (or one on this machine, reached through a tunnel)"))
+		return
+	}
+	cfg.ConsoleURL = u
+}
+
+// IsConsoleHost reports whether a request's Host header (with or without
+// a port) names the console: CONSOLE_URL's host, or, when that is a name
+// of this machine, any name of this machine.
+func (c Config) IsConsoleHost(hostport string) bool {
+	if c.ConsoleURL == nil {
+		return false
+	}
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	want := c.ConsoleURL.Hostname()
+	return strings.EqualFold(host, want) || (isLoopbackName(want) && isLoopbackName(host))
+}
+
+// isLoopbackName reports localhost or a loopback address.
+func isLoopbackName(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // production refuses what is only safe in development.

@@ -42,7 +42,7 @@ func New(svc *service.Services) *Console {
 		cookie: cfg.CookieName("aikagi_staff")}
 	c.hours = newHourCache(c.loadHours)
 	c.cop = http.NewCrossOriginProtection()
-	c.fiber = fiber.New(web.FiberConfig("aikagi-console", 16<<10, c.handleError))
+	c.fiber = fiber.New(web.FiberConfig("aikagi-console", 16<<10, c.handleError, cfg.TrustedProxies))
 	c.routes()
 	return c
 }
@@ -57,7 +57,7 @@ func (con *Console) Handler() *fiber.App { return con.fiber }
 // app, and none of the merchant app's routes is served here.
 func (con *Console) routes() {
 	r := con.fiber
-	r.Use(con.requestLog, web.RecoverPanic, con.securityHeaders, con.refuseCrossSite)
+	r.Use(con.requestLog, web.RecoverPanic, con.securityHeaders, con.consoleHostOnly, con.refuseCrossSite)
 	r.Get("/assets/:name", web.ServeAsset)
 
 	// Login: password, then TOTP (or enrolment at the first login).

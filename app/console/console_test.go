@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -59,15 +60,26 @@ func newTestConsole(t *testing.T, dialect string, env map[string]string) *testCo
 type browser struct {
 	c      *testConsole
 	cookie *http.Cookie
+	host   string // the Host the browser asks for; CONSOLE_URL's when empty
 }
 
 func (b *browser) do(t *testing.T, method, path string, form url.Values) *http.Response {
+	t.Helper()
+	return b.doWith(t, method, path, form, nil)
+}
+
+// doWith is do with more request headers.
+func (b *browser) doWith(t *testing.T, method, path string, form url.Values, headers map[string]string) *http.Response {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req := httptest.NewRequest(method, "http://127.0.0.1:8082"+path, body)
+	host := cmp.Or(b.host, b.c.cfg.ConsoleURL.Host)
+	req := httptest.NewRequest(method, "http://"+host+path, body)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -359,7 +371,7 @@ func TestCrossSiteRefused(t *testing.T) {
 func TestAppsApart(t *testing.T) {
 	c := newTestConsole(t, "sqlite", nil)
 	for _, path := range []string{"/password-resetting/regist", "/embed.js", "/metrics", "/healthz"} {
-		res, _ := c.Handler().Test(httptest.NewRequest("GET", path, nil), -1)
+		res, _ := c.Handler().Test(httptest.NewRequest("GET", "http://127.0.0.1:8082"+path, nil), -1)
 		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("console GET %s: %d", path, res.StatusCode)
 		}
@@ -400,7 +412,7 @@ func TestSearch(t *testing.T) {
 				{"like characters are literal", "%", false, nil},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					req := httptest.NewRequest("GET", "/search?q="+url.QueryEscape(tc.q), nil)
+					req := httptest.NewRequest("GET", "http://127.0.0.1:8082/search?q="+url.QueryEscape(tc.q), nil)
 					req.AddCookie(b.cookie)
 					if tc.htmx {
 						req.Header.Set("HX-Request", "true")

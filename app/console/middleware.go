@@ -42,6 +42,17 @@ func (con *Console) securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// consoleHostOnly answers only requests that name the console by
+// CONSOLE_URL's host (the Host header as sent, never a forwarded one): a
+// page on another name that resolves here (DNS rebinding), or a forged
+// Host, finds nothing.
+func (con *Console) consoleHostOnly(c *fiber.Ctx) error {
+	if !con.cfg.IsConsoleHost(string(c.Request().Host())) {
+		return fiber.ErrNotFound
+	}
+	return c.Next()
+}
+
 // refuseCrossSite rejects state-changing requests that the browser says
 // come from another origin, as the merchant app does
 // (web.CheckCrossSite); the SameSite=Strict cookie is a second guard.

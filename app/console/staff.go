@@ -154,7 +154,7 @@ func (con *Console) invite(c *fiber.Ctx) error {
 // renderInviteLink shows an invitation link on the console's own origin.
 func (con *Console) renderInviteLink(c *fiber.Ctx, email, token string) error {
 	t := con.text(c)
-	v := vc.InviteLinkView{T: t, Email: email, Link: c.BaseURL() + "/invite/" + token,
+	v := vc.InviteLinkView{T: t, Email: email, Link: con.cfg.ConsoleURL.String() + "/invite/" + token,
 		Expires: t.JapanTime(con.now().Add(staff.InviteTTL))}
 	return con.render(c, fiber.StatusOK, t.InviteLinkTitle, vc.InviteLink(v))
 }

@@ -457,3 +457,27 @@ func TestStaffCrossSiteRefused(t *testing.T) {
 		t.Error("a cross-site request changed the staff")
 	}
 }
+
+// The console answers only to CONSOLE_URL's host, and builds invitation
+// links from CONSOLE_URL whatever Host or X-Forwarded-Host a request
+// carries: a forged header cannot make an admin hand out a link to
+// another site, and a page on another name resolving here finds nothing.
+func TestConsoleHostAndInvitationLinks(t *testing.T) {
+	t.Parallel()
+	c, admin, _ := newAdminConsole(t, "sqlite", map[string]string{"CONSOLE_URL": "https://console.example.test"})
+	for _, host := range []string{"evil.example", "console.example.test.evil.example", "127.0.0.1:8082"} {
+		req := httptest.NewRequest("GET", "http://"+host+"/login", nil)
+		if res, err := c.Handler().Test(req, -1); err != nil || res.StatusCode != http.StatusNotFound {
+			t.Errorf("Host %s: %v, %v; want 404", host, res.StatusCode, err)
+		}
+	}
+	form := url.Values{"email": {"suzuki@example.jp"}, "role": {"support"}, "reason": {"joins the desk"}}
+	res := admin.doWith(t, "POST", "/staff/invite", form, map[string]string{"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("invite: %d", res.StatusCode)
+	}
+	link, _ := page(t, res).Find("#invite-link").Attr("value")
+	if !strings.HasPrefix(link, "https://console.example.test/invite/") {
+		t.Errorf("invitation link %q, want one on CONSOLE_URL", link)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -112,17 +113,25 @@ func ServeAsset(c *fiber.Ctx) error {
 }
 
 // FiberConfig is the Fiber settings of both front ends: name, the largest
-// body accepted, and the error handler that answers every failure.
-func FiberConfig(name string, bodyLimit int, errorHandler fiber.ErrorHandler) fiber.Config {
+// body accepted, the error handler that answers every failure, and the
+// proxies (TRUSTED_PROXIES) whose X-Forwarded-* headers Fiber may believe;
+// no other peer's are, whatever asks Fiber for a host or a scheme.
+func FiberConfig(name string, bodyLimit int, errorHandler fiber.ErrorHandler, trusted []netip.Prefix) fiber.Config {
+	proxies := make([]string, len(trusted))
+	for i, p := range trusted {
+		proxies[i] = p.String()
+	}
 	return fiber.Config{
-		AppName:               name,
-		BodyLimit:             bodyLimit,
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          15 * time.Second,
-		IdleTimeout:           60 * time.Second,
-		ErrorHandler:          errorHandler,
-		DisableStartupMessage: true,
-		CaseSensitive:         true,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          proxies,
+		AppName:                 name,
+		BodyLimit:               bodyLimit,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            15 * time.Second,
+		IdleTimeout:             60 * time.Second,
+		ErrorHandler:            errorHandler,
+		DisableStartupMessage:   true,
+		CaseSensitive:           true,
 		// No form of ours is multipart: the handlers refuse it.
 		DisablePreParseMultipartForm: true,
 	}
