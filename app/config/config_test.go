@@ -180,6 +180,8 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{"SECRET_KEY not hex", map[string]string{"SECRET_KEY": "correct horse battery staple"}, []string{"SECRET_KEY", "openssl rand -hex 32"}},
 		{"SECRET_KEY too short", map[string]string{"SECRET_KEY": strings.Repeat("ab", 31)}, []string{"SECRET_KEY", "32"}},
 		{"two problems at once", map[string]string{"TOKEN_TTL": "x", "PASSWORD_MIN_LENGTH": "x"}, []string{"TOKEN_TTL", "PASSWORD_MIN_LENGTH"}},
+		{"CONSOLE_URL with a path", map[string]string{"CONSOLE_URL": "https://desk.example.com/console"}, []string{"CONSOLE_URL"}},
+		{"CONSOLE_URL not a URL", map[string]string{"CONSOLE_URL": "desk.example.com"}, []string{"CONSOLE_URL"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -305,3 +307,38 @@ func noRandomKey(t testing.TB) func() []byte {
 
 // testSecretHex is a SECRET_KEY for tests.
 const testSecretHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+// The console's address: in production, ADMIN_ADDR wants CONSOLE_URL (an
+// https one, unless on this machine); in development it defaults to
+// ADMIN_ADDR on localhost, and only the console's own host names it.
+func TestConsoleURL(t *testing.T) {
+	t.Parallel()
+	prod := map[string]string{"APP_ENV": "production", "SECRET_KEY": testSecretHex, "RESEND_API_KEY": "re_x",
+		"BASE_URL": "https://reset.example.com", "ADMIN_ADDR": "10.0.0.5:8082"}
+	if _, err := Load(getenvFrom(prod), noRandomKey(t)); err == nil || !strings.Contains(err.Error(), "CONSOLE_URL") {
+		t.Errorf("production with ADMIN_ADDR and no CONSOLE_URL: %v", err)
+	}
+	prod["CONSOLE_URL"] = "http://desk.example.com"
+	if _, err := Load(getenvFrom(prod), noRandomKey(t)); err == nil || !strings.Contains(err.Error(), "https") {
+		t.Errorf("production with an http CONSOLE_URL: %v", err)
+	}
+	prod["CONSOLE_URL"] = "https://desk.example.com/"
+	cfg, err := Load(getenvFrom(prod), noRandomKey(t))
+	if err != nil || cfg.ConsoleURL.String() != "https://desk.example.com" {
+		t.Fatalf("CONSOLE_URL = %v, %v", cfg.ConsoleURL, err)
+	}
+	for host, want := range map[string]bool{"desk.example.com": true, "DESK.example.com:443": true, "evil.example": false, "localhost:8082": false, "desk.example.com.evil.example": false} {
+		if got := cfg.IsConsoleHost(host); got != want {
+			t.Errorf("IsConsoleHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+	dev, err := Load(getenvFrom(map[string]string{"SECRET_KEY": testSecretHex}), noRandomKey(t))
+	if err != nil || dev.ConsoleURL.String() != "http://localhost:8082" {
+		t.Fatalf("development CONSOLE_URL = %v, %v", dev.ConsoleURL, err)
+	}
+	for host, want := range map[string]bool{"localhost:8082": true, "127.0.0.1:8082": true, "[::1]:8082": true, "evil.example": false} {
+		if got := dev.IsConsoleHost(host); got != want {
+			t.Errorf("development IsConsoleHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
