@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 GO_PACKAGES := ./...
 
-.PHONY: test deps generate check-generated lint gotest run bench lighthouse
+.PHONY: test deps generate check-generated lint gotest run build bench lighthouse
 
 test: deps check-generated lint gotest
 
@@ -56,6 +56,13 @@ gotest:
 
 run:
 	go run .
+
+# build makes the release binary ./aikagi, stamped with the version git
+# describes (a tag, or the commit; -dirty for uncommitted changes), which
+# `aikagi version` and the metric aikagi_build_info show with the commit.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X aikagi/app/config.version=$(VERSION)" -o aikagi .
 
 # bench measures throughput, latency and memory on this machine (load on
 # 127.0.0.1 only) and prints the figures kept in BENCHMARKS.md.

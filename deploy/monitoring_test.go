@@ -206,3 +206,38 @@ func exportedMetrics(t *testing.T) []string {
 	}
 	return names
 }
+
+// Every alert links to its section of docs/runbook.md, which says what to
+// check and do; the runbook has no section for an alert that is gone.
+func TestAlertsHaveRunbooks(t *testing.T) {
+	rules, err := os.ReadFile("alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runbook, err := os.ReadFile("../docs/runbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^## (\S+)$`).FindAllStringSubmatch(string(runbook), -1) {
+		sections[m[1]] = true
+	}
+	alerts := regexp.MustCompile(`(?m)^\s+- alert: (\w+)$`).FindAllStringSubmatch(string(rules), -1)
+	links := regexp.MustCompile(`(?m)^\s+runbook_url: "docs/runbook\.md#(\w+)"$`).FindAllStringSubmatch(string(rules), -1)
+	if len(alerts) == 0 || len(links) != len(alerts) {
+		t.Fatalf("%d alerts, %d runbook links: every alert wants one", len(alerts), len(links))
+	}
+	for i, a := range alerts {
+		anchor := strings.ToLower(a[1])
+		if links[i][1] != anchor {
+			t.Errorf("%s links to #%s, want #%s", a[1], links[i][1], anchor)
+		}
+		if !sections[anchor] {
+			t.Errorf("%s: docs/runbook.md has no section %q", a[1], anchor)
+		}
+		delete(sections, anchor)
+	}
+	for s := range sections {
+		t.Errorf("docs/runbook.md has a section %q for no alert", s)
+	}
+}

@@ -12,15 +12,23 @@ type BuildInfo struct {
 	GoVersion string
 }
 
+// version is the release this binary was built as, stamped by the build:
+// go build -ldflags "-X aikagi/app/config.version=v1.4.0" (make build does
+// it from git describe). Empty for a plain go build or go run.
+var version string
+
 // Build reads the binary's build information once.
 var Build = sync.OnceValue(func() BuildInfo {
 	b := BuildInfo{Version: "devel"}
+	if version != "" {
+		b.Version = version
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b
 	}
 	b.GoVersion = info.GoVersion
-	if v := info.Main.Version; v != "" && v != "(devel)" {
+	if v := info.Main.Version; v != "" && v != "(devel)" && version == "" {
 		b.Version = v
 	}
 	modified := false
