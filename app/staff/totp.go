@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -205,14 +206,19 @@ func newRecoveryCodes() []string {
 }
 
 // hashRecoveryCodes returns a new salt and the stored form of each code
-// under it, within the hasher's memory budget.
+// under it. The hashes run side by side, as many as the hasher's memory
+// budget lets at once.
 func (s *Service) hashRecoveryCodes(ctx context.Context, codes []string) (salt []byte, hashes [][]byte, err error) {
 	salt = secret.Random()[:db.RecoverySaltLen]
 	hashes = make([][]byte, len(codes))
+	errs := make([]error, len(codes))
+	var wg sync.WaitGroup
 	for i, code := range codes {
-		if hashes[i], err = s.hashRecoveryCode(ctx, code, salt); err != nil {
-			return nil, nil, err
-		}
+		wg.Go(func() { hashes[i], errs[i] = s.hashRecoveryCode(ctx, code, salt) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
 	}
 	return salt, hashes, nil
 }
