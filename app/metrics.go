@@ -4,24 +4,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
-
-// observeRequest counts a request under its route pattern.
-func (a *App) observeRequest(c *fiber.Ctx, elapsed time.Duration) {
-	// Fiber's strings point into buffers it reuses; labels are kept, so copy.
-	route := "unmatched"
-	if r := c.Route(); r != nil && c.Response().StatusCode() != fiber.StatusNotFound {
-		route = strings.Clone(r.Path)
-	}
-	method := strings.Clone(c.Method())
-	a.metrics.Requests.WithLabelValues(route, method, strconv.Itoa(c.Response().StatusCode())).Inc()
-	a.metrics.Latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
-}
 
 // MetricsHandler answers Prometheus scrapes on the metrics listener
 // (METRICS_ADDR), from loopback asking by a name of this machine

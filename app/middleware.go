@@ -37,7 +37,7 @@ func (a *App) requestLog(c *fiber.Ctx) error {
 		}
 	}
 	elapsed := time.Since(start)
-	a.observeRequest(c, elapsed)
+	web.ObserveRequest(a.metrics, c, "", elapsed)
 	a.log.InfoContext(c.UserContext(), "request",
 		"request_id", id,
 		"method", c.Method(),

@@ -441,3 +441,23 @@ func TestSearch(t *testing.T) {
 		})
 	}
 }
+
+// The console's requests are counted in the process's one registry, under
+// their route pattern marked as the console's.
+func TestConsoleRequestsCounted(t *testing.T) {
+	t.Parallel()
+	c := newTestConsole(t, "sqlite", nil)
+	b := &browser{c: c}
+	b.do(t, "GET", "/login", nil)
+	b.do(t, "GET", "/no-such-page", nil)
+	rec := httptest.NewRecorder()
+	c.svc.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`aikagi_http_requests_total{method="GET",route="console /login",status="200"} 1`,
+		`aikagi_http_requests_total{method="GET",route="console unmatched",status="404"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

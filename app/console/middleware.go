@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -20,12 +21,14 @@ const (
 // requestLog logs each request when it ends: the path without its query,
 // which may hold what staff searched for (addresses, login IDs).
 func (con *Console) requestLog(c *fiber.Ctx) error {
+	start := time.Now()
 	err := c.Next()
 	if err != nil {
 		if herr := con.handleError(c, err); herr != nil {
 			c.Status(fiber.StatusInternalServerError)
 		}
 	}
+	web.ObserveRequest(con.svc.Metrics, c, "console ", time.Since(start))
 	con.log.InfoContext(c.UserContext(), "console request", "method", c.Method(), "path", loggedPath(c),
 		"status", c.Response().StatusCode(), "ip", con.clientIP(c).String())
 	return nil

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"aikagi/app/metrics"
 	"aikagi/assets"
 )
 
@@ -135,4 +138,18 @@ func FiberConfig(name string, bodyLimit int, errorHandler fiber.ErrorHandler, tr
 		// No form of ours is multipart: the handlers refuse it.
 		DisablePreParseMultipartForm: true,
 	}
+}
+
+// ObserveRequest counts a request of a front end under its route pattern
+// (prefix names the front end: "" for the merchant app, "console " for the
+// console), with its method, status and time.
+func ObserveRequest(m *metrics.Metrics, c *fiber.Ctx, prefix string, elapsed time.Duration) {
+	// Fiber's strings point into buffers it reuses; labels are kept, so copy.
+	route := prefix + "unmatched"
+	if r := c.Route(); r != nil && c.Response().StatusCode() != fiber.StatusNotFound {
+		route = prefix + strings.Clone(r.Path)
+	}
+	method := strings.Clone(c.Method())
+	m.Requests.WithLabelValues(route, method, strconv.Itoa(c.Response().StatusCode())).Inc()
+	m.Latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
 }
