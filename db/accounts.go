@@ -5,18 +5,30 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
-// ErrLoginIDTaken is returned when an account with the same login ID exists.
+// ErrLoginIDTaken is returned when an account with the same login ID, in
+// any case, exists.
 var ErrLoginIDTaken = errors.New("db: login ID already exists")
+
+// LoginKey is the form login IDs are matched and kept unique in: NFKC,
+// then Unicode case folding, so that 「TARO-01」, 「ＴＡＲＯ-01」 and
+// 「taro-01」 name one account. The ID itself is kept as registered.
+func LoginKey(loginID string) string {
+	return cases.Fold().String(norm.NFKC.String(loginID))
+}
 
 // CreateAccount inserts a, filling its ID and times.
 func CreateAccount(ctx context.Context, idb bun.IDB, a *Account, now time.Time) error {
 	a.CreatedAt, a.UpdatedAt = Stamp(now), Stamp(now)
+	a.LoginKey = LoginKey(a.LoginID)
 	a.EmailKey = strings.ToLower(a.Email)
 	a.SearchText = searchText(a.LoginID, a.Email, a.StoreName)
 	if _, err := idb.NewInsert().Model(a).Returning("id").Exec(ctx); err != nil {
@@ -37,12 +49,13 @@ func ListAccounts(ctx context.Context, idb bun.IDB) ([]Account, error) {
 	return accounts, nil
 }
 
-// FindAccountForReset returns the account whose login ID is loginID and whose
-// e-mail matches email case-insensitively, or nil when there is none.
+// FindAccountForReset returns the account whose login ID is loginID and
+// whose e-mail is email, both compared without regard to case, or nil when
+// there is none.
 func FindAccountForReset(ctx context.Context, idb bun.IDB, loginID, email string) (*Account, error) {
 	var a Account
 	err := idb.NewSelect().Model(&a).
-		Where("login_id = ?", loginID).
+		Where("login_key = ?", LoginKey(loginID)).
 		Where("email_key = ?", strings.ToLower(email)).
 		Limit(1).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -61,9 +74,10 @@ func isUniqueViolation(err error) bool {
 		strings.Contains(msg, "SQLSTATE=23505") // PostgreSQL (pgdriver)
 }
 
-// FindAccountByLoginID returns the account with that login ID, or nil.
+// FindAccountByLoginID returns the account with that login ID, in any
+// case, or nil.
 func FindAccountByLoginID(ctx context.Context, idb bun.IDB, loginID string) (*Account, error) {
-	return findAccount(ctx, idb, "login_id = ?", loginID)
+	return findAccount(ctx, idb, "login_key = ?", LoginKey(loginID))
 }
 
 // GetAccount returns the account with that ID, or nil.
@@ -148,18 +162,22 @@ func lockByID[T any](ctx context.Context, tx bun.Tx, id int64, what string) (*T,
 	return row, nil
 }
 
-// ExistingLoginIDs returns which of loginIDs already have an account, with
-// the account's id.
-func ExistingLoginIDs(ctx context.Context, idb bun.IDB, loginIDs []string) (map[string]int64, error) {
-	found := map[string]int64{}
-	for start := 0; start < len(loginIDs); start += 500 {
-		chunk := loginIDs[start:min(start+500, len(loginIDs))]
+// ExistingLoginIDs returns the accounts (their id and login ID as
+// registered) that loginIDs name in any case, by LoginKey.
+func ExistingLoginIDs(ctx context.Context, idb bun.IDB, loginIDs []string) (map[string]Account, error) {
+	keys := make([]string, len(loginIDs))
+	for i, id := range loginIDs {
+		keys[i] = LoginKey(id)
+	}
+	found := map[string]Account{}
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
 		var rows []Account
-		if err := idb.NewSelect().Model(&rows).Column("id", "login_id").Where("login_id IN (?)", bun.List(chunk)).Scan(ctx); err != nil {
+		if err := idb.NewSelect().Model(&rows).Column("id", "login_id", "login_key").Where("login_key IN (?)", bun.List(chunk)).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("db: existing login IDs: %w", err)
 		}
 		for _, r := range rows {
-			found[r.LoginID] = r.ID
+			found[r.LoginKey] = r
 		}
 	}
 	return found, nil
@@ -206,4 +224,96 @@ func DeleteAccount(ctx context.Context, idb bun.IDB, id int64) error {
 		return fmt.Errorf("db: delete account: %w", err)
 	}
 	return nil
+}
+
+// The migrations that create the accounts and that add accounts.login_key
+// with its unique index.
+const (
+	accountsMigration = "20261125000001"
+	loginKeyMigration = "20261208000005"
+)
+
+// refuseLoginKeyCollisions stops the login key's migration before it runs
+// where existing accounts' login IDs differ only in case (or width): they
+// cannot both be kept once IDs are matched without regard to case, and
+// which one to keep is for an operator to decide.
+func refuseLoginKeyCollisions(ctx context.Context, bdb *bun.DB) error {
+	pending, err := PendingMigrations(ctx, bdb)
+	isPending := func(migration string) bool {
+		return slices.ContainsFunc(pending, func(name string) bool { return strings.HasPrefix(name, migration) })
+	}
+	if err != nil || !isPending(loginKeyMigration) || isPending(accountsMigration) {
+		return nil // nothing to add, or a new database without accounts
+	}
+	groups, err := LoginIDsDifferingInCase(ctx, bdb)
+	if err != nil || len(groups) == 0 {
+		return err
+	}
+	return fmt.Errorf("db: migrate: login IDs are now matched without regard to case, "+
+		"and these accounts' login IDs differ only in case:\n  %s\n"+
+		"Delete or rename one account of each line with the version you run now (aikagi account delete LOGIN_ID --reason …, "+
+		"or UPDATE accounts SET login_id = … WHERE id = …), then start this version again", strings.Join(groups, "\n  "))
+}
+
+// LoginIDsDifferingInCase lists the accounts whose login IDs share a
+// LoginKey, one line per key: 「"TARO-01" (account 3), "taro-01" (account 7)」.
+func LoginIDsDifferingInCase(ctx context.Context, idb bun.IDB) ([]string, error) {
+	byKey := map[string][]Account{}
+	var keys []string
+	for after := int64(0); ; {
+		var rows []Account
+		if err := idb.NewSelect().Model(&rows).Column("id", "login_id").Where("id > ?", after).OrderExpr("id").Limit(1000).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("db: login IDs by key: %w", err)
+		}
+		for _, r := range rows {
+			key := LoginKey(r.LoginID)
+			if byKey[key] == nil {
+				keys = append(keys, key)
+			}
+			byKey[key] = append(byKey[key], r)
+		}
+		if len(rows) < 1000 {
+			break
+		}
+		after = rows[len(rows)-1].ID
+	}
+	var groups []string
+	for _, key := range keys {
+		if len(byKey[key]) < 2 {
+			continue
+		}
+		var names []string
+		for _, a := range byKey[key] {
+			names = append(names, fmt.Sprintf("%q (account %d)", a.LoginID, a.ID))
+		}
+		groups = append(groups, strings.Join(names, ", "))
+	}
+	return groups, nil
+}
+
+// FillLoginKeys gives the accounts written before login_key existed
+// theirs, batch at a time, and returns how many it filled. Migrate runs it.
+func FillLoginKeys(ctx context.Context, idb bun.IDB, batch int) (int, error) {
+	filled := 0
+	for {
+		var rows []Account
+		if err := idb.NewSelect().Model(&rows).Column("id", "login_id").
+			Where("login_key IS NULL").OrderExpr("id").Limit(batch).Scan(ctx); err != nil {
+			return filled, fmt.Errorf("db: fill login keys: %w", err)
+		}
+		for _, a := range rows {
+			if _, err := idb.NewUpdate().Model((*Account)(nil)).Set("login_key = ?", LoginKey(a.LoginID)).
+				Where("id = ?", a.ID).Exec(ctx); err != nil {
+				if isUniqueViolation(err) {
+					return filled, fmt.Errorf("db: fill login keys: %q (account %d) differs only in case from another account's login ID; "+
+						"delete or rename one of them: %w", a.LoginID, a.ID, err)
+				}
+				return filled, fmt.Errorf("db: fill login keys: %w", err)
+			}
+		}
+		filled += len(rows)
+		if len(rows) < batch {
+			return filled, nil
+		}
+	}
 }

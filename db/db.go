@@ -145,6 +145,9 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 			}
 		}()
 	}
+	if err := refuseLoginKeyCollisions(ctx, db); err != nil {
+		return nil, err
+	}
 	if applied, err = migrateLocked(ctx, db); err != nil {
 		return applied, err
 	}
@@ -152,11 +155,15 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 }
 
 // fillData completes, in Go, what a migration added but SQL cannot
-// compute: the accounts' search_text, the deadlines of mail queued
-// before every mail had one and the salted hashes of old recovery codes.
+// compute: the accounts' search_text and login_key, the deadlines of mail
+// queued before every mail had one and the salted hashes of old recovery
+// codes.
 // Each finds nothing to do once done, at the cost of one query.
 func fillData(ctx context.Context, db *bun.DB) error {
 	if _, err := FillSearchText(ctx, db, 500); err != nil {
+		return err
+	}
+	if _, err := FillLoginKeys(ctx, db, 500); err != nil {
 		return err
 	}
 	if _, err := WrapRecoveryCodes(ctx, db); err != nil {

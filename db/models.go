@@ -11,7 +11,8 @@ type Account struct {
 	bun.BaseModel `bun:"table:accounts"`
 
 	ID                int64      `bun:"id,pk,autoincrement"`
-	LoginID           string     `bun:"login_id"`
+	LoginID           string     `bun:"login_id"`  // as registered, and as shown
+	LoginKey          string     `bun:"login_key"` // LoginKey(LoginID), for matching and uniqueness in any case
 	Email             string     `bun:"email"`
 	EmailKey          string     `bun:"email_key"` // lower-cased email, for matching
 	StoreName         string     `bun:"store_name"`
@@ -128,7 +129,7 @@ type LoginFailure struct {
 	bun.BaseModel `bun:"table:login_failures"`
 
 	ID      int64     `bun:"id,pk,autoincrement"`
-	LoginID string    `bun:"login_id"`
+	LoginID string    `bun:"login_id"` // the LoginKey of the ID typed
 	At      time.Time `bun:"at"`
 	IP      string    `bun:"ip"`
 }

@@ -52,10 +52,11 @@ func DeleteAccountSessions(ctx context.Context, idb bun.IDB, accountID int64) er
 	return nil
 }
 
-// RecordLoginFailure notes a failed login for loginID as typed and returns
-// its id.
+// RecordLoginFailure notes a failed login for loginID and returns its id.
+// Failures are kept by LoginKey, so that typing an ID in another case
+// counts towards the same pause.
 func RecordLoginFailure(ctx context.Context, idb bun.IDB, loginID, ip string, now time.Time) (int64, error) {
-	f := &LoginFailure{LoginID: loginID, IP: ip, At: Stamp(now)}
+	f := &LoginFailure{LoginID: LoginKey(loginID), IP: ip, At: Stamp(now)}
 	if _, err := idb.NewInsert().Model(f).Returning("id").Exec(ctx); err != nil {
 		return 0, fmt.Errorf("db: record login failure: %w", err)
 	}
@@ -70,10 +71,11 @@ func DeleteLoginFailure(ctx context.Context, idb bun.IDB, id int64) error {
 	return nil
 }
 
-// CountLoginFailures counts the failures for loginID since since.
+// CountLoginFailures counts the failures for loginID, in any case, since
+// since.
 func CountLoginFailures(ctx context.Context, idb bun.IDB, loginID string, since time.Time) (int, error) {
 	n, err := idb.NewSelect().Model((*LoginFailure)(nil)).
-		Where("login_id = ?", loginID).
+		Where("login_id = ?", LoginKey(loginID)).
 		Where("at > ?", Stamp(since)).
 		Count(ctx)
 	if err != nil {
@@ -82,9 +84,9 @@ func CountLoginFailures(ctx context.Context, idb bun.IDB, loginID string, since 
 	return n, nil
 }
 
-// ClearLoginFailures lifts a lockout.
+// ClearLoginFailures lifts the lockout of loginID, in any case.
 func ClearLoginFailures(ctx context.Context, idb bun.IDB, loginID string) error {
-	if _, err := idb.NewDelete().Model((*LoginFailure)(nil)).Where("login_id = ?", loginID).Exec(ctx); err != nil {
+	if _, err := idb.NewDelete().Model((*LoginFailure)(nil)).Where("login_id = ?", LoginKey(loginID)).Exec(ctx); err != nil {
 		return fmt.Errorf("db: clear login failures: %w", err)
 	}
 	return nil

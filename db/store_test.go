@@ -45,9 +45,11 @@ func TestAccounts(t *testing.T) {
 		if a.ID == 0 {
 			t.Fatal("account ID not filled in")
 		}
-		dup := &db.Account{LoginID: "taro-01", Email: "x@example.jp", StoreName: "x", Locale: "ja", PasswordHash: "x"}
-		if err := db.CreateAccount(ctx, bdb, dup, t0); !errors.Is(err, db.ErrLoginIDTaken) {
-			t.Fatalf("duplicate login ID: got %v, want ErrLoginIDTaken", err)
+		for _, id := range []string{"taro-01", "TARO-01", "Ｔａｒｏ-01"} {
+			dup := &db.Account{LoginID: id, Email: "x@example.jp", StoreName: "x", Locale: "ja", PasswordHash: "x"}
+			if err := db.CreateAccount(ctx, bdb, dup, t0); !errors.Is(err, db.ErrLoginIDTaken) {
+				t.Fatalf("login ID %q beside taro-01: got %v, want ErrLoginIDTaken", id, err)
+			}
 		}
 
 		tests := []struct {
@@ -55,8 +57,8 @@ func TestAccounts(t *testing.T) {
 			found          bool
 		}{
 			{"taro-01", "Taro..Yamada@docomo.ne.jp", true},
-			{"taro-01", "taro..yamada@DOCOMO.ne.jp", true},  // e-mail matched case-insensitively
-			{"TARO-01", "Taro..Yamada@docomo.ne.jp", false}, // login ID is exact
+			{"taro-01", "taro..yamada@DOCOMO.ne.jp", true}, // e-mail matched case-insensitively
+			{"TARO-01", "Taro..Yamada@docomo.ne.jp", true}, // login ID matched in any case too
 			{"taro-01", "taro.yamada@docomo.ne.jp", false},
 			{"hanako", "Taro..Yamada@docomo.ne.jp", false},
 		}
@@ -68,8 +70,8 @@ func TestAccounts(t *testing.T) {
 			if (got != nil) != tt.found {
 				t.Errorf("FindAccountForReset(%q, %q) found=%v, want %v", tt.loginID, tt.email, got != nil, tt.found)
 			}
-			if got != nil && got.Email != "Taro..Yamada@docomo.ne.jp" {
-				t.Errorf("registered address changed to %q", got.Email)
+			if got != nil && (got.Email != "Taro..Yamada@docomo.ne.jp" || got.LoginID != "taro-01") {
+				t.Errorf("registered account changed to %q <%s>", got.LoginID, got.Email)
 			}
 		}
 

@@ -136,7 +136,7 @@ func AddressHealth(ctx context.Context, idb bun.IDB, accountID int64, addr strin
 // failures for its login ID fall within window.
 func LoginPausedUntil(ctx context.Context, idb bun.IDB, loginID string, now time.Time, threshold int, window time.Duration) (*time.Time, error) {
 	var failures []LoginFailure
-	if err := idb.NewSelect().Model(&failures).Where("login_id = ?", loginID).Where("at > ?", Stamp(now.Add(-window))).
+	if err := idb.NewSelect().Model(&failures).Where("login_id = ?", LoginKey(loginID)).Where("at > ?", Stamp(now.Add(-window))).
 		OrderExpr("at, id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: login pause: %w", err)
 	}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -25,6 +26,7 @@ type flowWords struct {
 	otherLangName, otherLang      string
 	errorSummary, loginIDRequired string
 	emailInvalid                  string
+	loginIDAnyCase                string // in the login ID's hint
 }
 
 var words = map[Lang]flowWords{
@@ -40,6 +42,7 @@ var words = map[Lang]flowWords{
 		errorSummary:    "入力内容を確認してください",
 		loginIDRequired: "ログインIDを入力してください。",
 		emailInvalid:    "登録メールアドレスを「name@example.com」の形で入力してください。",
+		loginIDAnyCase:  "大文字と小文字は区別しません。",
 	},
 	En: {
 		loginID: "Login ID", email: "Registered email address", required: "Required",
@@ -53,6 +56,7 @@ var words = map[Lang]flowWords{
 		errorSummary:    "Please check the following",
 		loginIDRequired: "Enter your login ID.",
 		emailInvalid:    "Enter an email address in the correct format, like name@example.com.",
+		loginIDAnyCase:  "Upper or lower case doesn’t matter.",
 	},
 }
 
@@ -75,6 +79,9 @@ func TestStepFormEmpty(t *testing.T) {
 				viewtest.WantAttr(t, doc, "input#"+f.id, "aria-describedby", f.id+"-hint")
 				viewtest.WantText(t, doc, "label[for="+f.id+"]", f.label+" "+w.required)
 				viewtest.WantNone(t, doc, "input#"+f.id+"[aria-invalid]")
+			}
+			if got := doc.Find("#login_id-hint").Text(); !strings.Contains(got, w.loginIDAnyCase) {
+				t.Errorf("login ID hint = %q, want it to say %q", got, w.loginIDAnyCase)
 			}
 			if got := viewtest.Texts(doc, "form button"); !slices.Equal(got, []string{w.confirm}) {
 				t.Errorf("buttons = %q, want %q", got, w.confirm)

@@ -19,7 +19,7 @@ var en = Text{
 	RequestTitle:    "Request a password reset",
 	RequestIntro:    "Enter the login ID and email address registered for the admin site, then select “Continue”. We’ll email you a link to set a new password.",
 	LoginID:         "Login ID",
-	LoginIDHint:     "The ID you use to log in to the admin site.",
+	LoginIDHint:     "The ID you use to log in to the admin site. Upper or lower case doesn’t matter.",
 	Email:           "Registered email address",
 	EmailHint:       "The email address registered for the admin site.",
 	Confirm:         "Continue",

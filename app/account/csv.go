@@ -75,7 +75,7 @@ func ReadCSV(in io.Reader, word func(problem.Problem) string) (rows []ImportRow,
 			problems = append(problems, fmt.Sprintf("line %d: %s", line, strings.Join(bad, "; ")))
 			continue
 		}
-		seen[acct.LoginID] = line
+		seen[db.LoginKey(acct.LoginID)] = line
 		rows = append(rows, ImportRow{Line: line, Account: acct})
 	}
 	if slowHash {
@@ -114,7 +114,8 @@ type ImportRow struct {
 
 // checkRow reads one record of an import file. bad lists what is wrong
 // with it, worded by word; slow reports a hash refused as too slow to
-// check. seen holds the login IDs of the rows before, with their lines.
+// check. seen holds the login IDs of the rows before, by db.LoginKey, with
+// their lines.
 func checkRow(record []string, seen map[string]int, word func(problem.Problem) string) (acct *db.Account, bad []string, slow bool) {
 	acct = &db.Account{
 		LoginID:      NormalizeLoginID(record[0]),
@@ -125,8 +126,8 @@ func checkRow(record []string, seen map[string]int, word func(problem.Problem) s
 	}
 	if p := ValidateLoginID(acct.LoginID); p != "" {
 		bad = append(bad, "login_id: "+word(p))
-	} else if first, dup := seen[acct.LoginID]; dup {
-		bad = append(bad, fmt.Sprintf("login_id: %q already on line %d", acct.LoginID, first))
+	} else if first, dup := seen[db.LoginKey(acct.LoginID)]; dup {
+		bad = append(bad, fmt.Sprintf("login_id: %q already on line %d (login IDs are matched without regard to case)", acct.LoginID, first))
 	}
 	if p := ValidateEmail(acct.Email); p != "" {
 		bad = append(bad, "email: "+word(p))

@@ -50,8 +50,9 @@ func NewLogins(bdb *bun.DB, hasher *Hasher, now func() time.Time, cfg config.Con
 // Attempt checks password for loginID, a valid login ID (ValidateLoginID),
 // from the client at ip with user agent ua. Unknown IDs are refused with
 // the same outcome after the same work (a dummy hash), and failures are
-// counted by the ID as typed, so neither the answer, its timing nor the
-// lockout tells whether an ID exists. Every attempt is audited.
+// counted by the ID as typed (in any case: db.LoginKey), so neither the
+// answer, its timing nor the lockout tells whether an ID exists. The ID
+// matches its account without regard to case. Every attempt is audited.
 func (l *Logins) Attempt(ctx context.Context, loginID, password, ip, ua string) (Login, error) {
 	now := l.now()
 	audit := &db.AuditEvent{LoginID: loginID, IP: ip, UserAgent: ua}

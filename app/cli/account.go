@@ -98,6 +98,9 @@ func createAccount(ctx context.Context, env Env, args []string) error {
 		return db.RecordAudit(ctx, tx, &db.AuditEvent{Kind: db.AuditAccountCreated, AccountID: &acct.ID, LoginID: acct.LoginID, Detail: "cli"}, now)
 	})
 	if errors.Is(err, db.ErrLoginIDTaken) {
+		if found, ferr := db.FindAccountByLoginID(ctx, bdb, acct.LoginID); ferr == nil && found != nil && found.LoginID != acct.LoginID {
+			return fmt.Errorf("account create: login ID %q differs only in case from the existing %q; login IDs are matched without regard to case", acct.LoginID, found.LoginID)
+		}
 		return fmt.Errorf("account create: login ID %q already exists", acct.LoginID)
 	}
 	if err != nil {

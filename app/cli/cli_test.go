@@ -24,6 +24,7 @@ func TestAccountCreateCommand(t *testing.T) {
 		want  string
 	}{
 		{"duplicate", "a long enough passphrase\n", []string{"--login-id", "taro-01", "--email", "x@example.jp", "--store", "x", "--password-stdin"}, "already exists"},
+		{"duplicate in another case", "a long enough passphrase\n", []string{"--login-id", "TARO-01", "--email", "x@example.jp", "--store", "x", "--password-stdin"}, `"TARO-01" differs only in case from the existing "taro-01"`},
 		{"bad email", "", []string{"--login-id", "x1", "--email", "nope", "--store", "x", "--password", "a long enough passphrase"}, "--email"},
 		{"no store", "", []string{"--login-id", "x2", "--email", "x@example.jp", "--password", "a long enough passphrase"}, "--store"},
 		{"store with a bidi override", "", []string{"--login-id", "x5", "--email", "x@example.jp", "--store", "店\u202egnp.exe", "--password", "a long enough passphrase"}, "U+202E"},

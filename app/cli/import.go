@@ -22,7 +22,9 @@ import (
 // argon2id. Every bad row is reported by line number, and then nothing is
 // imported: the file goes in whole or not at all. With --update, rows
 // whose login ID exists correct that account's address, store name and
-// locale (its password stays); without it they are refused.
+// locale (its password stays); without it they are refused. Login IDs
+// that differ only in case from another row's or an account's are
+// refused, all of them at once.
 func importAccounts(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("account import", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -61,9 +63,7 @@ func importAccounts(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if !*update {
-			problems = append(problems, takenLoginIDs(accounts, existing)...)
-		}
+		problems = append(problems, takenLoginIDs(accounts, existing, *update)...)
 		if err := account.ImportProblems(problems, len(accounts)); err != nil {
 			return err
 		}
@@ -89,11 +89,19 @@ func loginIDsOf(rows []account.ImportRow) []string {
 	return ids
 }
 
-// takenLoginIDs reports every row whose login ID has an account already.
-func takenLoginIDs(rows []account.ImportRow, existing map[string]int64) []string {
+// takenLoginIDs reports every row whose login ID has an account already,
+// in any case; with update, only those whose case differs from the
+// account's (an update names the account as registered).
+func takenLoginIDs(rows []account.ImportRow, existing map[string]db.Account, update bool) []string {
 	var taken []string
 	for _, row := range rows {
-		if _, ok := existing[row.Account.LoginID]; ok {
+		found, ok := existing[db.LoginKey(row.Account.LoginID)]
+		switch {
+		case !ok:
+		case found.LoginID != row.Account.LoginID:
+			taken = append(taken, fmt.Sprintf("line %d: login_id: %q differs only in case from the existing %q; "+
+				"login IDs are matched without regard to case", row.Line, row.Account.LoginID, found.LoginID))
+		case !update:
 			taken = append(taken, fmt.Sprintf("line %d: login_id: %q already exists (use --update to correct existing accounts)", row.Line, row.Account.LoginID))
 		}
 	}
@@ -102,11 +110,12 @@ func takenLoginIDs(rows []account.ImportRow, existing map[string]int64) []string
 
 // storeImported writes the checked rows in tx: new login IDs are created,
 // existing ones updated.
-func storeImported(ctx context.Context, tx bun.Tx, rows []account.ImportRow, existing map[string]int64, now time.Time) (created, updated int, err error) {
+func storeImported(ctx context.Context, tx bun.Tx, rows []account.ImportRow, existing map[string]db.Account, now time.Time) (created, updated int, err error) {
 	for _, row := range rows {
 		a := row.Account
 		event := &db.AuditEvent{Kind: db.AuditAccountImported, LoginID: a.LoginID, Detail: "cli"}
-		if id, ok := existing[a.LoginID]; ok {
+		if found, ok := existing[db.LoginKey(a.LoginID)]; ok {
+			id := found.ID
 			if err := db.UpdateAccountDetails(ctx, tx, id, a.Email, a.StoreName, a.Locale, now); err != nil {
 				return 0, 0, fmt.Errorf("line %d: %w", row.Line, err)
 			}

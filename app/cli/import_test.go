@@ -197,6 +197,38 @@ func TestImportReportsEveryDuplicateAtOnce(t *testing.T) {
 	}
 }
 
+// Login IDs that differ only in case from another row's or an existing
+// account's are refused, every such line at once, with or without
+// --update (an update names the account as registered).
+func TestImportRefusesLoginIDsDifferingInCase(t *testing.T) {
+	t.Parallel()
+	c := newCLIDB(t, "sqlite")
+	if _, err := c.run(t, "a first password\n", "create", "--login-id", "taro-01", "--email", "taro01@example.jp", "--store", "既存店", "--password-stdin"); err != nil {
+		t.Fatalf("account create: %v", err)
+	}
+	hash := bcryptHash(t, "case password")
+	row := func(id string) string { return id + "," + strings.ToLower(id) + "@example.jp,店,ja," + hash + "\n" }
+	csv := importHeader + row("TARO-01") + row("hanako-02") + row("HANAKO-02") + row("Ｈａｎａｋｏ-02") + row("jiro-03")
+	for _, args := range [][]string{{"import", "-"}, {"import", "--update", "-"}} {
+		_, err := c.run(t, csv, args...)
+		if err == nil {
+			t.Fatalf("%v: imported login IDs that differ only in case", args)
+		}
+		for _, want := range []string{`line 2: login_id: "TARO-01" differs only in case from the existing "taro-01"`,
+			`line 4: login_id: "HANAKO-02" already on line 3`, `line 5: login_id: "Hanako-02" already on line 3`, "nothing imported"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%v: the refusal does not report %q:\n%v", args, want, err)
+			}
+		}
+		if strings.Contains(err.Error(), "jiro-03") || strings.Contains(err.Error(), "line 3:") {
+			t.Errorf("%v: a line that collides with nothing before it is reported:\n%v", args, err)
+		}
+	}
+	if got := strings.Join(c.loginIDs(t), " "); got != "taro-01" {
+		t.Errorf("accounts after the refused imports: %q, want only taro-01", got)
+	}
+}
+
 // An empty locale means Japanese; --update corrects the address, store
 // name and locale of existing accounts and keeps their passwords.
 func TestImportUpdate(t *testing.T) {
