@@ -214,7 +214,7 @@ func deadMailList(v AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</h2><div id=\"dead-mails-region\" class=\"mb-6 overflow-x-auto focus-ring\" tabindex=\"0\" role=\"region\" aria-labelledby=\"dead-mails-title\"><table id=\"dead-mails\" class=\"w-full text-left text-sm\"><thead><tr><th class=\"p-2\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</h2><div id=\"dead-mails-region\" class=\"relative mb-6 overflow-x-auto focus-ring\" tabindex=\"0\" role=\"region\" aria-labelledby=\"dead-mails-title\"><table id=\"dead-mails\" class=\"w-full text-left text-sm\"><thead><tr><th class=\"p-2\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -297,7 +297,7 @@ func deadMailList(v AccountView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "\"><td class=\"whitespace-nowrap p-2\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "\"><td class=\"p-2\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
