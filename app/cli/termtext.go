@@ -1,60 +1,20 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
+
+	vc "aikagi/views/console"
 )
 
 // terminalSafe returns s with everything a terminal would act on, or that
-// hides text, written as an escape: C0 and C1 controls and DEL (\x1b, \r,
-// \n, \t, \u0085), format characters such as bidirectional overrides and
-// isolates (\u202e) and zero-width ones (\u200b), line and paragraph
-// separators, and bytes that are not UTF-8 (\xff). A backslash is doubled,
-// so a typed "\x1b" cannot pass for an escaped one. Login IDs, user agents
-// and bounce texts come from outsiders; raw, they could move the cursor,
-// rewrite the window title, reorder a line or forge lines of an operator's
-// listing.
-func terminalSafe(s string) string {
-	if !strings.ContainsFunc(s, needsEscape) && utf8.ValidString(s) {
-		return s // the common case, kept cheap
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x80 && needsEscape(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r > 0xffff && needsEscape(r):
-			fmt.Fprintf(&b, `\U%08x`, r)
-		case needsEscape(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
-}
-
-// needsEscape reports a rune terminalSafe writes as an escape.
-func needsEscape(r rune) bool {
-	return r == '\\' || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
-}
+// hides text, written as a visible escape: the rule console pages follow
+// (views/console.Shown). Login IDs, user agents and bounce texts come from
+// outsiders; raw, they could move the cursor, rewrite the window title,
+// reorder a line or forge lines of an operator's listing.
+func terminalSafe(s string) string { return vc.Shown(s) }
 
 // textTable prints rows in columns padded by display width: a Japanese
 // character takes two cells of a terminal, which text/tabwriter (counting

@@ -11,6 +11,7 @@ import (
 	"aikagi/app/mail"
 	"aikagi/db"
 	"aikagi/db/dbtest"
+	vc "aikagi/views/console"
 )
 
 func TestTerminalSafe(t *testing.T) {
@@ -162,7 +163,7 @@ func TestListsEscapeForgedText(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && needsEscape(r) && r != '\\' }); i >= 0 {
+		if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && vc.HidesText(r) && r != '\\' }); i >= 0 {
 			t.Errorf("%s prints a raw %q:\n%s", tc.name, out[i:i+1], out)
 		}
 		if lines := strings.Count(out, "\n"); lines != tc.rows+1 {

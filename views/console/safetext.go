@@ -18,7 +18,7 @@ import (
 // backslash is doubled, so a typed "\u202e" cannot pass for an escaped
 // one. Apply it once, where the text is shown.
 func Shown(s string) string {
-	if !strings.ContainsFunc(s, hidesText) && utf8.ValidString(s) {
+	if !strings.ContainsFunc(s, HidesText) && utf8.ValidString(s) {
 		return s // the common case, kept cheap
 	}
 	var b strings.Builder
@@ -35,11 +35,11 @@ func Shown(s string) string {
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x80 && hidesText(r):
+		case r < 0x80 && HidesText(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case r > 0xffff && hidesText(r):
+		case r > 0xffff && HidesText(r):
 			fmt.Fprintf(&b, `\U%08x`, r)
-		case hidesText(r):
+		case HidesText(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteRune(r)
@@ -49,7 +49,7 @@ func Shown(s string) string {
 	return b.String()
 }
 
-// hidesText reports a rune Shown writes as an escape (a backslash too).
-func hidesText(r rune) bool {
+// HidesText reports a rune Shown writes as an escape (a backslash too).
+func HidesText(r rune) bool {
 	return r == '\\' || unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
