@@ -72,11 +72,12 @@ func FillSearchText(ctx context.Context, idb bun.IDB, batch int) (int, error) {
 			Where("search_text IS NULL").OrderExpr("id").Limit(batch).Scan(ctx); err != nil {
 			return filled, fmt.Errorf("db: fill search text: %w", err)
 		}
-		for _, a := range rows {
-			if _, err := idb.NewUpdate().Model((*Account)(nil)).Set("search_text = ?", searchText(a.LoginID, a.Email, a.StoreName)).
-				Where("id = ?", a.ID).Exec(ctx); err != nil {
-				return filled, fmt.Errorf("db: fill search text: %w", err)
-			}
+		ids, texts := make([]int64, len(rows)), make([]string, len(rows))
+		for i, a := range rows {
+			ids[i], texts[i] = a.ID, searchText(a.LoginID, a.Email, a.StoreName)
+		}
+		if err := setTextByID(ctx, idb, "accounts", "search_text", ids, texts); err != nil {
+			return filled, fmt.Errorf("db: fill search text: %w", err)
 		}
 		filled += len(rows)
 		if len(rows) < batch {

@@ -2,11 +2,15 @@ package db_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
 	"aikagi/db"
+	"aikagi/db/dbtest"
 )
 
 func TestSearchAccounts(t *testing.T) {
@@ -99,6 +103,40 @@ func TestSearchTextKeptCurrent(t *testing.T) {
 		}
 		if !found("カフェ") || found("山田") {
 			t.Error("the store name's change is not searchable")
+		}
+	})
+}
+
+// Accounts from before the console's search have their search text filled
+// at start, a batch of rows a statement, each with its own text.
+func TestFillSearchText(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, dialect string) {
+		ctx := context.Background()
+		bdb := dbtest.Open(t, dialect)
+		now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
+		names := []string{"山田商店", "Ｔｏｋｙｏ Ramen", "さくら屋", "Cafe Ｏｎｅ", "鈴木"}
+		for i, name := range names {
+			a := &db.Account{LoginID: fmt.Sprintf("shop-%d", i), Email: fmt.Sprintf("shop%d@example.jp", i), StoreName: name, Locale: "ja", PasswordHash: "x"}
+			if err := db.CreateAccount(ctx, bdb, a, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var want []string
+		if err := bdb.NewSelect().Table("accounts").Column("search_text").Order("id").Scan(ctx, &want); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bdb.NewUpdate().Table("accounts").Set("search_text = NULL").Where("1 = 1").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.FillSearchText(ctx, bdb, 2); err != nil || n != len(names) {
+			t.Fatalf("FillSearchText = %d, %v; want %d", n, err, len(names))
+		}
+		var got []string
+		if err := bdb.NewSelect().Table("accounts").Column("search_text").Order("id").Scan(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") || !strings.Contains(got[1], "tokyo ramen") {
+			t.Errorf("search texts after the fill: %q, want %q", got, want)
 		}
 	})
 }
