@@ -75,6 +75,17 @@ func (j *journey) form(t *views.Text, st requestState) views.StepForm {
 	return views.StepForm{T: t, J: j.Journey, Values: st.values(), Site: j.site(t.Lang)}
 }
 
+// confirmation is step 2 for the values and their signed state, with a
+// 「もしかして」 when the address looks mistyped: it depends on the typed
+// text alone, like everything before step 3.
+func (j *journey) confirmation(t *views.Text, values map[route.Field]string, state string) views.StepConfirm {
+	return views.StepConfirm{T: t, J: j.Journey, Values: values, State: state, Suggestion: account.SuggestEmail(values[route.Email])}
+}
+
+// fixField is posted by the 「もしかして」 button of step 2: the field that
+// step 1 is refilled with its suggested value.
+const fixField = "fix"
+
 // showForm is step 1.
 func (a *App) showForm(j *journey) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -87,6 +98,9 @@ func (a *App) showForm(j *journey) fiber.Handler {
 
 // editForm is 「修正する」: step 1 again, refilled from the signed state. An
 // expired state may still refill the form; only a forged one is refused.
+// The 「もしかして」 button posts here too, with fix=email: the address is
+// then refilled as suggested, the suggestion made again from the signed
+// value rather than taken from the form.
 func (a *App) editForm(j *journey) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		form, err := parseForm(c, "state")
@@ -96,6 +110,11 @@ func (a *App) editForm(j *journey) fiber.Handler {
 		st, err := j.states.verify(form["state"], a.now())
 		if errors.Is(err, errStateTampered) {
 			return a.refuseState(c, err)
+		}
+		if form[fixField] == string(route.Email) {
+			if suggested := account.SuggestEmail(st.Email); suggested != "" {
+				st.Email = suggested
+			}
 		}
 		t := views.T(a.lang(c))
 		return a.render(c, fiber.StatusOK, j.Title(t), views.StepFormView(j.form(t, st)))
@@ -123,8 +142,7 @@ func (a *App) confirmForm(j *journey) fiber.Handler {
 			return a.render(c, fiber.StatusUnprocessableEntity, j.Title(t), views.StepFormView(view))
 		}
 		state := j.states.sign(requestState{LoginID: values[route.LoginID], Email: values[route.Email], IssuedAt: a.now().Unix()})
-		return a.render(c, fiber.StatusOK, t.ConfirmTitle,
-			views.StepConfirmView(views.StepConfirm{T: t, J: j.Journey, Values: values, State: state}))
+		return a.render(c, fiber.StatusOK, t.ConfirmTitle, views.StepConfirmView(j.confirmation(t, values, state)))
 	}
 }
 
@@ -178,7 +196,8 @@ func (a *App) sendFailed(c *fiber.Ctx, j *journey, t *views.Text, st requestStat
 	a.log.ErrorContext(c.UserContext(), "step 3 not recorded; the confirmation page is shown again",
 		"request_id", c.Locals(localRequestID), "journey", j.Name, "err", err)
 	c.Set(fiber.HeaderRetryAfter, "5")
-	view := views.StepConfirm{T: t, J: j.Journey, Values: st.values(), State: state, Notice: problem.SendFailed}
+	view := j.confirmation(t, st.values(), state)
+	view.Notice = problem.SendFailed
 	return a.render(c, fiber.StatusServiceUnavailable, t.ConfirmTitle, views.StepConfirmView(view))
 }
 

@@ -104,6 +104,7 @@ type Text struct {
 	ChangedMail           ChangedMailText
 	EmailChangedMail      EmailChangedMailText
 	Link                  LinkText
+	Suggest               SuggestText // text_suggest.go
 
 	ForgotLoginID    string
 	ReminderTitle    string

@@ -27,6 +27,8 @@ func phrasedScreens(t *Text) map[string]templ.Component {
 		}}),
 		"step 2": StepConfirmView(StepConfirm{T: t, J: ResetJourney, State: "s",
 			Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro@example.jp"}}),
+		"step 2 suggested": StepConfirmView(StepConfirm{T: t, J: ResetJourney, State: "s", Suggestion: "taro@docomo.ne.jp",
+			Values: map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro@docomo.co.jp"}}),
 		"step 3":       RequestSentView(RequestSent{T: t, Site: site, From: "no-reply@example.com", TTL: 30 * time.Minute}),
 		"reminder 3":   ReminderSentView(t, "no-reply@example.com", site),
 		"new password": NewPasswordFormView(NewPasswordForm{T: t, LoginID: "taro-01", StoreName: "山田商店", MinLength: 12}),
@@ -55,8 +57,8 @@ func TestPhrasesInJapanese(t *testing.T) {
 					t.Errorf("%s %q has %d span.phrase, want 1", goquery.NodeName(e), e.Text(), e.Find(".phrase").Length())
 				}
 			})
-			if n := doc.Find("wbr").Length(); n != doc.Find(".phrase wbr").Length() {
-				t.Errorf("%d <wbr> outside a span.phrase", n-doc.Find(".phrase wbr").Length())
+			if n := doc.Find("wbr").Length() - doc.Find(".phrase wbr").Length() - addressBreaks(doc).Length(); n != 0 {
+				t.Errorf("%d <wbr> outside a span.phrase or an address", n)
 			}
 		})
 	}
@@ -86,6 +88,15 @@ func TestPhrasesInJapanese(t *testing.T) {
 	}
 }
 
+// addressBreaks are the <wbr> of the addresses on step 2, which break
+// only before the "@" or after a dot.
+func addressBreaks(doc *goquery.Document) *goquery.Selection {
+	return doc.Find(".break-address > wbr").FilterFunction(func(_ int, w *goquery.Selection) bool {
+		prev, next := w.Get(0).PrevSibling, w.Get(0).NextSibling
+		return next != nil && strings.HasPrefix(next.Data, "@") || prev != nil && strings.HasSuffix(prev.Data, ".")
+	})
+}
+
 // phrasesOf splits the text of the one element sel finds at its <wbr>s.
 func phrasesOf(t *testing.T, doc *goquery.Document, sel string) []string {
 	t.Helper()
@@ -106,7 +117,7 @@ func TestNoPhrasesInEnglish(t *testing.T) {
 			// The store name is Japanese: "New password for taro-01 (山田商店)".
 			doc.Find("#reset-account").Remove()
 		}
-		if n := doc.Find("wbr, .phrase").Length(); n > 0 {
+		if n := doc.Find("wbr, .phrase").Length() - addressBreaks(doc).Length(); n > 0 {
 			t.Errorf("%s: %d <wbr> or span.phrase in English", name, n)
 		}
 	}
@@ -114,7 +125,8 @@ func TestNoPhrasesInEnglish(t *testing.T) {
 
 // TestIDsAndAddressesStayWhole: a login ID or an address is in an element
 // of class break-address, with the brackets around it, and no <wbr> or
-// break-all splits it.
+// break-all splits it; step 2's address may break before its "@" and
+// after the dots before it, and nowhere else.
 func TestIDsAndAddressesStayWhole(t *testing.T) {
 	for _, lang := range Langs {
 		screens := phrasedScreens(T(lang))
@@ -126,6 +138,18 @@ func TestIDsAndAddressesStayWhole(t *testing.T) {
 			doc := viewtest.Render(t, screens[tc.screen])
 			viewtest.WantText(t, doc, tc.sel, tc.want)
 			viewtest.WantNone(t, doc, ".break-all")
+		}
+		for addr, want := range map[string]string{
+			"taro@example.jp":               "taro|@example.jp",
+			"taro.yamada.1985@docomo.ne.jp": "taro.|yamada.|1985|@docomo.ne.jp",
+			"taro..yamada@docomo.ne.jp":     "taro..|yamada|@docomo.ne.jp",
+			"taro.@ezweb.ne.jp":             "taro.|@ezweb.ne.jp",
+		} {
+			doc := viewtest.Render(t, StepConfirmView(StepConfirm{T: T(lang), J: ReminderJourney, State: "s",
+				Values: map[route.Field]string{route.Email: addr}}))
+			if got := phrasesOf(t, doc, "#confirm-email"); strings.Join(got, "|") != want {
+				t.Errorf("step 2's address %s breaks as %q, want %q", addr, got, want)
+			}
 		}
 		for _, screen := range []string{"step 3", "reminder 3"} {
 			doc := viewtest.Render(t, screens[screen])

@@ -220,6 +220,51 @@ func TestStepConfirm(t *testing.T) {
 	}
 }
 
+// TestStepConfirmSuggestion is step 2 for an address whose domain looks
+// mistyped: 「もしかして」 with the likelier address, a button that posts
+// the state back to step 1 asking for the fix (without JavaScript, and
+// with htmx as 「修正する」 does), and 「送信する」 and 「修正する」 as the
+// help center's article shows them, which keep the address as typed.
+func TestStepConfirmSuggestion(t *testing.T) {
+	for _, lang := range Langs {
+		t.Run(string(lang), func(t *testing.T) {
+			w, q, text := words[lang], "?lang="+string(lang), T(lang)
+			doc := viewtest.Render(t, StepConfirmView(StepConfirm{
+				T:          text,
+				J:          ResetJourney,
+				Values:     map[route.Field]string{route.LoginID: "taro-01", route.Email: "taro.yamada@docomo.co.jp"},
+				State:      "signed.state",
+				Suggestion: "taro.yamada@docomo.ne.jp",
+			}))
+			viewtest.WantText(t, doc, "#confirm-email", "taro.yamada@docomo.co.jp")
+			viewtest.WantText(t, doc, "#email-suggestion h2", text.Suggest.Title)
+			viewtest.WantText(t, doc, "#suggested-email", "taro.yamada@docomo.ne.jp")
+			if got := viewtest.Text(t, doc, "#email-suggestion"); !strings.Contains(got, "docomo.co.jp") || !strings.Contains(got, text.Suggest.Keep) {
+				t.Errorf("the suggestion does not name the typed domain or say how to keep it: %q", got)
+			}
+			fix := doc.Find("#email-suggestion form")
+			if action, _ := fix.Attr("action"); action != route.Request+q {
+				t.Errorf("the fix posts to %q, want %s", action, route.Request+q)
+			}
+			if method, _ := fix.Attr("method"); method != "post" {
+				t.Errorf("the fix's form method = %q, want post", method)
+			}
+			viewtest.WantAttr(t, doc, "#email-suggestion input[name=state]", "value", "signed.state")
+			viewtest.WantAttr(t, doc, "#email-suggestion input[name=fix]", "value", "email")
+			viewtest.WantAttr(t, doc, "#fix-email", "type", "submit")
+			viewtest.WantAttr(t, doc, "#fix-email", "hx-post", route.Request+q)
+			viewtest.WantText(t, doc, "#fix-email", text.Suggest.Fix("docomo.ne.jp"))
+
+			if got, want := viewtest.Texts(doc, "form:not(#email-suggestion form) button"), []string{w.send, w.edit}; !slices.Equal(got, want) {
+				t.Errorf("buttons = %q, want %q", got, want)
+			}
+		})
+	}
+	doc := viewtest.Render(t, StepConfirmView(StepConfirm{T: T(Ja), J: ReminderJourney, State: "s",
+		Values: map[route.Field]string{route.Email: "taro@example.jp"}}))
+	viewtest.WantNone(t, doc, "#email-suggestion")
+}
+
 // TestStepConfirmSendFailed is step 2 shown again when step 3 could not
 // record the request: the values and the state stay for another try.
 func TestStepConfirmSendFailed(t *testing.T) {

@@ -91,6 +91,7 @@ var en = Text{
 	ReminderNoMail:        "If it still doesn’t arrive, the address you entered may not match our records.",
 	Support:               supportEn,
 	Link:                  enLink,
+	Suggest:               enSuggest,
 	ReminderMail: ReminderMailText{
 		Subject: func(site string) string { return "[" + site + "] Your login ID" },
 		Lead: func(site string) string {

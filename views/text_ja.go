@@ -91,6 +91,7 @@ var ja = Text{
 	ReminderNoMail:        "それでも届かない場合は、入力したメールアドレスが登録内容と異なる可能性があります。",
 	Support:               supportJa,
 	Link:                  jaLink,
+	Suggest:               jaSuggest,
 	ReminderMail: ReminderMailText{
 		Subject: func(site string) string { return "【" + site + "】ログインIDのお知らせ" },
 		Lead: func(site string) string {
