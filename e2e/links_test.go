@@ -26,7 +26,8 @@ func (s *site) expireLinks(t *testing.T, acct account) {
 }
 
 // checkMainButton checks that the page's one main button is element, fits
-// the window and is large enough to tap.
+// the window, is large enough to tap and has its label centred on every
+// line.
 func (b *tab) checkMainButton(element, label string) {
 	b.t.Helper()
 	got := eval[struct {
@@ -35,11 +36,22 @@ func (b *tab) checkMainButton(element, label string) {
 		Left, Right   float64
 		Height, Width float64
 		Overflow      bool
+		Uncentred     []string // lines of the label not centred in the button
 	}](&b.page, `(() => { const all = document.querySelectorAll("#flow .btn-primary"); const e = `+element+`;
 		if (!e) return {Count: all.length};
 		const r = e.getBoundingClientRect();
+		const range = document.createRange(); range.selectNodeContents(e);
+		const lines = [];
+		for (const box of range.getClientRects()) {
+			if (box.width === 0) continue;
+			const line = lines.find(l => Math.abs(l.top - box.top) < box.height / 2);
+			if (line) { line.left = Math.min(line.left, box.left); line.right = Math.max(line.right, box.right); }
+			else lines.push({top: box.top, left: box.left, right: box.right});
+		}
+		const uncentred = lines.filter(l => Math.abs((l.left - r.left) - (r.right - l.right)) > 2)
+			.map(l => Math.round(l.left - r.left) + " px on the left, " + Math.round(r.right - l.right) + " px on the right");
 		return {Count: all.length, Text: e.textContent.trim(), Left: r.left, Right: r.right, Height: r.height, Width: r.width,
-			Overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth}; })()`)
+			Overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth, Uncentred: uncentred}; })()`)
 	if got.Count != 1 || got.Text != label {
 		b.t.Fatalf("%s: %d main buttons, the one pressed says %q, want one saying %q", b.dev.name, got.Count, got.Text, label)
 	}
@@ -48,6 +60,9 @@ func (b *tab) checkMainButton(element, label string) {
 	}
 	if got.Height < 44 || got.Width < 44 {
 		b.t.Errorf("%s: the main button is %.0f×%.0f px, want at least 44×44", b.dev.name, got.Width, got.Height)
+	}
+	if len(got.Uncentred) > 0 {
+		b.t.Errorf("%s: the main button's label is not centred: %q", b.dev.name, got.Uncentred)
 	}
 }
 

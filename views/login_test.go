@@ -47,6 +47,9 @@ func TestLoginFormProblems(t *testing.T) {
 			t.Run(string(lang)+" "+string(p), func(t *testing.T) {
 				doc := viewtest.Render(t, LoginFormView(LoginForm{T: text, LoginID: "taro-01", Problem: p}))
 				viewtest.WantText(t, doc, "#error-summary li", text.problems[p])
+				if p != problem.LoginLocked {
+					viewtest.WantText(t, doc, "#error-summary h2", text.ErrorSummary)
+				}
 				viewtest.WantAttr(t, doc, "input#login_id", "value", "taro-01")
 				viewtest.WantAttr(t, doc, "input#password", "value", "")
 				// Only a lockout points at the way out: resetting the

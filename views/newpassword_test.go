@@ -22,7 +22,7 @@ var newPasswordWords = map[Lang]struct {
 		password: "新しいパスワード", confirm: "新しいパスワード(確認用)",
 		show: "パスワードを表示する", hide: "パスワードを隠す", change: "パスワードを変更する",
 		tooShort: "新しいパスワードは12文字以上にしてください。", mismatch: "確認用のパスワードが一致しません。",
-		hint:     "12文字以上(長いぶんには構いません)",
+		hint:     "12文字以上にしてください(長くても問題ありません)",
 		shortOne: "あと{n}文字必要です", shortOther: "あと{n}文字必要です",
 	},
 	En: {

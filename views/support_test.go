@@ -176,16 +176,19 @@ func TestErrorPageSupportAndWayBack(t *testing.T) {
 	viewtest.WantText(t, doc, "#error-summary p", T(Ja).Problem(problem.TooManyRequests))
 }
 
+// TestLoginLockedSaysHowLong: the lockout page is headed by what happened
+// (nothing was mistyped) and says how long the pause lasts at most.
 func TestLoginLockedSaysHowLong(t *testing.T) {
 	for _, tc := range []struct {
-		lang Lang
-		want string
+		lang          Lang
+		heading, want string
 	}{
-		{Ja, "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。最長15分でもう一度ログインできるようになります。"},
-		{En, "After several failed attempts, logging in with this login ID is paused. You can log in again within 15 minutes."},
+		{Ja, "ログインを一時停止しています", "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。最長15分でもう一度ログインできるようになります。"},
+		{En, "Logging in is paused", "After several failed attempts, logging in with this login ID is paused. You can log in again within 15 minutes."},
 	} {
 		text := T(tc.lang)
 		doc := viewtest.Render(t, LoginFormView(LoginForm{T: text, Problem: problem.LoginLocked, Wait: 15 * time.Minute}))
+		viewtest.WantText(t, doc, "#error-summary h2", tc.heading)
 		viewtest.WantText(t, doc, "#error-summary li", tc.want)
 		viewtest.WantAttr(t, doc, "p.rounded-lg a", "href", route.Request+"?lang="+string(tc.lang))
 	}

@@ -175,7 +175,7 @@ var en = Text{
 		problem.LinkUsed:           "Link already used",
 		problem.LinkRevoked:        "Link replaced",
 		problem.LinkNeedsCookie:    "Please allow cookies",
-		problem.LoginLocked:        "Login paused",
+		problem.LoginLocked:        "Logging in is paused",
 		problem.ReportLinkUsed:     "Link already used",
 		problem.ReportLinkInactive: "Link no longer works",
 	},

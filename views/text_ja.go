@@ -63,7 +63,7 @@ var ja = Text{
 	ReportDoneLead:    "パスワード再設定用URLを無効にしました。パスワードは変更されていません。これまでどおりのパスワードでログインできます。このお知らせはサポート窓口に記録され、必要に応じて確認します。",
 	Password:          "新しいパスワード",
 	PasswordHint: func(min int) string {
-		return fmt.Sprintf("%d文字以上(長いぶんには構いません)\nよく使われるもの、ログインID・店舗名などを含むものは使えません\n記号や数字は不要。単語を並べたフレーズで大丈夫です", min)
+		return fmt.Sprintf("%d文字以上にしてください(長くても問題ありません)\nよく使われるものや、ログインID・店舗名などを含むものは使えません\n記号や数字は必要ありません。単語を並べたフレーズもお使いいただけます", min)
 	},
 	PasswordConfirm: "新しいパスワード(確認用)",
 	ShowPassword:    "パスワードを表示する",
@@ -177,7 +177,7 @@ var ja = Text{
 		problem.LinkUsed:           "URLは使用済みです",
 		problem.LinkRevoked:        "URLは無効になりました",
 		problem.LinkNeedsCookie:    "Cookieを有効にしてください",
-		problem.LoginLocked:        "ログインを制限しています",
+		problem.LoginLocked:        "ログインを一時停止しています",
 		problem.ReportLinkUsed:     "URLは使用済みです",
 		problem.ReportLinkInactive: "URLはすでに無効です",
 	},
