@@ -26,8 +26,10 @@ type TimelineEntry struct {
 	What   string // an audit kind, a token's or a mail's event
 	Detail string // an audit event's detail, as recorded
 	IP     string
-	Staff  string // the staff member's email, for console events
-	Count  int
+	Staff  string    // the staff member's email, for console events
+	Count  int       // events of an aggregate, or failed logins in a run
+	Since  time.Time // a run of failed logins: the first of them
+	IPs    int       // a run of failed logins: from how many addresses
 
 	// A link's or a mail's facts, for the reader to word: the link's
 	// expiry (link_issued); the mail's kind, its address (mail_queued),
@@ -56,6 +58,27 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time
 	for _, e := range events {
 		entries = append(entries, TimelineEntry{At: e.At, Source: FromAudit, What: string(e.Kind), Detail: e.Detail, IP: e.IP, Staff: e.StaffEmail, Count: e.Count})
 	}
+	links, err := linkEntries(ctx, idb, accountID, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	mails, err := mailEntries(ctx, idb, accountID, limit)
+	if err != nil {
+		return nil, err
+	}
+	entries = append(append(entries, links...), mails...)
+	// Newest first; within a second, audit after the rows it describes.
+	slices.SortStableFunc(entries, func(a, b TimelineEntry) int { return b.At.Compare(a.At) })
+	if len(entries) > limit {
+		entries = entries[:limit]
+	}
+	return entries, nil
+}
+
+// linkEntries are the events of the account's newest limit reset links;
+// a link that ran out unused by now has an entry at its expiry.
+func linkEntries(ctx context.Context, idb bun.IDB, accountID int64, now time.Time, limit int) ([]TimelineEntry, error) {
+	var entries []TimelineEntry
 	var tokens []ResetToken
 	if err := idb.NewSelect().Model(&tokens).Where("account_id = ?", accountID).OrderExpr("created_at DESC, id DESC").Limit(limit).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: timeline tokens: %w", err)
@@ -74,6 +97,12 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time
 			entries = append(entries, TimelineEntry{At: tk.ExpiresAt, Source: FromToken, What: "link_expired"})
 		}
 	}
+	return entries, nil
+}
+
+// mailEntries are the events of the account's newest limit mails.
+func mailEntries(ctx context.Context, idb bun.IDB, accountID int64, limit int) ([]TimelineEntry, error) {
+	var entries []TimelineEntry
 	var mails []OutboxMail
 	if err := idb.NewSelect().Model(&mails).Column("id", "kind", "to_addr", "status", "attempts", "last_error", "created_at", "sent_at", "dead_at", "expired_at", "expires_at",
 		"delivery_event", "delivery_event_at", "delivery_detail").
@@ -95,11 +124,6 @@ func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time
 			entries = append(entries, TimelineEntry{At: *m.DeliveryEventAt, Source: FromOutbox, What: "mail_" + string(m.DeliveryEvent),
 				MailKind: m.Kind, Note: m.DeliveryDetail})
 		}
-	}
-	// Newest first; within a second, audit after the rows it describes.
-	slices.SortStableFunc(entries, func(a, b TimelineEntry) int { return b.At.Compare(a.At) })
-	if len(entries) > limit {
-		entries = entries[:limit]
 	}
 	return entries, nil
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,11 +14,13 @@ import (
 	vc "aikagi/views/console"
 )
 
-// timelineLimit bounds the account page's timeline.
-const timelineLimit = 100
+// timelinePage is how many entries of the timeline a page shows; a run
+// of failed logins is one.
+const timelinePage = 25
 
-// showAccount is the account page: status, address and its delivery
-// health, and the timeline.
+// showAccount is the account page: the summary of the latest request,
+// status, address and its delivery health, and the timeline a page at a
+// time.
 func (con *Console) showAccount(c *fiber.Ctx) error {
 	id, err := c.ParamsInt("id")
 	if err != nil {
@@ -49,13 +52,20 @@ func (con *Console) showAccount(c *fiber.Ctx) error {
 	}
 	now := con.now()
 	v.LastDelivered, v.LastBounced, v.LastComplained = orNever(t, health.LastDelivered, now), orNever(t, health.LastBounced, now), orNever(t, health.LastComplained, now)
-	entries, err := db.AccountTimeline(rctx, con.db, acct.ID, con.now(), timelineLimit)
+	page := max(c.QueryInt("page", 1), 1)
+	entries, more, err := db.AccountHistory(rctx, con.db, acct.ID, now, (page-1)*timelinePage, timelinePage)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		v.Timeline = append(v.Timeline, vc.Entry{At: t.Moment(e.At, now), Source: string(e.Source), What: e.What,
-			Detail: entryDetail(t, e), IP: e.IP, Staff: e.Staff})
+			Detail: entryDetail(t, e), IP: entryIP(t, e), Staff: e.Staff, Count: e.Count})
+	}
+	if more {
+		v.OlderHref = accountPath(acct.ID) + "?page=" + strconv.Itoa(page+1) + "#timeline-heading"
+	}
+	if page > 1 {
+		v.NewerHref = accountPath(acct.ID) + "?page=" + strconv.Itoa(page-1) + "#timeline-heading"
 	}
 	if v.Lookalikes, err = con.lookalikes(rctx, t, acct, c.QueryInt("lookalikes", 1)); err != nil {
 		return err
@@ -65,6 +75,9 @@ func (con *Console) showAccount(c *fiber.Ctx) error {
 		v.SendResetHref = accountPath(acct.ID) + "/send-reset"
 	}
 	if v.Actions, err = con.accountActions(c, member, acct, paused != nil); err != nil {
+		return err
+	}
+	if v.Summary, err = con.summary(rctx, t, acct, &v); err != nil {
 		return err
 	}
 	// After sendReset: only a time is shown, so a crafted link cannot
@@ -99,6 +112,9 @@ func localeName(locale string) string {
 // event's detail is shown as recorded.
 func entryDetail(t *vc.Text, e db.TimelineEntry) string {
 	var parts []string
+	if !e.Since.IsZero() && e.Count > 1 {
+		parts = append(parts, fmt.Sprintf(t.FailedRun, e.Count, t.JapanTime(e.Since)))
+	}
 	if !e.Until.IsZero() {
 		parts = append(parts, t.ValidUntil+" "+t.JapanTime(e.Until))
 	}
@@ -116,4 +132,13 @@ func entryDetail(t *vc.Text, e db.TimelineEntry) string {
 		parts = append(parts, e.Detail)
 	}
 	return strings.Join(parts, t.DetailSep)
+}
+
+// entryIP is the address an entry came from; a run of failed logins from
+// several says how many.
+func entryIP(t *vc.Text, e db.TimelineEntry) string {
+	if e.IPs > 1 {
+		return fmt.Sprintf(t.FromAddresses, e.IPs)
+	}
+	return e.IP
 }

@@ -238,8 +238,17 @@ func TestTimesInJapan(t *testing.T) {
 			if err := db.CreateAccount(ctx, c.db, acct, now.Add(-72*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			for _, at := range []time.Time{now.Add(-3 * time.Minute), time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC)} {
-				if err := db.RecordAudit(ctx, c.db, &db.AuditEvent{Kind: db.AuditLoginFailed, AccountID: &acct.ID}, at); err != nil {
+			// Two failed logins apart, with a login between them (a run of
+			// them would be one row).
+			for _, e := range []struct {
+				kind db.AuditKind
+				at   time.Time
+			}{
+				{db.AuditLoginFailed, now.Add(-3 * time.Minute)},
+				{db.AuditLoginSucceeded, now.Add(-2 * time.Hour)},
+				{db.AuditLoginFailed, time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC)},
+			} {
+				if err := db.RecordAudit(ctx, c.db, &db.AuditEvent{Kind: e.kind, AccountID: &acct.ID}, e.at); err != nil {
 					t.Fatal(err)
 				}
 			}

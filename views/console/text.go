@@ -103,6 +103,35 @@ type Text struct {
 
 	// A timeline entry's detail.
 	ValidUntil, MailToAddr, DetailSep string // MailToAddr: the mail's name, its address
+	FailedRun, FromAddresses          string // FailedRun: count, first time; FromAddresses: count
+	OlderEvents, NewerEvents          string
+
+	// The account page's summary (Summary): the latest request's chain.
+	SummaryTitle, SummaryNone, ChainSep          string
+	ChainDay, ChainClock                         string // time layouts (Go's), in Japan time
+	ReqMatched, ReqUnmatchedID, ReqUnmatchedAddr string
+	ReqLimited, ReqDisabled, ReqByStaff          string // ReqByStaff: %s, the member
+	ChainQueued, ChainSent, ChainDead            string
+	ChainExpired, ChainDelivered, ChainDelayed   string
+	ChainBounced, ChainAwaiting, ChainComplained string // ChainBounced: %s, the reason
+	ChainUsed, RawBounce                         string
+	DeliveryLabel, DeliveryNone, DeliveryResult  string // DeliveryResult: the result, its time
+	NextLabel                                    string
+	AdviceNone, AdviceUnmatched, AdviceLimited   string
+	AdviceDisabled, AdviceBounced, AdviceArrived string
+	AdviceWaiting, AdviceFailed, AdvicePaused    string
+	AdviceUsed                                   string
+	ChangeAddress                                string
+
+	// Why a mail did not arrive, and what the merchant can do.
+	CauseNoUser, CauseFull, CauseRejected, CauseCarrier string
+	CauseNoDomain, CauseSuppressed, CauseTemporary      string
+	CauseComplained, CauseOther                         string
+	FixCarrier, FixAddress, FixFull                     string
+
+	// The send-reset confirmation's warnings.
+	LastResult, BouncedWarning, ConfirmBounced, ConfirmRequired string
+	RecentLink                                                  string // the time, the member, how long ago
 }
 
 // T is the wording of lang.
