@@ -82,6 +82,30 @@ func LatestRequest(ctx context.Context, idb bun.IDB, accountID int64, loginID st
 	return r, nil
 }
 
+// RecentLink is the newest reset link sent for the account at or after
+// since, by support (Staff names the member) or at the merchant's own
+// request (Staff ""); nil when none.
+func RecentLink(ctx context.Context, idb bun.IDB, accountID int64, since time.Time) (*RequestChain, error) {
+	var rows []struct {
+		AuditEvent `bun:",extend"`
+		StaffEmail string `bun:"staff_email"`
+	}
+	err := idb.NewSelect().Model(&rows).
+		ColumnExpr("audit_event.*").ColumnExpr("s.email AS staff_email").
+		Join("LEFT JOIN staff AS s ON s.id = audit_event.staff_id").
+		Where("audit_event.account_id = ?", accountID).
+		Where("audit_event.kind IN (?)", bun.List([]AuditKind{AuditResetRequested, AuditResetByOperator})).
+		Where("audit_event.at >= ?", Stamp(since)).
+		OrderExpr("audit_event.at DESC, audit_event.id DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("db: recent link: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &RequestChain{At: rows[0].At, Kind: rows[0].Kind, Staff: rows[0].StaffEmail}, nil
+}
+
 // LastDelivery is the provider's latest word on the account's mail to
 // addr (delivered, bounced, complained, failed), with what it said; nil
 // when it has said nothing yet.

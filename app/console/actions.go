@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,20 +62,57 @@ func (con *Console) account(c *fiber.Ctx) (*db.Account, error) {
 	return acct, err
 }
 
+// staffLinkTTL is the lifetime a link sent by staff starts at: a merchant
+// on the phone may not reach their mail for a while.
+const staffLinkTTL = 24 * time.Hour
+
+// recentLinkWindow is how far back the confirmation looks for a link that
+// another would replace: two agents answering the same merchant a moment
+// apart should know of each other.
+const recentLinkWindow = 10 * time.Minute
+
 func (con *Console) showSendReset(c *fiber.Ctx) error {
 	acct, err := con.account(c)
 	if err != nil {
 		return err
 	}
-	return con.renderSendReset(c, fiber.StatusOK, acct, con.cfg.TokenTTL.String(), "", "")
+	return con.renderSendReset(c, fiber.StatusOK, acct, staffLinkTTL.String(), "", false, "")
 }
 
-func (con *Console) renderSendReset(c *fiber.Ctx, status int, acct *db.Account, ttl, reason, msg string) error {
+// renderSendReset shows the confirmation with how mail to the address
+// fared and any link sent in the last few minutes.
+func (con *Console) renderSendReset(c *fiber.Ctx, status int, acct *db.Account, ttl, reason string, confirmed bool, msg string) error {
 	t := con.text(c)
 	v := vc.SendResetView{T: t, Action: accountPath(acct.ID) + "/send-reset", Back: accountPath(acct.ID),
-		LoginID: acct.LoginID, Email: acct.Email, Reason: reason, Error: msg}
+		LoginID: acct.LoginID, Email: acct.Email, Reason: reason, Confirmed: confirmed, Error: msg, LastResult: t.DeliveryNone}
 	for _, d := range con.resetTTLs() {
 		v.TTLs = append(v.TTLs, vc.TTLChoice{Value: d.String(), Label: views.Duration(t.Lang, d), Selected: d.String() == ttl})
+	}
+	ctx, now := c.UserContext(), con.now()
+	last, err := db.LastDelivery(ctx, con.db, acct.ID, acct.Email)
+	if err != nil {
+		return err
+	}
+	if last != nil {
+		v.LastResult = fmt.Sprintf(t.DeliveryResult, deliveryResult(t, last), t.JapanTime(*last.DeliveryEventAt))
+		if last.DeliveryEvent != db.DeliveryDelivered {
+			v.Fix, v.Raw = t.BounceFix(bounceCause(last), vc.Domain(last.ToAddr)), last.DeliveryDetail
+		}
+		v.Undeliverable = undeliverable(last)
+	}
+	if _, member := current(c); staff.Can(member.Role, staff.ChangeEmail) {
+		v.ChangeEmail = accountPath(acct.ID) + "/change-email"
+	}
+	recent, err := db.RecentLink(ctx, con.db, acct.ID, now.Add(-recentLinkWindow))
+	if err != nil {
+		return err
+	}
+	if recent != nil {
+		at := t.Moment(recent.At, now)
+		v.Recent = fmt.Sprintf(t.RecentRequest, at.Text, at.Ago)
+		if recent.Kind == db.AuditResetByOperator {
+			v.Recent = fmt.Sprintf(t.RecentLink, at.Text, at.Ago, vc.Shown(recent.Staff))
+		}
 	}
 	return con.render(c, status, t.SendResetTitle, vc.SendResetForm(v))
 }
@@ -89,6 +127,7 @@ func (con *Console) sendReset(c *fiber.Ctx) error {
 	t := con.text(c)
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	ttlText := c.FormValue("ttl")
+	confirmed := c.FormValue("confirm_bounced") == "yes"
 	var ttl time.Duration
 	for _, d := range con.resetTTLs() {
 		if d.String() == ttlText {
@@ -99,11 +138,19 @@ func (con *Console) sendReset(c *fiber.Ctx) error {
 	case ttl == 0:
 		return errBadChoice
 	case reason == "" || utf8.RuneCountInString(reason) > maxReasonRunes:
-		return con.renderSendReset(c, fiber.StatusUnprocessableEntity, acct, ttlText, reason, t.ReasonRequired)
+		return con.renderSendReset(c, fiber.StatusUnprocessableEntity, acct, ttlText, reason, confirmed, t.ReasonRequired)
+	}
+	// Mail to an address that bounced for good is sent only knowingly.
+	last, err := db.LastDelivery(c.UserContext(), con.db, acct.ID, acct.Email)
+	if err != nil {
+		return err
+	}
+	if last != nil && undeliverable(last) && !confirmed {
+		return con.renderSendReset(c, fiber.StatusUnprocessableEntity, acct, ttlText, reason, confirmed, t.ConfirmRequired)
 	}
 	_, expires, err := con.resets.SendResetByStaff(c.UserContext(), acct.ID, ttl, con.actor(c), reason)
 	if errors.Is(err, recovery.ErrAccountDisabled) {
-		return con.renderSendReset(c, fiber.StatusConflict, acct, ttlText, reason, t.AccountDisabled)
+		return con.renderSendReset(c, fiber.StatusConflict, acct, ttlText, reason, confirmed, t.AccountDisabled)
 	}
 	if err != nil {
 		return err

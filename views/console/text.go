@@ -131,7 +131,7 @@ type Text struct {
 
 	// The send-reset confirmation's warnings.
 	LastResult, BouncedWarning, ConfirmBounced, ConfirmRequired string
-	RecentLink                                                  string // the time, the member, how long ago
+	RecentLink, RecentRequest                                   string // the time, how long ago; RecentLink: then the member
 }
 
 // T is the wording of lang.

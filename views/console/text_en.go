@@ -309,5 +309,6 @@ var en = Text{
 	BouncedWarning:  "Mail has not been reaching this address lately. Another link will likely not arrive either.",
 	ConfirmBounced:  "Send anyway, knowing it may not arrive",
 	ConfirmRequired: "Tick the box to send to an address that mail has not been reaching.",
-	RecentLink:      "%s: %s sent a reset link (%s). Sending another makes that link stop working.",
+	RecentLink:      "%s (%s): %s sent a reset link. Sending another makes that link stop working.",
+	RecentRequest:   "%s (%s): a reset link went out at the merchant's own request. Sending another makes that link stop working.",
 }
