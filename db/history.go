@@ -34,9 +34,10 @@ GROUP BY e.failed, CASE WHEN e.failed = 1 THEN e.run ELSE e.id END
 ORDER BY MAX(e.at) DESC, MAX(e.id) DESC
 LIMIT ?`
 
-// AccountHistory is AccountTimeline a page at a time, with repeated login
-// failures collapsed: the limit entries after skipping the newest offset,
-// and whether older ones remain. A run of failed logins is one entry (the
+// AccountHistory merges the account's audit events, reset links and mail,
+// newest first, a page at a time: the limit entries after skipping the
+// newest offset, and whether older ones remain. Within a second, audit
+// events come before the rows they describe. A run of failed logins is one entry (the
 // latest, with Since and Count), so that a stranger posting the account's
 // login ID to /login cannot push its real events off the first page.
 func AccountHistory(ctx context.Context, idb bun.IDB, accountID int64, now time.Time, offset, limit int) (entries []TimelineEntry, more bool, err error) {

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -37,42 +36,6 @@ type TimelineEntry struct {
 	// delivery events).
 	Until              time.Time
 	MailKind, To, Note string
-}
-
-// AccountTimeline merges the account's audit events, reset links and mail,
-// newest first, at most limit entries; a link that ran out unused by now
-// has an entry at its expiry.
-func AccountTimeline(ctx context.Context, idb bun.IDB, accountID int64, now time.Time, limit int) ([]TimelineEntry, error) {
-	var entries []TimelineEntry
-	var events []struct {
-		AuditEvent `bun:",extend"`
-		StaffEmail string `bun:"staff_email"`
-	}
-	err := idb.NewSelect().Model(&events).
-		ColumnExpr("audit_event.*").ColumnExpr("s.email AS staff_email").
-		Join("LEFT JOIN staff AS s ON s.id = audit_event.staff_id").
-		Where("audit_event.account_id = ?", accountID).OrderExpr("audit_event.at DESC, audit_event.id DESC").Limit(limit).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("db: timeline audit: %w", err)
-	}
-	for _, e := range events {
-		entries = append(entries, TimelineEntry{At: e.At, Source: FromAudit, What: string(e.Kind), Detail: e.Detail, IP: e.IP, Staff: e.StaffEmail, Count: e.Count})
-	}
-	links, err := linkEntries(ctx, idb, accountID, now, limit)
-	if err != nil {
-		return nil, err
-	}
-	mails, err := mailEntries(ctx, idb, accountID, limit)
-	if err != nil {
-		return nil, err
-	}
-	entries = append(append(entries, links...), mails...)
-	// Newest first; within a second, audit after the rows it describes.
-	slices.SortStableFunc(entries, func(a, b TimelineEntry) int { return b.At.Compare(a.At) })
-	if len(entries) > limit {
-		entries = entries[:limit]
-	}
-	return entries, nil
 }
 
 // linkEntries are the events of the account's newest limit reset links;

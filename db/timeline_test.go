@@ -11,7 +11,7 @@ import (
 	"aikagi/db/dbtest"
 )
 
-func TestAccountTimeline(t *testing.T) {
+func TestAccountHistory(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, bdb *bun.DB) {
 		ctx := context.Background()
 		acct := createAccount(t, bdb, "tl01", "tl@example.jp")
@@ -43,7 +43,7 @@ func TestAccountTimeline(t *testing.T) {
 		_, _, err = db.RecordDeliveryEvent(ctx, bdb, db.MessageRef{ProviderID: "prov-1"}, db.DeliveryBounced, "mailbox full", at(4))
 		must(err)
 
-		entries, err := db.AccountTimeline(ctx, bdb, acct.ID, at(10), 50)
+		entries, _, err := db.AccountHistory(ctx, bdb, acct.ID, at(10), 0, 50)
 		must(err)
 		var whats []string
 		for i, e := range entries {
@@ -63,7 +63,7 @@ func TestAccountTimeline(t *testing.T) {
 		if len(entries) != 7 {
 			t.Errorf("%d entries (another account's leaked in?): %v", len(entries), whats)
 		}
-		if entries, _ := db.AccountTimeline(ctx, bdb, acct.ID, at(10), 3); len(entries) != 3 || entries[0].What != "link_used" {
+		if entries, _, _ := db.AccountHistory(ctx, bdb, acct.ID, at(10), 0, 3); len(entries) != 3 || entries[0].What != "link_used" {
 			t.Errorf("bounded to 3: %+v", entries)
 		}
 		h, err := db.AddressHealth(ctx, bdb, acct.ID, acct.Email)
@@ -119,7 +119,7 @@ func TestTimelineLinkLife(t *testing.T) {
 			}
 		}
 		whats := func(now time.Time) map[string]time.Time {
-			entries, err := db.AccountTimeline(ctx, bdb, acct.ID, now, 50)
+			entries, _, err := db.AccountHistory(ctx, bdb, acct.ID, now, 0, 50)
 			if err != nil {
 				t.Fatal(err)
 			}
