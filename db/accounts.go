@@ -301,15 +301,16 @@ func FillLoginKeys(ctx context.Context, idb bun.IDB, batch int) (int, error) {
 			Where("login_key IS NULL").OrderExpr("id").Limit(batch).Scan(ctx); err != nil {
 			return filled, fmt.Errorf("db: fill login keys: %w", err)
 		}
-		for _, a := range rows {
-			if _, err := idb.NewUpdate().Model((*Account)(nil)).Set("login_key = ?", LoginKey(a.LoginID)).
-				Where("id = ?", a.ID).Exec(ctx); err != nil {
-				if isUniqueViolation(err) {
-					return filled, fmt.Errorf("db: fill login keys: %q (account %d) differs only in case from another account's login ID; "+
-						"delete or rename one of them: %w", a.LoginID, a.ID, err)
-				}
-				return filled, fmt.Errorf("db: fill login keys: %w", err)
+		ids, keys := make([]int64, len(rows)), make([]string, len(rows))
+		for i, a := range rows {
+			ids[i], keys[i] = a.ID, LoginKey(a.LoginID)
+		}
+		if err := setTextByID(ctx, idb, "accounts", "login_key", ids, keys); err != nil {
+			if isUniqueViolation(err) {
+				return filled, fmt.Errorf("db: fill login keys: two login IDs differ only in case (accounts %d to %d); "+
+					"delete or rename one of each pair: %w", ids[0], ids[len(ids)-1], err)
 			}
+			return filled, fmt.Errorf("db: fill login keys: %w", err)
 		}
 		filled += len(rows)
 		if len(rows) < batch {
