@@ -84,7 +84,7 @@ func (con *Console) showSendReset(c *fiber.Ctx) error {
 func (con *Console) renderSendReset(c *fiber.Ctx, status int, acct *db.Account, ttl, reason string, confirmed bool, msg string) error {
 	t := con.text(c)
 	v := vc.SendResetView{T: t, Action: accountPath(acct.ID) + "/send-reset", Back: accountPath(acct.ID),
-		LoginID: acct.LoginID, Email: acct.Email, Reason: reason, Confirmed: confirmed, Error: msg, LastResult: t.DeliveryNone}
+		LoginID: acct.LoginID, Email: acct.Email, Reason: reason, Confirmed: confirmed, Error: msg, LastResult: t.Never}
 	for _, d := range con.resetTTLs() {
 		v.TTLs = append(v.TTLs, vc.TTLChoice{Value: d.String(), Label: views.Duration(t.Lang, d), Selected: d.String() == ttl})
 	}
@@ -94,7 +94,7 @@ func (con *Console) renderSendReset(c *fiber.Ctx, status int, acct *db.Account, 
 		return err
 	}
 	if last != nil {
-		v.LastResult = fmt.Sprintf(t.DeliveryResult, deliveryResult(t, last), t.JapanTime(*last.DeliveryEventAt))
+		v.LastResult = deliveryResult(t, last) + t.DetailSep + t.JapanTime(*last.DeliveryEventAt)
 		if last.DeliveryEvent != db.DeliveryDelivered {
 			v.Fix, v.Raw = t.BounceFix(bounceCause(last), vc.Domain(last.ToAddr)), last.DeliveryDetail
 		}

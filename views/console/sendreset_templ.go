@@ -16,7 +16,7 @@ type SendResetView struct {
 	T              *Text
 	Action, Back   string
 	LoginID, Email string
-	LastResult     string // the address's last delivery result in words, with its time
+	LastResult     string // the address's last delivery result in words, with its time; Never when none
 	Fix            string // what the merchant can do about a bounce; "" when nothing
 	Raw            string // what the provider said, as it said it
 	Undeliverable  bool   // bounced for good or complained: sending asks for ConfirmBounced
@@ -130,14 +130,14 @@ func SendResetForm(v SendResetView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, ": <strong id=\"send-to\" class=\"break-all\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, ": <strong id=\"send-to\" class=\"break-words\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(Shown(v.Email))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/sendreset.templ`, Line: 35, Col: 81}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/console/sendreset.templ`, Line: 35, Col: 83}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 		if templ_7745c5c3_Err != nil {
@@ -155,7 +155,7 @@ func SendResetForm(v SendResetView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var8 = []any{"rounded p-3", templ.KV("border border-red-300 bg-red-50", v.Undeliverable)}
+			var templ_7745c5c3_Var8 = []any{templ.KV("rounded border border-red-300 bg-red-50 p-3", v.Undeliverable)}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var8...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

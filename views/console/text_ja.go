@@ -279,7 +279,7 @@ var ja = Text{
 	DeliveryLabel:    "配信状況",
 	DeliveryNone:     "このアドレスへの配信結果はまだありません。",
 	DeliveryResult:   "最後の結果: %s（%s）",
-	NextLabel:        "次にすること",
+	NextLabel:        "次の対応",
 	AdviceNone:       "依頼の記録がありません。本人確認のうえ、再設定リンクを送れます。",
 	AdviceUnmatched:  "入力されたログインIDとメールアドレスの組み合わせが登録と一致しなかったため、メールは送っていません。登録メールアドレスを本人と確かめてください。",
 	AdviceLimited:    "短い間に依頼が重なったため送っていません。本人確認のうえ、再設定リンクを送れます。",
