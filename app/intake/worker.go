@@ -53,12 +53,19 @@ func (w *Worker) Run(ctx context.Context) {
 // finished. Requests go in batches, one transaction each, which keeps up
 // with step 3 under load; when anything in a Batch fails, the Batch is
 // rolled back whole and its requests are taken one at a time, so that only
-// the failing one waits for a retry. On PostgreSQL Lanes batches are
-// matched at once (SKIP LOCKED keeps them apart): matching waits on the
-// database's round trips far more than on this process.
+// the failing one waits for a retry. On PostgreSQL, once a full batch shows
+// that more is waiting, Lanes batches are matched at once (SKIP LOCKED
+// keeps them apart): matching waits on the database's round trips far more
+// than on this process. With little waiting one lane does it all, so that a
+// request that fails is not tried by a second lane in the same pass.
 func (w *Worker) ProcessDue(ctx context.Context) (n int, err error) {
+	n, err = w.processStep(ctx)
+	if err != nil || n < Batch || ctx.Err() != nil {
+		return n, err
+	}
 	if !db.IsPostgres(w.db) {
-		return w.processLane(ctx)
+		more, err := w.processLane(ctx)
+		return n + more, err
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -79,18 +86,23 @@ func (w *Worker) ProcessDue(ctx context.Context) (n int, err error) {
 // due.
 func (w *Worker) processLane(ctx context.Context) (n int, err error) {
 	for ctx.Err() == nil {
-		done, err := w.processBatch(ctx, Batch)
-		if err != nil {
-			if done, err = w.processOneByOne(ctx, Batch); err != nil {
-				return n + done, err
-			}
-		}
+		done, err := w.processStep(ctx)
 		n += done
-		if done < Batch {
-			return n, nil
+		if err != nil || done < Batch {
+			return n, err
 		}
 	}
 	return n, nil
+}
+
+// processStep processes one batch of due requests, or, when the batch
+// fails, up to as many one at a time.
+func (w *Worker) processStep(ctx context.Context) (int, error) {
+	done, err := w.processBatch(ctx, Batch)
+	if err != nil {
+		return w.processOneByOne(ctx, Batch)
+	}
+	return done, nil
 }
 
 // processOneByOne processes up to limit due requests, a transaction
