@@ -289,6 +289,9 @@ func (a *App) checkResetLink(c *fiber.Ctx, token string) (*db.ResetToken, *db.Ac
 		if refusal.Gone {
 			status = fiber.StatusGone
 		}
+		if !refusal.Renewable {
+			token = "" // the page leads elsewhere than a new link
+		}
 		return nil, nil, refuseLink(status, refusal.Problem, token)
 	}
 	return tok, acct, err

@@ -216,3 +216,30 @@ func TestReportPagesNeverFramed(t *testing.T) {
 		assertTokenPageHeaders(t, res)
 	}
 }
+
+// A reported link's page does not offer a new link in one tap (its renewal
+// would mail nothing): its main button leads to step 1. A replaced link's
+// does.
+func TestReportedLinkOffersNoRenewal(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, "sqlite")
+	acct := newAccount(t, a, "report02", "report02@example.jp", "ja")
+	requestResetFlow(t, a, acct.LoginID, acct.Email)
+	reported := linkToken(t, mailedResetLink(t, a))
+	if res := postForm(t, a, route.Report+"?lang=ja", url.Values{"token": {reportKeyOf(t, a, reported)}}); res.Status != http.StatusOK {
+		t.Fatalf("report: %d", res.Status)
+	}
+	advanceClock(a, time.Minute)
+	requestResetFlow(t, a, acct.LoginID, acct.Email)
+	replaced := linkToken(t, mailedResetLink(t, a))
+	advanceClock(a, time.Minute)
+	requestResetFlow(t, a, acct.LoginID, acct.Email)
+
+	for token, want := range map[string]string{reported: string(views.NextRequest), replaced: string(views.NextNewLink)} {
+		res := get(t, a, route.Reset+"?token="+token)
+		next, _ := res.Doc(t).Find("#link-next").Attr("data-next")
+		if next != want {
+			t.Errorf("link page's next step = %q, want %q", next, want)
+		}
+	}
+}

@@ -21,6 +21,11 @@ var ErrTooManyGuesses = errors.New("recovery: too many unknown links from this c
 type LinkRefusal struct {
 	Problem problem.Problem
 	Gone    bool // the link existed (expired, used or revoked), rather than being unknown
+	// Renewable is a link whose page may offer a new one in one tap: it
+	// expired, or a newer link replaced it. One that was used, reported
+	// (「心当たりがない場合」) or ended by a change to the account leads to
+	// step 1 or the login instead (the renewal would mail nothing anyway).
+	Renewable bool
 }
 
 func (e *LinkRefusal) Error() string { return "recovery: reset link refused: " + string(e.Problem) }
@@ -56,11 +61,11 @@ func (s *Service) OpenLink(ctx context.Context, token string, who db.Actor) (*db
 			return nil, nil, ErrTooManyGuesses
 		}
 	case db.TokenExpired:
-		refusal.Problem = problem.LinkExpired
+		refusal.Problem, refusal.Renewable = problem.LinkExpired, true
 	case db.TokenUsed:
 		refusal.Problem = problem.LinkUsed
 	case db.TokenRevoked:
-		refusal.Problem = problem.LinkRevoked
+		refusal.Problem, refusal.Renewable = problem.LinkRevoked, tok.RevokedReason == db.RevokedReplaced
 	case db.TokenValid:
 		panic("recovery: a valid link refused")
 	}
