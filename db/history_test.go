@@ -80,16 +80,27 @@ func TestLatestRequest(t *testing.T) {
 		if r, err := db.LatestRequest(ctx, bdb, acct.ID, acct.LoginID, nil); r != nil || err != nil {
 			t.Fatalf("no request yet: %+v %v", r, err)
 		}
-		tok, err := db.CreateResetToken(ctx, bdb, acct.ID, hash("latest"), t0, 30*time.Minute, "")
+		// An older link by support, then the merchant's request, audited at
+		// the time it was made and matched by the intake worker two minutes
+		// later.
+		older, err := db.CreateResetToken(ctx, bdb, acct.ID, hash("older"), t0.Add(-time.Hour), 30*time.Minute, "")
 		must(err)
-		must(db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "lm1", Kind: "reset_link", AccountID: &acct.ID, ToAddr: acct.Email, ExpiresAt: &tok.ExpiresAt}, t0))
-		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditResetRequested, AccountID: &acct.ID}, t0))
+		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditResetByOperator, AccountID: &acct.ID}, t0.Add(-time.Hour)))
 		r, err := db.LatestRequest(ctx, bdb, acct.ID, acct.LoginID, nil)
+		must(err)
+		if r == nil || r.Kind != db.AuditResetByOperator || r.Link == nil || r.Link.ID != older.ID {
+			t.Fatalf("support's link: %+v", r)
+		}
+		tok, err := db.CreateResetToken(ctx, bdb, acct.ID, hash("latest"), t0.Add(2*time.Minute), 30*time.Minute, "")
+		must(err)
+		must(db.EnqueueMail(ctx, bdb, &db.OutboxMail{ID: "lm1", Kind: "reset_link", AccountID: &acct.ID, ToAddr: acct.Email, ExpiresAt: &tok.ExpiresAt}, t0.Add(2*time.Minute)))
+		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditResetRequested, AccountID: &acct.ID}, t0))
+		r, err = db.LatestRequest(ctx, bdb, acct.ID, acct.LoginID, nil)
 		must(err)
 		if r == nil || r.Kind != db.AuditResetRequested || r.Link == nil || r.Link.ID != tok.ID || r.Mail == nil || r.Mail.ID != "lm1" {
 			t.Fatalf("latest request %+v", r)
 		}
-		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditResetUnmatched, LoginID: acct.LoginID}, t0.Add(time.Minute)))
+		must(db.RecordAudit(ctx, bdb, &db.AuditEvent{Kind: db.AuditResetUnmatched, LoginID: acct.LoginID}, t0.Add(3*time.Minute)))
 		r, err = db.LatestRequest(ctx, bdb, acct.ID, acct.LoginID, nil)
 		must(err)
 		if r == nil || r.Kind != db.AuditResetUnmatched || r.Shared != db.SameLoginID || r.Mail != nil {

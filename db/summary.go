@@ -56,13 +56,17 @@ func LatestRequest(ctx context.Context, idb bun.IDB, accountID int64, loginID st
 	if r.Kind != AuditResetRequested && r.Kind != AuditResetByOperator {
 		return r, nil
 	}
-	// The link is made in the transaction that audits the request, just
-	// before; its mail carries its expiry as its deadline.
+	// Support's link is made in the transaction that audits it, just
+	// before; a merchant's request is audited at the time it was made, and
+	// its link when the intake worker matched it, a moment or more later.
 	var links []ResetToken
-	err = idb.NewSelect().Model(&links).Where("account_id = ?", accountID).
-		Where("created_at <= ?", r.At).Where("created_at >= ?", r.At.Add(-time.Minute)).
-		OrderExpr("created_at DESC, id DESC").Limit(1).Scan(ctx)
-	if err != nil {
+	q := idb.NewSelect().Model(&links).Where("account_id = ?", accountID)
+	if r.Kind == AuditResetByOperator {
+		q = q.Where("created_at <= ?", r.At).OrderExpr("created_at DESC, id DESC")
+	} else {
+		q = q.Where("created_at >= ?", r.At).OrderExpr("created_at, id")
+	}
+	if err := q.Limit(1).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("db: latest request's link: %w", err)
 	}
 	if len(links) == 0 {
