@@ -41,6 +41,7 @@ func TestResetMail(t *testing.T) {
 			doc := viewtest.Render(t, ResetMailHTML(m))
 			viewtest.WantAttr(t, doc, "html", "lang", string(tc.lang))
 			viewtest.WantText(t, doc, "title", tc.subject)
+			viewtest.WantText(t, doc, "[data-button] a", tc.button)
 			viewtest.WantText(t, doc, `a[href="`+m.URL+`"]`, tc.button)
 			viewtest.WantText(t, doc, `a[href="`+m.ReportURL+`"]`, tc.report)
 			body := viewtest.Text(t, doc, "body")
