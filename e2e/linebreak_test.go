@@ -18,9 +18,11 @@ var phoneWidths = []int64{320, 360, 375, 390, 414, 430}
 
 // TestLineBreaks looks at how text wraps on every phone width, in both
 // languages, on steps 1–3 (step 1 also with its errors), the new-password
-// page, the login page and two error pages. No heading, button, label,
+// and done pages, an expired link and its renewal, the login page and two
+// error pages. No heading, button, label,
 // step pill or other text broken into phrases leaves one character alone
-// on a line; no line of any text starts with a character that kinsoku
+// on a line; no Japanese paragraph, list item or description leaves a line
+// of one or two characters; no line of any text starts with a character that kinsoku
 // forbids there (、。」ー small kana…) or ends with an opening bracket.
 // Lines are read from the browser's own layout: each character's box,
 // grouped by line. Nothing may rely on word-break: auto-phrase, which only
@@ -52,6 +54,20 @@ func TestLineBreaks(t *testing.T) {
 			b.visit(link)
 			b.waitHeading(T.NewPasswordTitle)
 			check("new password")
+			b.fill("password", newPassword[lang])
+			b.fill("password_confirm", newPassword[lang])
+			b.press(byText(T.ChangePassword))
+			b.waitHeading(T.DoneTitle)
+			check("done")
+
+			expired := b.site.newAccount(t, lang, "")
+			link, _ = b.site.sendReset(t, expired)
+			b.site.expireLinks(t, expired)
+			b.visit(link)
+			b.waitHeading(T.ProblemTitle(problem.LinkExpired))
+			check("expired link")
+			b.expectPage(b.submit(`document.getElementById("renew-link")`), 200, route.RenewLink, T.Link.RenewedTitle)
+			check("link renewed")
 
 			b.visit(T.Href(route.Login))
 			b.waitHeading(T.LoginTitle)
@@ -125,6 +141,18 @@ const lineBreakProblems = `(() => {
 		if (!visible(e)) continue;
 		const ls = lines(e);
 		if (ls.length > 1 && ls.some(l => [...l].length === 1)) problems.push(name(e) + " leaves one character alone on a line: " + JSON.stringify(ls));
+	}
+	// Body text: a Japanese paragraph, list item or description broken
+	// over lines leaves no line of one or two characters (「い。」, 「た。」).
+	// Every such line counts, digits and punctuation too: a lone 「15」 or
+	// 「分。」 reads as badly as a lone syllable, and kinsoku already keeps
+	// a line from being punctuation alone. A flex row (the support desk's
+	// label and phone number) wraps its items, not its text, and is left out.
+	const japanese = /[\u3040-\u30ff\u3400-\u9fff]/;
+	for (const e of main.querySelectorAll("p, li, dd")) {
+		if (!visible(e) || !japanese.test(e.textContent) || getComputedStyle(e).display.includes("flex")) continue;
+		const ls = lines(e);
+		if (ls.length > 1 && ls.some(l => [...l].length <= 2)) problems.push(name(e) + " leaves a line of one or two characters: " + JSON.stringify(ls));
 	}
 	for (const e of main.querySelectorAll("h1, h2, p, li, dt, dd, label, button, a")) {
 		if (!visible(e)) continue;
