@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -18,8 +19,8 @@ var phoneWidths = []int64{320, 360, 375, 390, 414, 430}
 
 // TestLineBreaks looks at how text wraps on every phone width, in both
 // languages, on steps 1–3 (step 1 also with its errors), the new-password
-// and done pages, an expired link and its renewal, the login page and two
-// error pages. No heading, button, label,
+// and done pages, an expired link and its renewal, the login page (also
+// locked after failed logins) and two error pages. No heading, button, label,
 // step pill or other text broken into phrases leaves one character alone
 // on a line; no Japanese paragraph, list item or description leaves a line
 // of one or two characters; no line of any text starts with a character that kinsoku
@@ -72,6 +73,19 @@ func TestLineBreaks(t *testing.T) {
 			b.visit(T.Href(route.Login))
 			b.waitHeading(T.LoginTitle)
 			check("login")
+			locked := b.site.newAccount(t, lang, "")
+			for i := 0; ; i++ {
+				b.fill("login_id", locked.LoginID)
+				b.fill("password", "not the password at all")
+				if b.submit(byText(T.LoginButton)) == http.StatusTooManyRequests {
+					break
+				}
+				if i == 20 {
+					t.Fatalf("%s is not locked out after %d failed logins", locked.LoginID, i+1)
+				}
+			}
+			b.waitFor("the lockout notice", `document.getElementById("error-summary") && document.readyState === "complete"`)
+			check("login locked")
 
 			b.visit(T.Href(route.Reset) + "&token=" + strings.Repeat("A", 43))
 			b.waitHeading(T.ProblemTitle(problem.LinkInvalid))

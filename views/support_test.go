@@ -183,7 +183,7 @@ func TestLoginLockedSaysHowLong(t *testing.T) {
 		lang          Lang
 		heading, want string
 	}{
-		{Ja, "ログインを一時停止しています", "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。最長15分でもう一度ログインできるようになります。"},
+		{Ja, "ログインを一時停止しています", "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。最長15分でもう一度ログインできます。"},
 		{En, "Logging in is paused", "After several failed attempts, logging in with this login ID is paused. You can log in again within 15 minutes."},
 	} {
 		text := T(tc.lang)

@@ -94,7 +94,7 @@ var supportJa = SupportText{
 		return "短い時間に多くの操作が行われたため、受付を一時的に止めています。" + jaDuration(waitMinutes(wait)) + "ほど待ってから、もう一度お試しください。"
 	},
 	LoginLocked: func(wait time.Duration) string {
-		return "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。最長" + jaDuration(waitMinutes(wait)) + "でもう一度ログインできるようになります。"
+		return "ログインに続けて失敗したため、このログインIDでのログインを一時的に制限しています。最長" + jaDuration(waitMinutes(wait)) + "でもう一度ログインできます。"
 	},
 	BackToReminder: "ログインID確認依頼に戻る",
 	BackToLogin:    "ログイン画面に戻る",
