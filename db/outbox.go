@@ -231,16 +231,12 @@ RETURNING id, kind, account_id, to_addr, expires_at, created_at, attempts`, args
 	return rows, nil
 }
 
-// HasRecentMail reports whether mail to the same recipient — the account,
-// or the address when there is no account — was queued since.
-func HasRecentMail(ctx context.Context, idb bun.IDB, accountID *int64, to string, since time.Time) (bool, error) {
-	q := idb.NewSelect().Table("outbox").Where("created_at >= ?", Stamp(since))
-	if accountID != nil {
-		q = q.Where("account_id = ?", *accountID)
-	} else {
-		q = q.Where("to_addr = ?", to)
-	}
-	ok, err := q.Exists(ctx)
+// HasRecentMail reports whether mail to the account was queued since
+// (every mail is queued for an account; a reminder for the address's
+// first).
+func HasRecentMail(ctx context.Context, idb bun.IDB, accountID int64, since time.Time) (bool, error) {
+	ok, err := idb.NewSelect().Table("outbox").Where("account_id = ?", accountID).
+		Where("created_at >= ?", Stamp(since)).Exists(ctx)
 	if err != nil {
 		return false, fmt.Errorf("db: recent mail: %w", err)
 	}
@@ -326,7 +322,7 @@ func MarkMailDead(ctx context.Context, idb bun.IDB, id string, attempt int, last
 }
 
 // RenewMailClaims extends the lease of the claims in rows (each identified
-// by its id and Attempts, as ClaimDueMail returned it) to until, and
+// by its id and Attempts, as ClaimMail returned it) to until, and
 // returns the ids of those it renewed. A claim another worker has taken
 // over, or that was marked or released, is not renewed: the attempts guard
 // of MarkMailSent.

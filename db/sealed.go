@@ -16,12 +16,16 @@ type SealedColumn struct {
 	Bind func(id string) string
 }
 
+// StaffTOTPSealPrefix and the member's id name what a staff member's TOTP
+// secret is sealed for (app/staff seals it, rekey seals it again).
+const StaffTOTPSealPrefix = "staff-totp:"
+
 // SealedColumns lists every column sealed at rest: queued mail, recorded
 // step 3 requests, and staff members' TOTP secrets.
 var SealedColumns = []SealedColumn{
 	{Table: "outbox", Column: "payload", Bind: func(id string) string { return id }},
 	{Table: "intake_requests", Column: "payload", Bind: func(id string) string { return id }},
-	{Table: "staff", Column: "totp_sealed", Bind: func(id string) string { return "staff-totp:" + id }},
+	{Table: "staff", Column: "totp_sealed", Bind: func(id string) string { return StaffTOTPSealPrefix + id }},
 }
 
 // SealedValue is one sealed payload and the id of its row, as text.

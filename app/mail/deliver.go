@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -96,18 +97,22 @@ func (o *Outbox) splitUnopened(ctx context.Context, c *claim, unopened []db.Outb
 		}
 		return
 	}
-	bad := map[string]bool{}
-	for _, row := range unopened {
-		bad[row.ID] = true
-		if _, err := db.SendMailAlone(ctx, o.db, row.ID, row.Attempts, o.now()); err != nil {
-			o.log.Error("outbox: set apart", "outbox_id", row.ID, "err", err)
+	o.sendAlone(ctx, unopened)
+	rest := &claim{heldUntil: c.heldUntil}
+	for _, row := range c.rows {
+		if !slices.ContainsFunc(unopened, func(u db.OutboxMail) bool { return u.ID == row.ID }) {
+			rest.rows = append(rest.rows, row)
 		}
 	}
-	for _, row := range c.rows {
-		if !bad[row.ID] {
-			if _, err := db.ReleaseMail(ctx, o.db, row.ID, row.Attempts, o.now(), false, ""); err != nil {
-				o.log.Error("outbox: hand back", "outbox_id", row.ID, "err", err)
-			}
+	o.release(ctx, rest, o.now(), false, "")
+}
+
+// sendAlone takes rows out of their batch, uncounted and due at once, to
+// go on their own from now on (db.SendMailAlone).
+func (o *Outbox) sendAlone(ctx context.Context, rows []db.OutboxMail) {
+	for _, row := range rows {
+		if _, err := db.SendMailAlone(ctx, o.db, row.ID, row.Attempts, o.now()); err != nil {
+			o.log.Error("outbox: set apart", "outbox_id", row.ID, "err", err)
 		}
 	}
 }
@@ -185,11 +190,7 @@ func (o *Outbox) failed(ctx context.Context, c *claim, err error) {
 		o.release(ctx, c, now.Add(wait), c.retried(), err.Error())
 		o.log.Warn("outbox: the provider refused a request for its rate limit; the mail waits", "count", len(c.rows), "wait", wait, "err", err)
 	case errors.As(err, &perm) && perm.Content && c.batch() != "":
-		for _, row := range c.rows {
-			if _, err := db.SendMailAlone(ctx, o.db, row.ID, row.Attempts, now); err != nil {
-				o.log.Error("outbox: set apart", "outbox_id", row.ID, "err", err)
-			}
-		}
+		o.sendAlone(ctx, c.rows)
 		o.log.Warn("outbox: the provider refused a batch for the content of a mail; its mails go one by one", "batch_id", c.batch(), "count", len(c.rows), "err", err)
 	default:
 		for _, row := range c.rows {

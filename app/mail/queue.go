@@ -41,7 +41,7 @@ func (o *Outbox) Queue(ctx context.Context, tx bun.IDB, m Outgoing) error {
 	now := o.now()
 	// A recipient who already had mail in the window waits behind
 	// everyone's first mail (docs/architecture.md, "Fair order").
-	repeat, err := db.HasRecentMail(ctx, tx, &m.AccountID, m.To, now.Add(-o.repeatWindow))
+	repeat, err := db.HasRecentMail(ctx, tx, m.AccountID, now.Add(-o.repeatWindow))
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ type Enrolment struct {
 }
 
 // sealID binds a sealed TOTP secret to its member's row.
-func sealID(id int64) string { return "staff-totp:" + strconv.FormatInt(id, 10) }
+func sealID(id int64) string { return db.StaffTOTPSealPrefix + strconv.FormatInt(id, 10) }
 
 // BeginEnrolment offers a member not yet enrolled their TOTP secret: the
 // one already waiting for its first code, or a new one kept sealed until a
